@@ -1,0 +1,6 @@
+# The two commands of the README. Each installs what it needs (scripts/setup.sh) first.
+.PHONY: demo test
+demo:
+	@bash scripts/demo.sh
+test:
+	@bash scripts/test.sh

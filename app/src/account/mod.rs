@@ -1,0 +1,289 @@
+//! The signed-in side: the account page (`/account`), change password
+//! (`/account/password`, `ChangePassword`, optional `GlobalSignOut`) and sign out
+//! (`RevokeToken`, session flushed).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{invalid, Checklist, ErrorSummary, NoticeBox, PasswordInput, Submit},
+    error::{AppError, Field},
+    forms::{FormState, Notice},
+    password::PasswordPolicy,
+};
+
+/// What the account pages show about the user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub email: Option<String>,
+}
+
+/// What `/account` and `/account/password` show.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountState {
+    pub account: Option<AccountView>,
+    pub notice: Option<Notice>,
+    pub form: FormState,
+    pub policy: PasswordPolicy,
+}
+
+/// Changes the password of the signed-in user.
+#[server(prefix = "/api", endpoint = "account/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+    sign_out_everywhere: Option<String>,
+) -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let everywhere = sign_out_everywhere.is_some();
+    let result = ssr::change_password(
+        &ctx.state,
+        &ctx.session,
+        &current_password,
+        &new_password,
+        &confirm_password,
+        everywhere,
+    )
+    .await;
+    let kept: &[(&str, &str)] = if everywhere { &[("sign_out_everywhere", "on")] } else { &[] };
+    ctx.finish(crate::forms::FormId::ChangePassword, kept, result)
+        .await
+}
+
+/// Signs out: revokes the refresh token and deletes the server-side session.
+#[server(prefix = "/api", endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let result = ssr::sign_out(&ctx.state, &ctx.session).await;
+    ctx.finish(crate::forms::FormId::SignIn, &[], result.map(|()| "/sign-in"))
+        .await
+}
+
+/// State of the account pages.
+#[server(prefix = "/api", endpoint = "account-state")]
+pub async fn load_account() -> Result<AccountState, AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let user = ctx.session.signed_in().await?;
+    let (notice, form) = if user.is_some() {
+        let flash = ctx.session.take_flash().await?;
+        (
+            ctx.session.take_notice().await?,
+            FormState::for_form(flash.as_ref(), crate::forms::FormId::ChangePassword),
+        )
+    } else {
+        (None, FormState::default())
+    };
+    Ok(AccountState {
+        account: user.map(|u| AccountView {
+            username: u.username,
+            email: u.email,
+        }),
+        notice,
+        form,
+        policy: ctx.state.policy.clone(),
+    })
+}
+
+/// `/account`.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let state = Resource::new_blocking(|| (), |_| load_account());
+    view! {
+        <Title text="Your account"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(AccountState { account: Some(a), notice, .. }) => view! {
+                        <h1>"Your account"</h1>
+                        <NoticeBox notice/>
+                        <p class="lead">"You are signed in as "<strong>{a.username.clone()}</strong>"."</p>
+                        {a.email.map(|e| view! { <p>"Email: "{e}</p> })}
+                        <ul class="actions">
+                            <li><A href="/account/password">"Change password"</A></li>
+                        </ul>
+                        <SignOutButton/>
+                    }.into_any(),
+                    Ok(_) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The sign-out button (a form, so it works without JavaScript).
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = ServerAction::<SignOut>::new();
+    view! {
+        <ActionForm action=action attr:class="inline-form">
+            <button type="submit" class="secondary">"Sign out"</button>
+        </ActionForm>
+    }
+}
+
+/// `/account/password`.
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let state = Resource::new_blocking(|| (), |_| load_account());
+    view! {
+        <Title text="Change password"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(AccountState { account: Some(_), form, policy, .. }) => change_form(action, form, policy).into_any(),
+                    Ok(_) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn change_form(
+    action: ServerAction<ChangePassword>,
+    form: FormState,
+    policy: PasswordPolicy,
+) -> impl IntoView {
+    let initial = form.error.clone();
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(e),
+        Some(Ok(())) => None,
+        None => initial.clone(),
+    });
+    let new_password = RwSignal::new(String::new());
+    let everywhere = !form.field("sign_out_everywhere").is_empty();
+    let _ = invalid(error, Field::CurrentPassword);
+    view! {
+        <h1>"Change password"</h1>
+        <ErrorSummary error/>
+        <ActionForm action=action attr:novalidate="">
+            <PasswordInput field=Field::CurrentPassword name="current_password" label="Current password" autocomplete="current-password" error/>
+            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
+            <Checklist policy password=new_password/>
+            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            <div class="field checkbox">
+                <input id="sign_out_everywhere" name="sign_out_everywhere" type="checkbox" checked=everywhere/>
+                <label for="sign_out_everywhere">"Sign out of all other devices (you'll sign in again here)"</label>
+            </div>
+            <Submit label="Change password" busy="Changing…" pending=action.pending()/>
+        </ActionForm>
+        <p class="aside"><A href="/account">"Back to your account"</A></p>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
+/// Server-side logic of the signed-in pages.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::{
+        cognito::IdpError,
+        error::{AppError, Field},
+        forms::Notice,
+        password::check_new_password,
+        reset::ssr::common,
+        session::{AppSession, SignedIn},
+        state::{now, AppState},
+    };
+
+    /// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
+    /// session is deleted and `SessionEnded` returned.
+    pub async fn refresh(
+        state: &AppState,
+        session: &AppSession,
+        user: &mut SignedIn,
+    ) -> Result<(), AppError> {
+        let Some(refresh) = user.tokens.refresh.clone() else {
+            session.end_all(Some(&Notice::SessionEnded)).await?;
+            return Err(AppError::SessionEnded);
+        };
+        match state.cognito.refresh(&refresh, &user.hash_username).await {
+            Ok(tokens) => {
+                user.access_expires_at = now() + tokens.expires_in;
+                user.tokens = tokens;
+                session.set_signed_in(user).await
+            }
+            Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
+                session.end_all(Some(&Notice::SessionEnded)).await?;
+                Err(AppError::SessionEnded)
+            }
+            Err(e) => Err(common(e)),
+        }
+    }
+
+    /// `/account/password` posted. Returns the page to go to next.
+    pub async fn change_password(
+        state: &AppState,
+        session: &AppSession,
+        current: &str,
+        new_password: &str,
+        confirm_password: &str,
+        sign_out_everywhere: bool,
+    ) -> Result<&'static str, AppError> {
+        let mut user = session.signed_in().await?.ok_or(AppError::NotSignedIn)?;
+        if current.is_empty() {
+            return Err(AppError::Missing(Field::CurrentPassword));
+        }
+        check_new_password(&state.policy, new_password, confirm_password, Some(current))?;
+        // Refresh a token that is about to expire before using it.
+        if user.access_expires_at - now() < 30 {
+            refresh(state, session, &mut user).await?;
+        }
+        let mut outcome = state
+            .cognito
+            .change_password(&user.tokens.access, current, new_password)
+            .await;
+        if outcome == Err(IdpError::NotAuthorized) {
+            // Either the current password is wrong or the token was revoked/expired early:
+            // refresh once and retry to tell which.
+            refresh(state, session, &mut user).await?;
+            outcome = state
+                .cognito
+                .change_password(&user.tokens.access, current, new_password)
+                .await;
+        }
+        match outcome {
+            Ok(()) => {}
+            Err(IdpError::NotAuthorized) => return Err(AppError::WrongCurrentPassword),
+            Err(IdpError::InvalidPassword) => return Err(AppError::PasswordRejected),
+            Err(IdpError::PasswordReused) => return Err(AppError::PasswordReused),
+            Err(IdpError::PasswordResetRequired | IdpError::UserNotFound) => {
+                session.end_all(Some(&Notice::SessionEnded)).await?;
+                return Err(AppError::SessionEnded);
+            }
+            Err(e) => return Err(common(e)),
+        }
+        if sign_out_everywhere {
+            if let Err(e) = state.cognito.global_sign_out(&user.tokens.access).await {
+                tracing::warn!(?e, "GlobalSignOut after a password change failed");
+            }
+            session
+                .end_all(Some(&Notice::SignedOutEverywhere {
+                    username: user.username,
+                }))
+                .await?;
+            return Ok("/sign-in");
+        }
+        session.set_notice(&Notice::PasswordChanged).await?;
+        Ok("/account")
+    }
+
+    /// Revokes the refresh token (best effort) and deletes the session.
+    pub async fn sign_out(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+        if let Some(user) = session.signed_in().await? {
+            if let Some(r) = &user.tokens.refresh {
+                if let Err(e) = state.cognito.revoke(r).await {
+                    tracing::warn!(?e, "RevokeToken at sign-out failed");
+                }
+            }
+        }
+        session.end_all(Some(&Notice::SignedOut)).await
+    }
+}

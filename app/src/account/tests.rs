@@ -1,0 +1,214 @@
+//! Signed-in logic against a mocked Cognito: change password (with transparent token refresh),
+//! sign out everywhere, and sign out.
+
+use aws_sdk_cognitoidentityprovider::{
+    operation::{
+        change_password::{ChangePasswordError, ChangePasswordOutput},
+        global_sign_out::{GlobalSignOutError, GlobalSignOutOutput},
+        initiate_auth::{InitiateAuthError, InitiateAuthOutput},
+        revoke_token::{RevokeTokenError, RevokeTokenOutput},
+    },
+    types::{error::NotAuthorizedException, AuthFlowType, AuthenticationResultType},
+    Client,
+};
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+use super::ssr::*;
+use crate::{
+    cognito::{Token, Tokens},
+    error::{AppError, Field},
+    forms::Notice,
+    session::{AppSession, SignedIn},
+    state::now,
+    testing,
+};
+
+async fn signed_in_session(expires_in: i64) -> AppSession {
+    let s = testing::session();
+    s.set_signed_in(&SignedIn {
+        username: "jane".into(),
+        hash_username: "jane".into(),
+        email: None,
+        tokens: Tokens {
+            access: Token::from("old-access"),
+            id: None,
+            refresh: Some(Token::from("refresh")),
+            expires_in: 3600,
+        },
+        access_expires_at: now() + expires_in,
+    })
+    .await
+    .unwrap();
+    s
+}
+
+fn refreshed() -> InitiateAuthOutput {
+    InitiateAuthOutput::builder()
+        .authentication_result(
+            AuthenticationResultType::builder()
+                .access_token("new-access")
+                .expires_in(3600)
+                .build(),
+        )
+        .build()
+}
+
+fn not_authorized() -> ChangePasswordError {
+    ChangePasswordError::NotAuthorizedException(NotAuthorizedException::builder().build())
+}
+
+#[tokio::test]
+async fn every_change_password_error_has_a_deliberate_answer() {
+    let cases = crate::error_cases!(ChangePasswordError => AppError;
+        ForbiddenException => AppError::Refused,
+        InternalErrorException => AppError::Unavailable,
+        InvalidParameterException => AppError::Unexpected,
+        InvalidPasswordException => AppError::PasswordRejected,
+        LimitExceededException => AppError::TooManyAttempts,
+        // Wrong current password (after one refresh-and-retry, see below).
+        NotAuthorizedException => AppError::WrongCurrentPassword,
+        OperationNotEnabledException => AppError::Unexpected,
+        PasswordHistoryPolicyViolationException => AppError::PasswordReused,
+        PasswordResetRequiredException => AppError::SessionEnded,
+        ResourceNotFoundException => AppError::Unexpected,
+        TooManyRequestsException => AppError::TooManyAttempts,
+        UserNotConfirmedException => AppError::UserNotConfirmed,
+        UserNotFoundException => AppError::SessionEnded,
+    );
+    assert_eq!(cases.len(), 13);
+    for (name, make, expected) in cases {
+        let change = mock!(Client::change_password).sequence().error(make).repeatedly().build();
+        let refresh = mock!(Client::initiate_auth).sequence().output(refreshed).repeatedly().build();
+        let state = testing::state(mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&change, &refresh]
+        ));
+        let s = signed_in_session(3600).await;
+        let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", false).await;
+        assert_eq!(got, Err(expected), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_refreshed_before_the_change() {
+    let refresh = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            r.auth_flow() == Some(&AuthFlowType::RefreshTokenAuth)
+                && r.auth_parameters().unwrap().get("REFRESH_TOKEN").map(String::as_str) == Some("refresh")
+        })
+        .then_output(refreshed);
+    let change = mock!(Client::change_password)
+        .match_requests(|r| r.access_token() == Some("new-access"))
+        .then_output(|| ChangePasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh, &change]));
+    let s = signed_in_session(10).await;
+    let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", false).await;
+    assert_eq!(got, Ok("/account"));
+    let u = s.signed_in().await.unwrap().unwrap();
+    assert_eq!(u.tokens.access.expose(), "new-access");
+    assert_eq!(u.tokens.refresh.unwrap().expose(), "refresh");
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
+    let first = mock!(Client::change_password).then_error(not_authorized);
+    let refresh = mock!(Client::initiate_auth).then_output(refreshed);
+    let second = mock!(Client::change_password)
+        .match_requests(|r| r.access_token() == Some("new-access"))
+        .then_output(|| ChangePasswordOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&first, &refresh, &second]
+    ));
+    let s = signed_in_session(3600).await;
+    assert_eq!(
+        change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", false).await,
+        Ok("/account")
+    );
+}
+
+#[tokio::test]
+async fn a_failed_refresh_ends_the_session() {
+    let refresh = mock!(Client::initiate_auth).then_error(|| {
+        InitiateAuthError::NotAuthorizedException(NotAuthorizedException::builder().build())
+    });
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
+    let s = signed_in_session(0).await;
+    let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", false).await;
+    assert_eq!(got, Err(AppError::SessionEnded));
+    assert!(s.signed_in().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
+    let change = mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
+    let global = mock!(Client::global_sign_out)
+        .match_requests(|r| r.access_token() == Some("old-access"))
+        .then_output(|| GlobalSignOutOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&change, &global]));
+    let s = signed_in_session(3600).await;
+    let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", true).await;
+    assert_eq!(got, Ok("/sign-in"));
+    assert_eq!(global.num_calls(), 1);
+    assert!(s.signed_in().await.unwrap().is_none());
+    assert_eq!(
+        s.take_notice().await.unwrap(),
+        Some(Notice::SignedOutEverywhere { username: "jane".into() })
+    );
+}
+
+#[tokio::test]
+async fn a_refused_global_sign_out_still_completes_the_change() {
+    let change = mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
+    let global = mock!(Client::global_sign_out).then_error(|| {
+        GlobalSignOutError::NotAuthorizedException(NotAuthorizedException::builder().build())
+    });
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&change, &global]));
+    let s = signed_in_session(3600).await;
+    assert_eq!(
+        change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", true).await,
+        Ok("/sign-in")
+    );
+}
+
+#[tokio::test]
+async fn current_password_is_required_and_must_differ() {
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
+    let s = signed_in_session(3600).await;
+    assert_eq!(
+        change_password(&state, &s, "", "Abcdef1!", "Abcdef1!", false).await,
+        Err(AppError::Missing(Field::CurrentPassword))
+    );
+    assert_eq!(
+        change_password(&state, &s, "Abcdef1!", "Abcdef1!", "Abcdef1!", false).await,
+        Err(AppError::SamePassword)
+    );
+    assert_eq!(
+        change_password(&state, &testing::session(), "x", "Abcdef1!", "Abcdef1!", false).await,
+        Err(AppError::NotSignedIn)
+    );
+}
+
+#[tokio::test]
+async fn sign_out_revokes_and_deletes_even_if_revocation_fails() {
+    for ok in [true, false] {
+        let revoke = if ok {
+            mock!(Client::revoke_token)
+                .match_requests(|r| r.token() == Some("refresh"))
+                .then_output(|| RevokeTokenOutput::builder().build())
+        } else {
+            mock!(Client::revoke_token).then_error(|| {
+                RevokeTokenError::UnauthorizedException(
+                    aws_sdk_cognitoidentityprovider::types::error::UnauthorizedException::builder().build(),
+                )
+            })
+        };
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&revoke]));
+        let s = signed_in_session(3600).await;
+        sign_out(&state, &s).await.unwrap();
+        assert_eq!(revoke.num_calls(), 1);
+        assert!(s.signed_in().await.unwrap().is_none());
+        assert_eq!(s.take_notice().await.unwrap(), Some(Notice::SignedOut));
+    }
+}

@@ -1,0 +1,134 @@
+//! What a page needs to show a form again after a failed post: the error and the fields the
+//! user typed (never passwords or codes), and one-time notices between steps.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Which form a post came from (so its page can show the outcome).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormId {
+    SignIn,
+    RequestReset,
+    ConfirmReset,
+    ResendCode,
+    NewPassword,
+    ChangePassword,
+}
+
+impl FormId {
+    /// The page the form lives on.
+    pub fn page(self) -> &'static str {
+        match self {
+            FormId::SignIn => "/sign-in",
+            FormId::RequestReset => "/reset",
+            FormId::ConfirmReset | FormId::ResendCode => "/reset/confirm",
+            FormId::NewPassword => "/new-password",
+            FormId::ChangePassword => "/account/password",
+        }
+    }
+}
+
+/// The outcome of a failed no-JS post, kept for one page view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub form: FormId,
+    pub error: AppError,
+    /// Non-secret fields to put back into the form.
+    pub fields: Vec<(String, String)>,
+}
+
+/// A form's state as a page renders it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormState {
+    pub error: Option<AppError>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl FormState {
+    /// The state for `form`, taken from a flash if it belongs to that form.
+    pub fn for_form(flash: Option<&Flash>, form: FormId) -> Self {
+        match flash {
+            Some(f) if f.form == form => FormState {
+                error: Some(f.error.clone()),
+                fields: f.fields.clone(),
+            },
+            _ => FormState::default(),
+        }
+    }
+
+    /// A kept field's value, or "".
+    pub fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A one-time message shown on the next page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// The reset is done; sign in with the new password.
+    PasswordReset { username: String, signed_out_elsewhere: bool },
+    /// The password was changed and the user chose to sign out everywhere.
+    SignedOutEverywhere { username: String },
+    /// The temporary-password challenge expired.
+    ChallengeExpired { username: String },
+    /// The password was changed while signed in.
+    PasswordChanged,
+    /// The user signed out.
+    SignedOut,
+    /// The sign-in session ended (tokens expired or revoked).
+    SessionEnded,
+}
+
+impl Notice {
+    /// The message shown to the user.
+    pub fn text(&self) -> &'static str {
+        match self {
+            Notice::PasswordReset { .. } => {
+                "Your password has been changed. Sign in with your new password."
+            }
+            Notice::SignedOutEverywhere { .. } => {
+                "Your password has been changed and you have been signed out on all devices. Sign in with your new password."
+            }
+            Notice::ChallengeExpired { .. } => {
+                "That took longer than the time allowed, so the step expired. Sign in again with your temporary password."
+            }
+            Notice::PasswordChanged => "Your password has been changed.",
+            Notice::SignedOut => "You have signed out.",
+            Notice::SessionEnded => "Your session has ended. Please sign in again.",
+        }
+    }
+
+    /// Whether this is a warning rather than a success.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Notice::ChallengeExpired { .. } | Notice::SessionEnded)
+    }
+
+    /// The username to prefill on the sign-in form.
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Notice::PasswordReset { username, .. }
+            | Notice::SignedOutEverywhere { username }
+            | Notice::ChallengeExpired { username } => Some(username),
+            _ => None,
+        }
+    }
+}
+
+/// Where a code was sent, as Cognito masks it (`j***@e***.com`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub medium: Medium,
+    pub destination: String,
+}
+
+/// How a code was delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Medium {
+    Email,
+    Sms,
+}

@@ -1,0 +1,292 @@
+//! Set a new password after signing in with a temporary one (`/new-password`,
+//! `RespondToAuthChallenge` with `NEW_PASSWORD_REQUIRED`).
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{countdown, invalid, mm_ss, Checklist, ErrorSummary, PasswordInput, Submit},
+    error::{AppError, Field},
+    forms::FormState,
+    password::PasswordPolicy,
+};
+
+/// A challenge in progress, as the page shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChallengeView {
+    pub seconds_left: u32,
+    pub required_attributes: Vec<String>,
+}
+
+/// What `/new-password` shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewPasswordState {
+    pub form: FormState,
+    pub policy: PasswordPolicy,
+    pub flow: Option<ChallengeView>,
+    /// The challenge expired: the page sends the user back to sign in.
+    pub expired: bool,
+}
+
+/// Sets the new password (and any attributes Cognito requires).
+#[server(prefix = "/api", endpoint = "new-password")]
+pub async fn set_new_password(
+    new_password: String,
+    confirm_password: String,
+    attributes: Option<HashMap<String, String>>,
+) -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let attributes = attributes.unwrap_or_default();
+    let result = ssr::set_new_password(
+        &ctx.state,
+        &ctx.session,
+        &new_password,
+        &confirm_password,
+        &attributes,
+    )
+    .await;
+    let kept: Vec<(String, String)> = attributes
+        .iter()
+        .map(|(k, v)| (format!("attributes[{k}]"), v.clone()))
+        .collect();
+    let kept_ref: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    ctx.finish(crate::forms::FormId::NewPassword, &kept_ref, result)
+        .await
+}
+
+/// State of the `/new-password` page.
+#[server(prefix = "/api", endpoint = "new-password-state")]
+pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let flash = ctx.session.take_flash().await?;
+    let form = FormState::for_form(flash.as_ref(), crate::forms::FormId::NewPassword);
+    let policy = ctx.state.policy.clone();
+    match ctx.session.challenge().await? {
+        None => Ok(NewPasswordState { form, policy, flow: None, expired: false }),
+        Some(flow) => {
+            let left = ssr::seconds_left(&ctx.state, flow.started_at);
+            if left == 0 {
+                ssr::expire(&ctx.session, flow.username).await?;
+                return Ok(NewPasswordState { form, policy, flow: None, expired: true });
+            }
+            Ok(NewPasswordState {
+                form,
+                policy,
+                flow: Some(ChallengeView {
+                    seconds_left: left,
+                    required_attributes: flow.required_attributes,
+                }),
+                expired: false,
+            })
+        }
+    }
+}
+
+/// A readable label for a Cognito attribute name.
+pub fn attribute_label(name: &str) -> String {
+    match name {
+        "given_name" => "First name".into(),
+        "family_name" => "Last name".into(),
+        "name" => "Full name".into(),
+        "email" => "Email address".into(),
+        "phone_number" => "Phone number (with country code, like +15555550100)".into(),
+        "preferred_username" => "Preferred username".into(),
+        "birthdate" => "Date of birth (YYYY-MM-DD)".into(),
+        "address" => "Address".into(),
+        "gender" => "Gender".into(),
+        "locale" => "Locale".into(),
+        "nickname" => "Nickname".into(),
+        "zoneinfo" => "Time zone".into(),
+        "website" => "Website".into(),
+        "profile" => "Profile page".into(),
+        "picture" => "Picture URL".into(),
+        other => other.trim_start_matches("custom:").replace('_', " "),
+    }
+}
+
+fn attribute_input_type(name: &str) -> &'static str {
+    match name {
+        "email" => "email",
+        "phone_number" => "tel",
+        "birthdate" => "date",
+        _ => "text",
+    }
+}
+
+/// `/new-password`.
+#[component]
+pub fn NewPasswordPage() -> impl IntoView {
+    let action = ServerAction::<SetNewPassword>::new();
+    let state = Resource::new_blocking(|| (), |_| load_new_password());
+    view! {
+        <Title text="Choose a new password"/>
+        <h1>"Choose a new password"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+                    Ok(NewPasswordState { expired: true, .. }) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Ok(NewPasswordState { flow: None, form, .. }) => {
+                        let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
+                        view! {
+                            <ErrorSummary error=Signal::derive(move || e.clone())/>
+                            <p><A href="/sign-in">"Go to sign in"</A></p>
+                        }.into_any()
+                    }
+                    Ok(NewPasswordState { flow: Some(flow), form, policy, .. }) => {
+                        challenge_form(action, flow, form, policy).into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn challenge_form(
+    action: ServerAction<SetNewPassword>,
+    flow: ChallengeView,
+    form: FormState,
+    policy: PasswordPolicy,
+) -> impl IntoView {
+    let initial = form.error.clone();
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(e),
+        Some(Ok(())) => None,
+        None => initial.clone(),
+    });
+    let new_password = RwSignal::new(String::new());
+    let left = countdown(flow.seconds_left);
+    let attr_invalid = invalid(error, Field::Attribute);
+    let navigate = leptos_router::hooks::use_navigate();
+    // When the time runs out in an open tab, go back to sign in (the server says why).
+    Effect::new(move |_| {
+        if left.get() == 0 {
+            navigate("/new-password", Default::default());
+        }
+    });
+    view! {
+        <p class="lead">
+            "You signed in with a temporary password. Choose your own password to finish signing in."
+        </p>
+        <p class="timer" id="time-left" aria-live="off">
+            {move || format!("Time left for this step: {}", mm_ss(left.get()))}
+        </p>
+        <ErrorSummary error/>
+        <ActionForm action=action attr:novalidate="">
+            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
+            <Checklist policy password=new_password/>
+            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            {(!flow.required_attributes.is_empty()).then(|| view! {
+                <fieldset id="attributes" class="attributes">
+                    <legend>"We also need"</legend>
+                    {flow.required_attributes.iter().map(|a| {
+                        let name = format!("attributes[{a}]");
+                        let id = format!("attr-{}", a.replace(':', "-"));
+                        let value = form.field(&name);
+                        view! {
+                            <div class="field">
+                                <label for=id.clone()>{attribute_label(a)}</label>
+                                <input id=id name=name type=attribute_input_type(a) value=value
+                                    aria-invalid=move || if attr_invalid.get() { "true" } else { "false" }/>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            })}
+            <Submit label="Set password and sign in" busy="Saving…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
+/// Server-side logic of the new-password challenge.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::collections::HashMap;
+
+    use crate::{
+        cognito::{IdpError, SignIn},
+        error::AppError,
+        forms::Notice,
+        password::check_new_password,
+        reset::ssr::common,
+        session::AppSession,
+        sign_in::ssr::signed_in,
+        state::{now, AppState},
+    };
+
+    /// Seconds left of the challenge started at `started_at`.
+    pub fn seconds_left(state: &AppState, started_at: i64) -> u32 {
+        let ttl = state.settings.challenge_ttl.as_secs() as i64;
+        (started_at + ttl - now()).clamp(0, ttl) as u32
+    }
+
+    /// Ends an expired challenge and leaves the reason for the sign-in page.
+    pub async fn expire(session: &AppSession, username: String) -> Result<(), AppError> {
+        session
+            .end_all(Some(&Notice::ChallengeExpired { username }))
+            .await
+    }
+
+    /// `/new-password` posted. Returns the page to go to next.
+    pub async fn set_new_password(
+        state: &AppState,
+        session: &AppSession,
+        new_password: &str,
+        confirm_password: &str,
+        attributes: &HashMap<String, String>,
+    ) -> Result<&'static str, AppError> {
+        let flow = session
+            .challenge()
+            .await?
+            .ok_or(AppError::NoChallengeInProgress)?;
+        if seconds_left(state, flow.started_at) == 0 {
+            expire(session, flow.username).await?;
+            return Ok("/sign-in");
+        }
+        check_new_password(&state.policy, new_password, confirm_password, None)?;
+        let mut values = Vec::new();
+        let mut missing = Vec::new();
+        for name in &flow.required_attributes {
+            match attributes.get(name).map(|v| v.trim()) {
+                Some(v) if !v.is_empty() => values.push((name.clone(), v.to_string())),
+                _ => missing.push(super::attribute_label(name)),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(AppError::MissingAttribute(missing.join(", ")));
+        }
+        match state
+            .cognito
+            .respond_new_password(&flow.username, &flow.session, new_password, &values)
+            .await
+        {
+            Ok(SignIn::Tokens(tokens)) => {
+                session.sign_in(&signed_in(&flow.username, tokens)).await?;
+                Ok("/account")
+            }
+            Ok(SignIn::NewPasswordRequired { .. }) => Err(AppError::AttributesRejected),
+            Ok(SignIn::Unsupported(challenge)) => {
+                tracing::warn!(challenge, "challenge after new password is not handled");
+                Err(AppError::UnsupportedChallenge)
+            }
+            // Cognito's session is no longer valid: treat it like the timer running out.
+            Err(IdpError::NotAuthorized | IdpError::ExpiredCode | IdpError::CodeMismatch) => {
+                expire(session, flow.username).await?;
+                Ok("/sign-in")
+            }
+            Err(IdpError::InvalidPassword) => Err(AppError::PasswordRejected),
+            Err(IdpError::PasswordReused) => Err(AppError::PasswordReused),
+            Err(IdpError::InvalidParameter | IdpError::AliasExists) => {
+                Err(AppError::AttributesRejected)
+            }
+            Err(e) => Err(common(e)),
+        }
+    }
+}

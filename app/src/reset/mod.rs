@@ -1,0 +1,500 @@
+//! Forgot password (`/reset`, `ForgotPassword`) and enter code (`/reset/confirm`,
+//! `ConfirmForgotPassword`), with resend and start over.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{countdown, invalid, Checklist, ErrorSummary, PasswordInput, Submit},
+    error::{AppError, Field},
+    forms::{Delivery, FormState, Medium},
+    password::PasswordPolicy,
+};
+
+/// What `/reset` shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestState {
+    pub form: FormState,
+}
+
+/// A reset in progress, as the code page shows it (no username, no secrets).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FlowView {
+    pub delivery: Option<Delivery>,
+    /// Seconds until another code may be requested.
+    pub cooldown_left: u32,
+    /// The reset was started by an administrator.
+    pub admin_reset: bool,
+    /// The code was just resent.
+    pub resent: bool,
+}
+
+/// What `/reset/confirm` shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfirmState {
+    pub form: FormState,
+    pub policy: PasswordPolicy,
+    pub flow: Option<FlowView>,
+}
+
+/// Sends a reset code to the user's verified email or phone.
+#[server(prefix = "/api", endpoint = "reset/request")]
+pub async fn request_reset(username: String) -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let result = ssr::request_reset(&ctx.state, &ctx.session, &username).await;
+    ctx.finish(
+        crate::forms::FormId::RequestReset,
+        &[("username", &username)],
+        result.map(|()| "/reset/confirm"),
+    )
+    .await
+}
+
+/// Sets the new password with the code.
+#[server(prefix = "/api", endpoint = "reset/confirm")]
+pub async fn confirm_reset(
+    code: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let result =
+        ssr::confirm_reset(&ctx.state, &ctx.session, &code, &new_password, &confirm_password).await;
+    // The code is kept (server-side) unless it was the problem; passwords never are.
+    let keep_code = !matches!(
+        result,
+        Err(AppError::WrongCode | AppError::ExpiredCode) | Ok(())
+    );
+    let fields: &[(&str, &str)] = if keep_code { &[("code", &code)] } else { &[] };
+    ctx.finish(
+        crate::forms::FormId::ConfirmReset,
+        fields,
+        result.map(|()| "/sign-in"),
+    )
+    .await
+}
+
+/// Sends another code (after the cooldown).
+#[server(prefix = "/api", endpoint = "reset/resend")]
+pub async fn resend_code() -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let result = ssr::resend(&ctx.state, &ctx.session).await;
+    ctx.finish(
+        crate::forms::FormId::ResendCode,
+        &[],
+        result.map(|()| "/reset/confirm?resent"),
+    )
+    .await
+}
+
+/// Drops the reset in progress ("Wrong account? Start over").
+#[server(prefix = "/api", endpoint = "reset/start-over")]
+pub async fn start_over() -> Result<(), AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let result = ctx.session.end_all(None).await;
+    ctx.finish(crate::forms::FormId::RequestReset, &[], result.map(|()| "/reset"))
+        .await
+}
+
+/// State of the `/reset` page.
+#[server(prefix = "/api", endpoint = "reset/request-state")]
+pub async fn load_request() -> Result<RequestState, AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let flash = ctx.session.take_flash().await?;
+    Ok(RequestState {
+        form: FormState::for_form(flash.as_ref(), crate::forms::FormId::RequestReset),
+    })
+}
+
+/// State of the `/reset/confirm` page.
+#[server(prefix = "/api", endpoint = "reset/confirm-state")]
+pub async fn load_confirm(resent: bool) -> Result<ConfirmState, AppError> {
+    let ctx = crate::state::Ctx::get().await?;
+    let flash = ctx.session.take_flash().await?;
+    let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ConfirmReset);
+    if form.error.is_none() {
+        form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ResendCode);
+    }
+    let flow = ctx.session.reset().await?.map(|f| FlowView {
+        cooldown_left: ssr::cooldown_left(
+            f.sent_at,
+            crate::state::now(),
+            ctx.state.settings.resend_cooldown.as_secs(),
+        ),
+        delivery: f.delivery,
+        admin_reset: f.admin_reset,
+        resent,
+    });
+    Ok(ConfirmState {
+        form,
+        policy: ctx.state.policy.clone(),
+        flow,
+    })
+}
+
+/// Where the code went, in words.
+pub fn delivery_text(delivery: &Option<Delivery>) -> String {
+    match delivery {
+        Some(Delivery {
+            medium: Medium::Email,
+            destination,
+        }) => format!("We sent a code by email to {destination}."),
+        Some(Delivery {
+            medium: Medium::Sms,
+            destination,
+        }) => format!("We sent a code by text message to {destination}."),
+        None => "We sent a code to the email address or phone number on your account.".into(),
+    }
+}
+
+/// `/reset`: ask for the username.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestReset>::new();
+    let state = Resource::new_blocking(|| (), |_| load_request());
+    view! {
+        <Title text="Forgot password"/>
+        <h1>"Forgot your password?"</h1>
+        <p class="lead">"Enter your username. We'll send a code to the email address or phone number on your account."</p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let st = state.await.unwrap_or(RequestState { form: FormState::default() });
+                let initial = st.form.error.clone();
+                let error = Signal::derive(move || match action.value().get() {
+                    Some(Err(e)) => Some(e),
+                    Some(Ok(())) => None,
+                    None => initial.clone(),
+                });
+                let username_invalid = invalid(error, Field::Username);
+                view! {
+                    <ErrorSummary error/>
+                    <ActionForm action=action attr:novalidate="">
+                        <div class="field">
+                            <label for="username">"Username"</label>
+                            <input
+                                id="username"
+                                name="username"
+                                type="text"
+                                autocomplete="username"
+                                autocapitalize="off"
+                                spellcheck="false"
+                                value=st.form.field("username")
+                                aria-invalid=move || if username_invalid.get() { "true" } else { "false" }
+                            />
+                        </div>
+                        <Submit label="Send code" busy="Sending…" pending=action.pending()/>
+                    </ActionForm>
+                }
+            })}
+        </Suspense>
+        <p class="aside"><A href="/sign-in">"Back to sign in"</A></p>
+    }
+}
+
+/// `/reset/confirm`: code + new password, resend, start over.
+#[component]
+pub fn ConfirmResetPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmReset>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let state = Resource::new_blocking(
+        move || (resend.version().get(), query.with(|q| q.get("resent").is_some())),
+        |(_, resent)| load_confirm(resent),
+    );
+    view! {
+        <Title text="Enter your code"/>
+        <h1>"Enter your code"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+                    Ok(ConfirmState { flow: None, form, .. }) => {
+                        let e = form.error.clone().or(Some(AppError::NoResetInProgress));
+                        view! {
+                            <ErrorSummary error=Signal::derive(move || e.clone())/>
+                            <p><A href="/reset">"Request a reset code"</A></p>
+                        }.into_any()
+                    }
+                    Ok(ConfirmState { flow: Some(flow), form, policy }) => {
+                        confirm_form(confirm, resend, flow, form, policy).into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn confirm_form(
+    confirm: ServerAction<ConfirmReset>,
+    resend: ServerAction<ResendCode>,
+    flow: FlowView,
+    form: FormState,
+    policy: PasswordPolicy,
+) -> impl IntoView {
+    let initial = form.error.clone();
+    let error = Signal::derive(move || {
+        match (confirm.value().get(), resend.value().get()) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
+            _ => initial.clone(),
+        }
+    });
+    let new_password = RwSignal::new(String::new());
+    let left = countdown(flow.cooldown_left);
+    let code_invalid = invalid(error, Field::Code);
+    let hydrated = crate::components::use_hydrated();
+    let lead = delivery_text(&flow.delivery);
+    view! {
+        {flow.admin_reset.then(|| view! {
+            <div class="alert alert-info" role="status">
+                "Your password was reset by an administrator, so you need to choose a new one. We've sent you a code to do that."
+            </div>
+        })}
+        {flow.resent.then(|| view! { <div class="alert alert-success" role="status">"We sent you a new code."</div> })}
+        <p class="lead" id="delivery">{lead}" If it doesn't arrive in a few minutes, check the username and your spam folder."</p>
+        <ErrorSummary error/>
+        {move || error.get().filter(|e| e.offers_resend()).map(|_| view! {
+            <ActionForm action=resend attr:class="inline-form">
+                <button type="submit" class="secondary">"Send me a new code"</button>
+            </ActionForm>
+        })}
+        <ActionForm action=confirm attr:novalidate="">
+            <div class="field">
+                <label for="code">"Code"</label>
+                <input
+                    id="code"
+                    name="code"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    value=form.field("code")
+                    aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
+                    aria-describedby="delivery"
+                />
+            </div>
+            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
+            <Checklist policy password=new_password/>
+            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            <Submit label="Change password" busy="Changing…" pending=confirm.pending()/>
+        </ActionForm>
+        <div class="resend">
+            <p id="resend-status" aria-live="polite">
+                {move || {
+                    let l = left.get();
+                    if l > 0 {
+                        format!("Didn't get it? You can request a new code in {l} seconds.")
+                    } else {
+                        "Didn't get it?".to_string()
+                    }
+                }}
+            </p>
+            <ActionForm action=resend attr:class="inline-form">
+                <button
+                    type="submit"
+                    class="secondary"
+                    id="resend"
+                    disabled=move || { hydrated.get() && left.get() != 0 }
+                >
+                    "Resend code"
+                </button>
+            </ActionForm>
+        </div>
+        <StartOver/>
+    }
+}
+
+/// "Wrong account? Start over."
+#[component]
+fn StartOver() -> impl IntoView {
+    let action = ServerAction::<StartOver>::new();
+    view! {
+        <ActionForm action=action attr:class="inline-form aside">
+            "Wrong account? "
+            <button type="submit" class="link">"Start over"</button>
+        </ActionForm>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
+/// Server-side logic of the reset flow, testable without HTTP.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::{
+        cognito::{Delivery, IdpError, Medium},
+        error::{AppError, Field},
+        forms::Notice,
+        password::check_new_password,
+        session::{AppSession, ResetFlow},
+        state::{now, AppState},
+    };
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    /// Longest username accepted (Cognito's limit).
+    pub const MAX_USERNAME: usize = 128;
+
+    /// A username as typed, trimmed; empty and over-long ones are refused.
+    pub fn clean_username(raw: &str) -> Result<String, AppError> {
+        let u = raw.trim();
+        if u.is_empty() {
+            return Err(AppError::Missing(Field::Username));
+        }
+        if u.chars().count() > MAX_USERNAME {
+            return Err(AppError::UsernameTooLong);
+        }
+        Ok(u.to_string())
+    }
+
+    /// Seconds left before another code may be sent.
+    pub fn cooldown_left(sent_at: i64, now: i64, cooldown: u64) -> u32 {
+        let elapsed = (now - sent_at).max(0) as u64;
+        cooldown.saturating_sub(elapsed) as u32
+    }
+
+    /// A plausible masked destination for a username Cognito does not know (or that has no
+    /// verified contact), so the answer does not reveal whether the account exists. It is
+    /// derived from the username the way Cognito masks real ones, and stable per username.
+    pub fn decoy_delivery(key: &[u8; 32], username: &str) -> Delivery {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        mac.update(username.to_lowercase().as_bytes());
+        let h = mac.finalize().into_bytes();
+        let letter = |b: u8| (b'a' + b % 26) as char;
+        if let Some((local, domain)) = username.split_once('@') {
+            let first = local.chars().next().unwrap_or_else(|| letter(h[0]));
+            let dom = domain.chars().next().unwrap_or_else(|| letter(h[1]));
+            let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("com");
+            return Delivery {
+                medium: Medium::Email,
+                destination: format!("{first}***@{dom}***.{tld}"),
+            };
+        }
+        let digits: String = username.chars().filter(|c| c.is_ascii_digit()).collect();
+        if username.starts_with('+') && digits.len() >= 8 {
+            return Delivery {
+                medium: Medium::Sms,
+                destination: format!("+*******{}", &digits[digits.len() - 4..]),
+            };
+        }
+        Delivery {
+            medium: Medium::Email,
+            destination: format!("{}***@{}***.com", letter(h[0]), letter(h[1])),
+        }
+    }
+
+    /// Calls `ForgotPassword`; unknown users and users without a verified contact get a
+    /// decoy answer indistinguishable from a real one.
+    pub async fn send_code(state: &AppState, username: &str) -> Result<Delivery, AppError> {
+        match state.cognito.forgot_password(username).await {
+            Ok(Some(d)) => Ok(d),
+            Ok(None) => Ok(decoy_delivery(&state.decoy_key, username)),
+            Err(IdpError::UserNotFound | IdpError::InvalidParameter) => {
+                Ok(decoy_delivery(&state.decoy_key, username))
+            }
+            Err(IdpError::NotAuthorized) => {
+                // A disabled user, or a wrong client secret: same answer to the user; the
+                // operator sees the refusal in the log.
+                tracing::error!("ForgotPassword refused as not authorized (disabled user or bad client secret)");
+                Ok(decoy_delivery(&state.decoy_key, username))
+            }
+            Err(e) => Err(common(e)),
+        }
+    }
+
+    /// Maps the kinds every flow treats alike.
+    pub fn common(e: IdpError) -> AppError {
+        match e {
+            IdpError::Throttled => AppError::TooManyAttempts,
+            IdpError::CodeDeliveryFailure => AppError::CodeNotDelivered,
+            IdpError::Unavailable => AppError::Unavailable,
+            IdpError::Refused => AppError::Refused,
+            IdpError::UserNotConfirmed => AppError::UserNotConfirmed,
+            _ => AppError::Unexpected,
+        }
+    }
+
+    /// `/reset` posted: send a code and remember the username for the next step.
+    pub async fn request_reset(
+        state: &AppState,
+        session: &AppSession,
+        raw_username: &str,
+    ) -> Result<(), AppError> {
+        let username = clean_username(raw_username)?;
+        let cooldown = state.settings.resend_cooldown.as_secs();
+        // Asking again for the same user within the cooldown reuses the code already sent.
+        if let Some(flow) = session.reset().await? {
+            if flow.username == username && cooldown_left(flow.sent_at, now(), cooldown) > 0 {
+                return Ok(());
+            }
+        }
+        let delivery = send_code(state, &username).await?;
+        session
+            .start_reset(&ResetFlow {
+                username,
+                delivery: Some(delivery),
+                sent_at: now(),
+                admin_reset: false,
+            })
+            .await
+    }
+
+    /// "Resend code": another `ForgotPassword`, no sooner than the cooldown allows.
+    pub async fn resend(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+        let mut flow = session.reset().await?.ok_or(AppError::NoResetInProgress)?;
+        let left = cooldown_left(flow.sent_at, now(), state.settings.resend_cooldown.as_secs());
+        if left > 0 {
+            return Err(AppError::ResendCooldown(left));
+        }
+        flow.delivery = Some(send_code(state, &flow.username).await?);
+        flow.sent_at = now();
+        session.set_reset(&flow).await
+    }
+
+    /// `/reset/confirm` posted: `ConfirmForgotPassword`, then back to sign in.
+    pub async fn confirm_reset(
+        state: &AppState,
+        session: &AppSession,
+        code: &str,
+        new_password: &str,
+        confirm_password: &str,
+    ) -> Result<(), AppError> {
+        let flow = session.reset().await?.ok_or(AppError::NoResetInProgress)?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(AppError::Missing(Field::Code));
+        }
+        if code.len() > 2048 {
+            return Err(AppError::WrongCode);
+        }
+        check_new_password(&state.policy, new_password, confirm_password, None)?;
+        match state
+            .cognito
+            .confirm_forgot_password(&flow.username, code, new_password)
+            .await
+        {
+            Ok(()) => {
+                session
+                    .end_all(Some(&Notice::PasswordReset {
+                        username: flow.username,
+                        signed_out_elsewhere: false,
+                    }))
+                    .await
+            }
+            // Unknown users get the same answer as a wrong code.
+            Err(
+                IdpError::CodeMismatch
+                | IdpError::UserNotFound
+                | IdpError::NotAuthorized
+                | IdpError::InvalidParameter,
+            ) => Err(AppError::WrongCode),
+            Err(IdpError::ExpiredCode) => Err(AppError::ExpiredCode),
+            Err(IdpError::InvalidPassword) => Err(AppError::PasswordRejected),
+            Err(IdpError::PasswordReused) => Err(AppError::PasswordReused),
+            Err(e) => Err(common(e)),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Reset flow logic against a mocked Cognito: every exception of `ForgotPassword` and
+//! `ConfirmForgotPassword` has a deliberate answer.
+
+use aws_sdk_cognitoidentityprovider::{
+    operation::{
+        confirm_forgot_password::{ConfirmForgotPasswordError, ConfirmForgotPasswordOutput},
+        forgot_password::{ForgotPasswordError, ForgotPasswordOutput},
+    },
+    types::{CodeDeliveryDetailsType, DeliveryMediumType},
+    Client,
+};
+use aws_smithy_mocks::{mock, mock_client};
+
+use super::ssr::*;
+use crate::{
+    error::{AppError, Field},
+    forms::{Medium, Notice},
+    session::ResetFlow,
+    state::now,
+    testing,
+};
+
+fn delivered() -> ForgotPasswordOutput {
+    ForgotPasswordOutput::builder()
+        .code_delivery_details(
+            CodeDeliveryDetailsType::builder()
+                .destination("j***@e***.com")
+                .delivery_medium(DeliveryMediumType::Email)
+                .attribute_name("email")
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn every_forgot_password_error_has_a_deliberate_answer() {
+    let cases = crate::error_cases!(ForgotPasswordError => Result<(), AppError>;
+        CodeDeliveryFailureException => Err(AppError::CodeNotDelivered),
+        ForbiddenException => Err(AppError::Refused),
+        InternalErrorException => Err(AppError::Unavailable),
+        InvalidEmailRoleAccessPolicyException => Err(AppError::Unexpected),
+        InvalidLambdaResponseException => Err(AppError::Unexpected),
+        // No verified email/phone: answered like a real reset (no account enumeration).
+        InvalidParameterException => Ok(()),
+        InvalidSmsRoleAccessPolicyException => Err(AppError::Unexpected),
+        InvalidSmsRoleTrustRelationshipException => Err(AppError::Unexpected),
+        LimitExceededException => Err(AppError::TooManyAttempts),
+        NotAuthorizedException => Ok(()),
+        OperationNotEnabledException => Err(AppError::Unexpected),
+        ResourceNotFoundException => Err(AppError::Unexpected),
+        TooManyRequestsException => Err(AppError::TooManyAttempts),
+        UnexpectedLambdaException => Err(AppError::Unexpected),
+        UserLambdaValidationException => Err(AppError::Refused),
+        UserNotFoundException => Ok(()),
+    );
+    assert_eq!(cases.len(), 16);
+    for (name, make, expected) in cases {
+        let rule = mock!(Client::forgot_password).then_error(make);
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        let session = testing::session();
+        let got = request_reset(&state, &session, "jane@example.com").await;
+        assert_eq!(got, expected, "{name}");
+        let flow = session.reset().await.unwrap();
+        assert_eq!(flow.is_some(), got.is_ok(), "{name}: flow kept only on success");
+        if let Some(flow) = flow {
+            // The decoy looks like Cognito's own mask of this address.
+            assert_eq!(flow.delivery.unwrap().destination, "j***@e***.com", "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_known_users_get_the_same_answer() {
+    let known = mock!(Client::forgot_password).then_output(delivered);
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&known]));
+    let s1 = testing::session();
+    request_reset(&state, &s1, "jane@example.com").await.unwrap();
+
+    let unknown = mock!(Client::forgot_password).then_error(|| {
+        ForgotPasswordError::UserNotFoundException(
+            aws_sdk_cognitoidentityprovider::types::error::UserNotFoundException::builder().build(),
+        )
+    });
+    let state2 = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&unknown]));
+    let s2 = testing::session();
+    request_reset(&state2, &s2, "jane@example.com").await.unwrap();
+
+    let a = s1.reset().await.unwrap().unwrap().delivery;
+    let b = s2.reset().await.unwrap().unwrap().delivery;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn decoys_are_stable_and_look_like_cognito_masks() {
+    let key = [1u8; 32];
+    let a = decoy_delivery(&key, "someone");
+    assert_eq!(a, decoy_delivery(&key, "someone"));
+    assert!(a.destination.contains("***@"));
+    let sms = decoy_delivery(&key, "+15555550123");
+    assert_eq!(sms.medium, Medium::Sms);
+    assert_eq!(sms.destination, "+*******0123");
+}
+
+#[tokio::test]
+async fn empty_username_is_refused_before_cognito() {
+    let rule = mock!(Client::forgot_password).then_output(delivered);
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let got = request_reset(&state, &testing::session(), "   ").await;
+    assert_eq!(got, Err(AppError::Missing(Field::Username)));
+    assert_eq!(rule.num_calls(), 0);
+}
+
+async fn session_with_flow(sent_ago: i64) -> crate::session::AppSession {
+    let s = testing::session();
+    s.set_reset(&ResetFlow {
+        username: "jane".into(),
+        delivery: None,
+        sent_at: now() - sent_ago,
+        admin_reset: false,
+    })
+    .await
+    .unwrap();
+    s
+}
+
+#[tokio::test]
+async fn resend_is_refused_during_the_cooldown_and_allowed_after() {
+    let rule = mock!(Client::forgot_password).then_output(delivered);
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let s = session_with_flow(10).await;
+    assert_eq!(resend(&state, &s).await, Err(AppError::ResendCooldown(50)));
+    assert_eq!(rule.num_calls(), 0);
+    let s = session_with_flow(61).await;
+    assert_eq!(resend(&state, &s).await, Ok(()));
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(cooldown_left(s.reset().await.unwrap().unwrap().sent_at, now(), 60), 60);
+}
+
+#[tokio::test]
+async fn confirm_without_a_reset_makes_no_call() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let got = confirm_reset(&state, &testing::session(), "123456", "Abcdef1!", "Abcdef1!").await;
+    assert_eq!(got, Err(AppError::NoResetInProgress));
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn policy_is_checked_before_cognito() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let s = session_with_flow(0).await;
+    let got = confirm_reset(&state, &s, "123456", "weak", "weak").await;
+    assert!(matches!(got, Err(AppError::PasswordPolicy(_))));
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .match_requests(|r| r.confirmation_code() == Some("moto-confirmation-code:1") && r.password() == Some("Abcdef1!"))
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let s = session_with_flow(0).await;
+    confirm_reset(&state, &s, " moto-confirmation-code:1 ", "Abcdef1!", "Abcdef1!")
+        .await
+        .unwrap();
+    assert!(s.reset().await.unwrap().is_none());
+    assert!(matches!(s.take_notice().await.unwrap(), Some(Notice::PasswordReset { .. })));
+}
+
+#[tokio::test]
+async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
+    let cases = crate::error_cases!(ConfirmForgotPasswordError => AppError;
+        CodeMismatchException => AppError::WrongCode,
+        ExpiredCodeException => AppError::ExpiredCode,
+        ForbiddenException => AppError::Refused,
+        InternalErrorException => AppError::Unavailable,
+        InvalidLambdaResponseException => AppError::Unexpected,
+        InvalidParameterException => AppError::WrongCode,
+        InvalidPasswordException => AppError::PasswordRejected,
+        LimitExceededException => AppError::TooManyAttempts,
+        NotAuthorizedException => AppError::WrongCode,
+        OperationNotEnabledException => AppError::Unexpected,
+        PasswordHistoryPolicyViolationException => AppError::PasswordReused,
+        ResourceNotFoundException => AppError::Unexpected,
+        TooManyFailedAttemptsException => AppError::TooManyAttempts,
+        TooManyRequestsException => AppError::TooManyAttempts,
+        UnexpectedLambdaException => AppError::Unexpected,
+        UserLambdaValidationException => AppError::Refused,
+        UserNotConfirmedException => AppError::UserNotConfirmed,
+        UserNotFoundException => AppError::WrongCode,
+    );
+    assert_eq!(cases.len(), 18);
+    for (name, make, expected) in cases {
+        let rule = mock!(Client::confirm_forgot_password).then_error(make);
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        let s = session_with_flow(0).await;
+        let got = confirm_reset(&state, &s, "123456", "Abcdef1!", "Abcdef1!").await;
+        assert_eq!(got, Err(expected), "{name}");
+        assert!(s.reset().await.unwrap().is_some(), "{name}: the flow survives an error");
+    }
+}

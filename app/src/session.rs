@@ -1,0 +1,167 @@
+//! The typed server-side session (tower-sessions). Only the server reads or writes it; the
+//! browser holds nothing but an opaque cookie. Each flow keeps just what its next step needs.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::{
+    cognito::{Delivery, Token, Tokens},
+    error::AppError,
+    forms::{Flash, Notice},
+};
+
+const RESET: &str = "reset";
+const CHALLENGE: &str = "challenge";
+const AUTH: &str = "auth";
+const FLASH: &str = "flash";
+const NOTICE: &str = "notice";
+
+/// A password reset in progress (between "Forgot password" and "Enter code").
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResetFlow {
+    pub username: String,
+    /// Where Cognito said the code went (`None` when it did not say).
+    pub delivery: Option<Delivery>,
+    /// Unix seconds of the latest code.
+    pub sent_at: i64,
+    /// The reset was started by an administrator (sign-in raised PasswordResetRequired).
+    pub admin_reset: bool,
+}
+
+/// A `NEW_PASSWORD_REQUIRED` challenge in progress.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChallengeFlow {
+    pub username: String,
+    /// Cognito's challenge session token.
+    pub session: Token,
+    /// Unix seconds when Cognito issued the challenge.
+    pub started_at: i64,
+    pub required_attributes: Vec<String>,
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// The name the user signed in with (shown on the account page).
+    pub username: String,
+    /// Cognito's `cognito:username`, needed for `SECRET_HASH` on refresh.
+    pub hash_username: String,
+    pub email: Option<String>,
+    pub tokens: Tokens,
+    /// Unix seconds when the access token expires.
+    pub access_expires_at: i64,
+}
+
+/// The app's view of a tower-sessions `Session`, with named keys.
+#[derive(Clone)]
+pub struct AppSession(pub Session);
+
+fn store_err(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store failed");
+    AppError::Unavailable
+}
+
+impl AppSession {
+    async fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
+        match self.0.get::<T>(key).await {
+            Ok(v) => Ok(v),
+            // A record written by another version of the app: treat it as absent.
+            Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
+    async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
+        self.0.insert(key, value).await.map_err(store_err)
+    }
+
+    async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
+        let v = self.get::<T>(key).await?;
+        if v.is_some() {
+            self.0
+                .remove::<serde_json::Value>(key)
+                .await
+                .map_err(store_err)?;
+        }
+        Ok(v)
+    }
+
+    /// The reset in progress, if any.
+    pub async fn reset(&self) -> Result<Option<ResetFlow>, AppError> {
+        self.get(RESET).await
+    }
+    /// Starts or updates a reset.
+    pub async fn set_reset(&self, flow: &ResetFlow) -> Result<(), AppError> {
+        self.set(RESET, flow).await
+    }
+
+    /// The challenge in progress, if any.
+    pub async fn challenge(&self) -> Result<Option<ChallengeFlow>, AppError> {
+        self.get(CHALLENGE).await
+    }
+    /// Keeps a new challenge.
+    pub async fn set_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
+        self.set(CHALLENGE, flow).await
+    }
+
+    /// The signed-in user, if any.
+    pub async fn signed_in(&self) -> Result<Option<SignedIn>, AppError> {
+        self.get(AUTH).await
+    }
+    /// Replaces the signed-in user's tokens (after a refresh).
+    pub async fn set_signed_in(&self, user: &SignedIn) -> Result<(), AppError> {
+        self.set(AUTH, user).await
+    }
+
+    /// Takes the one-time form state left by a failed no-JS post.
+    pub async fn take_flash(&self) -> Result<Option<Flash>, AppError> {
+        self.take(FLASH).await
+    }
+    /// Leaves form state for the page the no-JS post redirects to.
+    pub async fn set_flash(&self, flash: &Flash) -> Result<(), AppError> {
+        self.set(FLASH, flash).await
+    }
+
+    /// Takes the one-time notice for the next page.
+    pub async fn take_notice(&self) -> Result<Option<Notice>, AppError> {
+        self.take(NOTICE).await
+    }
+
+    /// Leaves a one-time notice for the next page.
+    pub async fn set_notice(&self, notice: &Notice) -> Result<(), AppError> {
+        self.set(NOTICE, notice).await
+    }
+
+    /// Ends every flow and sign-in: the server-side record is deleted and the next write gets
+    /// a fresh id. `notice` (if any) is kept for the next page in a new session.
+    pub async fn end_all(&self, notice: Option<&Notice>) -> Result<(), AppError> {
+        self.0.flush().await.map_err(store_err)?;
+        if let Some(n) = notice {
+            self.set(NOTICE, n).await?;
+        }
+        Ok(())
+    }
+
+    /// Signs the user in: new session id (no fixation), flows cleared, tokens stored.
+    pub async fn sign_in(&self, user: &SignedIn) -> Result<(), AppError> {
+        self.0.flush().await.map_err(store_err)?;
+        self.0.cycle_id().await.map_err(store_err)?;
+        self.set(AUTH, user).await
+    }
+
+    /// Starts a reset: any earlier flow in this session is dropped.
+    pub async fn start_reset(&self, flow: &ResetFlow) -> Result<(), AppError> {
+        self.0
+            .remove::<serde_json::Value>(CHALLENGE)
+            .await
+            .map_err(store_err)?;
+        self.set(RESET, flow).await
+    }
+
+    /// Starts a new-password challenge: new session id, earlier flows dropped.
+    pub async fn start_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
+        self.0.flush().await.map_err(store_err)?;
+        self.0.cycle_id().await.map_err(store_err)?;
+        self.set(CHALLENGE, flow).await
+    }
+}

@@ -1,0 +1,65 @@
+//! Test helpers: an `AppState` around a mocked Cognito client and an in-memory session.
+
+use std::{collections::HashMap, sync::Arc};
+
+use aws_sdk_cognitoidentityprovider::Client;
+use leptos::prelude::LeptosOptions;
+use tower_sessions::{MemoryStore, Session};
+
+use crate::{
+    cognito::Cognito, config::Settings, password::PasswordPolicy, session::AppSession,
+    state::AppState,
+};
+
+/// Settings for tests, with `overrides` applied.
+pub fn settings(overrides: &[(&str, &str)]) -> Settings {
+    let mut m: HashMap<String, String> = [
+        ("COGNITO_USER_POOL_ID", "eu-west-1_Test123"),
+        ("COGNITO_CLIENT_ID", "client1"),
+        ("AWS_REGION", "eu-west-1"),
+        ("PUBLIC_ORIGIN", "https://reset.example.com"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        m.insert(k.to_string(), v.to_string());
+    }
+    Settings::from_lookup(|k| m.get(k).cloned()).expect("test settings")
+}
+
+/// A state whose Cognito calls go to `client` (built with `mock_client!`).
+pub fn state(client: Client) -> AppState {
+    let s = settings(&[]);
+    let cognito = Cognito::new(client, s.user_pool_id.clone(), s.client_id.clone(), None);
+    AppState {
+        settings: Arc::new(s),
+        cognito,
+        policy: PasswordPolicy::default(),
+        leptos_options: LeptosOptions::builder().output_name("reset").build(),
+        decoy_key: Arc::new([7u8; 32]),
+    }
+}
+
+/// A fresh session in a memory store.
+pub fn session() -> AppSession {
+    AppSession(Session::new(None, Arc::new(MemoryStore::default()), None))
+}
+
+/// Builds `(name, constructor, expected)` rows, one per exception variant of an operation's
+/// error enum, for table-driven mapping tests.
+#[macro_export]
+macro_rules! error_cases {
+    ($err:ident => $expected_ty:ty; $($variant:ident => $expected:expr),* $(,)?) => {{
+        let rows: Vec<(&'static str, fn() -> $err, $expected_ty)> = vec![$(
+            (
+                stringify!($variant),
+                (|| $err::$variant(
+                    aws_sdk_cognitoidentityprovider::types::error::$variant::builder().build(),
+                )) as fn() -> $err,
+                $expected,
+            )
+        ),*];
+        rows
+    }};
+}

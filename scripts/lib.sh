@@ -1,0 +1,50 @@
+# Shared helpers for demo.sh and test.sh (sourced).
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck disable=SC1091
+source "$ROOT/.tools/env.sh"
+PY="$ROOT/.tools/venv/bin/python"
+
+# A free TCP port on 127.0.0.1.
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# Waits until URL answers (up to $2 seconds).
+wait_http() {
+  local url="$1" limit="${2:-60}" i=0
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    i=$((i+1)); if [ "$i" -gt $((limit*5)) ]; then echo "timed out waiting for $url" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
+# Starts moto on 127.0.0.1:$1, logging to $2.
+start_moto() {
+  "$ROOT/.tools/venv/bin/moto_server" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  echo $!
+}
+
+# Builds the site (WASM, JS, CSS into target/site) and the server, debug profile.
+build_site() {
+  # shellcheck disable=SC2086
+  cargo leptos build $LIB_CARGO_ARGS
+}
+
+# The environment every local app instance gets; $1 pool json, $2 "public"|"secret", $3 port.
+app_env() {
+  local json="$1" kind="$2" port="$3"
+  local pool client secret
+  pool=$("$PY" -c "import json,sys;print(json.load(open(sys.argv[1]))['pool_id'])" "$json")
+  client=$("$PY" -c "import json,sys;print(json.load(open(sys.argv[1]))['${kind}_client_id'])" "$json")
+  echo "COGNITO_USER_POOL_ID=$pool"
+  echo "COGNITO_CLIENT_ID=$client"
+  if [ "$kind" = secret ]; then
+    secret=$("$PY" -c "import json,sys;print(json.load(open(sys.argv[1]))['secret_client_secret'])" "$json")
+    echo "COGNITO_CLIENT_SECRET=$secret"
+  fi
+  echo "AWS_REGION=${pool%%_*}"
+  echo "PUBLIC_ORIGIN=http://127.0.0.1:$port"
+  echo "LISTEN_ADDR=127.0.0.1:$port"
+  echo "SESSION_COOKIE_SECURE=false"
+  echo "LEPTOS_SITE_ROOT=$ROOT/target/site"
+  echo "LEPTOS_OUTPUT_NAME=reset"
+}

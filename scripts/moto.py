@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Helpers around the moto Cognito emulator, for the demo and the tests.
+
+  moto.py pool  --endpoint URL --out FILE     create a pool (Cognito's default password policy)
+                                              and two app clients (without / with a secret)
+  moto.py user  --endpoint URL --pool ID NAME [--email ADDR] [--unverified] [--temporary PW]
+                                              create a user (no message sent)
+  moto.py codes --endpoint URL [--pool ID]    print the latest reset code of every user
+
+Only talks to the endpoint given (127.0.0.1 in this project).
+"""
+import argparse
+import json
+import sys
+import urllib.request
+
+
+def call(endpoint, action, body):
+    req = urllib.request.Request(
+        endpoint.rstrip("/") + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{action}",
+            # moto reads the region from the credential scope.
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x",
+        },
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{action} failed: {e.code} {e.read().decode(errors='replace')}")
+
+
+def create_pool(endpoint, name="demo"):
+    pool = call(endpoint, "CreateUserPool", {
+        "PoolName": name,
+        "Policies": {"PasswordPolicy": {
+            "MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
+            "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": 7,
+        }},
+        "AutoVerifiedAttributes": ["email"],
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+    })["UserPool"]["Id"]
+    flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    public = call(endpoint, "CreateUserPoolClient", {
+        "UserPoolId": pool, "ClientName": "web-public", "ExplicitAuthFlows": flows,
+        "GenerateSecret": False, "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+    })["UserPoolClient"]
+    secret = call(endpoint, "CreateUserPoolClient", {
+        "UserPoolId": pool, "ClientName": "web-confidential", "ExplicitAuthFlows": flows,
+        "GenerateSecret": True, "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+    })["UserPoolClient"]
+    return {
+        "pool_id": pool,
+        "public_client_id": public["ClientId"],
+        "secret_client_id": secret["ClientId"],
+        "secret_client_secret": secret["ClientSecret"],
+    }
+
+
+def create_user(endpoint, pool, name, email=None, verified=True, temporary="Temp-Passw0rd!"):
+    attrs = []
+    if email:
+        attrs.append({"Name": "email", "Value": email})
+        attrs.append({"Name": "email_verified", "Value": "true" if verified else "false"})
+    call(endpoint, "AdminCreateUser", {
+        "UserPoolId": pool, "Username": name, "UserAttributes": attrs,
+        "TemporaryPassword": temporary, "MessageAction": "SUPPRESS",
+    })
+
+
+def codes(endpoint, pool=None):
+    with urllib.request.urlopen(endpoint.rstrip("/") + "/moto-api/data.json", timeout=10) as r:
+        data = json.load(r)
+    users = data.get("cognitoidp", {}).get("CognitoIdpUser", [])
+    out = {}
+    for u in users:
+        if pool and u.get("user_pool_id") != pool:
+            continue
+        code = u.get("confirmation_code")
+        if code:
+            out[u["username"]] = code
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--endpoint", default="http://127.0.0.1:5055")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("pool")
+    a.add_argument("--out", required=True)
+    a.add_argument("--name", default="demo")
+    u = sub.add_parser("user")
+    u.add_argument("--pool", required=True)
+    u.add_argument("name")
+    u.add_argument("--email")
+    u.add_argument("--unverified", action="store_true")
+    u.add_argument("--temporary", default="Temp-Passw0rd!")
+    c = sub.add_parser("codes")
+    c.add_argument("--pool")
+    c.add_argument("--json", action="store_true")
+    args = p.parse_args()
+
+    if args.cmd == "pool":
+        info = create_pool(args.endpoint, args.name)
+        with open(args.out, "w") as f:
+            json.dump(info, f, indent=2)
+        print(json.dumps({k: v for k, v in info.items() if "secret" not in k or k == "secret_client_id"}))
+    elif args.cmd == "user":
+        create_user(args.endpoint, args.pool, args.name, args.email, not args.unverified, args.temporary)
+    elif args.cmd == "codes":
+        found = codes(args.endpoint, args.pool)
+        if args.json:
+            print(json.dumps(found))
+        elif not found:
+            print("no reset codes yet: request one on the Forgot password page first")
+        else:
+            for name, code in sorted(found.items()):
+                print(f"{name:<12} {code}")
+
+
+if __name__ == "__main__":
+    main()

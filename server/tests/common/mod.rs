@@ -1,0 +1,289 @@
+//! Test harness: moto (started once per test binary unless `MOTO_ENDPOINT` points at one), a
+//! fresh user pool per test, and the app spawned in-process on port 0.
+#![allow(dead_code)]
+
+use std::{
+    collections::HashMap,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{Once, OnceLock},
+    time::Duration,
+};
+
+use serde_json::{json, Value};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+// Runs moto and kills it when our end of its stdin closes (when the test binary exits).
+const WATCHDOG: &str = "import subprocess,sys\n\
+p=subprocess.Popen([sys.argv[1],'-H','127.0.0.1','-p',sys.argv[2]],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n\
+sys.stdin.read()\n\
+p.kill()\n";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// moto's endpoint (127.0.0.1 only).
+pub fn moto() -> &'static str {
+    static MOTO: OnceLock<String> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        if let Ok(e) = std::env::var("MOTO_ENDPOINT") {
+            return e;
+        }
+        let port = free_port();
+        let venv = root().join(".tools/venv/bin");
+        let child = Command::new(venv.join("python"))
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg(venv.join("moto_server"))
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("moto is not installed: run `make test` (or scripts/setup.sh) first");
+        // Never dropped: the pipe stays open for the life of the test binary.
+        Box::leak(Box::new(child));
+        for _ in 0..150 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+fn init_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let endpoint = moto().to_string();
+        std::env::set_var("AWS_ENDPOINT_URL", endpoint);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("LEPTOS_SITE_ROOT", root().join("target/site"));
+        std::env::set_var("LEPTOS_OUTPUT_NAME", "reset");
+    });
+}
+
+/// Calls a Cognito action on moto directly (test setup only).
+pub async fn moto_call(action: &str, body: Value) -> Value {
+    let res = reqwest::Client::new()
+        .post(format!("{}/", moto()))
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("X-Amz-Target", format!("AWSCognitoIdentityProviderService.{action}"))
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x",
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("moto answers");
+    let status = res.status();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{action} failed: {status} {v}");
+    v
+}
+
+/// A user pool with one app client.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub id: String,
+    pub client_id: String,
+    pub secret: Option<String>,
+}
+
+/// Creates a pool (Cognito's default password policy) and an app client.
+pub async fn create_pool(with_secret: bool) -> Pool {
+    let pool = moto_call(
+        "CreateUserPool",
+        json!({
+            "PoolName": format!("t{}", rand::random::<u32>()),
+            "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": true,
+                "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": true}},
+            "AutoVerifiedAttributes": ["email"],
+        }),
+    )
+    .await;
+    let id = pool["UserPool"]["Id"].as_str().unwrap().to_string();
+    let client = moto_call(
+        "CreateUserPoolClient",
+        json!({
+            "UserPoolId": id, "ClientName": "web", "GenerateSecret": with_secret,
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        }),
+    )
+    .await;
+    Pool {
+        id,
+        client_id: client["UserPoolClient"]["ClientId"].as_str().unwrap().to_string(),
+        secret: client["UserPoolClient"]["ClientSecret"].as_str().map(str::to_string),
+    }
+}
+
+/// A random username.
+pub fn random_user() -> String {
+    format!("user{}", rand::random::<u32>())
+}
+
+/// Creates a CONFIRMED user with `password` and a verified email.
+pub async fn confirmed_user(pool: &Pool, name: &str, password: &str) {
+    temporary_user(pool, name, "Temp-Passw0rd!").await;
+    moto_call(
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool.id, "Username": name, "Password": password, "Permanent": true}),
+    )
+    .await;
+}
+
+/// Creates a FORCE_CHANGE_PASSWORD user with a temporary password and a verified email.
+pub async fn temporary_user(pool: &Pool, name: &str, temporary: &str) {
+    moto_call(
+        "AdminCreateUser",
+        json!({
+            "UserPoolId": pool.id, "Username": name, "TemporaryPassword": temporary,
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": "email", "Value": format!("{name}@example.com")},
+                               {"Name": "email_verified", "Value": "true"}],
+        }),
+    )
+    .await;
+}
+
+/// The latest reset code moto issued to `name` in `pool`.
+pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    data["cognitoidp"]["CognitoIdpUser"]
+        .as_array()?
+        .iter()
+        .find(|u| u["user_pool_id"] == pool.id.as_str() && u["username"] == name)
+        .and_then(|u| u["confirmation_code"].as_str().map(str::to_string))
+}
+
+/// A running app and a browser-like client (cookie store, no automatic redirects).
+pub struct TestApp {
+    pub base: String,
+    pub pool: Pool,
+    pub client: reqwest::Client,
+}
+
+/// Spawns the app against a fresh pool.
+pub async fn spawn_app(with_secret: bool) -> TestApp {
+    spawn_app_with(with_secret, &[]).await
+}
+
+/// Spawns the app against a fresh pool, with extra settings.
+pub async fn spawn_app_with(with_secret: bool, extra: &[(&str, &str)]) -> TestApp {
+    init_env();
+    let pool = create_pool(with_secret).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("COGNITO_USER_POOL_ID".into(), pool.id.clone()),
+        ("COGNITO_CLIENT_ID".into(), pool.client_id.clone()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("PUBLIC_ORIGIN".into(), format!("http://127.0.0.1:{port}")),
+        ("LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
+        ("SESSION_COOKIE_SECURE".into(), "false".into()),
+    ]);
+    if let Some(s) = &pool.secret {
+        env.insert("COGNITO_CLIENT_SECRET".into(), s.clone());
+    }
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let settings = app::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let options = server::leptos_options(&settings);
+    let state = server::build_state(settings, options).await;
+    tokio::spawn(server::serve(listener, server::router(state)));
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        pool,
+        client: client(),
+    }
+}
+
+/// A fresh browser-like client.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// GET a page.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a page and return its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.text().await.unwrap()
+    }
+
+    /// Calls a server function the way the hydrated page does (JavaScript on).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form the way a browser without JavaScript does, from `page`.
+    pub async fn post_form(&self, page: &str, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Referer", format!("{}{page}", self.base))
+            .header("Origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Writes a line to stderr (visible with --nocapture) for debugging a failing flow.
+    pub fn note(&self, msg: &str) {
+        let _ = writeln!(std::io::stderr(), "[{}] {msg}", self.base);
+    }
+}
+
+/// The `Location` of a redirect.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The `AppError` JSON of a failed server-function call.
+pub async fn error_of(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
