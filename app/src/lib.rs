@@ -84,9 +84,12 @@ pub fn App() -> impl IntoView {
             .unwrap_or_default()
     };
     let support = move || brand.get().and_then(|b| b.ok()).and_then(|b| b.support_url);
+    // Tests (and curious users) can tell a hydrated page from a server-rendered one.
+    let hydrated = components::use_hydrated();
     view! {
         <Title formatter=move |t: String| format!("{t} · {}", name())/>
         <Router>
+          <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="site-header">
                 <Suspense fallback=|| ()>
@@ -110,6 +113,7 @@ pub fn App() -> impl IntoView {
                 </Suspense>
                 <span class="secure-note">"Your password is sent only to the sign-in service, never stored here."</span>
             </footer>
+          </div>
         </Router>
     }
 }
@@ -117,7 +121,6 @@ pub fn App() -> impl IntoView {
 /// `/`: where to go.
 #[component]
 fn HomePage() -> impl IntoView {
-    let hydrated = components::use_hydrated();
     view! {
         <Title text="Home"/>
         <h1>"Get back into your account"</h1>
@@ -126,9 +129,7 @@ fn HomePage() -> impl IntoView {
             <li><A href="/reset" attr:class="button primary">"Forgot password"</A></li>
             <li><A href="/sign-in" attr:class="button secondary">"Sign in"</A></li>
         </ul>
-        <p class="hint" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-            "You'll need access to the email address or phone number on your account."
-        </p>
+        <p class="hint">"You'll need access to the email address or phone number on your account."</p>
     }
 }
 

@@ -1,0 +1,37 @@
+import { test, expect, NEW_PASSWORD } from './fixtures/app';
+
+test('signed in, change password, and the old one no longer works', async ({ app, page, user }) => {
+  await app.open('/sign-in');
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/account$/);
+  await page.getByRole('link', { name: 'Change password' }).click();
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await page.getByLabel('Current password').fill(user.password);
+  await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('status')).toContainText('Your password has been changed');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByRole('status')).toContainText('You have signed out');
+  await app.signIn(user, user.password);
+  await expect(app.errorSummary()).toContainText('Incorrect username or password');
+  await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+});
+
+test('the change-password page sends anonymous users to sign in', async ({ page }) => {
+  await page.goto('/account/password');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('a wrong password gets one generic message', async ({ app, page, user }) => {
+  await app.open('/sign-in');
+  await app.signIn(user, 'Wrong-Passw0rd!');
+  await expect(app.errorSummary()).toContainText('Incorrect username or password');
+  await expect(page.getByLabel('Username')).toHaveValue(user.username);
+  if (!app.js) await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+});

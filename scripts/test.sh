@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, builds, then runs every test:
+#   cargo test (unit tests, Cognito error mapping with aws-smithy-mocks, integration against moto)
+#   Playwright (every flow in Chromium, JavaScript on and off).
+set -euo pipefail
+bash "$(dirname "$0")/setup.sh"
+source "$(dirname "$0")/lib.sh"
+
+LOGS="$ROOT/target/test-logs"
+mkdir -p "$LOGS"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+START=$(date +%s)
+
+echo; echo "==> build: cargo leptos build (server + WASM + CSS)"
+build_site
+
+MOTO_PORT=$(free_port)
+MOTO="http://127.0.0.1:$MOTO_PORT"
+PIDS+=("$(start_moto "$MOTO_PORT" "$LOGS/moto.log")")
+wait_http "$MOTO/moto-api/" 30
+export MOTO_ENDPOINT="$MOTO"
+
+echo; echo "==> cargo test: app (unit tests, error mapping with aws-smithy-mocks)"
+cargo test -p app --features ssr
+echo; echo "==> cargo test: server (integration tests against moto, admin CLI, start-up)"
+cargo test -p server
+
+echo; echo "==> Playwright: starting app instances on 127.0.0.1"
+POOL_JSON="$LOGS/e2e-pool.json"
+"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$POOL_JSON" --name e2e >/dev/null
+start_app() { # kind port log [extra env...]
+  local kind="$1" port="$2" log="$3"; shift 3
+  env $(app_env "$POOL_JSON" "$kind" "$port") AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=test \
+    AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true "$@" \
+    "$ROOT/target/debug/server" >"$log" 2>&1 &
+  PIDS+=("$!")
+}
+P_JS=$(free_port); start_app secret "$P_JS" "$LOGS/app-js.log"
+P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log"
+P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" CHALLENGE_TTL_SECS=3 RESEND_COOLDOWN_SECS=3
+for p in "$P_JS" "$P_NOJS" "$P_SHORT"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
+
+echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
+(
+  cd end2end
+  E2E_MOTO="$MOTO" E2E_POOL="$("$PY" -c "import json;print(json.load(open('$POOL_JSON'))['pool_id'])")" \
+  E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" \
+  E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" \
+    npx playwright test
+)
+echo; echo "all tests passed in $(( $(date +%s) - START ))s"
