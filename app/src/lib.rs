@@ -30,25 +30,17 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Operator branding shown on every page.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Operator branding shown on every page. The server renders it into `<head>`; the browser
+/// reads it back from there before hydrating, so both render the same header.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Branding {
     pub product_name: String,
     pub support_url: Option<String>,
 }
 
-/// The branding of this deployment.
-#[server(prefix = "/api", endpoint = "branding")]
-pub async fn load_branding() -> Result<Branding, error::AppError> {
-    let state = use_context::<state::AppState>().ok_or(error::AppError::Unexpected)?;
-    Ok(Branding {
-        product_name: state.settings.product_name.clone(),
-        support_url: state.settings.support_url.clone(),
-    })
-}
-
 /// The HTML document around the app (server only renders it).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
+    let help = brand.support_url.clone();
     view! {
         <!DOCTYPE html>
         <html lang="en" dir="ltr">
@@ -59,6 +51,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="referrer" content="same-origin"/>
                 <link rel="stylesheet" href="/pkg/reset.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <meta name="application-name" content=brand.product_name.clone()/>
+                {help.map(|h| view! { <link rel="help" href=h/> })}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -75,26 +69,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let brand = Resource::new_blocking(|| (), |_| load_branding());
-    let name = move || {
-        brand
-            .get()
-            .and_then(|b| b.ok())
-            .map(|b| b.product_name)
-            .unwrap_or_default()
-    };
-    let support = move || brand.get().and_then(|b| b.ok()).and_then(|b| b.support_url);
+    let brand = use_context::<Branding>().unwrap_or_default();
+    let name = brand.product_name.clone();
+    let title_name = name.clone();
     // Tests (and curious users) can tell a hydrated page from a server-rendered one.
     let hydrated = components::use_hydrated();
     view! {
-        <Title formatter=move |t: String| format!("{t} · {}", name())/>
+        <Title formatter=move |t: String| format!("{t} · {title_name}")/>
         <Router>
           <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="site-header">
-                <Suspense fallback=|| ()>
-                    <A href="/" attr:class="brand">{name}</A>
-                </Suspense>
+                <A href="/" attr:class="brand">{name}</A>
             </header>
             <main id="main" class="card">
                 <Routes fallback=NotFound>
@@ -108,9 +94,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <Suspense fallback=|| ()>
-                    {move || support().map(|url| view! { <a href=url>"Get help"</a> })}
-                </Suspense>
+                {brand.support_url.map(|url| view! { <a href=url>"Get help"</a> })}
                 <span class="secure-note">"Your password is sent only to the sign-in service, never stored here."</span>
             </footer>
           </div>
@@ -155,5 +139,18 @@ fn NotFound() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    let head = |selector: &str, attr: &str| {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+            .and_then(|e| e.get_attribute(attr))
+    };
+    let brand = Branding {
+        product_name: head("meta[name=application-name]", "content").unwrap_or_default(),
+        support_url: head("link[rel=help]", "href"),
+    };
+    leptos::mount::hydrate_body(move || {
+        provide_context(brand);
+        view! { <App/> }
+    });
 }

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use app::{
     cognito::Cognito, config::Settings, error::AppError, password::PasswordPolicy, shell,
-    state::AppState, App,
+    state::AppState, App, Branding,
 };
 use axum::{
     body::Body,
@@ -88,19 +88,29 @@ pub fn router(state: AppState) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(30)));
 
+    let brand = Branding {
+        product_name: settings.product_name.clone(),
+        support_url: settings.support_url.clone(),
+    };
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        let brand = brand.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(brand.clone());
+        }
     };
     let render_shell = {
         let options = state.leptos_options.clone();
-        move || shell(options.clone())
+        let brand = brand.clone();
+        move || shell(options.clone(), brand.clone())
     };
+    let error_shell = move |options| shell(options, brand.clone());
 
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, error_shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(sessions)
         .with_state(state)
