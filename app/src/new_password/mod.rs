@@ -161,11 +161,11 @@ fn challenge_form(
     let new_password = RwSignal::new(String::new());
     let left = countdown(flow.seconds_left);
     let attr_invalid = invalid(error, Field::Attribute);
-    let navigate = leptos_router::hooks::use_navigate();
-    // When the time runs out in an open tab, go back to sign in (the server says why).
+    // When the time runs out in an open tab, load the page again: the server ends the challenge
+    // and sends the user to sign in with the reason.
     Effect::new(move |_| {
         if left.get() == 0 {
-            navigate("/new-password", Default::default());
+            let _ = window().location().reload();
         }
     });
     view! {
