@@ -7,7 +7,6 @@
 use std::{collections::HashMap, fmt, time::Duration};
 
 use aws_config::{timeout::TimeoutConfig, BehaviorVersion, Region};
-use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_sdk_cognitoidentityprovider::{
     error::SdkError,
     operation::{
@@ -15,8 +14,7 @@ use aws_sdk_cognitoidentityprovider::{
         admin_set_user_password::AdminSetUserPasswordError,
         admin_update_user_attributes::AdminUpdateUserAttributesError,
         admin_user_global_sign_out::AdminUserGlobalSignOutError,
-        change_password::ChangePasswordError,
-        confirm_forgot_password::ConfirmForgotPasswordError,
+        change_password::ChangePasswordError, confirm_forgot_password::ConfirmForgotPasswordError,
         describe_user_pool::DescribeUserPoolError, forgot_password::ForgotPasswordError,
         global_sign_out::GlobalSignOutError, initiate_auth::InitiateAuthError,
         respond_to_auth_challenge::RespondToAuthChallengeError, revoke_token::RevokeTokenError,
@@ -27,6 +25,7 @@ use aws_sdk_cognitoidentityprovider::{
     },
     Client,
 };
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -245,7 +244,10 @@ impl Cognito {
         if let Some(h) = self.hash(username) {
             req = req.auth_parameters("SECRET_HASH", h);
         }
-        let out = req.send().await.map_err(|e| classify_initiate_auth(e, "InitiateAuth"))?;
+        let out = req
+            .send()
+            .await
+            .map_err(|e| classify_initiate_auth(e, "InitiateAuth"))?;
         Ok(sign_in_outcome(
             out.authentication_result(),
             out.challenge_name(),
@@ -314,24 +316,54 @@ impl Cognito {
                 RespondToAuthChallengeError::ExpiredCodeException(_) => IdpError::ExpiredCode,
                 RespondToAuthChallengeError::ForbiddenException(_) => IdpError::Refused,
                 RespondToAuthChallengeError::InternalErrorException(_) => IdpError::Unavailable,
-                RespondToAuthChallengeError::InvalidEmailRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::InvalidLambdaResponseException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                RespondToAuthChallengeError::InvalidPasswordException(_) => IdpError::InvalidPassword,
-                RespondToAuthChallengeError::InvalidSmsRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::InvalidSmsRoleTrustRelationshipException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::InvalidUserPoolConfigurationException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::MfaMethodNotFoundException(_) => IdpError::Misconfigured,
+                RespondToAuthChallengeError::InvalidEmailRoleAccessPolicyException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::InvalidLambdaResponseException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::InvalidParameterException(_) => {
+                    IdpError::InvalidParameter
+                }
+                RespondToAuthChallengeError::InvalidPasswordException(_) => {
+                    IdpError::InvalidPassword
+                }
+                RespondToAuthChallengeError::InvalidSmsRoleAccessPolicyException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::InvalidSmsRoleTrustRelationshipException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::InvalidUserPoolConfigurationException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::MfaMethodNotFoundException(_) => {
+                    IdpError::Misconfigured
+                }
                 RespondToAuthChallengeError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                RespondToAuthChallengeError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::PasswordHistoryPolicyViolationException(_) => IdpError::PasswordReused,
-                RespondToAuthChallengeError::PasswordResetRequiredException(_) => IdpError::PasswordResetRequired,
-                RespondToAuthChallengeError::ResourceNotFoundException(_) => IdpError::Misconfigured,
-                RespondToAuthChallengeError::SoftwareTokenMfaNotFoundException(_) => IdpError::Misconfigured,
+                RespondToAuthChallengeError::OperationNotEnabledException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::PasswordHistoryPolicyViolationException(_) => {
+                    IdpError::PasswordReused
+                }
+                RespondToAuthChallengeError::PasswordResetRequiredException(_) => {
+                    IdpError::PasswordResetRequired
+                }
+                RespondToAuthChallengeError::ResourceNotFoundException(_) => {
+                    IdpError::Misconfigured
+                }
+                RespondToAuthChallengeError::SoftwareTokenMfaNotFoundException(_) => {
+                    IdpError::Misconfigured
+                }
                 RespondToAuthChallengeError::TooManyRequestsException(_) => IdpError::Throttled,
-                RespondToAuthChallengeError::UnexpectedLambdaException(_) => IdpError::Misconfigured,
+                RespondToAuthChallengeError::UnexpectedLambdaException(_) => {
+                    IdpError::Misconfigured
+                }
                 RespondToAuthChallengeError::UserLambdaValidationException(_) => IdpError::Refused,
-                RespondToAuthChallengeError::UserNotConfirmedException(_) => IdpError::UserNotConfirmed,
+                RespondToAuthChallengeError::UserNotConfirmedException(_) => {
+                    IdpError::UserNotConfirmed
+                }
                 RespondToAuthChallengeError::UserNotFoundException(_) => IdpError::UserNotFound,
                 _ => IdpError::Unexpected,
             })
@@ -357,14 +389,22 @@ impl Cognito {
         }
         let out = req.send().await.map_err(|e| {
             classify(e, "ForgotPassword", |e| match e {
-                ForgotPasswordError::CodeDeliveryFailureException(_) => IdpError::CodeDeliveryFailure,
+                ForgotPasswordError::CodeDeliveryFailureException(_) => {
+                    IdpError::CodeDeliveryFailure
+                }
                 ForgotPasswordError::ForbiddenException(_) => IdpError::Refused,
                 ForgotPasswordError::InternalErrorException(_) => IdpError::Unavailable,
-                ForgotPasswordError::InvalidEmailRoleAccessPolicyException(_) => IdpError::Misconfigured,
+                ForgotPasswordError::InvalidEmailRoleAccessPolicyException(_) => {
+                    IdpError::Misconfigured
+                }
                 ForgotPasswordError::InvalidLambdaResponseException(_) => IdpError::Misconfigured,
                 ForgotPasswordError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                ForgotPasswordError::InvalidSmsRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                ForgotPasswordError::InvalidSmsRoleTrustRelationshipException(_) => IdpError::Misconfigured,
+                ForgotPasswordError::InvalidSmsRoleAccessPolicyException(_) => {
+                    IdpError::Misconfigured
+                }
+                ForgotPasswordError::InvalidSmsRoleTrustRelationshipException(_) => {
+                    IdpError::Misconfigured
+                }
                 ForgotPasswordError::LimitExceededException(_) => IdpError::Throttled,
                 ForgotPasswordError::NotAuthorizedException(_) => IdpError::NotAuthorized,
                 ForgotPasswordError::OperationNotEnabledException(_) => IdpError::Misconfigured,
@@ -413,19 +453,33 @@ impl Cognito {
                 ConfirmForgotPasswordError::ExpiredCodeException(_) => IdpError::ExpiredCode,
                 ConfirmForgotPasswordError::ForbiddenException(_) => IdpError::Refused,
                 ConfirmForgotPasswordError::InternalErrorException(_) => IdpError::Unavailable,
-                ConfirmForgotPasswordError::InvalidLambdaResponseException(_) => IdpError::Misconfigured,
-                ConfirmForgotPasswordError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                ConfirmForgotPasswordError::InvalidPasswordException(_) => IdpError::InvalidPassword,
+                ConfirmForgotPasswordError::InvalidLambdaResponseException(_) => {
+                    IdpError::Misconfigured
+                }
+                ConfirmForgotPasswordError::InvalidParameterException(_) => {
+                    IdpError::InvalidParameter
+                }
+                ConfirmForgotPasswordError::InvalidPasswordException(_) => {
+                    IdpError::InvalidPassword
+                }
                 ConfirmForgotPasswordError::LimitExceededException(_) => IdpError::Throttled,
                 ConfirmForgotPasswordError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                ConfirmForgotPasswordError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                ConfirmForgotPasswordError::PasswordHistoryPolicyViolationException(_) => IdpError::PasswordReused,
+                ConfirmForgotPasswordError::OperationNotEnabledException(_) => {
+                    IdpError::Misconfigured
+                }
+                ConfirmForgotPasswordError::PasswordHistoryPolicyViolationException(_) => {
+                    IdpError::PasswordReused
+                }
                 ConfirmForgotPasswordError::ResourceNotFoundException(_) => IdpError::Misconfigured,
-                ConfirmForgotPasswordError::TooManyFailedAttemptsException(_) => IdpError::Throttled,
+                ConfirmForgotPasswordError::TooManyFailedAttemptsException(_) => {
+                    IdpError::Throttled
+                }
                 ConfirmForgotPasswordError::TooManyRequestsException(_) => IdpError::Throttled,
                 ConfirmForgotPasswordError::UnexpectedLambdaException(_) => IdpError::Misconfigured,
                 ConfirmForgotPasswordError::UserLambdaValidationException(_) => IdpError::Refused,
-                ConfirmForgotPasswordError::UserNotConfirmedException(_) => IdpError::UserNotConfirmed,
+                ConfirmForgotPasswordError::UserNotConfirmedException(_) => {
+                    IdpError::UserNotConfirmed
+                }
                 ConfirmForgotPasswordError::UserNotFoundException(_) => IdpError::UserNotFound,
                 _ => IdpError::Unexpected,
             })
@@ -457,8 +511,12 @@ impl Cognito {
                     ChangePasswordError::LimitExceededException(_) => IdpError::Throttled,
                     ChangePasswordError::NotAuthorizedException(_) => IdpError::NotAuthorized,
                     ChangePasswordError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    ChangePasswordError::PasswordHistoryPolicyViolationException(_) => IdpError::PasswordReused,
-                    ChangePasswordError::PasswordResetRequiredException(_) => IdpError::PasswordResetRequired,
+                    ChangePasswordError::PasswordHistoryPolicyViolationException(_) => {
+                        IdpError::PasswordReused
+                    }
+                    ChangePasswordError::PasswordResetRequiredException(_) => {
+                        IdpError::PasswordResetRequired
+                    }
                     ChangePasswordError::ResourceNotFoundException(_) => IdpError::Misconfigured,
                     ChangePasswordError::TooManyRequestsException(_) => IdpError::Throttled,
                     ChangePasswordError::UserNotConfirmedException(_) => IdpError::UserNotConfirmed,
@@ -484,7 +542,9 @@ impl Cognito {
                     GlobalSignOutError::InvalidParameterException(_) => IdpError::InvalidParameter,
                     GlobalSignOutError::NotAuthorizedException(_) => IdpError::NotAuthorized,
                     GlobalSignOutError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    GlobalSignOutError::PasswordResetRequiredException(_) => IdpError::PasswordResetRequired,
+                    GlobalSignOutError::PasswordResetRequiredException(_) => {
+                        IdpError::PasswordResetRequired
+                    }
                     GlobalSignOutError::ResourceNotFoundException(_) => IdpError::Misconfigured,
                     GlobalSignOutError::TooManyRequestsException(_) => IdpError::Throttled,
                     GlobalSignOutError::UserNotConfirmedException(_) => IdpError::UserNotConfirmed,
@@ -531,9 +591,13 @@ impl Cognito {
             .map_err(|e| {
                 classify(e, "DescribeUserPool", |e| match e {
                     DescribeUserPoolError::InternalErrorException(_) => IdpError::Unavailable,
-                    DescribeUserPoolError::InvalidParameterException(_) => IdpError::InvalidParameter,
+                    DescribeUserPoolError::InvalidParameterException(_) => {
+                        IdpError::InvalidParameter
+                    }
                     DescribeUserPoolError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                    DescribeUserPoolError::OperationNotEnabledException(_) => IdpError::Misconfigured,
+                    DescribeUserPoolError::OperationNotEnabledException(_) => {
+                        IdpError::Misconfigured
+                    }
                     DescribeUserPoolError::ResourceNotFoundException(_) => IdpError::Misconfigured,
                     DescribeUserPoolError::TooManyRequestsException(_) => IdpError::Throttled,
                     DescribeUserPoolError::UserPoolTaggingException(_) => IdpError::Misconfigured,
@@ -567,18 +631,38 @@ impl Cognito {
             .map_err(|e| {
                 classify(e, "AdminResetUserPassword", |e| match e {
                     AdminResetUserPasswordError::InternalErrorException(_) => IdpError::Unavailable,
-                    AdminResetUserPasswordError::InvalidEmailRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                    AdminResetUserPasswordError::InvalidLambdaResponseException(_) => IdpError::Misconfigured,
-                    AdminResetUserPasswordError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                    AdminResetUserPasswordError::InvalidSmsRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                    AdminResetUserPasswordError::InvalidSmsRoleTrustRelationshipException(_) => IdpError::Misconfigured,
+                    AdminResetUserPasswordError::InvalidEmailRoleAccessPolicyException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminResetUserPasswordError::InvalidLambdaResponseException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminResetUserPasswordError::InvalidParameterException(_) => {
+                        IdpError::InvalidParameter
+                    }
+                    AdminResetUserPasswordError::InvalidSmsRoleAccessPolicyException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminResetUserPasswordError::InvalidSmsRoleTrustRelationshipException(_) => {
+                        IdpError::Misconfigured
+                    }
                     AdminResetUserPasswordError::LimitExceededException(_) => IdpError::Throttled,
-                    AdminResetUserPasswordError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                    AdminResetUserPasswordError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    AdminResetUserPasswordError::ResourceNotFoundException(_) => IdpError::Misconfigured,
+                    AdminResetUserPasswordError::NotAuthorizedException(_) => {
+                        IdpError::NotAuthorized
+                    }
+                    AdminResetUserPasswordError::OperationNotEnabledException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminResetUserPasswordError::ResourceNotFoundException(_) => {
+                        IdpError::Misconfigured
+                    }
                     AdminResetUserPasswordError::TooManyRequestsException(_) => IdpError::Throttled,
-                    AdminResetUserPasswordError::UnexpectedLambdaException(_) => IdpError::Misconfigured,
-                    AdminResetUserPasswordError::UserLambdaValidationException(_) => IdpError::Refused,
+                    AdminResetUserPasswordError::UnexpectedLambdaException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminResetUserPasswordError::UserLambdaValidationException(_) => {
+                        IdpError::Refused
+                    }
                     AdminResetUserPasswordError::UserNotFoundException(_) => IdpError::UserNotFound,
                     _ => IdpError::Unexpected,
                 })
@@ -605,12 +689,22 @@ impl Cognito {
             .map_err(|e| {
                 classify(e, "AdminSetUserPassword", |e| match e {
                     AdminSetUserPasswordError::InternalErrorException(_) => IdpError::Unavailable,
-                    AdminSetUserPasswordError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                    AdminSetUserPasswordError::InvalidPasswordException(_) => IdpError::InvalidPassword,
+                    AdminSetUserPasswordError::InvalidParameterException(_) => {
+                        IdpError::InvalidParameter
+                    }
+                    AdminSetUserPasswordError::InvalidPasswordException(_) => {
+                        IdpError::InvalidPassword
+                    }
                     AdminSetUserPasswordError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                    AdminSetUserPasswordError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(_) => IdpError::PasswordReused,
-                    AdminSetUserPasswordError::ResourceNotFoundException(_) => IdpError::Misconfigured,
+                    AdminSetUserPasswordError::OperationNotEnabledException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminSetUserPasswordError::PasswordHistoryPolicyViolationException(_) => {
+                        IdpError::PasswordReused
+                    }
+                    AdminSetUserPasswordError::ResourceNotFoundException(_) => {
+                        IdpError::Misconfigured
+                    }
                     AdminSetUserPasswordError::TooManyRequestsException(_) => IdpError::Throttled,
                     AdminSetUserPasswordError::UserNotFoundException(_) => IdpError::UserNotFound,
                     _ => IdpError::Unexpected,
@@ -621,7 +715,11 @@ impl Cognito {
     /// `AdminUpdateUserAttributes` setting `email_verified` or `phone_number_verified`.
     #[tracing::instrument(skip_all)]
     pub async fn admin_mark_verified(&self, username: &str, phone: bool) -> Result<(), IdpError> {
-        let name = if phone { "phone_number_verified" } else { "email_verified" };
+        let name = if phone {
+            "phone_number_verified"
+        } else {
+            "email_verified"
+        };
         let attr = AttributeType::builder()
             .name(name)
             .value("true")
@@ -637,20 +735,48 @@ impl Cognito {
             .map(|_| ())
             .map_err(|e| {
                 classify(e, "AdminUpdateUserAttributes", |e| match e {
-                    AdminUpdateUserAttributesError::AliasExistsException(_) => IdpError::AliasExists,
-                    AdminUpdateUserAttributesError::InternalErrorException(_) => IdpError::Unavailable,
-                    AdminUpdateUserAttributesError::InvalidEmailRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::InvalidLambdaResponseException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                    AdminUpdateUserAttributesError::InvalidSmsRoleAccessPolicyException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::InvalidSmsRoleTrustRelationshipException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                    AdminUpdateUserAttributesError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::ResourceNotFoundException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::TooManyRequestsException(_) => IdpError::Throttled,
-                    AdminUpdateUserAttributesError::UnexpectedLambdaException(_) => IdpError::Misconfigured,
-                    AdminUpdateUserAttributesError::UserLambdaValidationException(_) => IdpError::Refused,
-                    AdminUpdateUserAttributesError::UserNotFoundException(_) => IdpError::UserNotFound,
+                    AdminUpdateUserAttributesError::AliasExistsException(_) => {
+                        IdpError::AliasExists
+                    }
+                    AdminUpdateUserAttributesError::InternalErrorException(_) => {
+                        IdpError::Unavailable
+                    }
+                    AdminUpdateUserAttributesError::InvalidEmailRoleAccessPolicyException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::InvalidLambdaResponseException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::InvalidParameterException(_) => {
+                        IdpError::InvalidParameter
+                    }
+                    AdminUpdateUserAttributesError::InvalidSmsRoleAccessPolicyException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::InvalidSmsRoleTrustRelationshipException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::NotAuthorizedException(_) => {
+                        IdpError::NotAuthorized
+                    }
+                    AdminUpdateUserAttributesError::OperationNotEnabledException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::ResourceNotFoundException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::TooManyRequestsException(_) => {
+                        IdpError::Throttled
+                    }
+                    AdminUpdateUserAttributesError::UnexpectedLambdaException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUpdateUserAttributesError::UserLambdaValidationException(_) => {
+                        IdpError::Refused
+                    }
+                    AdminUpdateUserAttributesError::UserNotFoundException(_) => {
+                        IdpError::UserNotFound
+                    }
                     _ => IdpError::Unexpected,
                 })
             })
@@ -669,10 +795,18 @@ impl Cognito {
             .map_err(|e| {
                 classify(e, "AdminUserGlobalSignOut", |e| match e {
                     AdminUserGlobalSignOutError::InternalErrorException(_) => IdpError::Unavailable,
-                    AdminUserGlobalSignOutError::InvalidParameterException(_) => IdpError::InvalidParameter,
-                    AdminUserGlobalSignOutError::NotAuthorizedException(_) => IdpError::NotAuthorized,
-                    AdminUserGlobalSignOutError::OperationNotEnabledException(_) => IdpError::Misconfigured,
-                    AdminUserGlobalSignOutError::ResourceNotFoundException(_) => IdpError::Misconfigured,
+                    AdminUserGlobalSignOutError::InvalidParameterException(_) => {
+                        IdpError::InvalidParameter
+                    }
+                    AdminUserGlobalSignOutError::NotAuthorizedException(_) => {
+                        IdpError::NotAuthorized
+                    }
+                    AdminUserGlobalSignOutError::OperationNotEnabledException(_) => {
+                        IdpError::Misconfigured
+                    }
+                    AdminUserGlobalSignOutError::ResourceNotFoundException(_) => {
+                        IdpError::Misconfigured
+                    }
                     AdminUserGlobalSignOutError::TooManyRequestsException(_) => IdpError::Throttled,
                     AdminUserGlobalSignOutError::UserNotFoundException(_) => IdpError::UserNotFound,
                     _ => IdpError::Unexpected,
@@ -765,7 +899,12 @@ where
         }
         SdkError::TimeoutError(_) => tracing::error!(operation, "cognito call timed out"),
         SdkError::DispatchFailure(d) => {
-            tracing::error!(operation, io = d.is_io(), timeout = d.is_timeout(), "cognito unreachable")
+            tracing::error!(
+                operation,
+                io = d.is_io(),
+                timeout = d.is_timeout(),
+                "cognito unreachable"
+            )
         }
         _ => tracing::error!(operation, "cognito call failed: unreadable response"),
     }
@@ -895,5 +1034,74 @@ mod tests {
         let client = mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
         let c = Cognito::new(client, "eu-west-1_x".into(), "client1".into(), None);
         assert_eq!(c.forgot_password("jane").await, Err(IdpError::Throttled));
+    }
+}
+
+#[cfg(test)]
+mod secret_hash_tests {
+    //! With a client secret, every user-pool call the flows make carries `SECRET_HASH`.
+    use super::*;
+    use aws_sdk_cognitoidentityprovider::operation::{
+        confirm_forgot_password::ConfirmForgotPasswordOutput,
+        forgot_password::ForgotPasswordOutput, initiate_auth::InitiateAuthOutput,
+        respond_to_auth_challenge::RespondToAuthChallengeOutput, revoke_token::RevokeTokenOutput,
+    };
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    #[tokio::test]
+    async fn every_call_carries_the_secret_hash() {
+        let h = secret_hash("shh", "jane", "client1");
+        let (h1, h2, h3, h4, h5) = (h.clone(), h.clone(), h.clone(), h.clone(), h.clone());
+        let sign_in = mock!(Client::initiate_auth)
+            .match_requests(move |r| {
+                r.auth_parameters().and_then(|p| p.get("SECRET_HASH")) == Some(&h1)
+            })
+            .sequence()
+            .output(|| InitiateAuthOutput::builder().build())
+            .repeatedly()
+            .build();
+        let respond = mock!(Client::respond_to_auth_challenge)
+            .match_requests(move |r| {
+                r.challenge_responses().and_then(|p| p.get("SECRET_HASH")) == Some(&h2)
+            })
+            .then_output(|| RespondToAuthChallengeOutput::builder().build());
+        let forgot = mock!(Client::forgot_password)
+            .match_requests(move |r| r.secret_hash() == Some(h3.as_str()))
+            .then_output(|| ForgotPasswordOutput::builder().build());
+        let confirm = mock!(Client::confirm_forgot_password)
+            .match_requests(move |r| r.secret_hash() == Some(h4.as_str()))
+            .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+        let revoke = mock!(Client::revoke_token)
+            .match_requests(|r| r.client_secret() == Some("shh"))
+            .then_output(|| RevokeTokenOutput::builder().build());
+        let _ = h5;
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&sign_in, &respond, &forgot, &confirm, &revoke]
+        );
+        let c = Cognito::new(
+            client,
+            "eu-west-1_x".into(),
+            "client1".into(),
+            Some(SecretString::from("shh")),
+        );
+        let _ = c.sign_in("jane", "pw").await;
+        let _ = c.refresh(&Token::from("r"), "jane").await;
+        let _ = c
+            .respond_new_password("jane", &Token::from("s"), "pw", &[])
+            .await;
+        c.forgot_password("jane").await.unwrap();
+        c.confirm_forgot_password("jane", "1", "pw").await.unwrap();
+        c.revoke(&Token::from("r")).await.unwrap();
+        assert_eq!(
+            sign_in.num_calls(),
+            2,
+            "sign-in and refresh both sent SECRET_HASH"
+        );
+        assert_eq!(respond.num_calls(), 1);
+        assert_eq!(forgot.num_calls(), 1);
+        assert_eq!(confirm.num_calls(), 1);
+        assert_eq!(revoke.num_calls(), 1);
     }
 }

@@ -40,7 +40,11 @@ pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
 #[component]
 pub fn NoticeBox(notice: Option<Notice>) -> impl IntoView {
     notice.map(|n| {
-        let class = if n.is_warning() { "alert alert-warning" } else { "alert alert-success" };
+        let class = if n.is_warning() {
+            "alert alert-warning"
+        } else {
+            "alert alert-success"
+        };
         view! { <div class=class role="status">{n.text()}</div> }
     })
 }
@@ -127,6 +131,59 @@ pub fn Checklist(policy: PasswordPolicy, #[prop(into)] password: Signal<String>)
                     .collect_view()}
             </ul>
         </div>
+    }
+}
+
+/// The error a form shows: the latest server answer with JavaScript on, else the one a no-JS
+/// post left for this page view.
+pub fn form_error(
+    latest: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
+    initial: Option<AppError>,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || match latest() {
+        Some(Err(e)) => Some(e),
+        Some(Ok(())) => None,
+        None => initial.clone(),
+    })
+}
+
+/// The username field (kept after a failed post; never a password).
+#[component]
+pub fn UsernameInput(
+    value: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let is_invalid = invalid(error, Field::Username);
+    view! {
+        <div class="field">
+            <label for="username">"Username"</label>
+            <input
+                id="username"
+                name="username"
+                type="text"
+                autocomplete="username"
+                autocapitalize="off"
+                spellcheck="false"
+                value=value
+                autofocus=autofocus
+                aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
+            />
+        </div>
+    }
+}
+
+/// New password, its live checklist, and the confirmation.
+#[component]
+pub fn NewPasswordFields(
+    policy: PasswordPolicy,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let new_password = RwSignal::new(String::new());
+    view! {
+        <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
+        <Checklist policy password=new_password/>
+        <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
     }
 }
 

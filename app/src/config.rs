@@ -138,12 +138,7 @@ impl Settings {
 
         let session_store = match get("SESSION_STORE").as_deref() {
             None | Some("memory") => SessionStoreKind::Memory,
-            Some(_) => {
-                return Err(err(
-                    "SESSION_STORE",
-                    "is not supported: expected `memory`",
-                ))
-            }
+            Some(_) => return Err(err("SESSION_STORE", "is not supported: expected `memory`")),
         };
 
         let listen_addr = match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
@@ -200,7 +195,13 @@ impl Settings {
 
         let support_url = match get("SUPPORT_URL") {
             None => None,
-            Some(v) if v.starts_with("https://") || v.starts_with("mailto:") || v.starts_with("http://") => Some(v),
+            Some(v)
+                if v.starts_with("https://")
+                    || v.starts_with("mailto:")
+                    || v.starts_with("http://") =>
+            {
+                Some(v)
+            }
             Some(_) => {
                 return Err(err(
                     "SUPPORT_URL",
@@ -241,7 +242,9 @@ fn parse_origin(value: &str) -> Result<String, ConfigError> {
     let bad = || {
         err(
             "PUBLIC_ORIGIN",
-            format!("is malformed: expected an origin like https://reset.example.com (got {value:?})"),
+            format!(
+                "is malformed: expected an origin like https://reset.example.com (got {value:?})"
+            ),
         )
     };
     let url = url::Url::parse(value).map_err(|_| bad())?;
@@ -374,7 +377,10 @@ mod tests {
         let mut m = base();
         m.insert("COGNITO_CLIENT_SECRET", "s3cr3t-value");
         let s = read(&m).unwrap();
-        assert_eq!(s.client_secret.as_ref().unwrap().expose_secret(), "s3cr3t-value");
+        assert_eq!(
+            s.client_secret.as_ref().unwrap().expose_secret(),
+            "s3cr3t-value"
+        );
         assert!(!format!("{s:?}").contains("s3cr3t-value"));
     }
 

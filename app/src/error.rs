@@ -77,7 +77,9 @@ pub enum AppError {
     NoResetInProgress,
     #[error("There is no sign-in in progress here. Sign in with your temporary password first.")]
     NoChallengeInProgress,
-    #[error("This step took too long and has expired. Sign in again with your temporary password.")]
+    #[error(
+        "This step took too long and has expired. Sign in again with your temporary password."
+    )]
     ChallengeExpired,
     #[error("Please sign in to continue.")]
     NotSignedIn,

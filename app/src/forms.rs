@@ -71,7 +71,10 @@ impl FormState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Notice {
     /// The reset is done; sign in with the new password.
-    PasswordReset { username: String, signed_out_elsewhere: bool },
+    PasswordReset {
+        username: String,
+        signed_out_elsewhere: bool,
+    },
     /// The password was changed and the user chose to sign out everywhere.
     SignedOutEverywhere { username: String },
     /// The temporary-password challenge expired.

@@ -112,7 +112,10 @@ mod tests {
         let p = PasswordPolicy::default();
         assert_eq!(p.rules().len(), 5);
         assert!(p.unmet("Abcdef1!").is_empty());
-        assert_eq!(p.unmet("abcdefgh"), vec![Rule::Uppercase, Rule::Digit, Rule::Symbol]);
+        assert_eq!(
+            p.unmet("abcdefgh"),
+            vec![Rule::Uppercase, Rule::Digit, Rule::Symbol]
+        );
         assert_eq!(p.unmet("Ab1!"), vec![Rule::MinLength(8)]);
     }
 
@@ -156,7 +159,8 @@ pub fn check_new_password(
     if !unmet.is_empty() {
         return Err(AppError::PasswordPolicy(unmet));
     }
-    if new_password.starts_with(char::is_whitespace) || new_password.ends_with(char::is_whitespace) {
+    if new_password.starts_with(char::is_whitespace) || new_password.ends_with(char::is_whitespace)
+    {
         return Err(AppError::PasswordEdgeSpace);
     }
     if confirmation.is_empty() {
@@ -179,12 +183,30 @@ mod check_tests {
     #[test]
     fn checks_come_in_the_order_a_user_fixes_them() {
         let p = PasswordPolicy::default();
-        assert_eq!(check_new_password(&p, "", "", None), Err(AppError::Missing(Field::NewPassword)));
-        assert!(matches!(check_new_password(&p, "short", "short", None), Err(AppError::PasswordPolicy(_))));
-        assert_eq!(check_new_password(&p, "Abcdef1!", "", None), Err(AppError::Missing(Field::ConfirmPassword)));
-        assert_eq!(check_new_password(&p, "Abcdef1!", "Abcdef1?", None), Err(AppError::PasswordsDoNotMatch));
-        assert_eq!(check_new_password(&p, "Abcdef1!", "Abcdef1!", Some("Abcdef1!")), Err(AppError::SamePassword));
-        assert_eq!(check_new_password(&p, "Abcdef1!", "Abcdef1!", Some("Old1!old")), Ok(()));
+        assert_eq!(
+            check_new_password(&p, "", "", None),
+            Err(AppError::Missing(Field::NewPassword))
+        );
+        assert!(matches!(
+            check_new_password(&p, "short", "short", None),
+            Err(AppError::PasswordPolicy(_))
+        ));
+        assert_eq!(
+            check_new_password(&p, "Abcdef1!", "", None),
+            Err(AppError::Missing(Field::ConfirmPassword))
+        );
+        assert_eq!(
+            check_new_password(&p, "Abcdef1!", "Abcdef1?", None),
+            Err(AppError::PasswordsDoNotMatch)
+        );
+        assert_eq!(
+            check_new_password(&p, "Abcdef1!", "Abcdef1!", Some("Abcdef1!")),
+            Err(AppError::SamePassword)
+        );
+        assert_eq!(
+            check_new_password(&p, "Abcdef1!", "Abcdef1!", Some("Old1!old")),
+            Ok(())
+        );
     }
 
     #[test]
@@ -192,8 +214,14 @@ mod check_tests {
         let p = PasswordPolicy::default();
         let long = format!("Aa1! {}", "ß".repeat(80));
         assert_eq!(check_new_password(&p, &long, &long, None), Ok(()));
-        assert_eq!(check_new_password(&p, " Abcdef1!", " Abcdef1!", None), Err(AppError::PasswordEdgeSpace));
+        assert_eq!(
+            check_new_password(&p, " Abcdef1!", " Abcdef1!", None),
+            Err(AppError::PasswordEdgeSpace)
+        );
         let too_long = "Aa1!".repeat(65);
-        assert_eq!(check_new_password(&p, &too_long, &too_long, None), Err(AppError::PasswordTooLong));
+        assert_eq!(
+            check_new_password(&p, &too_long, &too_long, None),
+            Err(AppError::PasswordTooLong)
+        );
     }
 }

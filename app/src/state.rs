@@ -32,6 +32,36 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The password rules in force: the pool's own (`DescribeUserPool`) when the settings allow it
+/// and Cognito answers within 10 seconds, else the configured ones.
+pub async fn policy_in_force(
+    cognito: &crate::cognito::Cognito,
+    settings: &Settings,
+) -> PasswordPolicy {
+    if !settings.describe_user_pool {
+        return settings.password_policy.clone();
+    }
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        cognito.password_policy(),
+    )
+    .await
+    {
+        Ok(Ok(p)) => {
+            tracing::info!(?p, "password policy read from the user pool");
+            p
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(?e, "could not read the user pool's password policy (DescribeUserPool); using the configured rules");
+            settings.password_policy.clone()
+        }
+        Err(_) => {
+            tracing::warn!("DescribeUserPool timed out; using the configured rules");
+            settings.password_policy.clone()
+        }
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -117,5 +147,64 @@ impl Ctx {
                 res.set_status(http::StatusCode::SEE_OTHER);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use aws_sdk_cognitoidentityprovider::{
+        operation::describe_user_pool::{DescribeUserPoolError, DescribeUserPoolOutput},
+        types::{
+            error::NotAuthorizedException, PasswordPolicyType, UserPoolPolicyType, UserPoolType,
+        },
+        Client,
+    };
+    use aws_smithy_mocks::{mock, mock_client};
+
+    #[tokio::test]
+    async fn the_pools_policy_wins_when_it_can_be_read() {
+        let rule = mock!(Client::describe_user_pool).then_output(|| {
+            DescribeUserPoolOutput::builder()
+                .user_pool(
+                    UserPoolType::builder()
+                        .policies(
+                            UserPoolPolicyType::builder()
+                                .password_policy(
+                                    PasswordPolicyType::builder()
+                                        .minimum_length(12)
+                                        .require_symbols(false)
+                                        .require_numbers(true)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        let p = policy_in_force(&state.cognito, &state.settings).await;
+        assert_eq!(p.min_length, 12);
+        assert!(!p.require_symbols && p.require_numbers && !p.require_uppercase);
+    }
+
+    #[tokio::test]
+    async fn without_permission_the_configured_policy_is_used() {
+        let rule = mock!(Client::describe_user_pool).then_error(|| {
+            DescribeUserPoolError::NotAuthorizedException(NotAuthorizedException::builder().build())
+        });
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        let mut settings = (*state.settings).clone();
+        settings.password_policy.min_length = 10;
+        let p = policy_in_force(&state.cognito, &settings).await;
+        assert_eq!(p.min_length, 10);
+        assert_eq!(rule.num_calls(), 1);
+
+        settings.describe_user_pool = false;
+        let p = policy_in_force(&state.cognito, &settings).await;
+        assert_eq!(p.min_length, 10);
+        assert_eq!(rule.num_calls(), 1, "no call when DESCRIBE_USER_POOL=false");
     }
 }

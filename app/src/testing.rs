@@ -30,8 +30,18 @@ pub fn settings(overrides: &[(&str, &str)]) -> Settings {
 
 /// A state whose Cognito calls go to `client` (built with `mock_client!`).
 pub fn state(client: Client) -> AppState {
-    let s = settings(&[]);
-    let cognito = Cognito::new(client, s.user_pool_id.clone(), s.client_id.clone(), None);
+    state_with(client, &[])
+}
+
+/// Like [`state`], with settings overridden (e.g. a client secret).
+pub fn state_with(client: Client, overrides: &[(&str, &str)]) -> AppState {
+    let s = settings(overrides);
+    let cognito = Cognito::new(
+        client,
+        s.user_pool_id.clone(),
+        s.client_id.clone(),
+        s.client_secret.clone(),
+    );
     AppState {
         settings: Arc::new(s),
         cognito,

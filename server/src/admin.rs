@@ -33,7 +33,11 @@ pub enum AdminCommand {
     SetPassword {
         user: String,
         /// A temporary password the user must replace at next sign-in.
-        #[arg(long, conflicts_with = "permanent", required_unless_present = "permanent")]
+        #[arg(
+            long,
+            conflicts_with = "permanent",
+            required_unless_present = "permanent"
+        )]
         temporary: bool,
         /// A permanent password (read from standard input, never from the command line).
         #[arg(long)]
@@ -159,13 +163,20 @@ async fn connect() -> Result<Cognito, String> {
     let pool = std::env::var("COGNITO_USER_POOL_ID")
         .ok()
         .filter(|v| !v.is_empty())
-        .ok_or("COGNITO_USER_POOL_ID is not set: expected the user pool id, like eu-west-1_AbCdEf123")?;
+        .ok_or(
+            "COGNITO_USER_POOL_ID is not set: expected the user pool id, like eu-west-1_AbCdEf123",
+        )?;
     let region = pool
         .split_once('_')
         .map(|(r, _)| r.to_string())
         .filter(|r| !r.is_empty())
-        .ok_or("COGNITO_USER_POOL_ID is malformed: expected <region>_<id>, like eu-west-1_AbCdEf123")?;
-    let region = std::env::var("AWS_REGION").ok().filter(|v| !v.is_empty()).unwrap_or(region);
+        .ok_or(
+            "COGNITO_USER_POOL_ID is malformed: expected <region>_<id>, like eu-west-1_AbCdEf123",
+        )?;
+    let region = std::env::var("AWS_REGION")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(region);
     Ok(Cognito::for_admin(pool, region).await)
 }
 
@@ -202,7 +213,10 @@ fn done(json_out: bool, value: serde_json::Value, text: &str) -> i32 {
 
 fn fail(json_out: bool, code: i32, kind: &str, message: &str) -> i32 {
     if json_out {
-        println!("{}", json!({"ok": false, "error": kind, "message": message}));
+        println!(
+            "{}",
+            json!({"ok": false, "error": kind, "message": message})
+        );
     } else {
         eprintln!("{message}");
     }
@@ -252,7 +266,8 @@ pub fn generate_password() -> String {
     const DIGIT: &[u8] = b"23456789";
     const SYMBOL: &[u8] = b"!@#%^*-_=+?";
     let mut rng = rand::rng();
-    let pick = |set: &[u8], rng: &mut rand::rngs::ThreadRng| set[rng.random_range(0..set.len())] as char;
+    let pick =
+        |set: &[u8], rng: &mut rand::rngs::ThreadRng| set[rng.random_range(0..set.len())] as char;
     let mut chars: Vec<char> = vec![
         pick(UPPER, &mut rng),
         pick(LOWER, &mut rng),

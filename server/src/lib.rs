@@ -1,7 +1,7 @@
 //! The axum server: builds the shared state and the `Router` (so tests can spawn it on any
 //! port) and runs it.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use app::{
     cognito::Cognito, config::Settings, error::AppError, password::PasswordPolicy, shell,
@@ -42,20 +42,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 /// Builds the state: the Cognito client and the password policy in force.
 pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> AppState {
     let cognito = Cognito::from_settings(&settings).await;
-    let policy = if settings.describe_user_pool {
-        match tokio::time::timeout(Duration::from_secs(10), cognito.password_policy()).await {
-            Ok(Ok(p)) => {
-                tracing::info!(?p, "password policy read from the user pool");
-                p
-            }
-            _ => {
-                tracing::warn!("could not read the user pool's password policy (DescribeUserPool); using the configured rules");
-                settings.password_policy.clone()
-            }
-        }
-    } else {
-        settings.password_policy.clone()
-    };
+    let policy = app::state::policy_in_force(&cognito, &settings).await;
     state_with(settings, cognito, policy, leptos_options)
 }
 
@@ -86,7 +73,9 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(30)));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::minutes(30),
+        ));
 
     let brand = Branding {
         product_name: settings.product_name.clone(),
@@ -110,7 +99,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, error_shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, error_shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(sessions)
         .with_state(state)
@@ -125,11 +117,15 @@ async fn healthz() -> impl IntoResponse {
 /// raised before the function body ran (malformed arguments), which Leptos answers with 500.
 async fn server_fn_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = e.status();
     }

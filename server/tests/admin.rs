@@ -3,7 +3,10 @@
 
 mod common;
 
-use std::{io::Write, process::{Command, Stdio}};
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
 
 use common::*;
 use serde_json::Value;
@@ -65,7 +68,13 @@ async fn show_reports_status_and_verification_without_secrets() {
     assert_eq!(v["user"]["enabled"], true);
     assert!(!out.stdout.contains("Passw0rd"));
     let human = admin(&pool, &["show", &user], None);
-    assert!(human.stdout.contains("Status:          CONFIRMED (can sign in normally)"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("Status:          CONFIRMED (can sign in normally)"),
+        "{}",
+        human.stdout
+    );
 
     let missing = admin(&pool, &["show", "nobody", "--json"], None);
     assert_eq!(missing.code, 1);
@@ -83,13 +92,21 @@ async fn reset_password_puts_the_user_in_reset_required() {
 
     let refused = admin(&pool, &["reset-password", "nobody"], None);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("no user named nobody"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("no user named nobody"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[tokio::test]
 async fn set_password_temporary_generates_one_and_prints_it_once() {
     let (pool, user) = pool_with_user().await;
-    let out = admin(&pool, &["set-password", &user, "--temporary", "--json"], None);
+    let out = admin(
+        &pool,
+        &["set-password", &user, "--temporary", "--json"],
+        None,
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = json(&out);
     let pw = v["temporary_password"].as_str().unwrap();
@@ -104,15 +121,27 @@ async fn set_password_temporary_generates_one_and_prints_it_once() {
 #[tokio::test]
 async fn set_password_permanent_reads_stdin_only() {
     let (pool, user) = pool_with_user().await;
-    let out = admin(&pool, &["set-password", &user, "--permanent"], Some("Brand-New-Passw0rd!\n"));
+    let out = admin(
+        &pool,
+        &["set-password", &user, "--permanent"],
+        Some("Brand-New-Passw0rd!\n"),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stdout.contains("Brand-New"));
     let empty = admin(&pool, &["set-password", &user, "--permanent"], Some(""));
     assert_eq!(empty.code, 2, "{}", empty.stderr);
-    let refused = admin(&pool, &["set-password", "nobody", "--permanent"], Some("Brand-New-Passw0rd!"));
+    let refused = admin(
+        &pool,
+        &["set-password", "nobody", "--permanent"],
+        Some("Brand-New-Passw0rd!"),
+    );
     assert_eq!(refused.code, 1);
     // A password on the command line is not accepted at all.
-    let argv = admin(&pool, &["set-password", &user, "--permanent", "Brand-New-Passw0rd!"], None);
+    let argv = admin(
+        &pool,
+        &["set-password", &user, "--permanent", "Brand-New-Passw0rd!"],
+        None,
+    );
     assert_eq!(argv.code, 2);
 }
 
@@ -149,7 +178,10 @@ async fn usage_and_configuration_errors_exit_2() {
     let pool = create_pool(false).await;
     assert_eq!(admin(&pool, &["set-password", "someone"], None).code, 2);
     assert_eq!(admin(&pool, &["verify", "someone"], None).code, 2);
-    let no_pool = Pool { id: String::new(), ..pool };
+    let no_pool = Pool {
+        id: String::new(),
+        ..pool
+    };
     let out = admin(&no_pool, &["show", "someone"], None);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("COGNITO_USER_POOL_ID"));

@@ -22,26 +22,52 @@ async fn reset_flow_completes(with_secret: bool) {
 
     let page = app.page("/reset/confirm").await;
     assert!(page.contains("We sent a code"), "{page}");
-    assert!(!page.contains(&user), "the username is not echoed on the code page");
+    assert!(
+        !page.contains(&user),
+        "the username is not echoed on the code page"
+    );
 
-    let code = latest_code(&app.pool, &user).await.expect("moto issued a code");
+    let code = latest_code(&app.pool, &user)
+        .await
+        .expect("moto issued a code");
     let r = app
-        .call("reset/confirm", &[("code", &code), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "reset/confirm",
+            &[
+                ("code", &code),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
 
     let page = app.page("/sign-in").await;
     assert!(page.contains("Your password has been changed"));
-    assert!(page.contains(&format!("value=\"{user}\"")), "username prefilled");
+    assert!(
+        page.contains(&format!("value=\"{user}\"")),
+        "username prefilled"
+    );
 
-    let r = app.call("sign-in", &[("username", &user), ("password", NEW_PW)]).await;
+    let r = app
+        .call("sign-in", &[("username", &user), ("password", NEW_PW)])
+        .await;
     assert_eq!(location(&r), "/account");
-    let r = client_for(&app).call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
+    let r = client_for(&app)
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Old-Passw0rd!")],
+        )
+        .await;
     assert_eq!(error_of(r).await, (401, json!("WrongCredentials")));
 }
 
 fn client_for(app: &TestApp) -> TestApp {
-    TestApp { base: app.base.clone(), pool: app.pool.clone(), client: client() }
+    TestApp {
+        base: app.base.clone(),
+        pool: app.pool.clone(),
+        client: client(),
+    }
 }
 
 #[tokio::test]
@@ -59,7 +85,9 @@ async fn without_js_the_reset_request_redirects_303_and_keeps_the_username_out_o
     let app = spawn_app(false).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    let r = app.post_form("/reset", "reset/request", &[("username", &user)]).await;
+    let r = app
+        .post_form("/reset", "reset/request", &[("username", &user)])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/reset/confirm");
     assert!(!location(&r).contains(&user));
@@ -68,7 +96,15 @@ async fn without_js_the_reset_request_redirects_303_and_keeps_the_username_out_o
 
     let code = latest_code(&app.pool, &user).await.unwrap();
     let r = app
-        .post_form("/reset/confirm", "reset/confirm", &[("code", &code), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .post_form(
+            "/reset/confirm",
+            "reset/confirm",
+            &[
+                ("code", &code),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/sign-in");
@@ -83,12 +119,22 @@ async fn an_unknown_user_gets_the_same_answer_as_a_real_one() {
     let a = app.call("reset/request", &[("username", &real)]).await;
     let page_a = app.page("/reset/confirm").await;
     let other = client_for(&app);
-    let b = other.call("reset/request", &[("username", "nobody-here")]).await;
+    let b = other
+        .call("reset/request", &[("username", "nobody-here")])
+        .await;
     let page_b = other.page("/reset/confirm").await;
 
     assert_eq!(a.status(), b.status());
     assert_eq!(location(&a), location(&b));
-    let lead = |p: &str| p.split("id=\"delivery\"").nth(1).unwrap_or("").split("</p>").next().unwrap_or("").to_string();
+    let lead = |p: &str| {
+        p.split("id=\"delivery\"")
+            .nth(1)
+            .unwrap_or("")
+            .split("</p>")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     assert!(lead(&page_a).contains("We sent a code"));
     // Same wording either way (moto masks every destination the same way).
     assert_eq!(lead(&page_a), lead(&page_b));
@@ -101,7 +147,14 @@ async fn a_wrong_code_keeps_the_user_on_the_code_page() {
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     app.call("reset/request", &[("username", &user)]).await;
     let r = app
-        .call("reset/confirm", &[("code", "moto-confirmation-code:000000"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "reset/confirm",
+            &[
+                ("code", "moto-confirmation-code:000000"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     // moto answers a wrong code with ExpiredCodeException (real Cognito: CodeMismatchException,
     // whose mapping to WrongCode is covered with aws-smithy-mocks in app/src/reset/tests.rs).
@@ -109,13 +162,24 @@ async fn a_wrong_code_keeps_the_user_on_the_code_page() {
 
     // Without JS: back to the page, with the message.
     let r = app
-        .post_form("/reset/confirm", "reset/confirm", &[("code", "moto-confirmation-code:000000"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .post_form(
+            "/reset/confirm",
+            "reset/confirm",
+            &[
+                ("code", "moto-confirmation-code:000000"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/reset/confirm");
     let page = app.page("/reset/confirm").await;
     assert!(page.contains("That code has expired"), "{page}");
-    assert!(page.contains("Send me a new code"), "an expired code offers the resend in one click");
+    assert!(
+        page.contains("Send me a new code"),
+        "an expired code offers the resend in one click"
+    );
     // The error is shown once.
     let page = app.page("/reset/confirm").await;
     assert!(!page.contains("That code has expired"));
@@ -125,7 +189,14 @@ async fn a_wrong_code_keeps_the_user_on_the_code_page() {
 async fn the_confirm_step_cannot_be_skipped() {
     let app = spawn_app(false).await;
     let r = app
-        .call("reset/confirm", &[("code", "123456"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "reset/confirm",
+            &[
+                ("code", "123456"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(error_of(r).await, (409, json!("NoResetInProgress")));
     let page = app.page("/reset/confirm").await;
@@ -142,7 +213,14 @@ async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
     let code = latest_code(&app.pool, &user).await.unwrap();
 
     let r = app
-        .call("reset/confirm", &[("code", &code), ("new_password", "short"), ("confirm_password", "short")])
+        .call(
+            "reset/confirm",
+            &[
+                ("code", &code),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
         .await;
     let (status, body) = error_of(r).await;
     assert_eq!(status, 400);
@@ -150,16 +228,34 @@ async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
 
     // No JS: the page says which rules failed and keeps the code the user typed.
     let r = app
-        .post_form("/reset/confirm", "reset/confirm", &[("code", &code), ("new_password", "short1!"), ("confirm_password", "short1!")])
+        .post_form(
+            "/reset/confirm",
+            "reset/confirm",
+            &[
+                ("code", &code),
+                ("new_password", "short1!"),
+                ("confirm_password", "short1!"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let page = app.page("/reset/confirm").await;
-    assert!(page.contains("Your new password needs at least 8 characters"), "{page}");
+    assert!(
+        page.contains("Your new password needs at least 8 characters"),
+        "{page}"
+    );
     assert!(page.contains(&format!("value=\"{code}\"")));
 
     // The code is still valid: nothing reached Cognito.
     let r = app
-        .call("reset/confirm", &[("code", &code), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "reset/confirm",
+            &[
+                ("code", &code),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
 }
@@ -189,7 +285,10 @@ async fn resend_after_the_cooldown_sends_a_new_code() {
     let r = app.post_form("/reset/confirm", "reset/resend", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/reset/confirm?resent");
-    assert!(app.page("/reset/confirm?resent").await.contains("We sent you a new code"));
+    assert!(app
+        .page("/reset/confirm?resent")
+        .await
+        .contains("We sent you a new code"));
     let second = latest_code(&app.pool, &user).await.unwrap();
     assert_ne!(first, second);
 }
@@ -198,9 +297,14 @@ async fn resend_after_the_cooldown_sends_a_new_code() {
 async fn start_over_drops_the_reset() {
     let app = spawn_app(false).await;
     app.call("reset/request", &[("username", "someone")]).await;
-    let r = app.post_form("/reset/confirm", "reset/start-over", &[]).await;
+    let r = app
+        .post_form("/reset/confirm", "reset/start-over", &[])
+        .await;
     assert_eq!(location(&r), "/reset");
-    assert!(app.page("/reset/confirm").await.contains("no password reset in progress"));
+    assert!(app
+        .page("/reset/confirm")
+        .await
+        .contains("no password reset in progress"));
 }
 
 #[tokio::test]
@@ -219,14 +323,32 @@ async fn wrong_password_and_unknown_user_get_the_same_message() {
     let app = spawn_app(false).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    let a = error_of(app.call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")]).await).await;
-    let b = error_of(app.call("sign-in", &[("username", "nobody-here"), ("password", "Wrong-Passw0rd!")]).await).await;
+    let a = error_of(
+        app.call(
+            "sign-in",
+            &[("username", &user), ("password", "Wrong-Passw0rd!")],
+        )
+        .await,
+    )
+    .await;
+    let b = error_of(
+        app.call(
+            "sign-in",
+            &[("username", "nobody-here"), ("password", "Wrong-Passw0rd!")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(a, (401, json!("WrongCredentials")));
     assert_eq!(a, b);
 
     // Without JS the username stays in the form, the password does not.
     let r = app
-        .post_form("/sign-in", "sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+        .post_form(
+            "/sign-in",
+            "sign-in",
+            &[("username", &user), ("password", "Wrong-Passw0rd!")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let page = app.page("/sign-in").await;
@@ -242,10 +364,18 @@ async fn a_temporary_password_leads_to_a_new_password_and_signs_in() {
         let user = random_user();
         temporary_user(&app.pool, &user, "Temp-Passw0rd!").await;
         let form = [("username", user.as_str()), ("password", "Temp-Passw0rd!")];
-        let r = if no_js { app.post_form("/sign-in", "sign-in", &form).await } else { app.call("sign-in", &form).await };
+        let r = if no_js {
+            app.post_form("/sign-in", "sign-in", &form).await
+        } else {
+            app.call("sign-in", &form).await
+        };
         assert_eq!(location(&r), "/new-password");
         let page = app.page("/new-password").await;
-        assert!(page.contains("Time left for this step: 3:00") || page.contains("Time left for this step: 2:5"), "{page}");
+        assert!(
+            page.contains("Time left for this step: 3:00")
+                || page.contains("Time left for this step: 2:5"),
+            "{page}"
+        );
         let form = [("new_password", NEW_PW), ("confirm_password", NEW_PW)];
         let r = if no_js {
             app.post_form("/new-password", "new-password", &form).await
@@ -264,7 +394,11 @@ async fn an_expired_challenge_sends_the_user_back_to_sign_in_with_a_message() {
     let app = spawn_app_with(false, &[("CHALLENGE_TTL_SECS", "1")]).await;
     let user = random_user();
     temporary_user(&app.pool, &user, "Temp-Passw0rd!").await;
-    app.call("sign-in", &[("username", &user), ("password", "Temp-Passw0rd!")]).await;
+    app.call(
+        "sign-in",
+        &[("username", &user), ("password", "Temp-Passw0rd!")],
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let r = app.get("/new-password").await;
     assert!(r.status().is_redirection(), "{}", r.status());
@@ -277,7 +411,12 @@ async fn an_expired_challenge_sends_the_user_back_to_sign_in_with_a_message() {
 #[tokio::test]
 async fn the_new_password_step_cannot_be_skipped() {
     let app = spawn_app(false).await;
-    let r = app.call("new-password", &[("new_password", NEW_PW), ("confirm_password", NEW_PW)]).await;
+    let r = app
+        .call(
+            "new-password",
+            &[("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
+        .await;
     assert_eq!(error_of(r).await, (409, json!("NoChallengeInProgress")));
 }
 
@@ -286,7 +425,10 @@ async fn an_anonymous_page_view_creates_no_session() {
     let app = spawn_app(false).await;
     for path in ["/", "/sign-in", "/reset", "/reset/confirm", "/new-password"] {
         let r = app.get(path).await;
-        assert!(r.headers().get("set-cookie").is_none(), "{path} set a cookie");
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "{path} set a cookie"
+        );
     }
 }
 
@@ -298,19 +440,38 @@ async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
         let app = spawn_app(false).await;
         let user = random_user();
         confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-        app.call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
-        let form = [("current_password", "Old-Passw0rd!"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)];
+        app.call(
+            "sign-in",
+            &[("username", &user), ("password", "Old-Passw0rd!")],
+        )
+        .await;
+        let form = [
+            ("current_password", "Old-Passw0rd!"),
+            ("new_password", NEW_PW),
+            ("confirm_password", NEW_PW),
+        ];
         let r = if no_js {
-            app.post_form("/account/password", "account/password", &form).await
+            app.post_form("/account/password", "account/password", &form)
+                .await
         } else {
             app.call("account/password", &form).await
         };
         assert_eq!(location(&r), "/account", "no_js={no_js}");
-        assert!(app.page("/account").await.contains("Your password has been changed"));
+        assert!(app
+            .page("/account")
+            .await
+            .contains("Your password has been changed"));
         let fresh = client_for(&app);
-        let r = fresh.call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
+        let r = fresh
+            .call(
+                "sign-in",
+                &[("username", &user), ("password", "Old-Passw0rd!")],
+            )
+            .await;
         assert_eq!(error_of(r).await, (401, json!("WrongCredentials")));
-        let r = fresh.call("sign-in", &[("username", &user), ("password", NEW_PW)]).await;
+        let r = fresh
+            .call("sign-in", &[("username", &user), ("password", NEW_PW)])
+            .await;
         assert_eq!(location(&r), "/account");
     }
 }
@@ -320,9 +481,20 @@ async fn a_wrong_current_password_is_reported() {
     let app = spawn_app(false).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
+    app.call(
+        "sign-in",
+        &[("username", &user), ("password", "Old-Passw0rd!")],
+    )
+    .await;
     let r = app
-        .call("account/password", &[("current_password", "Nope-Passw0rd!"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "account/password",
+            &[
+                ("current_password", "Nope-Passw0rd!"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(error_of(r).await, (401, json!("WrongCurrentPassword")));
 }
@@ -332,11 +504,20 @@ async fn change_password_with_sign_out_everywhere_signs_the_user_out() {
     let app = spawn_app(false).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
+    app.call(
+        "sign-in",
+        &[("username", &user), ("password", "Old-Passw0rd!")],
+    )
+    .await;
     let r = app
         .call(
             "account/password",
-            &[("current_password", "Old-Passw0rd!"), ("new_password", NEW_PW), ("confirm_password", NEW_PW), ("sign_out_everywhere", "on")],
+            &[
+                ("current_password", "Old-Passw0rd!"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+                ("sign_out_everywhere", "on"),
+            ],
         )
         .await;
     assert_eq!(location(&r), "/sign-in");
@@ -355,7 +536,14 @@ async fn the_account_pages_redirect_anonymous_users_to_sign_in() {
         assert_eq!(location(&r), "/sign-in");
     }
     let r = app
-        .call("account/password", &[("current_password", "a"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "account/password",
+            &[
+                ("current_password", "a"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
         .await;
     assert_eq!(error_of(r).await, (401, json!("NotSignedIn")));
 }
@@ -365,7 +553,11 @@ async fn sign_out_ends_the_session() {
     let app = spawn_app(true).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")]).await;
+    app.call(
+        "sign-in",
+        &[("username", &user), ("password", "Old-Passw0rd!")],
+    )
+    .await;
     assert!(app.page("/account").await.contains(&user));
     let r = app.post_form("/account", "sign-out", &[]).await;
     assert_eq!(r.status(), 303);
@@ -394,4 +586,54 @@ async fn the_product_name_is_configurable() {
     let app = spawn_app_with(false, &[("PRODUCT_NAME", "Acme Accounts")]).await;
     let home = app.page("/").await;
     assert!(home.contains("Acme Accounts"));
+}
+
+#[tokio::test]
+async fn an_unconfirmed_user_gets_its_own_message() {
+    let app = spawn_app(false).await;
+    let user = random_user();
+    moto_call(
+        "SignUp",
+        json!({"ClientId": app.pool.client_id, "Username": user, "Password": "Old-Passw0rd!",
+               "UserAttributes": [{"Name": "email", "Value": "u@example.com"}]}),
+    )
+    .await;
+    let r = app
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Old-Passw0rd!")],
+        )
+        .await;
+    assert_eq!(error_of(r).await, (400, json!("UserNotConfirmed")));
+}
+
+#[tokio::test]
+async fn a_weak_new_password_is_refused_on_the_challenge_and_it_stays_open() {
+    let app = spawn_app(false).await;
+    let user = random_user();
+    temporary_user(&app.pool, &user, "Temp-Passw0rd!").await;
+    app.call(
+        "sign-in",
+        &[("username", &user), ("password", "Temp-Passw0rd!")],
+    )
+    .await;
+    let r = app
+        .call(
+            "new-password",
+            &[
+                ("new_password", "password"),
+                ("confirm_password", "password"),
+            ],
+        )
+        .await;
+    let (status, body) = error_of(r).await;
+    assert_eq!(status, 400);
+    assert!(body["PasswordPolicy"].is_array(), "{body}");
+    let r = app
+        .call(
+            "new-password",
+            &[("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
+        .await;
+    assert_eq!(location(&r), "/account");
 }

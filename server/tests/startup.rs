@@ -32,6 +32,9 @@ fn a_malformed_value_names_the_variable_and_what_was_expected() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("CHALLENGE_TTL_SECS") && err.contains("expected whole seconds"), "{err}");
+    assert!(
+        err.contains("CHALLENGE_TTL_SECS") && err.contains("expected whole seconds"),
+        "{err}"
+    );
     assert!(!err.contains("super-secret-value"));
 }

@@ -8,7 +8,7 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{invalid, Checklist, ErrorSummary, NoticeBox, PasswordInput, Submit},
+    components::{form_error, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput, Submit},
     error::{AppError, Field},
     forms::{FormState, Notice},
     password::PasswordPolicy,
@@ -49,7 +49,11 @@ pub async fn change_password(
         everywhere,
     )
     .await;
-    let kept: &[(&str, &str)] = if everywhere { &[("sign_out_everywhere", "on")] } else { &[] };
+    let kept: &[(&str, &str)] = if everywhere {
+        &[("sign_out_everywhere", "on")]
+    } else {
+        &[]
+    };
     ctx.finish(crate::forms::FormId::ChangePassword, kept, result)
         .await
 }
@@ -59,8 +63,12 @@ pub async fn change_password(
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let result = ssr::sign_out(&ctx.state, &ctx.session).await;
-    ctx.finish(crate::forms::FormId::SignIn, &[], result.map(|()| "/sign-in"))
-        .await
+    ctx.finish(
+        crate::forms::FormId::SignIn,
+        &[],
+        result.map(|()| "/sign-in"),
+    )
+    .await
 }
 
 /// State of the account pages.
@@ -150,23 +158,14 @@ fn change_form(
     form: FormState,
     policy: PasswordPolicy,
 ) -> impl IntoView {
-    let initial = form.error.clone();
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(e),
-        Some(Ok(())) => None,
-        None => initial.clone(),
-    });
-    let new_password = RwSignal::new(String::new());
+    let error = form_error(move || action.value().get(), form.error.clone());
     let everywhere = !form.field("sign_out_everywhere").is_empty();
-    let _ = invalid(error, Field::CurrentPassword);
     view! {
         <h1>"Change password"</h1>
         <ErrorSummary error/>
         <ActionForm action=action attr:novalidate="">
             <PasswordInput field=Field::CurrentPassword name="current_password" label="Current password" autocomplete="current-password" error/>
-            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
-            <Checklist policy password=new_password/>
-            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            <NewPasswordFields policy error/>
             <div class="field checkbox">
                 <input id="sign_out_everywhere" name="sign_out_everywhere" type="checkbox" checked=everywhere/>
                 <label for="sign_out_everywhere">"Sign out of all other devices (you'll sign in again here)"</label>

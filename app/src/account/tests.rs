@@ -77,8 +77,16 @@ async fn every_change_password_error_has_a_deliberate_answer() {
     );
     assert_eq!(cases.len(), 13);
     for (name, make, expected) in cases {
-        let change = mock!(Client::change_password).sequence().error(make).repeatedly().build();
-        let refresh = mock!(Client::initiate_auth).sequence().output(refreshed).repeatedly().build();
+        let change = mock!(Client::change_password)
+            .sequence()
+            .error(make)
+            .repeatedly()
+            .build();
+        let refresh = mock!(Client::initiate_auth)
+            .sequence()
+            .output(refreshed)
+            .repeatedly()
+            .build();
         let state = testing::state(mock_client!(
             aws_sdk_cognitoidentityprovider,
             RuleMode::MatchAny,
@@ -95,13 +103,20 @@ async fn an_expiring_token_is_refreshed_before_the_change() {
     let refresh = mock!(Client::initiate_auth)
         .match_requests(|r| {
             r.auth_flow() == Some(&AuthFlowType::RefreshTokenAuth)
-                && r.auth_parameters().unwrap().get("REFRESH_TOKEN").map(String::as_str) == Some("refresh")
+                && r.auth_parameters()
+                    .unwrap()
+                    .get("REFRESH_TOKEN")
+                    .map(String::as_str)
+                    == Some("refresh")
         })
         .then_output(refreshed);
     let change = mock!(Client::change_password)
         .match_requests(|r| r.access_token() == Some("new-access"))
         .then_output(|| ChangePasswordOutput::builder().build());
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh, &change]));
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&refresh, &change]
+    ));
     let s = signed_in_session(10).await;
     let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", false).await;
     assert_eq!(got, Ok("/account"));
@@ -142,11 +157,15 @@ async fn a_failed_refresh_ends_the_session() {
 
 #[tokio::test]
 async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
-    let change = mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
+    let change =
+        mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
     let global = mock!(Client::global_sign_out)
         .match_requests(|r| r.access_token() == Some("old-access"))
         .then_output(|| GlobalSignOutOutput::builder().build());
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&change, &global]));
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&change, &global]
+    ));
     let s = signed_in_session(3600).await;
     let got = change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", true).await;
     assert_eq!(got, Ok("/sign-in"));
@@ -154,17 +173,23 @@ async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
     assert!(s.signed_in().await.unwrap().is_none());
     assert_eq!(
         s.take_notice().await.unwrap(),
-        Some(Notice::SignedOutEverywhere { username: "jane".into() })
+        Some(Notice::SignedOutEverywhere {
+            username: "jane".into()
+        })
     );
 }
 
 #[tokio::test]
 async fn a_refused_global_sign_out_still_completes_the_change() {
-    let change = mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
+    let change =
+        mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
     let global = mock!(Client::global_sign_out).then_error(|| {
         GlobalSignOutError::NotAuthorizedException(NotAuthorizedException::builder().build())
     });
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&change, &global]));
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&change, &global]
+    ));
     let s = signed_in_session(3600).await;
     assert_eq!(
         change_password(&state, &s, "Old-pass1", "Abcdef1!", "Abcdef1!", true).await,
@@ -185,7 +210,15 @@ async fn current_password_is_required_and_must_differ() {
         Err(AppError::SamePassword)
     );
     assert_eq!(
-        change_password(&state, &testing::session(), "x", "Abcdef1!", "Abcdef1!", false).await,
+        change_password(
+            &state,
+            &testing::session(),
+            "x",
+            "Abcdef1!",
+            "Abcdef1!",
+            false
+        )
+        .await,
         Err(AppError::NotSignedIn)
     );
 }
@@ -200,7 +233,8 @@ async fn sign_out_revokes_and_deletes_even_if_revocation_fails() {
         } else {
             mock!(Client::revoke_token).then_error(|| {
                 RevokeTokenError::UnauthorizedException(
-                    aws_sdk_cognitoidentityprovider::types::error::UnauthorizedException::builder().build(),
+                    aws_sdk_cognitoidentityprovider::types::error::UnauthorizedException::builder()
+                        .build(),
                 )
             })
         };

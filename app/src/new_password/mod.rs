@@ -9,7 +9,7 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{countdown, invalid, mm_ss, Checklist, ErrorSummary, PasswordInput, Submit},
+    components::{countdown, form_error, invalid, mm_ss, ErrorSummary, NewPasswordFields, Submit},
     error::{AppError, Field},
     forms::FormState,
     password::PasswordPolicy,
@@ -66,12 +66,22 @@ pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
     let form = FormState::for_form(flash.as_ref(), crate::forms::FormId::NewPassword);
     let policy = ctx.state.policy.clone();
     match ctx.session.challenge().await? {
-        None => Ok(NewPasswordState { form, policy, flow: None, expired: false }),
+        None => Ok(NewPasswordState {
+            form,
+            policy,
+            flow: None,
+            expired: false,
+        }),
         Some(flow) => {
             let left = ssr::seconds_left(&ctx.state, flow.started_at);
             if left == 0 {
                 ssr::expire(&ctx.session, flow.username).await?;
-                return Ok(NewPasswordState { form, policy, flow: None, expired: true });
+                return Ok(NewPasswordState {
+                    form,
+                    policy,
+                    flow: None,
+                    expired: true,
+                });
             }
             Ok(NewPasswordState {
                 form,
@@ -152,13 +162,7 @@ fn challenge_form(
     form: FormState,
     policy: PasswordPolicy,
 ) -> impl IntoView {
-    let initial = form.error.clone();
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(e),
-        Some(Ok(())) => None,
-        None => initial.clone(),
-    });
-    let new_password = RwSignal::new(String::new());
+    let error = form_error(move || action.value().get(), form.error.clone());
     let left = countdown(flow.seconds_left);
     let attr_invalid = invalid(error, Field::Attribute);
     // When the time runs out in an open tab, load the page again: the server ends the challenge
@@ -177,9 +181,7 @@ fn challenge_form(
         </p>
         <ErrorSummary error/>
         <ActionForm action=action attr:novalidate="">
-            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
-            <Checklist policy password=new_password/>
-            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            <NewPasswordFields policy error/>
             {(!flow.required_attributes.is_empty()).then(|| view! {
                 <fieldset id="attributes" class="attributes">
                     <legend>"We also need"</legend>

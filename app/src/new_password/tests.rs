@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::{
-    operation::respond_to_auth_challenge::{RespondToAuthChallengeError, RespondToAuthChallengeOutput},
+    operation::respond_to_auth_challenge::{
+        RespondToAuthChallengeError, RespondToAuthChallengeOutput,
+    },
     types::AuthenticationResultType,
     Client,
 };
@@ -81,7 +83,13 @@ async fn every_respond_to_auth_challenge_error_has_a_deliberate_answer() {
         let got = set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
         assert_eq!(got, expected, "{name}");
         if got == Ok("/sign-in") {
-            assert!(matches!(s.take_notice().await.unwrap(), Some(Notice::ChallengeExpired { .. })), "{name}");
+            assert!(
+                matches!(
+                    s.take_notice().await.unwrap(),
+                    Some(Notice::ChallengeExpired { .. })
+                ),
+                "{name}"
+            );
         }
     }
 }
@@ -97,7 +105,9 @@ async fn an_expired_challenge_goes_back_to_sign_in_without_calling_cognito() {
     assert!(s.challenge().await.unwrap().is_none());
     assert_eq!(
         s.take_notice().await.unwrap(),
-        Some(Notice::ChallengeExpired { username: "tom".into() })
+        Some(Notice::ChallengeExpired {
+            username: "tom".into()
+        })
     );
 }
 
@@ -114,9 +124,15 @@ async fn required_attributes_are_asked_for_and_sent() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_challenge(0, &["given_name"]).await;
     let missing = set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
-    assert_eq!(missing, Err(AppError::MissingAttribute("First name".into())));
+    assert_eq!(
+        missing,
+        Err(AppError::MissingAttribute("First name".into()))
+    );
     let attrs = HashMap::from([("given_name".to_string(), " Tom ".to_string())]);
-    assert_eq!(set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &attrs).await, Ok("/account"));
+    assert_eq!(
+        set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &attrs).await,
+        Ok("/account")
+    );
     assert!(s.signed_in().await.unwrap().is_some());
     assert!(s.challenge().await.unwrap().is_none());
 }
@@ -125,7 +141,14 @@ async fn required_attributes_are_asked_for_and_sent() {
 async fn skipping_the_sign_in_step_makes_no_call() {
     let rule = mock!(Client::respond_to_auth_challenge).then_output(signed_in_output);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    let got = set_new_password(&state, &testing::session(), "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
+    let got = set_new_password(
+        &state,
+        &testing::session(),
+        "Abcdef1!",
+        "Abcdef1!",
+        &HashMap::new(),
+    )
+    .await;
     assert_eq!(got, Err(AppError::NoChallengeInProgress));
     assert_eq!(rule.num_calls(), 0);
 }

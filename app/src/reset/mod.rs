@@ -7,7 +7,9 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{countdown, invalid, Checklist, ErrorSummary, PasswordInput, Submit},
+    components::{
+        countdown, form_error, invalid, ErrorSummary, NewPasswordFields, Submit, UsernameInput,
+    },
     error::{AppError, Field},
     forms::{Delivery, FormState, Medium},
     password::PasswordPolicy,
@@ -60,8 +62,14 @@ pub async fn confirm_reset(
     confirm_password: String,
 ) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
-    let result =
-        ssr::confirm_reset(&ctx.state, &ctx.session, &code, &new_password, &confirm_password).await;
+    let result = ssr::confirm_reset(
+        &ctx.state,
+        &ctx.session,
+        &code,
+        &new_password,
+        &confirm_password,
+    )
+    .await;
     // The code is kept (server-side) unless it was the problem; passwords never are.
     let keep_code = !matches!(
         result,
@@ -94,8 +102,12 @@ pub async fn resend_code() -> Result<(), AppError> {
 pub async fn start_over() -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let result = ctx.session.end_all(None).await;
-    ctx.finish(crate::forms::FormId::RequestReset, &[], result.map(|()| "/reset"))
-        .await
+    ctx.finish(
+        crate::forms::FormId::RequestReset,
+        &[],
+        result.map(|()| "/reset"),
+    )
+    .await
 }
 
 /// State of the `/reset` page.
@@ -161,29 +173,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let st = state.await.unwrap_or(RequestState { form: FormState::default() });
-                let initial = st.form.error.clone();
-                let error = Signal::derive(move || match action.value().get() {
-                    Some(Err(e)) => Some(e),
-                    Some(Ok(())) => None,
-                    None => initial.clone(),
-                });
-                let username_invalid = invalid(error, Field::Username);
+                let error = form_error(move || action.value().get(), st.form.error.clone());
                 view! {
                     <ErrorSummary error/>
                     <ActionForm action=action attr:novalidate="">
-                        <div class="field">
-                            <label for="username">"Username"</label>
-                            <input
-                                id="username"
-                                name="username"
-                                type="text"
-                                autocomplete="username"
-                                autocapitalize="off"
-                                spellcheck="false"
-                                value=st.form.field("username")
-                                aria-invalid=move || if username_invalid.get() { "true" } else { "false" }
-                            />
-                        </div>
+                        <UsernameInput value=st.form.field("username") error/>
                         <Submit label="Send code" busy="Sending…" pending=action.pending()/>
                     </ActionForm>
                 }
@@ -200,7 +194,12 @@ pub fn ConfirmResetPage() -> impl IntoView {
     let resend = ServerAction::<ResendCode>::new();
     let query = leptos_router::hooks::use_query_map();
     let state = Resource::new_blocking(
-        move || (resend.version().get(), query.with(|q| q.get("resent").is_some())),
+        move || {
+            (
+                resend.version().get(),
+                query.with(|q| q.get("resent").is_some()),
+            )
+        },
         |(_, resent)| load_confirm(resent),
     );
     view! {
@@ -234,13 +233,12 @@ fn confirm_form(
     policy: PasswordPolicy,
 ) -> impl IntoView {
     let initial = form.error.clone();
-    let error = Signal::derive(move || {
-        match (confirm.value().get(), resend.value().get()) {
+    let error = Signal::derive(
+        move || match (confirm.value().get(), resend.value().get()) {
             (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
             _ => initial.clone(),
-        }
-    });
-    let new_password = RwSignal::new(String::new());
+        },
+    );
     let left = countdown(flow.cooldown_left);
     let code_invalid = invalid(error, Field::Code);
     let hydrated = crate::components::use_hydrated();
@@ -275,9 +273,7 @@ fn confirm_form(
                     aria-describedby="delivery"
                 />
             </div>
-            <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
-            <Checklist policy password=new_password/>
-            <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+            <NewPasswordFields policy error/>
             <Submit label="Change password" busy="Changing…" pending=confirm.pending()/>
         </ActionForm>
         <div class="resend">
@@ -398,7 +394,9 @@ pub mod ssr {
             Err(IdpError::NotAuthorized) => {
                 // A disabled user, or a wrong client secret: same answer to the user; the
                 // operator sees the refusal in the log.
-                tracing::error!("ForgotPassword refused as not authorized (disabled user or bad client secret)");
+                tracing::error!(
+                    "ForgotPassword refused as not authorized (disabled user or bad client secret)"
+                );
                 Ok(decoy_delivery(&state.decoy_key, username))
             }
             Err(e) => Err(common(e)),
@@ -445,7 +443,11 @@ pub mod ssr {
     /// "Resend code": another `ForgotPassword`, no sooner than the cooldown allows.
     pub async fn resend(state: &AppState, session: &AppSession) -> Result<(), AppError> {
         let mut flow = session.reset().await?.ok_or(AppError::NoResetInProgress)?;
-        let left = cooldown_left(flow.sent_at, now(), state.settings.resend_cooldown.as_secs());
+        let left = cooldown_left(
+            flow.sent_at,
+            now(),
+            state.settings.resend_cooldown.as_secs(),
+        );
         if left > 0 {
             return Err(AppError::ResendCooldown(left));
         }

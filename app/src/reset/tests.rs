@@ -61,10 +61,18 @@ async fn every_forgot_password_error_has_a_deliberate_answer() {
         let got = request_reset(&state, &session, "jane@example.com").await;
         assert_eq!(got, expected, "{name}");
         let flow = session.reset().await.unwrap();
-        assert_eq!(flow.is_some(), got.is_ok(), "{name}: flow kept only on success");
+        assert_eq!(
+            flow.is_some(),
+            got.is_ok(),
+            "{name}: flow kept only on success"
+        );
         if let Some(flow) = flow {
             // The decoy looks like Cognito's own mask of this address.
-            assert_eq!(flow.delivery.unwrap().destination, "j***@e***.com", "{name}");
+            assert_eq!(
+                flow.delivery.unwrap().destination,
+                "j***@e***.com",
+                "{name}"
+            );
         }
     }
 }
@@ -74,7 +82,9 @@ async fn unknown_and_known_users_get_the_same_answer() {
     let known = mock!(Client::forgot_password).then_output(delivered);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&known]));
     let s1 = testing::session();
-    request_reset(&state, &s1, "jane@example.com").await.unwrap();
+    request_reset(&state, &s1, "jane@example.com")
+        .await
+        .unwrap();
 
     let unknown = mock!(Client::forgot_password).then_error(|| {
         ForgotPasswordError::UserNotFoundException(
@@ -83,7 +93,9 @@ async fn unknown_and_known_users_get_the_same_answer() {
     });
     let state2 = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&unknown]));
     let s2 = testing::session();
-    request_reset(&state2, &s2, "jane@example.com").await.unwrap();
+    request_reset(&state2, &s2, "jane@example.com")
+        .await
+        .unwrap();
 
     let a = s1.reset().await.unwrap().unwrap().delivery;
     let b = s2.reset().await.unwrap().unwrap().delivery;
@@ -133,7 +145,10 @@ async fn resend_is_refused_during_the_cooldown_and_allowed_after() {
     let s = session_with_flow(61).await;
     assert_eq!(resend(&state, &s).await, Ok(()));
     assert_eq!(rule.num_calls(), 1);
-    assert_eq!(cooldown_left(s.reset().await.unwrap().unwrap().sent_at, now(), 60), 60);
+    assert_eq!(
+        cooldown_left(s.reset().await.unwrap().unwrap().sent_at, now(), 60),
+        60
+    );
 }
 
 #[tokio::test]
@@ -141,7 +156,14 @@ async fn confirm_without_a_reset_makes_no_call() {
     let rule = mock!(Client::confirm_forgot_password)
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    let got = confirm_reset(&state, &testing::session(), "123456", "Abcdef1!", "Abcdef1!").await;
+    let got = confirm_reset(
+        &state,
+        &testing::session(),
+        "123456",
+        "Abcdef1!",
+        "Abcdef1!",
+    )
+    .await;
     assert_eq!(got, Err(AppError::NoResetInProgress));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -160,15 +182,27 @@ async fn policy_is_checked_before_cognito() {
 #[tokio::test]
 async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
     let rule = mock!(Client::confirm_forgot_password)
-        .match_requests(|r| r.confirmation_code() == Some("moto-confirmation-code:1") && r.password() == Some("Abcdef1!"))
+        .match_requests(|r| {
+            r.confirmation_code() == Some("moto-confirmation-code:1")
+                && r.password() == Some("Abcdef1!")
+        })
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(0).await;
-    confirm_reset(&state, &s, " moto-confirmation-code:1 ", "Abcdef1!", "Abcdef1!")
-        .await
-        .unwrap();
+    confirm_reset(
+        &state,
+        &s,
+        " moto-confirmation-code:1 ",
+        "Abcdef1!",
+        "Abcdef1!",
+    )
+    .await
+    .unwrap();
     assert!(s.reset().await.unwrap().is_none());
-    assert!(matches!(s.take_notice().await.unwrap(), Some(Notice::PasswordReset { .. })));
+    assert!(matches!(
+        s.take_notice().await.unwrap(),
+        Some(Notice::PasswordReset { .. })
+    ));
 }
 
 #[tokio::test]
@@ -200,6 +234,9 @@ async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
         let s = session_with_flow(0).await;
         let got = confirm_reset(&state, &s, "123456", "Abcdef1!", "Abcdef1!").await;
         assert_eq!(got, Err(expected), "{name}");
-        assert!(s.reset().await.unwrap().is_some(), "{name}: the flow survives an error");
+        assert!(
+            s.reset().await.unwrap().is_some(),
+            "{name}: the flow survives an error"
+        );
     }
 }

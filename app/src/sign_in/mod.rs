@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{invalid, ErrorSummary, NoticeBox, PasswordInput, Submit},
+    components::{form_error, ErrorSummary, NoticeBox, PasswordInput, Submit, UsernameInput},
     error::Field,
     forms::{FormState, Notice},
 };
@@ -58,33 +58,14 @@ pub fn SignInPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let st = state.await.unwrap_or(SignInState { form: FormState::default(), notice: None });
-                let initial = st.form.error.clone();
-                let error = Signal::derive(move || match action.value().get() {
-                    Some(Err(e)) => Some(e),
-                    Some(Ok(())) => None,
-                    None => initial.clone(),
-                });
-                let username_invalid = invalid(error, Field::Username);
+                let error = form_error(move || action.value().get(), st.form.error.clone());
                 let username = st.form.field("username");
-                let focus_password = !username.is_empty();
+                let focus_username = username.is_empty();
                 view! {
                     <NoticeBox notice=st.notice.clone()/>
                     <ErrorSummary error/>
                     <ActionForm action=action attr:novalidate="">
-                        <div class="field">
-                            <label for="username">"Username"</label>
-                            <input
-                                id="username"
-                                name="username"
-                                type="text"
-                                autocomplete="username"
-                                autocapitalize="off"
-                                spellcheck="false"
-                                value=username
-                                autofocus=!focus_password
-                                aria-invalid=move || if username_invalid.get() { "true" } else { "false" }
-                            />
-                        </div>
+                        <UsernameInput value=username error autofocus=focus_username/>
                         <PasswordInput field=Field::Password name="password" label="Password" autocomplete="current-password" error/>
                         <Submit label="Sign in" busy="Signing in…" pending=action.pending()/>
                     </ActionForm>
@@ -172,7 +153,10 @@ pub mod ssr {
                 Ok("/new-password")
             }
             Ok(SignIn::Unsupported(challenge)) => {
-                tracing::warn!(challenge, "sign-in needs a challenge this app does not handle");
+                tracing::warn!(
+                    challenge,
+                    "sign-in needs a challenge this app does not handle"
+                );
                 Err(AppError::UnsupportedChallenge)
             }
             Err(IdpError::PasswordResetRequired) => {
@@ -188,7 +172,9 @@ pub mod ssr {
                     .await?;
                 Ok("/reset/confirm")
             }
-            Err(IdpError::NotAuthorized | IdpError::UserNotFound) => Err(AppError::WrongCredentials),
+            Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
+                Err(AppError::WrongCredentials)
+            }
             Err(e) => Err(common(e)),
         }
     }

@@ -6,7 +6,9 @@ use aws_sdk_cognitoidentityprovider::{
         forgot_password::ForgotPasswordOutput,
         initiate_auth::{InitiateAuthError, InitiateAuthOutput},
     },
-    types::{AuthenticationResultType, ChallengeNameType, CodeDeliveryDetailsType, DeliveryMediumType},
+    types::{
+        AuthenticationResultType, ChallengeNameType, CodeDeliveryDetailsType, DeliveryMediumType,
+    },
     Client,
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -42,8 +44,8 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
     assert_eq!(cases.len(), 19);
     for (name, make, expected) in cases {
         let rule = mock!(Client::initiate_auth).then_error(make);
-        let forgot = mock!(Client::forgot_password)
-            .then_output(|| ForgotPasswordOutput::builder().build());
+        let forgot =
+            mock!(Client::forgot_password).then_output(|| ForgotPasswordOutput::builder().build());
         let state = testing::state(mock_client!(
             aws_sdk_cognitoidentityprovider,
             RuleMode::MatchAny,
@@ -58,9 +60,10 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
 async fn admin_reset_sends_a_code_and_lands_on_the_code_step() {
     let rule = mock!(Client::initiate_auth).then_error(|| {
         InitiateAuthError::PasswordResetRequiredException(
-            aws_sdk_cognitoidentityprovider::types::error::PasswordResetRequiredException::builder()
-                .message("Password reset required for the user")
-                .build(),
+            aws_sdk_cognitoidentityprovider::types::error::PasswordResetRequiredException::builder(
+            )
+            .message("Password reset required for the user")
+            .build(),
         )
     });
     let forgot = mock!(Client::forgot_password)
@@ -81,7 +84,10 @@ async fn admin_reset_sends_a_code_and_lands_on_the_code_step() {
         [&rule, &forgot]
     ));
     let session = testing::session();
-    assert_eq!(sign_in(&state, &session, "jane", "Old-pass1").await, Ok("/reset/confirm"));
+    assert_eq!(
+        sign_in(&state, &session, "jane", "Old-pass1").await,
+        Ok("/reset/confirm")
+    );
     let flow = session.reset().await.unwrap().expect("reset flow");
     assert!(flow.admin_reset);
     assert_eq!(flow.username, "jane");
@@ -101,7 +107,10 @@ async fn temporary_password_starts_the_challenge_without_exposing_it() {
     });
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let session = testing::session();
-    assert_eq!(sign_in(&state, &session, "jane", "Temp-pass1").await, Ok("/new-password"));
+    assert_eq!(
+        sign_in(&state, &session, "jane", "Temp-pass1").await,
+        Ok("/new-password")
+    );
     let c = session.challenge().await.unwrap().unwrap();
     assert_eq!(c.required_attributes, vec!["given_name".to_string()]);
     assert_eq!(c.session.expose(), "challenge-session-token");
@@ -125,7 +134,10 @@ async fn success_stores_tokens_server_side() {
     });
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let session = testing::session();
-    assert_eq!(sign_in(&state, &session, " jane ", "Secret-1").await, Ok("/account"));
+    assert_eq!(
+        sign_in(&state, &session, " jane ", "Secret-1").await,
+        Ok("/account")
+    );
     let u = session.signed_in().await.unwrap().unwrap();
     assert_eq!(u.username, "jane");
     assert_eq!(u.hash_username, "jane-sub");

@@ -15,7 +15,10 @@ use serde_json::{json, Value};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 // Runs moto and kills it when our end of its stdin closes (when the test binary exits).
@@ -125,8 +128,13 @@ pub async fn create_pool(with_secret: bool) -> Pool {
     .await;
     Pool {
         id,
-        client_id: client["UserPoolClient"]["ClientId"].as_str().unwrap().to_string(),
-        secret: client["UserPoolClient"]["ClientSecret"].as_str().map(str::to_string),
+        client_id: client["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        secret: client["UserPoolClient"]["ClientSecret"]
+            .as_str()
+            .map(str::to_string),
     }
 }
 
@@ -256,7 +264,12 @@ impl TestApp {
     }
 
     /// Posts a form the way a browser without JavaScript does, from `page`.
-    pub async fn post_form(&self, page: &str, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        page: &str,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("Accept", "text/html,application/xhtml+xml")
