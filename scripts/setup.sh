@@ -64,7 +64,14 @@ if [ "$WASM_MODE" = debian ]; then
   CARGO_FOR_INSTALL="env RUSTC=/usr/bin/rustc /usr/bin/cargo"
 else
   emit "export LIB_CARGO_ARGS=''"
-  CARGO_FOR_INSTALL="cargo"
+  # cargo-leptos 0.3 itself needs rustc >= 1.96 to build; the project does not.
+  if [ "$(rustc --version | awk '{split($2,v,"."); print v[1]*1000+v[2]}')" -ge 1096 ]; then
+    CARGO_FOR_INSTALL="cargo"
+  else
+    ok "rustc is older than 1.96: cargo-leptos is built with Debian's rustc-web instead"
+    apt_install rustc-web cargo-web
+    CARGO_FOR_INSTALL="env RUSTC=/usr/bin/rustc /usr/bin/cargo"
+  fi
 fi
 emit "export WASM_MODE=$WASM_MODE"
 ok "mode: $WASM_MODE"
