@@ -1027,6 +1027,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn admin_reset_without_a_verified_contact_is_invalid_parameter() {
+        use aws_sdk_cognitoidentityprovider::types::error::InvalidParameterException;
+        let rule = mock!(Client::admin_reset_user_password).then_error(|| {
+            AdminResetUserPasswordError::InvalidParameterException(
+                InvalidParameterException::builder()
+                    .message("Cannot reset password for the user as there is no registered/verified email or phone_number")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+        let c = Cognito::new(client, "eu-west-1_x".into(), String::new(), None);
+        assert_eq!(
+            c.admin_reset_password("jane").await,
+            Err(IdpError::InvalidParameter)
+        );
+    }
+
+    #[tokio::test]
     async fn throttling_is_classified() {
         let rule = mock!(Client::forgot_password).then_error(|| {
             ForgotPasswordError::LimitExceededException(LimitExceededException::builder().build())

@@ -97,12 +97,9 @@ pub async fn run(cmd: AdminCommand) -> i32 {
                     json!({"ok": true, "command": "reset-password", "username": user}),
                     &format!("Password reset for {user}. Their next sign-in will ask for the code Cognito sends to their verified email or phone."),
                 ),
-                Err(IdpError::InvalidParameter) => fail(
-                    json_out,
-                    1,
-                    "no_verified_contact",
-                    &format!("{user} has no verified email address or phone number, so Cognito cannot send them a code.\nMark one as verified first, then reset again:\n  server admin verify {user} --email\n  server admin reset-password {user}"),
-                ),
+                Err(IdpError::InvalidParameter) => {
+                    fail(json_out, 1, "no_verified_contact", &no_verified_contact(&user))
+                }
                 Err(e) => refused(json_out, e, &user, "cognito-idp:AdminResetUserPassword"),
             }
         }
@@ -157,6 +154,11 @@ pub async fn run(cmd: AdminCommand) -> i32 {
             Err(e) => refused(json_out, e, &user, "cognito-idp:AdminGetUser"),
         },
     }
+}
+
+/// What to tell the operator when Cognito cannot reset a user without a verified contact.
+pub fn no_verified_contact(user: &str) -> String {
+    format!("{user} has no verified email address or phone number, so Cognito cannot send them a code.\nMark one as verified first, then reset again:\n  server admin verify {user} --email\n  server admin reset-password {user}")
 }
 
 async fn connect() -> Result<Cognito, String> {
@@ -285,6 +287,13 @@ pub fn generate_password() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_without_a_verified_contact_gets_the_fix_spelled_out() {
+        let m = no_verified_contact("jane");
+        assert!(m.contains("no verified email address or phone number"));
+        assert!(m.contains("server admin verify jane --email"));
+    }
 
     #[test]
     fn generated_passwords_meet_the_default_policy() {

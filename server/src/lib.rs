@@ -1,7 +1,7 @@
 //! The axum server: builds the shared state and the `Router` (so tests can spawn it on any
 //! port) and runs it.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use app::{
     cognito::Cognito, config::Settings, error::AppError, password::PasswordPolicy, shell,
@@ -18,9 +18,10 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_sessions::{cookie::SameSite, Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub mod admin;
+pub mod store;
 
 /// Leptos' options: from the `LEPTOS_*` variables cargo-leptos sets, else defaults that fit
 /// this workspace; the listen address always comes from the settings.
@@ -67,15 +68,17 @@ pub fn state_with(
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let settings = state.settings.clone();
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
-        .with_name(settings.cookie_name())
-        .with_secure(settings.cookie_secure)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::minutes(30),
-        ));
+    let sessions = SessionManagerLayer::new(store::MemoryStore::with_purge_every(
+        Duration::from_secs(60),
+    ))
+    .with_name(settings.cookie_name())
+    .with_secure(settings.cookie_secure)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_path("/")
+    .with_expiry(Expiry::OnInactivity(
+        tower_sessions::cookie::time::Duration::minutes(30),
+    ));
 
     let brand = Branding {
         product_name: settings.product_name.clone(),
