@@ -434,17 +434,25 @@ async fn an_anonymous_page_view_creates_no_session() {
 
 // ---- Signed in: change password, sign out -------------------------------------------------
 
-#[tokio::test]
-async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
-    for no_js in [false, true] {
-        let app = spawn_app(false).await;
-        let user = random_user();
-        confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-        app.call(
+/// A CONFIRMED user with password `Old-Passw0rd!`, signed in on `app`'s client.
+async fn signed_in_user(app: &TestApp) -> String {
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let r = app
+        .call(
             "sign-in",
             &[("username", &user), ("password", "Old-Passw0rd!")],
         )
         .await;
+    assert_eq!(location(&r), "/account");
+    user
+}
+
+#[tokio::test]
+async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
+    for no_js in [false, true] {
+        let app = spawn_app(false).await;
+        let user = signed_in_user(&app).await;
         let form = [
             ("current_password", "Old-Passw0rd!"),
             ("new_password", NEW_PW),
@@ -479,13 +487,7 @@ async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
 #[tokio::test]
 async fn a_wrong_current_password_is_reported() {
     let app = spawn_app(false).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call(
-        "sign-in",
-        &[("username", &user), ("password", "Old-Passw0rd!")],
-    )
-    .await;
+    let user = signed_in_user(&app).await;
     let r = app
         .call(
             "account/password",
@@ -502,13 +504,7 @@ async fn a_wrong_current_password_is_reported() {
 #[tokio::test]
 async fn change_password_with_sign_out_everywhere_signs_the_user_out() {
     let app = spawn_app(false).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call(
-        "sign-in",
-        &[("username", &user), ("password", "Old-Passw0rd!")],
-    )
-    .await;
+    let user = signed_in_user(&app).await;
     let r = app
         .call(
             "account/password",
@@ -551,13 +547,7 @@ async fn the_account_pages_redirect_anonymous_users_to_sign_in() {
 #[tokio::test]
 async fn sign_out_ends_the_session() {
     let app = spawn_app(true).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call(
-        "sign-in",
-        &[("username", &user), ("password", "Old-Passw0rd!")],
-    )
-    .await;
+    let user = signed_in_user(&app).await;
     assert!(app.page("/account").await.contains(&user));
     let r = app.post_form("/account", "sign-out", &[]).await;
     assert_eq!(r.status(), 303);
