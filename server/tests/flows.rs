@@ -487,7 +487,7 @@ async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
 #[tokio::test]
 async fn a_wrong_current_password_is_reported() {
     let app = spawn_app(false).await;
-    let user = signed_in_user(&app).await;
+    signed_in_user(&app).await;
     let r = app
         .call(
             "account/password",
@@ -504,7 +504,7 @@ async fn a_wrong_current_password_is_reported() {
 #[tokio::test]
 async fn change_password_with_sign_out_everywhere_signs_the_user_out() {
     let app = spawn_app(false).await;
-    let user = signed_in_user(&app).await;
+    signed_in_user(&app).await;
     let r = app
         .call(
             "account/password",
