@@ -72,13 +72,6 @@ pub enum IdpError {
     Unexpected,
 }
 
-impl IdpError {
-    /// Whether this kind means "wait and try again".
-    pub fn is_throttling(self) -> bool {
-        matches!(self, IdpError::Throttled)
-    }
-}
-
 /// A token kept only in the server-side session. `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token(String);
@@ -218,11 +211,6 @@ impl Cognito {
             client_id,
             client_secret,
         }
-    }
-
-    /// The user pool id.
-    pub fn user_pool_id(&self) -> &str {
-        &self.user_pool_id
     }
 
     fn hash(&self, username: &str) -> Option<String> {

@@ -62,6 +62,15 @@ async fn reset_flow_completes(with_secret: bool) {
     assert_eq!(error_of(r).await, (401, json!("WrongCredentials")));
 }
 
+/// A CONFIRMED user (password `Old-Passw0rd!`) who has just asked for a reset code on `app`.
+async fn user_who_requested_a_code(app: &TestApp) -> String {
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let r = app.call("reset/request", &[("username", &user)]).await;
+    assert_eq!(location(&r), "/reset/confirm");
+    user
+}
+
 fn client_for(app: &TestApp) -> TestApp {
     TestApp {
         base: app.base.clone(),
@@ -143,9 +152,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_real_one() {
 #[tokio::test]
 async fn a_wrong_code_keeps_the_user_on_the_code_page() {
     let app = spawn_app(false).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("reset/request", &[("username", &user)]).await;
+    user_who_requested_a_code(&app).await;
     let r = app
         .call(
             "reset/confirm",
@@ -207,9 +214,7 @@ async fn the_confirm_step_cannot_be_skipped() {
 #[tokio::test]
 async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
     let app = spawn_app(false).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("reset/request", &[("username", &user)]).await;
+    let user = user_who_requested_a_code(&app).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
 
     let r = app
@@ -263,9 +268,7 @@ async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
 #[tokio::test]
 async fn resend_is_refused_during_the_cooldown() {
     let app = spawn_app(false).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("reset/request", &[("username", &user)]).await;
+    user_who_requested_a_code(&app).await;
     let r = app.call("reset/resend", &[]).await;
     let (status, body) = error_of(r).await;
     assert_eq!(status, 429);
@@ -277,9 +280,7 @@ async fn resend_is_refused_during_the_cooldown() {
 #[tokio::test]
 async fn resend_after_the_cooldown_sends_a_new_code() {
     let app = spawn_app_with(false, &[("RESEND_COOLDOWN_SECS", "1")]).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
-    app.call("reset/request", &[("username", &user)]).await;
+    let user = user_who_requested_a_code(&app).await;
     let first = latest_code(&app.pool, &user).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let r = app.post_form("/reset/confirm", "reset/resend", &[]).await;

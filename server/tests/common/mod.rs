@@ -4,7 +4,6 @@
 
 use std::{
     collections::HashMap,
-    io::Write,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::{Once, OnceLock},
@@ -279,11 +278,6 @@ impl TestApp {
             .send()
             .await
             .unwrap()
-    }
-
-    /// Writes a line to stderr (visible with --nocapture) for debugging a failing flow.
-    pub fn note(&self, msg: &str) {
-        let _ = writeln!(std::io::stderr(), "[{}] {msg}", self.base);
     }
 }
 
