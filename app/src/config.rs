@@ -50,6 +50,112 @@ pub struct Settings {
     pub describe_user_pool: bool,
     /// `SUPPORT_URL`: where the footer's "Get help" link points (optional).
     pub support_url: Option<String>,
+    /// `SESSION_IDLE_SECS`: a session unused this long ends (default 30 minutes).
+    pub session_idle: Duration,
+    /// `SESSION_ABSOLUTE_SECS`: a session ends this long after it began, used or not
+    /// (default 8 hours).
+    pub session_absolute: Duration,
+    /// `SERVER_SECRET`: key (at least 32 characters) for decoy answers and the keyed username
+    /// hashes in audit logs. Every instance of one deployment needs the same value; when unset
+    /// a random key is made per process (fine for one instance, logged as a warning).
+    pub server_secret: Option<SecretString>,
+    /// `RATE_LIMIT_USER`: attempts per normalised username and action, like `5/15m`.
+    pub limit_user: Limit,
+    /// `RATE_LIMIT_IP`: attempts per client IP and action, like `60/15m`.
+    pub limit_ip: Limit,
+    /// `RATE_LIMIT_GLOBAL`: attempts for the whole deployment per action, like `20/1s` (below
+    /// Cognito's account-wide 30 requests/s quota for account recovery).
+    pub limit_global: Limit,
+    /// `TRUSTED_PROXIES`: comma-separated IPs or CIDRs of the load balancers whose
+    /// `X-Forwarded-For` is believed. Empty (the default): the peer address is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `RESET_MIN_RESPONSE_MS`: every reset request takes at least this long, so the answer
+    /// time does not tell a real account from an unknown one (default 600 ms).
+    pub reset_min_response: Duration,
+    /// `CODE_WINDOW_SECS`: a code is accepted for this long after it was sent (default 10
+    /// minutes; Cognito itself accepts it for an hour).
+    pub code_window: Duration,
+    /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
+    /// user's other sessions with `AdminUserGlobalSignOut` (default true).
+    pub sign_out_everywhere: bool,
+}
+
+/// A rate: at most `max` attempts per `per`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub per: Duration,
+}
+
+impl Limit {
+    /// Parses `N/<duration>`, e.g. `5/15m`, `20/1s`, `100/1h`.
+    pub fn parse(v: &str) -> Option<Limit> {
+        let (n, p) = v.trim().split_once('/')?;
+        let max: u32 = n.trim().parse().ok().filter(|n| *n > 0)?;
+        let p = p.trim();
+        let unit = p.chars().last()?;
+        let num: u64 = p[..p.len() - unit.len_utf8()].parse().ok().filter(|n| *n > 0)?;
+        let secs = match unit {
+            's' => num,
+            'm' => num * 60,
+            'h' => num * 3600,
+            _ => return None,
+        };
+        Some(Limit {
+            max,
+            per: Duration::from_secs(secs),
+        })
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}s", self.max, self.per.as_secs())
+    }
+}
+
+/// An IP network (`10.0.0.0/8`, or one address).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    pub addr: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl IpNet {
+    /// Parses `a.b.c.d`, `a.b.c.d/n`, or the IPv6 forms.
+    pub fn parse(v: &str) -> Option<IpNet> {
+        let (a, p) = match v.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (v.trim(), None),
+        };
+        let addr: std::net::IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            None => max,
+            Some(p) => p.parse().ok().filter(|n| *n <= max)?,
+        };
+        Some(IpNet { addr, prefix })
+    }
+
+    /// Whether `ip` is inside this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::*;
+        let ip = match ip {
+            V6(v6) => v6.to_ipv4_mapped().map(V4).unwrap_or(V6(v6)),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (V4(n), V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (V6(n), V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Why settings could not be read: names the variable and what was expected.
@@ -210,7 +316,79 @@ impl Settings {
             }
         };
 
+        let session_idle = secs(&get, "SESSION_IDLE_SECS", 1800, 60, 86_400)?;
+        let session_absolute = secs(&get, "SESSION_ABSOLUTE_SECS", 8 * 3600, 60, 7 * 86_400)?;
+        if session_absolute < session_idle {
+            return Err(err(
+                "SESSION_ABSOLUTE_SECS",
+                "is shorter than SESSION_IDLE_SECS: expected the absolute lifetime to be at least the idle timeout",
+            ));
+        }
+        let server_secret = match get("SERVER_SECRET") {
+            None => None,
+            Some(v) if v.chars().count() >= 32 => Some(SecretString::from(v)),
+            Some(_) => {
+                return Err(err(
+                    "SERVER_SECRET",
+                    "is too short: expected at least 32 random characters (e.g. `openssl rand -hex 32`)",
+                ))
+            }
+        };
+        let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
+            let v = get(name).unwrap_or_else(|| default.to_string());
+            Limit::parse(&v).ok_or_else(|| {
+                err(
+                    name,
+                    format!("is malformed: expected attempts/period like 5/15m, 20/1s or 100/1h (got {v:?})"),
+                )
+            })
+        };
+        let limit_user = limit("RATE_LIMIT_USER", "5/15m")?;
+        let limit_ip = limit("RATE_LIMIT_IP", "60/15m")?;
+        let limit_global = limit("RATE_LIMIT_GLOBAL", "20/1s")?;
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| {
+                    IpNet::parse(p).ok_or_else(|| {
+                        err(
+                            "TRUSTED_PROXIES",
+                            format!("is malformed: expected IPs or CIDRs separated by commas, like 10.0.0.0/8,127.0.0.1 (got {p:?})"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let reset_min_response = match get("RESET_MIN_RESPONSE_MS") {
+            None => Duration::from_millis(600),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 10_000)
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    err(
+                        "RESET_MIN_RESPONSE_MS",
+                        format!("is malformed: expected milliseconds from 0 to 10000 (got {v:?})"),
+                    )
+                })?,
+        };
+        let code_window = secs(&get, "CODE_WINDOW_SECS", 600, 1, 3600)?;
+        let sign_out_everywhere = boolean(&get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?;
+
         Ok(Self {
+            session_idle,
+            session_absolute,
+            server_secret,
+            limit_user,
+            limit_ip,
+            limit_global,
+            trusted_proxies,
+            reset_min_response,
+            code_window,
+            sign_out_everywhere,
             user_pool_id,
             client_id,
             client_secret,
@@ -382,6 +560,44 @@ mod tests {
             "s3cr3t-value"
         );
         assert!(!format!("{s:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn rate_limits_and_proxies_parse_or_name_the_variable() {
+        assert_eq!(
+            Limit::parse("5/15m"),
+            Some(Limit { max: 5, per: Duration::from_secs(900) })
+        );
+        assert_eq!(Limit::parse("20/1s").unwrap().per, Duration::from_secs(1));
+        assert_eq!(Limit::parse("0/1s"), None);
+        assert_eq!(Limit::parse("5 per minute"), None);
+        let mut m = base();
+        m.insert("RATE_LIMIT_IP", "lots");
+        assert_eq!(read(&m).unwrap_err().variable, "RATE_LIMIT_IP");
+        m.remove("RATE_LIMIT_IP");
+        m.insert("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1");
+        let s = read(&m).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 3);
+        assert!(s.trusted_proxies[0].contains("10.2.3.4".parse().unwrap()));
+        assert!(!s.trusted_proxies[0].contains("11.2.3.4".parse().unwrap()));
+        assert!(s.trusted_proxies[1].contains("::ffff:127.0.0.1".parse().unwrap()));
+        m.insert("TRUSTED_PROXIES", "10.0.0.0/33");
+        assert_eq!(read(&m).unwrap_err().variable, "TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn session_lifetimes_and_secret_are_checked() {
+        let mut m = base();
+        m.insert("SESSION_IDLE_SECS", "3600");
+        m.insert("SESSION_ABSOLUTE_SECS", "600");
+        assert_eq!(read(&m).unwrap_err().variable, "SESSION_ABSOLUTE_SECS");
+        let mut m = base();
+        m.insert("SERVER_SECRET", "short");
+        assert_eq!(read(&m).unwrap_err().variable, "SERVER_SECRET");
+        let s = read(&base()).unwrap();
+        assert_eq!(s.code_window, Duration::from_secs(600));
+        assert!(s.sign_out_everywhere);
+        assert_eq!(s.limit_global.max, 20);
     }
 
     #[test]

@@ -69,6 +69,12 @@ pub enum AppError {
     PasswordReused,
     #[error("Too many attempts. Wait a few minutes, then try again.")]
     TooManyAttempts,
+    #[error("{}", rate_limited_text(*.0))]
+    RateLimited(u32),
+    #[error("This password is too easy to guess: it is one of the most common passwords, or close to one. Choose something less predictable, such as a few unrelated words.")]
+    PasswordTooCommon,
+    #[error("Your new password can't contain your username or the name of this service.")]
+    PasswordContainsName,
     #[error("{}", cooldown_text(*.0))]
     ResendCooldown(u32),
     #[error("We couldn't send a code. Wait a minute and try again; if it keeps happening, contact support.")]
@@ -118,6 +124,24 @@ fn policy_text(unmet: &[Rule]) -> String {
     format!("Your new password needs {}.", list.join(", "))
 }
 
+fn rate_limited_text(seconds: u32) -> String {
+    let wait = if seconds < 60 {
+        if seconds == 1 {
+            "1 second".to_string()
+        } else {
+            format!("{seconds} seconds")
+        }
+    } else {
+        let minutes = seconds.div_ceil(60);
+        if minutes == 1 {
+            "1 minute".to_string()
+        } else {
+            format!("{minutes} minutes")
+        }
+    };
+    format!("Too many attempts. For your security, please wait {wait} and try again.")
+}
+
 fn cooldown_text(seconds: u32) -> String {
     if seconds == 1 {
         "You can request another code in 1 second.".to_string()
@@ -138,6 +162,8 @@ impl AppError {
             | AppError::PasswordTooLong
             | AppError::SamePassword
             | AppError::PasswordRejected
+            | AppError::PasswordTooCommon
+            | AppError::PasswordContainsName
             | AppError::PasswordReused => Some(Field::NewPassword),
             AppError::WrongCurrentPassword => Some(Field::CurrentPassword),
             AppError::WrongCode | AppError::ExpiredCode => Some(Field::Code),
@@ -154,7 +180,9 @@ impl AppError {
                 S::UNAUTHORIZED
             }
             AppError::WrongCurrentPassword => S::UNAUTHORIZED,
-            AppError::TooManyAttempts | AppError::ResendCooldown(_) => S::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts | AppError::ResendCooldown(_) | AppError::RateLimited(_) => {
+                S::TOO_MANY_REQUESTS
+            }
             AppError::NoResetInProgress
             | AppError::NoChallengeInProgress
             | AppError::ChallengeExpired => S::CONFLICT,
@@ -162,6 +190,14 @@ impl AppError {
             AppError::Unexpected => S::INTERNAL_SERVER_ERROR,
             AppError::Refused => S::FORBIDDEN,
             _ => S::BAD_REQUEST,
+        }
+    }
+
+    /// Seconds the client should wait before retrying (the `Retry-After` header).
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            AppError::RateLimited(s) | AppError::ResendCooldown(s) => Some(*s),
+            _ => None,
         }
     }
 
@@ -203,6 +239,18 @@ mod tests {
         assert_eq!(AppError::TooManyAttempts.status(), 429);
         assert!(AppError::ExpiredCode.offers_resend());
         assert!(!AppError::WrongCode.offers_resend());
+    }
+
+    #[test]
+    fn rate_limits_say_how_long_to_wait() {
+        assert_eq!(
+            AppError::RateLimited(1).to_string(),
+            "Too many attempts. For your security, please wait 1 second and try again."
+        );
+        assert!(AppError::RateLimited(61).to_string().contains("2 minutes"));
+        assert!(AppError::RateLimited(60).to_string().contains("1 minute "));
+        assert_eq!(AppError::RateLimited(61).status(), 429);
+        assert_eq!(AppError::RateLimited(61).retry_after(), Some(61));
     }
 
     #[test]

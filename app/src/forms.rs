@@ -81,6 +81,8 @@ pub enum Notice {
     ChallengeExpired { username: String },
     /// The password was changed while signed in.
     PasswordChanged,
+    /// A temporary password was replaced (signed in now).
+    PasswordSet { signed_out_elsewhere: bool },
     /// The user signed out.
     SignedOut,
     /// The sign-in session ended (tokens expired or revoked).
@@ -91,9 +93,19 @@ impl Notice {
     /// The message shown to the user.
     pub fn text(&self) -> &'static str {
         match self {
+            Notice::PasswordReset {
+                signed_out_elsewhere: true,
+                ..
+            } => {
+                "Your password has been changed, and you have been signed out on every other device. Sign in with your new password."
+            }
             Notice::PasswordReset { .. } => {
                 "Your password has been changed. Sign in with your new password."
             }
+            Notice::PasswordSet {
+                signed_out_elsewhere: true,
+            } => "Your new password is set, and you have been signed out on every other device.",
+            Notice::PasswordSet { .. } => "Your new password is set.",
             Notice::SignedOutEverywhere { .. } => {
                 "Your password has been changed and you have been signed out on all devices. Sign in with your new password."
             }
@@ -109,6 +121,26 @@ impl Notice {
     /// Whether this is a warning rather than a success.
     pub fn is_warning(&self) -> bool {
         matches!(self, Notice::ChallengeExpired { .. } | Notice::SessionEnded)
+    }
+
+    /// The same notice with the username left out (for the browser).
+    pub fn without_username(self) -> Self {
+        match self {
+            Notice::PasswordReset {
+                signed_out_elsewhere,
+                ..
+            } => Notice::PasswordReset {
+                username: String::new(),
+                signed_out_elsewhere,
+            },
+            Notice::SignedOutEverywhere { .. } => Notice::SignedOutEverywhere {
+                username: String::new(),
+            },
+            Notice::ChallengeExpired { .. } => Notice::ChallengeExpired {
+                username: String::new(),
+            },
+            other => other,
+        }
     }
 
     /// The username to prefill on the sign-in form.

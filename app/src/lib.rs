@@ -12,9 +12,13 @@ pub mod reset;
 pub mod sign_in;
 
 #[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
 pub mod cognito;
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -149,6 +153,13 @@ pub fn hydrate() {
         product_name: head("meta[name=application-name]", "content").unwrap_or_default(),
         support_url: head("link[rel=help]", "href"),
     };
+    // After a form succeeds, load the next page from the server (not a client-side route):
+    // names are only ever sent inside server-rendered HTML, never in a JSON answer.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|loc: &str| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().assign(loc);
+        }
+    });
     leptos::mount::hydrate_body(move || {
         provide_context(brand);
         view! { <App/> }

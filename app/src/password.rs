@@ -175,6 +175,86 @@ pub fn check_new_password(
     Ok(())
 }
 
+/// Passwords at least this long are accepted as passphrases without a guessability estimate.
+pub const PASSPHRASE_LENGTH: usize = 64;
+
+/// Refuses passwords that contain the username or the product name, and ones a
+/// well-kept strength estimator (zxcvbn) finds among the most common or easily guessed
+/// (score 0 or 1: fewer than a million guesses). Runs on the server only; the checklist in the
+/// browser shows the pool's rules.
+#[cfg(feature = "ssr")]
+pub fn check_guessability(
+    password: &str,
+    username: &str,
+    product_name: &str,
+) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    let lower = password.to_lowercase();
+    let mut names: Vec<String> = vec![username.to_lowercase(), product_name.to_lowercase()];
+    if let Some((local, _)) = username.split_once('@') {
+        names.push(local.to_lowercase());
+    }
+    if names
+        .iter()
+        .any(|n| n.chars().count() >= 3 && lower.contains(n.as_str()))
+    {
+        return Err(AppError::PasswordContainsName);
+    }
+    if password.chars().count() >= PASSPHRASE_LENGTH {
+        return Ok(());
+    }
+    let inputs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if u8::from(estimate.score()) <= 1 {
+        return Err(AppError::PasswordTooCommon);
+    }
+    Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod guess_tests {
+    use super::*;
+    use crate::error::AppError;
+
+    #[test]
+    fn common_passwords_and_names_are_refused_with_their_own_message() {
+        for p in ["Password1!", "P@ssw0rd123", "Qwerty123!", "Welcome1!"] {
+            assert_eq!(
+                check_guessability(p, "jane", "Account recovery"),
+                Err(AppError::PasswordTooCommon),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            check_guessability("Kite-jane.doe-7!", "Jane.Doe@example.com", "Acme"),
+            Err(AppError::PasswordContainsName)
+        );
+        assert_eq!(
+            check_guessability("xJANE!2024-blue-kite", "jane", "Acme"),
+            Err(AppError::PasswordContainsName)
+        );
+        assert_eq!(
+            check_guessability("my-acmeportal-Key9!", "jane", "AcmePortal"),
+            Err(AppError::PasswordContainsName)
+        );
+        assert_eq!(
+            check_guessability("kite7!Blue-jam", "jane@example.com", "Acme"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn long_unicode_passphrases_pass() {
+        let long = "Ünïcødé pässphrâse wïth 🙂 émojis and 7 wørds, quite long!".repeat(2);
+        assert!(long.chars().count() >= PASSPHRASE_LENGTH);
+        assert_eq!(check_guessability(&long, "jane", "Acme"), Ok(()));
+        assert_eq!(
+            check_guessability("Tüpfelhyäne-Glühwürmchen-7", "jane", "Acme"),
+            Ok(())
+        );
+    }
+}
+
 #[cfg(test)]
 mod check_tests {
     use super::*;

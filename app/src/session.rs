@@ -15,6 +15,8 @@ const CHALLENGE: &str = "challenge";
 const AUTH: &str = "auth";
 const FLASH: &str = "flash";
 const NOTICE: &str = "notice";
+/// Unix seconds when this session record was created (for the absolute lifetime).
+const STARTED: &str = "started";
 
 /// A password reset in progress (between "Forgot password" and "Enter code").
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -72,6 +74,12 @@ impl AppSession {
     }
 
     async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
+        if self.0.get_value(STARTED).await.map_err(store_err)?.is_none() {
+            self.0
+                .insert(STARTED, crate::state::now())
+                .await
+                .map_err(store_err)?;
+        }
         self.0.insert(key, value).await.map_err(store_err)
     }
 
@@ -82,8 +90,38 @@ impl AppSession {
                 .remove::<serde_json::Value>(key)
                 .await
                 .map_err(store_err)?;
+            // Nothing left to carry: delete the server-side record (and the cookie).
+            if self.holds_nothing().await? {
+                self.0.flush().await.map_err(store_err)?;
+            }
         }
         Ok(v)
+    }
+
+    async fn holds_nothing(&self) -> Result<bool, AppError> {
+        for key in [RESET, CHALLENGE, AUTH, FLASH, NOTICE] {
+            if self.0.get_value(key).await.map_err(store_err)?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Ends the session when it is older than `max_age` seconds, used or not (the absolute
+    /// lifetime; the idle timeout is the store's expiry). Returns whether it ended.
+    pub async fn enforce_lifetime(&self, max_age: i64) -> Result<bool, AppError> {
+        let started = match self.0.get::<i64>(STARTED).await {
+            Ok(v) => v,
+            Err(tower_sessions::session::Error::SerdeJson(_)) => None,
+            Err(e) => return Err(store_err(e)),
+        };
+        match started {
+            Some(t) if crate::state::now() - t > max_age => {
+                self.0.flush().await.map_err(store_err)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// The reset in progress, if any.

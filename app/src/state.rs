@@ -11,6 +11,7 @@ use crate::{
     error::AppError,
     forms::{Flash, FormId},
     password::PasswordPolicy,
+    limits::{Action, LimitStore, RateLimiter},
     session::AppSession,
 };
 
@@ -24,7 +25,53 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Key for decoy answers to unknown users (so they are stable per username).
     pub decoy_key: Arc<[u8; 32]>,
+    /// Key for the username hashes in audit logs and rate-limit keys.
+    pub audit_key: Arc<[u8; 32]>,
+    /// Rate limits and where they are counted.
+    pub limiter: RateLimiter,
 }
+
+impl AppState {
+    /// Builds the state. Keys come from `SERVER_SECRET`, else are random for this process.
+    pub fn new(
+        settings: Settings,
+        cognito: Cognito,
+        policy: PasswordPolicy,
+        leptos_options: LeptosOptions,
+        limits: Arc<dyn LimitStore>,
+    ) -> Self {
+        use secrecy::ExposeSecret;
+        let secret: Vec<u8> = match &settings.server_secret {
+            Some(s) => s.expose_secret().as_bytes().to_vec(),
+            None => rand::random::<[u8; 32]>().to_vec(),
+        };
+        let limiter = RateLimiter {
+            store: limits,
+            per_user: settings.limit_user,
+            per_ip: settings.limit_ip,
+            global: settings.limit_global,
+        };
+        AppState {
+            decoy_key: Arc::new(crate::audit::derive_key(&secret, "decoy")),
+            audit_key: Arc::new(crate::audit::derive_key(&secret, "audit")),
+            settings: Arc::new(settings),
+            cognito,
+            policy,
+            leptos_options,
+            limiter,
+        }
+    }
+
+    /// The keyed hash of a username (for audit logs and limit keys).
+    pub fn user_hash(&self, username: &str) -> String {
+        crate::audit::user_hash(&self.audit_key, username)
+    }
+}
+
+/// The client's IP address as the server decided it (the peer, or the address a trusted proxy
+/// forwarded); put into each request's extensions by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
@@ -70,12 +117,33 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The header a server function sets (JavaScript off) to be answered with a full error page;
+/// the server's middleware removes it and renders the page.
+pub const ERROR_PAGE_HEADER: &str = "x-app-error-page";
+
+/// What the error page shows: the error and the form to go back to.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ErrorPage {
+    pub error: AppError,
+    pub back: String,
+}
+
+fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
+    if let Some(secs) = error.retry_after() {
+        res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+    }
+}
+
 /// What a server function works with: the state, the session, and whether the request is a
 /// plain form post (JavaScript off).
 pub struct Ctx {
     pub state: AppState,
     pub session: AppSession,
     pub no_js: bool,
+    /// The client's IP (see [`ClientIp`]); unspecified if the server did not set it.
+    pub ip: std::net::IpAddr,
+    /// The call runs while a page is rendered on the server (not a JSON call from the browser).
+    pub page_render: bool,
 }
 
 impl Ctx {
@@ -89,7 +157,9 @@ impl Ctx {
             tracing::error!(error = %e, "session layer missing");
             AppError::Unexpected
         })?;
-        let no_js = use_context::<http::request::Parts>()
+        let parts = use_context::<http::request::Parts>();
+        let no_js = parts
+            .as_ref()
             .and_then(|p| {
                 p.headers
                     .get(http::header::ACCEPT)
@@ -97,11 +167,59 @@ impl Ctx {
                     .map(|v| v.contains("text/html"))
             })
             .unwrap_or(false);
+        let ip = parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<ClientIp>())
+            .map(|c| c.0)
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let page_render = parts
+            .as_ref()
+            .map(|p| !p.uri.path().starts_with("/api/"))
+            .unwrap_or(true);
         Ok(Self {
             state,
             session: AppSession(session),
             no_js,
+            ip,
+            page_render,
         })
+    }
+
+    /// Counts one attempt at `action` (for `username`, when known) against the rate limits.
+    /// A refusal is logged as an audit event and answered with how long to wait.
+    pub async fn limit(&self, action: Action, username: Option<&str>) -> Result<(), AppError> {
+        let user = username.map(|u| self.state.user_hash(u));
+        match self
+            .state
+            .limiter
+            .check(action, self.ip, user.as_deref())
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(limited)) => {
+                tracing::warn!(
+                    target: "audit",
+                    event = "rate_limited",
+                    outcome = limited.scope.name(),
+                    action = action.name(),
+                    client_ip = %self.ip,
+                    user = user.as_deref().unwrap_or("-"),
+                    retry_after = limited.retry_after_secs(),
+                    "audit"
+                );
+                Err(limited.into())
+            }
+            Err(e) => {
+                tracing::error!(error = %e.0, "rate-limit store failed");
+                Err(AppError::Unavailable)
+            }
+        }
+    }
+
+    /// Writes an audit event for `result` of this request.
+    pub fn audit<T>(&self, name: &'static str, username: Option<&str>, result: &Result<T, AppError>) {
+        let user = username.map(|u| self.state.user_hash(u));
+        crate::audit::event(name, &crate::audit::outcome(result), self.ip, user.as_deref());
     }
 
     /// Ends a form post. Success goes to `next`. A failure with JavaScript on is returned (with
@@ -119,6 +237,7 @@ impl Ctx {
                 Ok(())
             }
             Err(error) if self.no_js => {
+                let page = matches!(error, AppError::RateLimited(_));
                 let flash = Flash {
                     form,
                     error,
@@ -128,12 +247,33 @@ impl Ctx {
                         .collect(),
                 };
                 self.session.set_flash(&flash).await?;
+                if page {
+                    // Answered with a page of its own (and its status): see the server's
+                    // `error_pages` middleware. The form keeps what was typed for "Go back".
+                    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                        res.set_status(flash.error.status());
+                        set_retry_after(&res, &flash.error);
+                        let page = ErrorPage {
+                            error: flash.error.clone(),
+                            back: form.page().to_string(),
+                        };
+                        if let Ok(v) = serde_json::to_string(&page)
+                            .ok()
+                            .and_then(|j| http::HeaderValue::from_str(&j).ok())
+                            .ok_or(())
+                        {
+                            res.insert_header(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
+                        }
+                    }
+                    return Ok(());
+                }
                 self.redirect(form.page());
                 Ok(())
             }
             Err(error) => {
                 if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                     res.set_status(error.status());
+                    set_retry_after(&res, &error);
                 }
                 Err(error)
             }

@@ -18,6 +18,7 @@ pub fn settings(overrides: &[(&str, &str)]) -> Settings {
         ("COGNITO_CLIENT_ID", "client1"),
         ("AWS_REGION", "eu-west-1"),
         ("PUBLIC_ORIGIN", "https://reset.example.com"),
+        ("SERVER_SECRET", "test-secret-test-secret-test-secret-0123"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -42,13 +43,13 @@ pub fn state_with(client: Client, overrides: &[(&str, &str)]) -> AppState {
         s.client_id.clone(),
         s.client_secret.clone(),
     );
-    AppState {
-        settings: Arc::new(s),
+    AppState::new(
+        s,
         cognito,
-        policy: PasswordPolicy::default(),
-        leptos_options: LeptosOptions::builder().output_name("reset").build(),
-        decoy_key: Arc::new([7u8; 32]),
-    }
+        PasswordPolicy::default(),
+        LeptosOptions::builder().output_name("reset").build(),
+        Arc::new(crate::limits::MemoryLimits::default()),
+    )
 }
 
 /// A fresh session in a memory store.

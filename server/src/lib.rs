@@ -4,13 +4,12 @@
 use std::{sync::Arc, time::Duration};
 
 use app::{
-    cognito::Cognito, config::Settings, error::AppError, password::PasswordPolicy, shell,
-    state::AppState, App, Branding,
+    cognito::Cognito, config::Settings, password::PasswordPolicy, shell, state::AppState, App,
+    Branding,
 };
 use axum::{
-    body::Body,
     extract::Request,
-    http::{header, StatusCode},
+    http::header,
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -18,9 +17,14 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub mod admin;
+pub mod security;
 pub mod store;
 
 /// Leptos' options: from the `LEPTOS_*` variables cargo-leptos sets, else defaults that fit
@@ -54,14 +58,16 @@ pub fn state_with(
     policy: PasswordPolicy,
     leptos_options: LeptosOptions,
 ) -> AppState {
-    let decoy_key: [u8; 32] = rand::random();
-    AppState {
-        settings: Arc::new(settings),
+    if settings.server_secret.is_none() {
+        tracing::warn!("SERVER_SECRET is not set: using a random key for this process; set it (the same on every instance) when running more than one");
+    }
+    AppState::new(
+        settings,
         cognito,
         policy,
         leptos_options,
-        decoy_key: Arc::new(decoy_key),
-    }
+        Arc::new(app::limits::MemoryLimits::default()),
+    )
 }
 
 /// The whole app as a `Router`.
@@ -77,8 +83,13 @@ pub fn router(state: AppState) -> Router {
     .with_same_site(SameSite::Lax)
     .with_path("/")
     .with_expiry(Expiry::OnInactivity(
-        tower_sessions::cookie::time::Duration::minutes(30),
+        tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
     ));
+    let guard = security::Guard {
+        public_origin: settings.public_origin.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        product_name: settings.product_name.clone(),
+    };
 
     let brand = Branding {
         product_name: settings.product_name.clone(),
@@ -90,6 +101,12 @@ pub fn router(state: AppState) -> Router {
         move || {
             provide_context(state.clone());
             provide_context(brand.clone());
+            // The response's CSP nonce, for the scripts Leptos writes.
+            let nonce = use_context::<http::request::Parts>()
+                .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());
+            if let Some(n) = nonce {
+                provide_context(leptos::nonce::Nonce::from_value(n.0));
+            }
         }
     };
     let render_shell = {
@@ -98,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone(), brand.clone())
     };
     let error_shell = move |options| shell(options, brand.clone());
+    let absolute = settings.session_absolute.as_secs() as i64;
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -106,33 +124,66 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, error_shell))
-        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::error_pages,
+        ))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            session_lifetime(absolute, req, next)
+        }))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(guard.clone(), security::csrf))
+        .layer(middleware::from_fn(security::refuse_trace))
+        .layer(middleware::from_fn(security::headers))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    let ip = req
+                        .extensions()
+                        .get::<app::state::ClientIp>()
+                        .map(|c| c.0.to_string())
+                        .unwrap_or_default();
+                    // The path only: query strings are not logged.
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %req.method(),
+                        path = req.uri().path(),
+                        client_ip = %ip,
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
+        .layer(middleware::from_fn_with_state(guard, security::set_client_ip))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Ends sessions older than the absolute lifetime before any handler sees them.
+async fn session_lifetime(max_age: i64, req: Request, next: Next) -> Response {
+    if let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
+        if session.id().is_some() {
+            let s = app::session::AppSession(session);
+            if let Ok(true) = s.enforce_lifetime(max_age).await {
+                tracing::info!("session ended: absolute lifetime reached");
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// Liveness: the process answers.
 async fn healthz() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], "ok")
-}
-
-/// Gives server-function errors the status their `AppError` calls for, including errors
-/// raised before the function body ran (malformed arguments), which Leptos answers with 500.
-async fn server_fn_status(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
-    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = e.status();
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Serves `router` on `listener` until the process is told to stop.

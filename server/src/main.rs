@@ -29,14 +29,20 @@ fn init_logging() {
             "info,aws_config=warn,aws_smithy_runtime=warn,aws_sdk_cognitoidentityprovider=warn",
         )
     });
+    // JSON lines by default (each carries the request span with its id); `LOG_FORMAT=text`
+    // for people reading a terminal.
     let json = std::env::var("LOG_FORMAT")
-        .map(|v| v == "json")
-        .unwrap_or(false);
+        .map(|v| v != "text")
+        .unwrap_or(true);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if json {
-        builder.json().init();
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
     } else {
         builder.compact().init();
     }

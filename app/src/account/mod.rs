@@ -40,6 +40,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let everywhere = sign_out_everywhere.is_some();
+    let user = ctx.session.signed_in().await?.map(|u| u.username);
     let result = ssr::change_password(
         &ctx.state,
         &ctx.session,
@@ -49,6 +50,7 @@ pub async fn change_password(
         everywhere,
     )
     .await;
+    ctx.audit("password_changed", user.as_deref(), &result);
     let kept: &[(&str, &str)] = if everywhere {
         &[("sign_out_everywhere", "on")]
     } else {
@@ -85,10 +87,12 @@ pub async fn load_account() -> Result<AccountState, AppError> {
     } else {
         (None, FormState::default())
     };
+    // Names and addresses go into server-rendered HTML only, never into a JSON answer.
+    let page_render = ctx.page_render;
     Ok(AccountState {
         account: user.map(|u| AccountView {
-            username: u.username,
-            email: u.email,
+            username: if page_render { u.username } else { String::new() },
+            email: u.email.filter(|_| page_render),
         }),
         notice,
         form,
@@ -108,7 +112,11 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(AccountState { account: Some(a), notice, .. }) => view! {
                         <h1>"Your account"</h1>
                         <NoticeBox notice/>
-                        <p class="lead">"You are signed in as "<strong>{a.username.clone()}</strong>"."</p>
+                        {if a.username.is_empty() {
+                            view! { <p class="lead">"You are signed in."</p> }.into_any()
+                        } else {
+                            view! { <p class="lead">"You are signed in as "<strong>{a.username.clone()}</strong>"."</p> }.into_any()
+                        }}
                         {a.email.map(|e| view! { <p>"Email: "{e}</p> })}
                         <ul class="actions">
                             <li><A href="/account/password">"Change password"</A></li>
@@ -172,7 +180,7 @@ fn change_form(
             </div>
             <Submit label="Change password" busy="Changing…" pending=action.pending()/>
         </ActionForm>
-        <p class="aside"><A href="/account">"Back to your account"</A></p>
+        <p class="aside"><a href="/account" rel="external">"Back to your account"</a></p>
     }
 }
 
@@ -186,7 +194,7 @@ pub mod ssr {
         cognito::IdpError,
         error::{AppError, Field},
         forms::Notice,
-        password::check_new_password,
+        password::{check_guessability, check_new_password},
         reset::ssr::common,
         session::{AppSession, SignedIn},
         state::{now, AppState},
@@ -231,6 +239,7 @@ pub mod ssr {
             return Err(AppError::Missing(Field::CurrentPassword));
         }
         check_new_password(&state.policy, new_password, confirm_password, Some(current))?;
+        check_guessability(new_password, &user.username, &state.settings.product_name)?;
         // Refresh a token that is about to expire before using it.
         if user.access_expires_at - now() < 30 {
             refresh(state, session, &mut user).await?;

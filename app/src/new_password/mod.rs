@@ -41,6 +41,7 @@ pub async fn set_new_password(
 ) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let attributes = attributes.unwrap_or_default();
+    let user = ctx.session.challenge().await?.map(|f| f.username);
     let result = ssr::set_new_password(
         &ctx.state,
         &ctx.session,
@@ -49,6 +50,7 @@ pub async fn set_new_password(
         &attributes,
     )
     .await;
+    ctx.audit("challenge_completed", user.as_deref(), &result);
     let kept: Vec<(String, String)> = attributes
         .iter()
         .map(|(k, v)| (format!("attributes[{k}]"), v.clone()))
@@ -216,8 +218,8 @@ pub mod ssr {
         cognito::{IdpError, SignIn},
         error::AppError,
         forms::Notice,
-        password::check_new_password,
-        reset::ssr::common,
+        password::{check_guessability, check_new_password},
+        reset::ssr::{common, sign_out_elsewhere},
         session::AppSession,
         sign_in::ssr::signed_in,
         state::{now, AppState},
@@ -253,6 +255,7 @@ pub mod ssr {
             return Ok("/sign-in");
         }
         check_new_password(&state.policy, new_password, confirm_password, None)?;
+        check_guessability(new_password, &flow.username, &state.settings.product_name)?;
         let mut values = Vec::new();
         let mut missing = Vec::new();
         for name in &flow.required_attributes {
@@ -270,7 +273,32 @@ pub mod ssr {
             .await
         {
             Ok(SignIn::Tokens(tokens)) => {
+                let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
+                let tokens = if signed_out_elsewhere {
+                    // The global sign-out also ended the tokens just issued: sign in again
+                    // with the new password.
+                    match state.cognito.sign_in(&flow.username, new_password).await {
+                        Ok(SignIn::Tokens(t)) => t,
+                        other => {
+                            tracing::warn!(ok = other.is_ok(), "sign-in after the global sign-out did not give tokens");
+                            session
+                                .end_all(Some(&Notice::PasswordReset {
+                                    username: flow.username,
+                                    signed_out_elsewhere,
+                                }))
+                                .await?;
+                            return Ok("/sign-in");
+                        }
+                    }
+                } else {
+                    tokens
+                };
                 session.sign_in(&signed_in(&flow.username, tokens)).await?;
+                session
+                    .set_notice(&Notice::PasswordSet {
+                        signed_out_elsewhere,
+                    })
+                    .await?;
                 Ok("/account")
             }
             Ok(SignIn::NewPasswordRequired { .. }) => Err(AppError::AttributesRejected),

@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::{
-    operation::respond_to_auth_challenge::{
-        RespondToAuthChallengeError, RespondToAuthChallengeOutput,
+    operation::{
+        admin_user_global_sign_out::{AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput},
+        initiate_auth::InitiateAuthOutput,
+        respond_to_auth_challenge::{RespondToAuthChallengeError, RespondToAuthChallengeOutput},
     },
     types::AuthenticationResultType,
     Client,
@@ -80,7 +82,7 @@ async fn every_respond_to_auth_challenge_error_has_a_deliberate_answer() {
         let rule = mock!(Client::respond_to_auth_challenge).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_challenge(0, &[]).await;
-        let got = set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
+        let got = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
         assert_eq!(got, expected, "{name}");
         if got == Ok("/sign-in") {
             assert!(
@@ -99,7 +101,7 @@ async fn an_expired_challenge_goes_back_to_sign_in_without_calling_cognito() {
     let rule = mock!(Client::respond_to_auth_challenge).then_output(signed_in_output);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_challenge(181, &[]).await;
-    let got = set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
+    let got = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
     assert_eq!(got, Ok("/sign-in"));
     assert_eq!(rule.num_calls(), 0);
     assert!(s.challenge().await.unwrap().is_none());
@@ -117,24 +119,84 @@ async fn required_attributes_are_asked_for_and_sent() {
         .match_requests(|r| {
             let c = r.challenge_responses().unwrap();
             c.get("userAttributes.given_name").map(String::as_str) == Some("Tom")
-                && c.get("NEW_PASSWORD").map(String::as_str) == Some("Abcdef1!")
+                && c.get("NEW_PASSWORD").map(String::as_str) == Some("Kite-Lamp-9!")
                 && r.session() == Some("cognito-session")
         })
         .then_output(signed_in_output);
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .match_requests(|r| r.username() == Some("tom"))
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    // The global sign-out also ends the new tokens, so the app signs in again.
+    let again = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            r.auth_parameters()
+                .and_then(|p| p.get("PASSWORD"))
+                .map(String::as_str)
+                == Some("Kite-Lamp-9!")
+        })
+        .then_output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("a2")
+                        .refresh_token("r2")
+                        .expires_in(3600)
+                        .build(),
+                )
+                .build()
+        });
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout, &again]
+    ));
     let s = session_with_challenge(0, &["given_name"]).await;
-    let missing = set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &HashMap::new()).await;
+    let missing = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
     assert_eq!(
         missing,
         Err(AppError::MissingAttribute("First name".into()))
     );
     let attrs = HashMap::from([("given_name".to_string(), " Tom ".to_string())]);
     assert_eq!(
-        set_new_password(&state, &s, "Abcdef1!", "Abcdef1!", &attrs).await,
+        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &attrs).await,
         Ok("/account")
     );
-    assert!(s.signed_in().await.unwrap().is_some());
+    let user = s.signed_in().await.unwrap().unwrap();
+    assert_eq!(user.tokens.access.expose(), "a2");
     assert!(s.challenge().await.unwrap().is_none());
+    assert_eq!((signout.num_calls(), again.num_calls()), (1, 1));
+    assert_eq!(
+        s.take_notice().await.unwrap(),
+        Some(Notice::PasswordSet {
+            signed_out_elsewhere: true
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_refused_global_sign_out_keeps_the_new_sign_in_and_claims_nothing() {
+    let rule = mock!(Client::respond_to_auth_challenge).then_output(signed_in_output);
+    let signout = mock!(Client::admin_user_global_sign_out).then_error(|| {
+        AdminUserGlobalSignOutError::NotAuthorizedException(
+            aws_sdk_cognitoidentityprovider::types::error::NotAuthorizedException::builder()
+                .build(),
+        )
+    });
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout]
+    ));
+    let s = session_with_challenge(0, &[]).await;
+    assert_eq!(
+        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await,
+        Ok("/account")
+    );
+    assert_eq!(s.signed_in().await.unwrap().unwrap().tokens.access.expose(), "a");
+    assert_eq!(
+        s.take_notice().await.unwrap(),
+        Some(Notice::PasswordSet {
+            signed_out_elsewhere: false
+        })
+    );
 }
 
 #[tokio::test]
@@ -144,8 +206,8 @@ async fn skipping_the_sign_in_step_makes_no_call() {
     let got = set_new_password(
         &state,
         &testing::session(),
-        "Abcdef1!",
-        "Abcdef1!",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
         &HashMap::new(),
     )
     .await;

@@ -45,7 +45,21 @@ pub struct ConfirmState {
 #[server(prefix = "/api", endpoint = "reset/request")]
 pub async fn request_reset(username: String) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
-    let result = ssr::request_reset(&ctx.state, &ctx.session, &username).await;
+    let result = match ssr::clean_username(&username) {
+        Err(e) => Err(e),
+        Ok(clean) => {
+            // Every outcome takes at least the configured time, so the answer time does not
+            // tell a real account from an unknown one or one without a verified contact.
+            let started = tokio::time::Instant::now();
+            let result = match ctx.limit(crate::limits::Action::ResetRequest, Some(&clean)).await {
+                Ok(()) => ssr::request_reset(&ctx.state, &ctx.session, &clean).await,
+                Err(e) => Err(e),
+            };
+            tokio::time::sleep_until(started + ctx.state.settings.reset_min_response).await;
+            ctx.audit("reset_requested", Some(&clean), &result);
+            result
+        }
+    };
     ctx.finish(
         crate::forms::FormId::RequestReset,
         &[("username", &username)],
@@ -62,14 +76,21 @@ pub async fn confirm_reset(
     confirm_password: String,
 ) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
-    let result = ssr::confirm_reset(
-        &ctx.state,
-        &ctx.session,
-        &code,
-        &new_password,
-        &confirm_password,
-    )
-    .await;
+    let user = ctx.session.reset().await?.map(|f| f.username);
+    let result = match ctx.limit(crate::limits::Action::Confirm, user.as_deref()).await {
+        Ok(()) => {
+            ssr::confirm_reset(
+                &ctx.state,
+                &ctx.session,
+                &code,
+                &new_password,
+                &confirm_password,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    ctx.audit("reset_confirmed", user.as_deref(), &result);
     // The code is kept (server-side) unless it was the problem; passwords never are.
     let keep_code = !matches!(
         result,
@@ -88,7 +109,12 @@ pub async fn confirm_reset(
 #[server(prefix = "/api", endpoint = "reset/resend")]
 pub async fn resend_code() -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
-    let result = ssr::resend(&ctx.state, &ctx.session).await;
+    let user = ctx.session.reset().await?.map(|f| f.username);
+    let result = match ctx.limit(crate::limits::Action::Resend, user.as_deref()).await {
+        Ok(()) => ssr::resend(&ctx.state, &ctx.session).await,
+        Err(e) => Err(e),
+    };
+    ctx.audit("code_resent", user.as_deref(), &result);
     ctx.finish(
         crate::forms::FormId::ResendCode,
         &[],
@@ -324,7 +350,7 @@ pub mod ssr {
         cognito::{Delivery, IdpError, Medium},
         error::{AppError, Field},
         forms::Notice,
-        password::check_new_password,
+        password::{check_guessability, check_new_password},
         session::{AppSession, ResetFlow},
         state::{now, AppState},
     };
@@ -403,6 +429,26 @@ pub mod ssr {
         }
     }
 
+    /// After a completed reset or temporary-password change: ends the user's sessions
+    /// everywhere else (`AdminUserGlobalSignOut`, ASVS 7.4.3) when the settings ask for it.
+    /// Returns whether that happened; a refusal (e.g. no IAM permission) is logged, and the
+    /// password change stands.
+    pub async fn sign_out_elsewhere(state: &AppState, username: &str) -> bool {
+        if !state.settings.sign_out_everywhere {
+            return false;
+        }
+        match state.cognito.admin_sign_out(username).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(
+                    error = ?e,
+                    "AdminUserGlobalSignOut after a password change failed; other sessions stay signed in (check the IAM permission cognito-idp:AdminUserGlobalSignOut)"
+                );
+                false
+            }
+        }
+    }
+
     /// Maps the kinds every flow treats alike.
     pub fn common(e: IdpError) -> AppError {
         match e {
@@ -472,17 +518,23 @@ pub mod ssr {
         if code.len() > 2048 {
             return Err(AppError::WrongCode);
         }
+        // Cognito accepts a code for an hour; the app allows a shorter window (ASVS 6.5.5).
+        if now() - flow.sent_at > state.settings.code_window.as_secs() as i64 {
+            return Err(AppError::ExpiredCode);
+        }
         check_new_password(&state.policy, new_password, confirm_password, None)?;
+        check_guessability(new_password, &flow.username, &state.settings.product_name)?;
         match state
             .cognito
             .confirm_forgot_password(&flow.username, code, new_password)
             .await
         {
             Ok(()) => {
+                let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
                 session
                     .end_all(Some(&Notice::PasswordReset {
                         username: flow.username,
-                        signed_out_elsewhere: false,
+                        signed_out_elsewhere,
                     }))
                     .await
             }

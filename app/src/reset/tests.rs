@@ -3,6 +3,9 @@
 
 use aws_sdk_cognitoidentityprovider::{
     operation::{
+        admin_user_global_sign_out::{
+            AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput,
+        },
         confirm_forgot_password::{ConfirmForgotPasswordError, ConfirmForgotPasswordOutput},
         forgot_password::{ForgotPasswordError, ForgotPasswordOutput},
     },
@@ -160,8 +163,8 @@ async fn confirm_without_a_reset_makes_no_call() {
         &state,
         &testing::session(),
         "123456",
-        "Abcdef1!",
-        "Abcdef1!",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
     )
     .await;
     assert_eq!(got, Err(AppError::NoResetInProgress));
@@ -184,25 +187,122 @@ async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
     let rule = mock!(Client::confirm_forgot_password)
         .match_requests(|r| {
             r.confirmation_code() == Some("moto-confirmation-code:1")
-                && r.password() == Some("Abcdef1!")
+                && r.password() == Some("Kite-Lamp-9!")
         })
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .match_requests(|r| r.username() == Some("jane"))
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout]
+    ));
     let s = session_with_flow(0).await;
     confirm_reset(
         &state,
         &s,
         " moto-confirmation-code:1 ",
-        "Abcdef1!",
-        "Abcdef1!",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
     )
     .await
     .unwrap();
     assert!(s.reset().await.unwrap().is_none());
+    assert_eq!(signout.num_calls(), 1, "sessions elsewhere are ended");
     assert!(matches!(
         s.take_notice().await.unwrap(),
-        Some(Notice::PasswordReset { .. })
+        Some(Notice::PasswordReset {
+            signed_out_elsewhere: true,
+            ..
+        })
     ));
+}
+
+#[tokio::test]
+async fn a_refused_global_sign_out_keeps_the_reset_and_claims_nothing() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let signout = mock!(Client::admin_user_global_sign_out).then_error(|| {
+        AdminUserGlobalSignOutError::NotAuthorizedException(
+            aws_sdk_cognitoidentityprovider::types::error::NotAuthorizedException::builder()
+                .build(),
+        )
+    });
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout]
+    ));
+    let s = session_with_flow(0).await;
+    assert_eq!(
+        confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await,
+        Ok(())
+    );
+    assert_eq!(signout.num_calls(), 1);
+    let notice = s.take_notice().await.unwrap().unwrap();
+    assert_eq!(
+        notice,
+        Notice::PasswordReset {
+            username: "jane".into(),
+            signed_out_elsewhere: false
+        }
+    );
+    assert!(!notice.text().contains("signed out"));
+}
+
+#[tokio::test]
+async fn the_global_sign_out_can_be_turned_off() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let state = testing::state_with(
+        mock_client!(aws_sdk_cognitoidentityprovider, [&rule, &signout]),
+        &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
+    );
+    let s = session_with_flow(0).await;
+    confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!")
+        .await
+        .unwrap();
+    assert_eq!(signout.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_code_older_than_the_window_is_refused_before_cognito() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let s = session_with_flow(601).await;
+    let got = confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await;
+    assert_eq!(got, Err(AppError::ExpiredCode));
+    assert!(got.unwrap_err().to_string().contains("Request a new code"));
+    assert_eq!(rule.num_calls(), 0);
+    // Within the window it goes through.
+    let s = session_with_flow(599).await;
+    let state = testing::state_with(
+        mock_client!(aws_sdk_cognitoidentityprovider, [&rule]),
+        &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
+    );
+    assert_eq!(
+        confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await,
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn common_passwords_and_the_username_are_refused_before_cognito() {
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let s = session_with_flow(0).await;
+    assert_eq!(
+        confirm_reset(&state, &s, "123456", "Password123!", "Password123!").await,
+        Err(AppError::PasswordTooCommon)
+    );
+    assert_eq!(
+        confirm_reset(&state, &s, "123456", "Jane-Kite-9!", "Jane-Kite-9!").await,
+        Err(AppError::PasswordContainsName)
+    );
+    assert_eq!(rule.num_calls(), 0);
 }
 
 #[tokio::test]
@@ -232,7 +332,7 @@ async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
         let rule = mock!(Client::confirm_forgot_password).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_flow(0).await;
-        let got = confirm_reset(&state, &s, "123456", "Abcdef1!", "Abcdef1!").await;
+        let got = confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await;
         assert_eq!(got, Err(expected), "{name}");
         assert!(
             s.reset().await.unwrap().is_some(),

@@ -23,7 +23,17 @@ pub struct SignInState {
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), crate::error::AppError> {
     let ctx = crate::state::Ctx::get().await?;
-    let result = ssr::sign_in(&ctx.state, &ctx.session, &username, &password).await;
+    let result = match ssr::clean_username(&username) {
+        Err(e) => Err(e),
+        Ok(clean) => {
+            let result = match ctx.limit(crate::limits::Action::SignIn, Some(&clean)).await {
+                Ok(()) => ssr::sign_in(&ctx.state, &ctx.session, &clean, &password).await,
+                Err(e) => Err(e),
+            };
+            ctx.audit("sign_in", Some(&clean), &result);
+            result
+        }
+    };
     ctx.finish(
         crate::forms::FormId::SignIn,
         &[("username", &username)],
@@ -39,12 +49,16 @@ pub async fn load_sign_in() -> Result<SignInState, crate::error::AppError> {
     let flash = ctx.session.take_flash().await?;
     let notice = ctx.session.take_notice().await?;
     let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::SignIn);
+    // The username is prefilled in server-rendered HTML only, never sent in a JSON answer.
     if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
-        if form.field("username").is_empty() {
+        if form.field("username").is_empty() && ctx.page_render {
             form.fields.push(("username".into(), u.to_string()));
         }
     }
-    Ok(SignInState { form, notice })
+    Ok(SignInState {
+        form,
+        notice: notice.map(|n| n.without_username()),
+    })
 }
 
 /// `/sign-in`.
@@ -82,10 +96,11 @@ mod tests;
 /// Server-side logic of sign-in.
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub use crate::reset::ssr::clean_username;
     use crate::{
         cognito::{IdpError, SignIn, Tokens},
         error::{AppError, Field},
-        reset::ssr::{clean_username, common, send_code},
+        reset::ssr::{common, send_code},
         session::{AppSession, ChallengeFlow, ResetFlow, SignedIn},
         state::{now, AppState},
     };

@@ -206,6 +206,8 @@ pub async fn spawn_app_with(with_secret: bool, extra: &[(&str, &str)]) -> TestAp
         ("PUBLIC_ORIGIN".into(), format!("http://127.0.0.1:{port}")),
         ("LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
         ("SESSION_COOKIE_SECURE".into(), "false".into()),
+        // Tests measure padding themselves (security.rs); elsewhere it only slows them down.
+        ("RESET_MIN_RESPONSE_MS".into(), "0".into()),
     ]);
     if let Some(s) = &pool.secret {
         env.insert("COGNITO_CLIENT_SECRET".into(), s.clone());
@@ -256,6 +258,8 @@ impl TestApp {
         self.client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("Accept", "application/json")
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("Origin", &self.base)
             .form(form)
             .send()
             .await

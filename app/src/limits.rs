@@ -1,0 +1,279 @@
+//! Rate limits per normalised username, per client IP and for the whole deployment, for each
+//! action attackers repeat: reset requests, resends, code confirmations and sign-ins.
+//!
+//! The counting is GCRA (a leaky bucket kept as one "theoretical arrival time" per key), behind
+//! the [`LimitStore`] trait: in this process's memory by default; a shared store makes the
+//! limits hold across instances.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::IpAddr,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use crate::{config::Limit, error::AppError};
+
+/// What is being limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    ResetRequest,
+    Resend,
+    Confirm,
+    SignIn,
+}
+
+impl Action {
+    /// The name used in keys, logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::ResetRequest => "reset_request",
+            Action::Resend => "resend",
+            Action::Confirm => "confirm",
+            Action::SignIn => "sign_in",
+        }
+    }
+}
+
+/// A store could not be reached.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+/// Boxed future returned by a [`LimitStore`].
+pub type LimitFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<Duration>, StoreError>> + Send + 'a>>;
+
+/// Counts one attempt under `key` against `limit`: `Ok(None)` when allowed, `Ok(Some(wait))`
+/// when refused, with how long until an attempt would be allowed.
+pub trait LimitStore: Send + Sync + std::fmt::Debug {
+    fn hit<'a>(&'a self, key: &'a str, limit: Limit) -> LimitFuture<'a>;
+}
+
+/// One GCRA step in milliseconds since the epoch: the new arrival time, or the wait.
+pub fn gcra(tat: Option<u64>, now: u64, limit: Limit) -> Result<u64, u64> {
+    let per = limit.per.as_millis() as u64;
+    let interval = (per / limit.max as u64).max(1);
+    let new_tat = tat.unwrap_or(now).max(now) + interval;
+    if new_tat - now > per {
+        Err(new_tat - per - now)
+    } else {
+        Ok(new_tat)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Limits kept in this process (one instance).
+#[derive(Debug, Default)]
+pub struct MemoryLimits {
+    tats: Mutex<HashMap<String, u64>>,
+}
+
+impl MemoryLimits {
+    fn hit_at(&self, key: &str, limit: Limit, now: u64) -> Option<Duration> {
+        let mut map = self.tats.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 50_000 {
+            map.retain(|_, tat| *tat > now);
+        }
+        match gcra(map.get(key).copied(), now, limit) {
+            Ok(tat) => {
+                map.insert(key.to_string(), tat);
+                None
+            }
+            Err(wait) => Some(Duration::from_millis(wait)),
+        }
+    }
+
+    /// Number of keys held (for tests).
+    pub fn len(&self) -> usize {
+        self.tats.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl LimitStore for MemoryLimits {
+    fn hit<'a>(&'a self, key: &'a str, limit: Limit) -> LimitFuture<'a> {
+        let r = self.hit_at(key, limit, now_ms());
+        Box::pin(async move { Ok(r) })
+    }
+}
+
+/// The limits in force and where they are counted.
+#[derive(Clone, Debug)]
+pub struct RateLimiter {
+    pub store: Arc<dyn LimitStore>,
+    pub per_user: Limit,
+    pub per_ip: Limit,
+    pub global: Limit,
+}
+
+/// Which limit refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Ip,
+    User,
+    Global,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Ip => "ip",
+            Scope::User => "user",
+            Scope::Global => "global",
+        }
+    }
+}
+
+/// A refused attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limited {
+    pub scope: Scope,
+    pub retry_after: Duration,
+}
+
+impl Limited {
+    /// Whole seconds to wait, at least 1.
+    pub fn retry_after_secs(&self) -> u32 {
+        (self.retry_after.as_millis().div_ceil(1000) as u32).max(1)
+    }
+}
+
+impl RateLimiter {
+    /// Counts one attempt at `action` from `ip` for `user_key` (a keyed hash of the normalised
+    /// username, when the action has one). The client IP is checked first, so one noisy client
+    /// does not use up a user's or everyone's allowance.
+    pub async fn check(
+        &self,
+        action: Action,
+        ip: IpAddr,
+        user_key: Option<&str>,
+    ) -> Result<Result<(), Limited>, StoreError> {
+        let a = action.name();
+        let mut checks = vec![(Scope::Ip, format!("rl:{a}:ip:{ip}"), self.per_ip)];
+        if let Some(u) = user_key {
+            checks.push((Scope::User, format!("rl:{a}:user:{u}"), self.per_user));
+        }
+        checks.push((Scope::Global, format!("rl:{a}:all"), self.global));
+        for (scope, key, limit) in checks {
+            if let Some(retry_after) = self.store.hit(&key, limit).await? {
+                return Ok(Err(Limited { scope, retry_after }));
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+impl From<Limited> for AppError {
+    fn from(l: Limited) -> Self {
+        AppError::RateLimited(l.retry_after_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(max: u32, secs: u64) -> Limit {
+        Limit {
+            max,
+            per: Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn gcra_allows_a_burst_of_max_then_spaces_attempts() {
+        let store = MemoryLimits::default();
+        let l = limit(3, 60);
+        for _ in 0..3 {
+            assert_eq!(store.hit_at("k", l, 1_000_000), None);
+        }
+        assert_eq!(
+            store.hit_at("k", l, 1_000_000),
+            Some(Duration::from_secs(20))
+        );
+        // One interval later, one more is allowed.
+        assert_eq!(store.hit_at("k", l, 1_020_000), None);
+        assert!(store.hit_at("k", l, 1_020_000).is_some());
+        // Other keys are not affected.
+        assert_eq!(store.hit_at("other", l, 1_020_000), None);
+    }
+
+    #[tokio::test]
+    async fn the_ip_is_checked_first_and_the_scope_is_reported() {
+        let rl = RateLimiter {
+            store: Arc::new(MemoryLimits::default()),
+            per_user: limit(2, 60),
+            per_ip: limit(3, 60),
+            global: limit(100, 1),
+        };
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..2 {
+            assert!(rl
+                .check(Action::ResetRequest, ip, Some("u1"))
+                .await
+                .unwrap()
+                .is_ok());
+        }
+        let l = rl
+            .check(Action::ResetRequest, other, Some("u1"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(l.scope, Scope::User);
+        assert_eq!(l.retry_after_secs(), 30);
+        // A different action has its own allowance.
+        assert!(rl
+            .check(Action::SignIn, ip, Some("u1"))
+            .await
+            .unwrap()
+            .is_ok());
+        // The third attempt from `ip` for another user hits the IP limit.
+        assert!(rl
+            .check(Action::ResetRequest, ip, Some("u2"))
+            .await
+            .unwrap()
+            .is_ok());
+        let l = rl
+            .check(Action::ResetRequest, ip, Some("u3"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(l.scope, Scope::Ip);
+    }
+
+    #[tokio::test]
+    async fn the_global_limit_holds_for_everyone() {
+        let rl = RateLimiter {
+            store: Arc::new(MemoryLimits::default()),
+            per_user: limit(100, 60),
+            per_ip: limit(100, 60),
+            global: limit(2, 1),
+        };
+        for i in 0..2 {
+            let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();
+            assert!(rl.check(Action::Confirm, ip, None).await.unwrap().is_ok());
+        }
+        let ip: IpAddr = "198.51.100.7".parse().unwrap();
+        let l = rl
+            .check(Action::Confirm, ip, None)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(l.scope, Scope::Global);
+        assert_eq!(l.retry_after_secs(), 1);
+    }
+}

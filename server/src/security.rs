@@ -1,0 +1,359 @@
+//! Protections applied to every request and response: the client IP behind trusted proxies,
+//! CSRF checks on state-changing requests, security headers with a per-response CSP nonce,
+//! `TRACE` refused, and plain error pages for forms posted without JavaScript.
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::{
+    config::IpNet,
+    error::AppError,
+    state::{ClientIp, ErrorPage, ERROR_PAGE_HEADER},
+};
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
+/// The CSP nonce of this response (in request extensions; Leptos puts it on its scripts).
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// What the middlewares need from the settings.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    pub public_origin: String,
+    pub trusted_proxies: Vec<IpNet>,
+    pub product_name: String,
+}
+
+/// The client's address: the peer, unless the peer is a trusted proxy, in which case the
+/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. A header from an
+/// untrusted peer is ignored, so clients cannot choose their own rate-limit key.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut hops: Vec<IpAddr> = Vec::new();
+    for v in headers.get_all("x-forwarded-for") {
+        let Ok(v) = v.to_str() else { return peer };
+        for part in v.split(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(ip) => hops.push(ip),
+                // A malformed hop: nothing left of it can be believed.
+                Err(_) => hops.clear(),
+            }
+        }
+    }
+    hops.into_iter()
+        .rev()
+        .find(|ip| !is_trusted(*ip))
+        .unwrap_or(peer)
+}
+
+/// Puts [`ClientIp`] into the request's extensions.
+pub async fn set_client_ip(State(guard): State<Guard>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let ip = client_ip(peer, req.headers(), &guard.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// Whether a state-changing request comes from our own pages: `Sec-Fetch-Site` is
+/// `same-origin` or `none` (typed by the user), else `Origin` equals the public origin.
+/// `Origin: null` and requests with neither header are refused.
+pub fn csrf_allows(headers: &HeaderMap, public_origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "same-origin" || site == "none" {
+            return true;
+        }
+    }
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| o == public_origin)
+}
+
+/// Refuses cross-site state-changing requests with a readable 403 page.
+pub async fn csrf(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD)
+        || csrf_allows(req.headers(), &guard.public_origin)
+    {
+        return next.run(req).await;
+    }
+    let ip = req
+        .extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    tracing::warn!(
+        target: "audit",
+        event = "csrf_refused",
+        outcome = "refused",
+        client_ip = %ip,
+        user = "-",
+        path = req.uri().path(),
+        origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-"),
+        sec_fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("-"),
+        "audit"
+    );
+    page(
+        StatusCode::FORBIDDEN,
+        &guard.product_name,
+        "This request was refused",
+        "The form was sent from another website, or your browser did not say where it came from. For your security it was not accepted. Open this site directly and try again.",
+        "/",
+    )
+}
+
+/// `TRACE` (and `TRACK`) are answered 405 everywhere.
+pub async fn refuse_trace(req: Request, next: Next) -> Response {
+    if req.method() == Method::TRACE || req.method().as_str() == "TRACK" {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD, POST")],
+            "method not allowed",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// A fresh CSP nonce: 16 random bytes, base64url.
+pub fn new_nonce() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// The Content-Security-Policy for a response with `nonce`.
+pub fn csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+}
+
+/// Whether `path` is a static file (built assets and `public/`), which may be cached.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}
+
+/// Gives each request a CSP nonce and every response the security headers.
+pub async fn headers(mut req: Request, next: Next) -> Response {
+    let nonce = new_nonce();
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let is_static = is_static(req.uri().path());
+    let mut res = next.run(req).await;
+    let cacheable = is_static && res.status().is_success();
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    set(h, "content-security-policy", &csp(&nonce));
+    set(
+        h,
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "cross-origin-resource-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    set(
+        h,
+        "permissions-policy",
+        "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=(), interest-cohort=()",
+    );
+    if !cacheable {
+        set(h, "cache-control", "no-store");
+    }
+    res
+}
+
+/// Turns a server function's "answer with a page" marker (JavaScript off) into that page, and
+/// gives server-function errors the status their `AppError` calls for (including errors raised
+/// before the function body ran, which Leptos answers with 500).
+pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if let Some(v) = res.headers().get(ERROR_PAGE_HEADER) {
+        let parsed: Option<ErrorPage> = v.to_str().ok().and_then(|s| serde_json::from_str(s).ok());
+        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+        let status = res.status();
+        if let Some(p) = parsed {
+            let mut out = page(
+                status,
+                &guard.product_name,
+                title_of(&p.error),
+                &p.error.to_string(),
+                &p.back,
+            );
+            if let Some(r) = retry_after {
+                out.headers_mut().insert(header::RETRY_AFTER, r);
+            }
+            return out;
+        }
+    }
+    if is_api && wants_html {
+        // Never let an error travel in a URL (Leptos' `?__err=` redirect for plain forms).
+        let leaks = res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.contains("__err"));
+        if leaks {
+            return page(
+                StatusCode::BAD_REQUEST,
+                &guard.product_name,
+                "Something was wrong with the form",
+                &AppError::BadRequest.to_string(),
+                "/",
+            );
+        }
+    }
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = e.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn title_of(e: &AppError) -> &'static str {
+    match e.status().as_u16() {
+        429 => "Please wait a moment",
+        503 => "Temporarily unavailable",
+        403 => "Request refused",
+        _ => "Something went wrong",
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A small standalone page (no script) for answers outside the app's routes.
+pub fn page(status: StatusCode, product: &str, title: &str, message: &str, back: &str) -> Response {
+    let back = if back.starts_with('/') && !back.starts_with("//") {
+        back
+    } else {
+        "/"
+    };
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en" dir="ltr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>{title} · {product}</title><link rel="stylesheet" href="/pkg/reset.css"></head>
+<body><div class="app"><header class="site-header"><a class="brand" href="/">{product}</a></header>
+<main id="main" class="card"><h1>{title}</h1><div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
+<p><a class="button primary" href="{back}">Go back</a></p></main></div></body></html>"#,
+        title = escape(title),
+        product = escape(product),
+        message = escape(message),
+        back = escape(back),
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(v: &[&str]) -> Vec<IpNet> {
+        v.iter().map(|s| IpNet::parse(s).unwrap()).collect()
+    }
+
+    fn xff(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_spoofed_header_from_an_untrusted_peer_is_ignored() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        let ip = client_ip(peer, &xff("1.2.3.4"), &nets(&["10.0.0.0/8"]));
+        assert_eq!(ip, peer);
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_rightmost_untrusted_hop_is_the_client() {
+        let lb: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted = nets(&["10.0.0.0/8"]);
+        // The client put a fake first entry; the proxy appended the real address.
+        let ip = client_ip(lb, &xff("1.2.3.4, 198.51.100.7, 10.0.0.2"), &trusted);
+        assert_eq!(ip, "198.51.100.7".parse::<IpAddr>().unwrap());
+        // No header: the proxy itself.
+        assert_eq!(client_ip(lb, &HeaderMap::new(), &trusted), lb);
+        // Garbage after the real hop invalidates what came before it.
+        let ip = client_ip(lb, &xff("198.51.100.7, nonsense"), &trusted);
+        assert_eq!(ip, lb);
+    }
+
+    #[test]
+    fn csrf_needs_same_origin_or_the_public_origin() {
+        let origin = "https://reset.example.com";
+        let mut h = HeaderMap::new();
+        assert!(!csrf_allows(&h, origin), "no headers at all");
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(csrf_allows(&h, origin));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!csrf_allows(&h, origin));
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        assert!(!csrf_allows(&h, origin));
+        h.insert("origin", HeaderValue::from_static("null"));
+        assert!(!csrf_allows(&h, origin));
+        h.insert("origin", HeaderValue::from_static("https://reset.example.com"));
+        assert!(csrf_allows(&h, origin));
+    }
+
+    #[test]
+    fn the_csp_has_the_nonce_and_the_required_directives() {
+        let c = csp("abc");
+        for d in [
+            "'nonce-abc'",
+            "'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(c.contains(d), "{d}");
+        }
+        assert!(!c.contains("unsafe-inline"));
+        assert_ne!(new_nonce(), new_nonce());
+    }
+}
