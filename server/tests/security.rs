@@ -1,0 +1,774 @@
+//! The protections of the security issue, each against moto through HTTP: CSRF, headers,
+//! the session cookie, rate limits and client IPs, uniform answers, the code window, the
+//! global sign-out after a reset, and no sensitive data in URLs, comments or JSON.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+const NEW_PW: &str = "New-Passw0rd!";
+
+fn client_for(app: &TestApp) -> TestApp {
+    TestApp {
+        base: app.base.clone(),
+        pool: app.pool.clone(),
+        client: client(),
+    }
+}
+
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+// ---- CSRF ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_with_a_readable_page() {
+    let app = spawn_app(false).await;
+    let url = format!("{}/api/reset/request", app.base);
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut b = client()
+            .post(&url)
+            .header("Accept", "text/html")
+            .form(&[("username", "jane")]);
+        for (k, v) in headers {
+            b = b.header(k, v);
+        }
+        b.send()
+    };
+    for (why, headers) in [
+        (
+            "another site",
+            vec![
+                ("Sec-Fetch-Site", "cross-site".to_string()),
+                ("Origin", "https://evil.example".to_string()),
+            ],
+        ),
+        (
+            "a sibling origin",
+            vec![
+                ("Sec-Fetch-Site", "same-site".to_string()),
+                ("Origin", "http://127.0.0.1:1".to_string()),
+            ],
+        ),
+        ("Origin: null", vec![("Origin", "null".to_string())]),
+        ("no origin information", vec![]),
+    ] {
+        let r = post(headers).await.unwrap();
+        assert_eq!(r.status(), 403, "{why}");
+        assert!(header(&r, "content-type").starts_with("text/html"), "{why}");
+        assert!(
+            header(&r, "content-security-policy").contains("frame-ancestors 'none'"),
+            "{why}: headers on the refusal too"
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains("This request was refused"), "{why}: {body}");
+    }
+    // Our own pages pass: by Sec-Fetch-Site, or by an Origin equal to PUBLIC_ORIGIN.
+    let r = post(vec![("Sec-Fetch-Site", "same-origin".to_string())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(vec![("Origin", app.base.clone())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn trace_is_refused() {
+    let app = spawn_app(false).await;
+    for path in ["/", "/reset", "/api/reset/request", "/nowhere"] {
+        let r = app
+            .client
+            .request(reqwest::Method::TRACE, format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{path}");
+    }
+}
+
+// ---- Headers ------------------------------------------------------------------------------
+
+fn assert_security_headers(r: &reqwest::Response, what: &str, cacheable: bool) {
+    let csp = header(r, "content-security-policy");
+    for d in [
+        "script-src 'self' 'nonce-",
+        "'wasm-unsafe-eval'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(d), "{what}: CSP lacks {d}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}");
+    let hsts = header(r, "strict-transport-security");
+    let max_age: u64 = hsts
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("max-age="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        max_age >= 31_536_000 && hsts.contains("includeSubDomains"),
+        "{what}: {hsts}"
+    );
+    assert_eq!(header(r, "x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header(r, "referrer-policy"), "same-origin", "{what}");
+    assert_eq!(header(r, "cross-origin-opener-policy"), "same-origin", "{what}");
+    let pp = header(r, "permissions-policy");
+    assert!(
+        pp.contains("camera=()") && pp.contains("geolocation=()"),
+        "{what}: {pp}"
+    );
+    if !cacheable {
+        assert_eq!(header(r, "cache-control"), "no-store", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = spawn_app(false).await;
+    let page = app.get("/reset").await;
+    assert_eq!(page.status(), 200);
+    assert_security_headers(&page, "a page", false);
+    let nonce = header(&page, "content-security-policy")
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries this response's nonce"
+    );
+    let again = app.get("/reset").await;
+    assert!(
+        !header(&again, "content-security-policy").contains(&nonce),
+        "a new nonce per response"
+    );
+
+    let missing = app.get("/no/such/page").await;
+    assert_eq!(missing.status(), 404);
+    assert_security_headers(&missing, "a 404", false);
+
+    let error = app.call("reset/request", &[("username", "")]).await;
+    assert_eq!(error.status(), 400);
+    assert_security_headers(&error, "a server-function error", false);
+
+    let asset = app.get("/pkg/reset.css").await;
+    assert_eq!(asset.status(), 200, "the site is built before the tests");
+    assert_security_headers(&asset, "a /pkg asset", true);
+
+    let health = app.get("/healthz").await;
+    assert_security_headers(&health, "/healthz", false);
+}
+
+#[tokio::test]
+async fn all_server_functions_are_post_only() {
+    let app = spawn_app(false).await;
+    for endpoint in [
+        "reset/request",
+        "reset/confirm",
+        "reset/resend",
+        "reset/start-over",
+        "reset/request-state",
+        "reset/confirm-state",
+        "sign-in",
+        "sign-in-state",
+        "new-password",
+        "new-password-state",
+        "account/password",
+        "account-state",
+        "sign-out",
+    ] {
+        let r = app.get(&format!("/api/{endpoint}")).await;
+        assert!(
+            r.status() == 405 || r.status() == 404 || r.status() == 400,
+            "GET /api/{endpoint} must not run it: {}",
+            r.status()
+        );
+        assert_ne!(r.status(), 200, "{endpoint}");
+    }
+}
+
+// ---- Session cookie -----------------------------------------------------------------------
+
+fn cookie_of(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .next()
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_host_prefixed_secure_httponly_lax_and_rotates() {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("PUBLIC_ORIGIN", "https://reset.example.com"),
+            ("SESSION_COOKIE_SECURE", "true"),
+        ],
+    )
+    .await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let post = |c: &reqwest::Client, endpoint: &str, form: Vec<(&str, String)>| {
+        c.post(format!("{}/api/{endpoint}", app.base))
+            .header("Accept", "application/json")
+            .header("Origin", "https://reset.example.com")
+            .form(&form)
+            .send()
+    };
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = post(&plain, "reset/request", vec![("username", user.clone())])
+        .await
+        .unwrap();
+    let set = cookie_of(&r).expect("a session starts with the reset");
+    assert!(set.starts_with("__Host-sid="), "{set}");
+    for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attr), "{attr} in {set}");
+    }
+    assert!(!set.to_lowercase().contains("domain="), "{set}");
+    assert!(set.contains("Max-Age=") || set.contains("Expires="), "{set}");
+    let first = cookie_value(&set);
+
+    // Signing in (authentication state changes) gives a new id; the old one is dead.
+    let r = plain
+        .post(format!("{}/api/sign-in", app.base))
+        .header("Accept", "application/json")
+        .header("Origin", "https://reset.example.com")
+        .header("Cookie", format!("__Host-sid={first}"))
+        .form(&[("username", user.as_str()), ("password", "Old-Passw0rd!")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/account");
+    let second = cookie_value(&cookie_of(&r).expect("a new id on sign-in"));
+    assert_ne!(first, second);
+
+    let account = |sid: String| {
+        plain
+            .get(format!("{}/account", app.base))
+            .header("Cookie", format!("__Host-sid={sid}"))
+            .send()
+    };
+    let html = account(second.clone()).await.unwrap().text().await.unwrap();
+    assert!(html.contains("You are signed in as"), "{html}");
+    let html = account(first.clone()).await.unwrap().text().await.unwrap();
+    assert!(!html.contains("You are signed in as"), "old id is dead");
+
+    // Signing out deletes the server-side record: replaying the cookie finds nothing.
+    let r = plain
+        .post(format!("{}/api/sign-out", app.base))
+        .header("Accept", "application/json")
+        .header("Origin", "https://reset.example.com")
+        .header("Cookie", format!("__Host-sid={second}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/sign-in");
+    let html = account(second).await.unwrap().text().await.unwrap();
+    assert!(!html.contains("You are signed in as"), "record deleted");
+}
+
+#[tokio::test]
+async fn the_end_of_a_reset_deletes_its_record() {
+    let app = spawn_app(false).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let r = app.call("reset/request", &[("username", &user)]).await;
+    let sid = cookie_value(&cookie_of(&r).unwrap());
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    let r = app
+        .call(
+            "reset/confirm",
+            &[
+                ("code", code.as_str()),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/sign-in");
+    // Replaying the reset's cookie: no reset in progress.
+    let html = reqwest::Client::new()
+        .get(format!("{}/reset/confirm", app.base))
+        .header("Cookie", format!("sid={sid}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("There is no password reset in progress"),
+        "{html}"
+    );
+}
+
+// ---- Rate limits and client IPs -----------------------------------------------------------
+
+#[tokio::test]
+async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
+    let app = spawn_app_with(false, &[("RATE_LIMIT_USER", "2/15m")]).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    for _ in 0..2 {
+        let r = client_for(&app)
+            .call("reset/request", &[("username", &user)])
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    // JavaScript on: the error as JSON, 429, Retry-After.
+    let r = client_for(&app)
+        .call("reset/request", &[("username", &user.to_uppercase())])
+        .await;
+    assert_eq!(r.status(), 429, "usernames are normalised");
+    let retry: u64 = header(&r, "retry-after").parse().unwrap();
+    assert!((400..=450).contains(&retry), "{retry}");
+    assert_eq!(error_of(r).await.1, json!({"RateLimited": retry}));
+
+    // JavaScript off: a page that says how long to wait, 429, Retry-After.
+    let r = client_for(&app)
+        .post_form("/reset", "reset/request", &[("username", &user)])
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(header(&r, "retry-after").parse::<u64>().unwrap() > 0);
+    assert!(header(&r, "location").is_empty());
+    let body = r.text().await.unwrap();
+    assert!(body.contains("please wait 8 minutes"), "{body}");
+    assert!(body.contains("href=\"/reset\""), "a way back to the form");
+
+    // Another user is not affected.
+    let r = client_for(&app)
+        .call("reset/request", &[("username", &random_user())])
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn sign_in_and_confirm_are_limited_too() {
+    let app = spawn_app_with(false, &[("RATE_LIMIT_USER", "3/15m")]).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let mut last = 0;
+    for _ in 0..4 {
+        let r = client_for(&app)
+            .call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+            .await;
+        last = r.status().as_u16();
+    }
+    assert_eq!(last, 429, "the fourth sign-in for one user");
+
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let mut statuses = vec![];
+    for _ in 0..4 {
+        let r = app
+            .call(
+                "reset/confirm",
+                &[
+                    ("code", "moto-confirmation-code:000000"),
+                    ("new_password", NEW_PW),
+                    ("confirm_password", NEW_PW),
+                ],
+            )
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![400, 400, 400, 429]);
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_change_the_key() {
+    let app = spawn_app_with(false, &[("RATE_LIMIT_IP", "3/15m")]).await;
+    let mut statuses = vec![];
+    for i in 0..4 {
+        let r = client()
+            .post(format!("{}/api/reset/request", app.base))
+            .header("Accept", "application/json")
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("X-Forwarded-For", format!("203.0.113.{i}"))
+            .form(&[("username", random_user())])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429]);
+
+    // Behind a trusted proxy, the forwarded address is the key.
+    let app = spawn_app_with(
+        false,
+        &[("RATE_LIMIT_IP", "3/15m"), ("TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await;
+    let mut statuses = vec![];
+    for i in 0..4 {
+        let r = client()
+            .post(format!("{}/api/reset/request", app.base))
+            .header("Accept", "application/json")
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("X-Forwarded-For", format!("203.0.113.{i}"))
+            .form(&[("username", random_user())])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200]);
+}
+
+// ---- Uniform answers ----------------------------------------------------------------------
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::test]
+async fn known_unknown_and_unverified_users_look_the_same_and_take_the_same_time() {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("RESET_MIN_RESPONSE_MS", "250"),
+            ("RATE_LIMIT_USER", "1000/1m"),
+            ("RATE_LIMIT_IP", "1000/1m"),
+        ],
+    )
+    .await;
+    let known = random_user();
+    confirmed_user(&app.pool, &known, "Old-Passw0rd!").await;
+    let unverified = random_user();
+    moto_call(
+        "AdminCreateUser",
+        json!({"UserPoolId": app.pool.id, "Username": unverified,
+               "TemporaryPassword": "Temp-Passw0rd!", "MessageAction": "SUPPRESS"}),
+    )
+    .await;
+    moto_call(
+        "AdminSetUserPassword",
+        json!({"UserPoolId": app.pool.id, "Username": unverified, "Password": "Old-Passw0rd!", "Permanent": true}),
+    )
+    .await;
+    let unknown = random_user();
+
+    let mut medians = vec![];
+    let mut shapes = vec![];
+    for user in [&known, &unknown, &unverified] {
+        let mut times = vec![];
+        for _ in 0..30 {
+            let c = client_for(&app);
+            let t = Instant::now();
+            let r = c.call("reset/request", &[("username", user)]).await;
+            times.push(t.elapsed());
+            assert_eq!(r.status(), 200, "{user}");
+            assert_eq!(location(&r), "/reset/confirm");
+        }
+        medians.push(median(times));
+        let c = client_for(&app);
+        let r = c.post_form("/reset", "reset/request", &[("username", user)]).await;
+        assert_eq!(r.status(), 303);
+        let page = c.page("/reset/confirm").await;
+        // Same page shape: the same elements, whatever the masked destination says.
+        let shape: Vec<&str> = page
+            .split('<')
+            .filter_map(|t| t.split([' ', '>']).next())
+            .filter(|t| !t.is_empty() && !t.starts_with('!') && !t.starts_with("script") && !t.starts_with("/script"))
+            .collect();
+        shapes.push(shape.join(","));
+        // (moto answers an account without email or phone with a made-up SMS destination;
+        // Cognito answers InvalidParameter, which the app turns into a decoy.)
+        assert!(page.contains("We sent a code by "), "{user}: {page}");
+    }
+    assert_eq!(shapes[0], shapes[1], "known vs unknown page shape");
+    assert_eq!(shapes[0], shapes[2], "known vs unverified page shape");
+    let max = medians.iter().max().unwrap().as_secs_f64();
+    let min = medians.iter().min().unwrap().as_secs_f64();
+    assert!(
+        (max - min) / min < 0.20,
+        "medians differ by {:.0} %: {medians:?}",
+        (max - min) / min * 100.0
+    );
+    assert!(min >= 0.25, "padded to the minimum: {medians:?}");
+}
+
+// ---- Code window --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_code_past_the_window_asks_for_a_new_one() {
+    let app = spawn_app_with(false, &[("CODE_WINDOW_SECS", "1")]).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = app
+        .call(
+            "reset/confirm",
+            &[
+                ("code", code.as_str()),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
+        .await;
+    assert_eq!(error_of(r).await, (400, json!("ExpiredCode")));
+    // The password did not change.
+    let r = client_for(&app)
+        .call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")])
+        .await;
+    assert_eq!(location(&r), "/account");
+}
+
+// ---- Passwords ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn common_passwords_and_the_username_are_refused_with_their_own_message() {
+    let app = spawn_app(false).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    let with_name = format!("X!{user}9");
+    let long = "Eine Ünïcødé pässphrâse with 🙂 and many words, easily sixty-four characters long 1!";
+    for (pw, expected) in [
+        ("Password123!", json!("PasswordTooCommon")),
+        (with_name.as_str(), json!("PasswordContainsName")),
+    ] {
+        let r = app
+            .call(
+                "reset/confirm",
+                &[("code", code.as_str()), ("new_password", pw), ("confirm_password", pw)],
+            )
+            .await;
+        assert_eq!(error_of(r).await, (400, expected), "{pw}");
+    }
+    let r = app
+        .call(
+            "reset/confirm",
+            &[("code", code.as_str()), ("new_password", long), ("confirm_password", long)],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "a long Unicode passphrase is accepted: {:?}", r.text().await);
+    let r = client_for(&app)
+        .call("sign-in", &[("username", &user), ("password", long)])
+        .await;
+    assert_eq!(location(&r), "/account", "and it works untrimmed");
+}
+
+// ---- After a reset ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_completed_reset_signs_the_user_out_everywhere_else() {
+    let app = spawn_app(false).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    // Another device, signed in with the old password.
+    let other = client_for(&app);
+    let r = other
+        .call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")])
+        .await;
+    assert_eq!(location(&r), "/account");
+
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    let r = app
+        .call(
+            "reset/confirm",
+            &[
+                ("code", code.as_str()),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/sign-in");
+    let page = app.page("/sign-in").await;
+    assert!(
+        page.contains("you have been signed out on every other device"),
+        "{page}"
+    );
+
+    // The other device's tokens no longer work.
+    let r = other
+        .call(
+            "account/password",
+            &[
+                ("current_password", NEW_PW),
+                ("new_password", "Other-Passw0rd!"),
+                ("confirm_password", "Other-Passw0rd!"),
+            ],
+        )
+        .await;
+    assert_eq!(error_of(r).await, (401, json!("SessionEnded")));
+}
+
+#[tokio::test]
+async fn with_the_switch_off_no_one_else_is_signed_out_and_the_page_says_nothing() {
+    let app = spawn_app_with(false, &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")]).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    app.call(
+        "reset/confirm",
+        &[
+            ("code", code.as_str()),
+            ("new_password", NEW_PW),
+            ("confirm_password", NEW_PW),
+        ],
+    )
+    .await;
+    let page = app.page("/sign-in").await;
+    assert!(page.contains("Your password has been changed."));
+    assert!(!page.contains("signed out"));
+}
+
+// ---- No sensitive data in URLs, comments or JSON ------------------------------------------
+
+struct Crawl {
+    secrets: Vec<String>,
+    seen: usize,
+}
+
+impl Crawl {
+    async fn check(&mut self, what: &str, r: reqwest::Response) -> String {
+        self.seen += 1;
+        let loc = header(&r, "location");
+        let is_json = header(&r, "content-type").contains("json");
+        let body = r.text().await.unwrap();
+        for s in &self.secrets {
+            assert!(!loc.contains(s.as_str()), "{what}: {s:?} in Location {loc}");
+            if is_json {
+                assert!(!body.contains(s.as_str()), "{what}: {s:?} in JSON {body}");
+            }
+            for comment in body.split("<!--").skip(1) {
+                let c = comment.split("-->").next().unwrap_or("");
+                assert!(!c.contains(s.as_str()), "{what}: {s:?} in an HTML comment");
+            }
+            for attr in ["href=\"", "action=\"", "src=\""] {
+                for url in body.split(attr).skip(1) {
+                    let u = url.split('"').next().unwrap_or("");
+                    assert!(!u.contains(s.as_str()), "{what}: {s:?} in a URL {u}");
+                }
+            }
+        }
+        body
+    }
+}
+
+#[tokio::test]
+async fn no_username_code_or_token_in_urls_comments_or_json() {
+    let app = spawn_app(true).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    let mut crawl = Crawl {
+        secrets: vec![user.clone(), "Old-Passw0rd!".into(), NEW_PW.into()],
+        seen: 0,
+    };
+    let pages = ["/", "/reset", "/reset/confirm", "/sign-in", "/new-password", "/account", "/account/password"];
+    for no_js in [false, true] {
+        let c = client_for(&app);
+        let post = |endpoint: &'static str, page: &'static str, form: Vec<(&'static str, String)>| {
+            let c = &c;
+            async move {
+                let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                if no_js {
+                    c.post_form(page, endpoint, &f).await
+                } else {
+                    c.call(endpoint, &f).await
+                }
+            }
+        };
+        let r = post("reset/request", "/reset", vec![("username", user.clone())]).await;
+        crawl.check("reset/request", r).await;
+        let code = latest_code(&app.pool, &user).await.unwrap();
+        crawl.secrets.push(code.clone());
+        crawl.secrets.push(code.trim_start_matches("moto-confirmation-code:").to_string());
+        for p in pages {
+            crawl.check(p, c.get(p).await).await;
+        }
+        for state in ["reset/request-state", "reset/confirm-state", "sign-in-state", "account-state", "new-password-state"] {
+            let r = c.call(state, &[]).await;
+            crawl.check(state, r).await;
+        }
+        // A wrong code first (kept server-side on other errors), then the right one.
+        let r = post(
+            "reset/confirm",
+            "/reset/confirm",
+            vec![("code", code.clone()), ("new_password", "weak".into()), ("confirm_password", "weak".into())],
+        )
+        .await;
+        crawl.check("reset/confirm (weak)", r).await;
+        crawl.check("/reset/confirm after error", c.get("/reset/confirm").await).await;
+        let (old, new) = if no_js { (NEW_PW, "Third-Passw0rd!") } else { ("Old-Passw0rd!", NEW_PW) };
+        crawl.secrets.push(new.to_string());
+        let r = post(
+            "reset/confirm",
+            "/reset/confirm",
+            vec![("code", code.clone()), ("new_password", new.into()), ("confirm_password", new.into())],
+        )
+        .await;
+        crawl.check("reset/confirm", r).await;
+        // The sign-in page prefills the username in its HTML; its JSON state does not carry it.
+        let r = c.call("sign-in-state", &[]).await;
+        crawl.check("sign-in-state after reset", r).await;
+        let r = post("sign-in", "/sign-in", vec![("username", user.clone()), ("password", old.into())]).await;
+        crawl.check("sign-in (old password)", r).await;
+        let r = post("sign-in", "/sign-in", vec![("username", user.clone()), ("password", new.into())]).await;
+        crawl.check("sign-in", r).await;
+        for p in pages {
+            crawl.check(p, c.get(p).await).await;
+        }
+        let r = c.call("account-state", &[]).await;
+        crawl.check("account-state signed in", r).await;
+        let r = post("sign-out", "/account", vec![]).await;
+        crawl.check("sign-out", r).await;
+    }
+    // A temporary password: the challenge.
+    let temp_user = random_user();
+    temporary_user(&app.pool, &temp_user, "Temp-Passw0rd!").await;
+    crawl.secrets.push(temp_user.clone());
+    crawl.secrets.push("Temp-Passw0rd!".into());
+    let c = client_for(&app);
+    let r = c
+        .call("sign-in", &[("username", &temp_user), ("password", "Temp-Passw0rd!")])
+        .await;
+    assert_eq!(location(&r), "/new-password");
+    crawl.check("sign-in (temporary)", r).await;
+    crawl.check("/new-password", c.get("/new-password").await).await;
+    let r = c.call("new-password-state", &[]).await;
+    crawl.check("new-password-state", r).await;
+    let r = c
+        .call("new-password", &[("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .await;
+    crawl.check("new-password", r).await;
+    let r = c.call("account-state", &[]).await;
+    crawl.check("account-state after challenge", r).await;
+    assert!(crawl.seen > 50, "{} responses crawled", crawl.seen);
+}
