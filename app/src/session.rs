@@ -203,3 +203,28 @@ impl AppSession {
         self.set(CHALLENGE, flow).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_session_past_its_absolute_lifetime_is_ended() {
+        let s = crate::testing::session();
+        s.set_notice(&Notice::SignedOut).await.unwrap();
+        assert!(!s.enforce_lifetime(60).await.unwrap(), "young enough");
+        s.0.insert(STARTED, crate::state::now() - 61).await.unwrap();
+        assert!(s.enforce_lifetime(60).await.unwrap());
+        assert_eq!(s.take_notice().await.unwrap(), None, "everything gone");
+    }
+
+    #[tokio::test]
+    async fn taking_the_last_value_deletes_the_record() {
+        let s = crate::testing::session();
+        s.set_notice(&Notice::SignedOut).await.unwrap();
+        s.0.save().await.unwrap();
+        assert!(s.0.id().is_some());
+        s.take_notice().await.unwrap();
+        assert!(s.0.id().is_none(), "flushed: the store record and cookie go");
+    }
+}

@@ -40,8 +40,8 @@ fn init_logging() {
     if json {
         builder
             .json()
-            .with_current_span(true)
-            .with_span_list(false)
+            .with_current_span(false)
+            .with_span_list(true)
             .init();
     } else {
         builder.compact().init();

@@ -1,0 +1,300 @@
+//! Runs the real server binary (JSON logs, debug level for the app), drives every flow
+//! through it, and reads everything it logged: no password, code, token, challenge session,
+//! client secret or username may appear; every request line carries a request id; each
+//! security-relevant outcome has an audit event.
+
+mod common;
+
+use std::{
+    collections::HashSet,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use common::*;
+use serde_json::{json, Value};
+
+const OLD_PW: &str = "Old-Passw0rd!";
+const NEW_PW: &str = "New-Passw0rd!";
+const TEMP_PW: &str = "Temp-Passw0rd!";
+
+/// Every token, session and code moto holds for `pool` (keys and values of its token and
+/// session tables), and every user's password.
+async fn moto_secrets(pool: &Pool) -> Vec<String> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out = vec![];
+    let mut add = |v: &Value| {
+        if let Some(s) = v.as_str() {
+            if s.len() >= 8 {
+                out.push(s.to_string());
+            }
+        }
+    };
+    for p in data["cognitoidp"]["CognitoIdpUserPool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == pool.id.as_str())
+    {
+        for (field, v) in p.as_object().unwrap() {
+            if !(field.contains("token") || field.contains("session")) {
+                continue;
+            }
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        add(&Value::String(k.clone()));
+                        if let Some(a) = v.as_array() {
+                            a.iter().for_each(&mut add);
+                        } else {
+                            add(v);
+                        }
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(&mut add),
+                v => add(v),
+            }
+        }
+    }
+    for u in data["cognitoidp"]["CognitoIdpUser"].as_array().unwrap() {
+        if u["user_pool_id"] == pool.id.as_str() {
+            add(&u["password"]);
+            add(&u["confirmation_code"]);
+        }
+    }
+    out
+}
+
+struct Server {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    app: TestApp,
+}
+
+async fn start_server(pool: Pool) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::env::temp_dir().join(format!("reset-log-{port}.jsonl"));
+    let file = std::fs::File::create(&log).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("COGNITO_USER_POOL_ID", &pool.id)
+        .env("COGNITO_CLIENT_ID", &pool.client_id)
+        .env("COGNITO_CLIENT_SECRET", pool.secret.clone().unwrap())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", moto())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PUBLIC_ORIGIN", &base)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("SESSION_COOKIE_SECURE", "false")
+        .env("RESET_MIN_RESPONSE_MS", "0")
+        .env("RATE_LIMIT_USER", "4/15m")
+        .env("SERVER_SECRET", "log-test-secret-log-test-secret-0123456789")
+        .env("LEPTOS_SITE_ROOT", root().join("target/site"))
+        .env("LEPTOS_OUTPUT_NAME", "reset")
+        // Production's format, at debug level for the app itself and its HTTP layer.
+        .env(
+            "RUST_LOG",
+            "info,app=debug,server=debug,tower_http=debug,tower_sessions=debug",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(file))
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server {
+        child,
+        log,
+        app: TestApp {
+            base,
+            pool,
+            client: client(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
+    // Use the same environment the in-process tests use (moto endpoint, site root).
+    let _ = spawn_app(false).await;
+    let pool = create_pool(true).await;
+    let mut server = start_server(pool.clone()).await;
+    let base = server.app.base.clone();
+    let fresh = || TestApp {
+        base: base.clone(),
+        pool: pool.clone(),
+        client: client(),
+    };
+
+    let user = random_user();
+    confirmed_user(&pool, &user, OLD_PW).await;
+
+    // Reset with JS: wrong code, then the right one.
+    let a = fresh();
+    assert_eq!(location(&a.call("reset/request", &[("username", &user)]).await), "/reset/confirm");
+    let code = latest_code(&pool, &user).await.unwrap();
+    let r = a
+        .call(
+            "reset/confirm",
+            &[("code", "moto-confirmation-code:999999"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = a
+        .call(
+            "reset/confirm",
+            &[("code", code.as_str()), ("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
+        .await;
+    assert_eq!(location(&r), "/sign-in");
+
+    // Sign in: wrong, then right; change password; sign out.
+    let b = fresh();
+    let r = b.call("sign-in", &[("username", &user), ("password", OLD_PW)]).await;
+    assert_eq!(r.status(), 401);
+    let r = b.call("sign-in", &[("username", &user), ("password", NEW_PW)]).await;
+    assert_eq!(location(&r), "/account");
+    assert!(b.page("/account").await.contains(&user));
+    let r = b
+        .call(
+            "account/password",
+            &[("current_password", NEW_PW), ("new_password", "Third-Passw0rd!"), ("confirm_password", "Third-Passw0rd!")],
+        )
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert_eq!(location(&b.call("sign-out", &[]).await), "/sign-in");
+
+    // Reset without JS.
+    let c = fresh();
+    let r = c.post_form("/reset", "reset/request", &[("username", &user)]).await;
+    assert_eq!(r.status(), 303);
+    let code2 = latest_code(&pool, &user).await.unwrap();
+    let r = c
+        .post_form(
+            "/reset/confirm",
+            "reset/confirm",
+            &[("code", code2.as_str()), ("new_password", "Fourth-Passw0rd!"), ("confirm_password", "Fourth-Passw0rd!")],
+        )
+        .await;
+    assert_eq!(location(&r), "/sign-in");
+
+    // A temporary password and its challenge.
+    let temp = random_user();
+    temporary_user(&pool, &temp, TEMP_PW).await;
+    let d = fresh();
+    let r = d.call("sign-in", &[("username", &temp), ("password", TEMP_PW)]).await;
+    assert_eq!(location(&r), "/new-password");
+    d.page("/new-password").await;
+    let r = d
+        .call("new-password", &[("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .await;
+    assert_eq!(location(&r), "/account");
+
+    // A rate limit and a CSRF refusal.
+    let limited = random_user();
+    let mut last = 0;
+    for _ in 0..5 {
+        last = fresh()
+            .call("sign-in", &[("username", &limited), ("password", "Any-Passw0rd!")])
+            .await
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+    let r = client()
+        .post(format!("{base}/api/sign-in"))
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("username", user.as_str()), ("password", NEW_PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // Everything moto now holds that must stay secret, plus what we typed.
+    let mut secrets = moto_secrets(&pool).await;
+    secrets.extend(
+        [
+            OLD_PW, NEW_PW, TEMP_PW, "Third-Passw0rd!", "Fourth-Passw0rd!", &code, &code2,
+            code.trim_start_matches("moto-confirmation-code:"),
+            code2.trim_start_matches("moto-confirmation-code:"),
+            pool.secret.as_deref().unwrap(), &user, &temp, &limited,
+            "log-test-secret-log-test-secret-0123456789",
+        ]
+        .map(str::to_string),
+    );
+    assert!(secrets.iter().any(|s| s.starts_with("eyJ")), "moto's tokens were collected");
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let text = std::fs::read_to_string(&server.log).unwrap();
+    let _ = std::fs::remove_file(&server.log);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 40, "{} log lines", lines.len());
+
+    for s in &secrets {
+        assert!(!text.contains(s.as_str()), "the log contains a secret: {s:?}");
+    }
+    assert!(!text.contains("eyJ"), "no JWT in the log");
+
+    let mut events: HashSet<(String, String)> = HashSet::new();
+    let mut request_lines = 0;
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
+        let request = v["spans"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == "request"));
+        let in_request = request.is_some();
+        if let Some(span) = request {
+            request_lines += 1;
+            let id = span["request_id"].as_str().unwrap_or("");
+            assert_eq!(id.len(), 36, "a request id on {l}");
+        }
+        if v["target"] == "audit" {
+            assert!(in_request, "audit events are tied to a request: {l}");
+            let f = &v["fields"];
+            let user = f["user"].as_str().unwrap();
+            assert!(user == "-" || (user.len() == 32 && user.chars().all(|c| c.is_ascii_hexdigit())), "{l}");
+            assert_eq!(f["client_ip"], json!("127.0.0.1"), "{l}");
+            events.insert((
+                f["event"].as_str().unwrap().to_string(),
+                f["outcome"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(request_lines > 20);
+    for (event, outcome) in [
+        ("reset_requested", "ok"),
+        ("reset_confirmed", "ExpiredCode"), // moto answers a wrong code so
+        ("reset_confirmed", "ok"),
+        ("sign_in", "WrongCredentials"),
+        ("sign_in", "ok"),
+        ("password_changed", "ok"),
+        ("challenge_completed", "ok"),
+        ("rate_limited", "user"),
+        ("csrf_refused", "refused"),
+    ] {
+        assert!(
+            events.contains(&(event.to_string(), outcome.to_string())),
+            "audit {event}/{outcome} missing; have {events:?}"
+        );
+    }
+}
