@@ -33,7 +33,7 @@ printf '%s' 'Demo-Passw0rd!' | $ADMIN set-password nina --permanent >/dev/null
 echo "==> starting the app ($DEMO_CLIENT app client)"
 env $(app_env "$ROOT/.tools/demo-pool.json" "$DEMO_CLIENT" "$APP_PORT") \
   AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \
-  PRODUCT_NAME="${PRODUCT_NAME:-Example Corp account recovery}" \
+  PRODUCT_NAME="${PRODUCT_NAME:-Example Corp account recovery}" LOG_FORMAT="${LOG_FORMAT:-text}" \
   "$ROOT/target/debug/server" &
 APP_PID=$!
 wait_http "http://127.0.0.1:$APP_PORT/healthz" 60

@@ -94,7 +94,10 @@ impl Limit {
         let max: u32 = n.trim().parse().ok().filter(|n| *n > 0)?;
         let p = p.trim();
         let unit = p.chars().last()?;
-        let num: u64 = p[..p.len() - unit.len_utf8()].parse().ok().filter(|n| *n > 0)?;
+        let num: u64 = p[..p.len() - unit.len_utf8()]
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)?;
         let secs = match unit {
             's' => num,
             'm' => num * 60,
@@ -566,7 +569,10 @@ mod tests {
     fn rate_limits_and_proxies_parse_or_name_the_variable() {
         assert_eq!(
             Limit::parse("5/15m"),
-            Some(Limit { max: 5, per: Duration::from_secs(900) })
+            Some(Limit {
+                max: 5,
+                per: Duration::from_secs(900)
+            })
         );
         assert_eq!(Limit::parse("20/1s").unwrap().per, Duration::from_secs(1));
         assert_eq!(Limit::parse("0/1s"), None);

@@ -74,7 +74,13 @@ impl AppSession {
     }
 
     async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
-        if self.0.get_value(STARTED).await.map_err(store_err)?.is_none() {
+        if self
+            .0
+            .get_value(STARTED)
+            .await
+            .map_err(store_err)?
+            .is_none()
+        {
             self.0
                 .insert(STARTED, crate::state::now())
                 .await
@@ -225,6 +231,9 @@ mod tests {
         s.0.save().await.unwrap();
         assert!(s.0.id().is_some());
         s.take_notice().await.unwrap();
-        assert!(s.0.id().is_none(), "flushed: the store record and cookie go");
+        assert!(
+            s.0.id().is_none(),
+            "flushed: the store record and cookie go"
+        );
     }
 }

@@ -10,8 +10,8 @@ use crate::{
     config::Settings,
     error::AppError,
     forms::{Flash, FormId},
-    password::PasswordPolicy,
     limits::{Action, LimitStore, RateLimiter},
+    password::PasswordPolicy,
     session::AppSession,
 };
 
@@ -217,9 +217,19 @@ impl Ctx {
     }
 
     /// Writes an audit event for `result` of this request.
-    pub fn audit<T>(&self, name: &'static str, username: Option<&str>, result: &Result<T, AppError>) {
+    pub fn audit<T>(
+        &self,
+        name: &'static str,
+        username: Option<&str>,
+        result: &Result<T, AppError>,
+    ) {
         let user = username.map(|u| self.state.user_hash(u));
-        crate::audit::event(name, &crate::audit::outcome(result), self.ip, user.as_deref());
+        crate::audit::event(
+            name,
+            &crate::audit::outcome(result),
+            self.ip,
+            user.as_deref(),
+        );
     }
 
     /// Ends a form post. Success goes to `next`. A failure with JavaScript on is returned (with

@@ -132,7 +132,10 @@ pub fn router(state: AppState) -> Router {
             session_lifetime(absolute, req, next)
         }))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(guard.clone(), security::csrf))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::csrf,
+        ))
         .layer(middleware::from_fn(security::refuse_trace))
         .layer(middleware::from_fn(security::headers))
         .layer(
@@ -162,7 +165,10 @@ pub fn router(state: AppState) -> Router {
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
-        .layer(middleware::from_fn_with_state(guard, security::set_client_ip))
+        .layer(middleware::from_fn_with_state(
+            guard,
+            security::set_client_ip,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

@@ -337,7 +337,10 @@ mod tests {
         assert!(!csrf_allows(&h, origin));
         h.insert("origin", HeaderValue::from_static("null"));
         assert!(!csrf_allows(&h, origin));
-        h.insert("origin", HeaderValue::from_static("https://reset.example.com"));
+        h.insert(
+            "origin",
+            HeaderValue::from_static("https://reset.example.com"),
+        );
         assert!(csrf_allows(&h, origin));
     }
 

@@ -101,7 +101,10 @@ async fn start_server(pool: Pool) -> Server {
         .env("SESSION_COOKIE_SECURE", "false")
         .env("RESET_MIN_RESPONSE_MS", "0")
         .env("RATE_LIMIT_USER", "4/15m")
-        .env("SERVER_SECRET", "log-test-secret-log-test-secret-0123456789")
+        .env(
+            "SERVER_SECRET",
+            "log-test-secret-log-test-secret-0123456789",
+        )
         .env("LEPTOS_SITE_ROOT", root().join("target/site"))
         .env("LEPTOS_OUTPUT_NAME", "reset")
         // Production's format, at debug level for the app itself and its HTTP layer.
@@ -148,34 +151,53 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
 
     // Reset with JS: wrong code, then the right one.
     let a = fresh();
-    assert_eq!(location(&a.call("reset/request", &[("username", &user)]).await), "/reset/confirm");
+    assert_eq!(
+        location(&a.call("reset/request", &[("username", &user)]).await),
+        "/reset/confirm"
+    );
     let code = latest_code(&pool, &user).await.unwrap();
     let r = a
         .call(
             "reset/confirm",
-            &[("code", "moto-confirmation-code:999999"), ("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+            &[
+                ("code", "moto-confirmation-code:999999"),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
         )
         .await;
     assert_eq!(r.status(), 400);
     let r = a
         .call(
             "reset/confirm",
-            &[("code", code.as_str()), ("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+            &[
+                ("code", code.as_str()),
+                ("new_password", NEW_PW),
+                ("confirm_password", NEW_PW),
+            ],
         )
         .await;
     assert_eq!(location(&r), "/sign-in");
 
     // Sign in: wrong, then right; change password; sign out.
     let b = fresh();
-    let r = b.call("sign-in", &[("username", &user), ("password", OLD_PW)]).await;
+    let r = b
+        .call("sign-in", &[("username", &user), ("password", OLD_PW)])
+        .await;
     assert_eq!(r.status(), 401);
-    let r = b.call("sign-in", &[("username", &user), ("password", NEW_PW)]).await;
+    let r = b
+        .call("sign-in", &[("username", &user), ("password", NEW_PW)])
+        .await;
     assert_eq!(location(&r), "/account");
     assert!(b.page("/account").await.contains(&user));
     let r = b
         .call(
             "account/password",
-            &[("current_password", NEW_PW), ("new_password", "Third-Passw0rd!"), ("confirm_password", "Third-Passw0rd!")],
+            &[
+                ("current_password", NEW_PW),
+                ("new_password", "Third-Passw0rd!"),
+                ("confirm_password", "Third-Passw0rd!"),
+            ],
         )
         .await;
     assert_eq!(location(&r), "/account");
@@ -183,14 +205,20 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
 
     // Reset without JS.
     let c = fresh();
-    let r = c.post_form("/reset", "reset/request", &[("username", &user)]).await;
+    let r = c
+        .post_form("/reset", "reset/request", &[("username", &user)])
+        .await;
     assert_eq!(r.status(), 303);
     let code2 = latest_code(&pool, &user).await.unwrap();
     let r = c
         .post_form(
             "/reset/confirm",
             "reset/confirm",
-            &[("code", code2.as_str()), ("new_password", "Fourth-Passw0rd!"), ("confirm_password", "Fourth-Passw0rd!")],
+            &[
+                ("code", code2.as_str()),
+                ("new_password", "Fourth-Passw0rd!"),
+                ("confirm_password", "Fourth-Passw0rd!"),
+            ],
         )
         .await;
     assert_eq!(location(&r), "/sign-in");
@@ -199,11 +227,16 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     let temp = random_user();
     temporary_user(&pool, &temp, TEMP_PW).await;
     let d = fresh();
-    let r = d.call("sign-in", &[("username", &temp), ("password", TEMP_PW)]).await;
+    let r = d
+        .call("sign-in", &[("username", &temp), ("password", TEMP_PW)])
+        .await;
     assert_eq!(location(&r), "/new-password");
     d.page("/new-password").await;
     let r = d
-        .call("new-password", &[("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "new-password",
+            &[("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
         .await;
     assert_eq!(location(&r), "/account");
 
@@ -212,7 +245,10 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     let mut last = 0;
     for _ in 0..5 {
         last = fresh()
-            .call("sign-in", &[("username", &limited), ("password", "Any-Passw0rd!")])
+            .call(
+                "sign-in",
+                &[("username", &limited), ("password", "Any-Passw0rd!")],
+            )
             .await
             .status()
             .as_u16();
@@ -232,15 +268,27 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     let mut secrets = moto_secrets(&pool).await;
     secrets.extend(
         [
-            OLD_PW, NEW_PW, TEMP_PW, "Third-Passw0rd!", "Fourth-Passw0rd!", &code, &code2,
+            OLD_PW,
+            NEW_PW,
+            TEMP_PW,
+            "Third-Passw0rd!",
+            "Fourth-Passw0rd!",
+            &code,
+            &code2,
             code.trim_start_matches("moto-confirmation-code:"),
             code2.trim_start_matches("moto-confirmation-code:"),
-            pool.secret.as_deref().unwrap(), &user, &temp, &limited,
+            pool.secret.as_deref().unwrap(),
+            &user,
+            &temp,
+            &limited,
             "log-test-secret-log-test-secret-0123456789",
         ]
         .map(str::to_string),
     );
-    assert!(secrets.iter().any(|s| s.starts_with("eyJ")), "moto's tokens were collected");
+    assert!(
+        secrets.iter().any(|s| s.starts_with("eyJ")),
+        "moto's tokens were collected"
+    );
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.child.kill().unwrap();
@@ -251,7 +299,10 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     assert!(lines.len() > 40, "{} log lines", lines.len());
 
     for s in &secrets {
-        assert!(!text.contains(s.as_str()), "the log contains a secret: {s:?}");
+        assert!(
+            !text.contains(s.as_str()),
+            "the log contains a secret: {s:?}"
+        );
     }
     assert!(!text.contains("eyJ"), "no JWT in the log");
 
@@ -272,7 +323,10 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
             assert!(in_request, "audit events are tied to a request: {l}");
             let f = &v["fields"];
             let user = f["user"].as_str().unwrap();
-            assert!(user == "-" || (user.len() == 32 && user.chars().all(|c| c.is_ascii_hexdigit())), "{l}");
+            assert!(
+                user == "-" || (user.len() == 32 && user.chars().all(|c| c.is_ascii_hexdigit())),
+                "{l}"
+            );
             assert_eq!(f["client_ip"], json!("127.0.0.1"), "{l}");
             events.insert((
                 f["event"].as_str().unwrap().to_string(),

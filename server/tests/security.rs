@@ -119,7 +119,11 @@ fn assert_security_headers(r: &reqwest::Response, what: &str, cacheable: bool) {
     );
     assert_eq!(header(r, "x-content-type-options"), "nosniff", "{what}");
     assert_eq!(header(r, "referrer-policy"), "same-origin", "{what}");
-    assert_eq!(header(r, "cross-origin-opener-policy"), "same-origin", "{what}");
+    assert_eq!(
+        header(r, "cross-origin-opener-policy"),
+        "same-origin",
+        "{what}"
+    );
     let pp = header(r, "permissions-policy");
     assert!(
         pp.contains("camera=()") && pp.contains("geolocation=()"),
@@ -252,7 +256,10 @@ async fn the_session_cookie_is_host_prefixed_secure_httponly_lax_and_rotates() {
         assert!(set.contains(attr), "{attr} in {set}");
     }
     assert!(!set.to_lowercase().contains("domain="), "{set}");
-    assert!(set.contains("Max-Age=") || set.contains("Expires="), "{set}");
+    assert!(
+        set.contains("Max-Age=") || set.contains("Expires="),
+        "{set}"
+    );
     let first = cookie_value(&set);
 
     // Signing in (authentication state changes) gives a new id; the old one is dead.
@@ -377,7 +384,10 @@ async fn sign_in_and_confirm_are_limited_too() {
     let mut last = 0;
     for _ in 0..4 {
         let r = client_for(&app)
-            .call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+            .call(
+                "sign-in",
+                &[("username", &user), ("password", "Wrong-Passw0rd!")],
+            )
             .await;
         last = r.status().as_u16();
     }
@@ -491,14 +501,21 @@ async fn known_unknown_and_unverified_users_look_the_same_and_take_the_same_time
         }
         medians.push(median(times));
         let c = client_for(&app);
-        let r = c.post_form("/reset", "reset/request", &[("username", user)]).await;
+        let r = c
+            .post_form("/reset", "reset/request", &[("username", user)])
+            .await;
         assert_eq!(r.status(), 303);
         let page = c.page("/reset/confirm").await;
         // Same page shape: the same elements, whatever the masked destination says.
         let shape: Vec<&str> = page
             .split('<')
             .filter_map(|t| t.split([' ', '>']).next())
-            .filter(|t| !t.is_empty() && !t.starts_with('!') && !t.starts_with("script") && !t.starts_with("/script"))
+            .filter(|t| {
+                !t.is_empty()
+                    && !t.starts_with('!')
+                    && !t.starts_with("script")
+                    && !t.starts_with("/script")
+            })
             .collect();
         shapes.push(shape.join(","));
         // (moto answers an account without email or phone with a made-up SMS destination;
@@ -540,7 +557,10 @@ async fn a_code_past_the_window_asks_for_a_new_one() {
     assert_eq!(error_of(r).await, (400, json!("ExpiredCode")));
     // The password did not change.
     let r = client_for(&app)
-        .call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Old-Passw0rd!")],
+        )
         .await;
     assert_eq!(location(&r), "/account");
 }
@@ -555,7 +575,8 @@ async fn common_passwords_and_the_username_are_refused_with_their_own_message() 
     app.call("reset/request", &[("username", &user)]).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
     let with_name = format!("X!{user}9");
-    let long = "Eine Ünïcødé pässphrâse with 🙂 and many words, easily sixty-four characters long 1!";
+    let long =
+        "Eine Ünïcødé pässphrâse with 🙂 and many words, easily sixty-four characters long 1!";
     for (pw, expected) in [
         ("Password123!", json!("PasswordTooCommon")),
         (with_name.as_str(), json!("PasswordContainsName")),
@@ -563,7 +584,11 @@ async fn common_passwords_and_the_username_are_refused_with_their_own_message() 
         let r = app
             .call(
                 "reset/confirm",
-                &[("code", code.as_str()), ("new_password", pw), ("confirm_password", pw)],
+                &[
+                    ("code", code.as_str()),
+                    ("new_password", pw),
+                    ("confirm_password", pw),
+                ],
             )
             .await;
         assert_eq!(error_of(r).await, (400, expected), "{pw}");
@@ -571,10 +596,19 @@ async fn common_passwords_and_the_username_are_refused_with_their_own_message() 
     let r = app
         .call(
             "reset/confirm",
-            &[("code", code.as_str()), ("new_password", long), ("confirm_password", long)],
+            &[
+                ("code", code.as_str()),
+                ("new_password", long),
+                ("confirm_password", long),
+            ],
         )
         .await;
-    assert_eq!(r.status(), 200, "a long Unicode passphrase is accepted: {:?}", r.text().await);
+    assert_eq!(
+        r.status(),
+        200,
+        "a long Unicode passphrase is accepted: {:?}",
+        r.text().await
+    );
     let r = client_for(&app)
         .call("sign-in", &[("username", &user), ("password", long)])
         .await;
@@ -591,7 +625,10 @@ async fn a_completed_reset_signs_the_user_out_everywhere_else() {
     // Another device, signed in with the old password.
     let other = client_for(&app);
     let r = other
-        .call("sign-in", &[("username", &user), ("password", "Old-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Old-Passw0rd!")],
+        )
         .await;
     assert_eq!(location(&r), "/account");
 
@@ -691,29 +728,47 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
         secrets: vec![user.clone(), "Old-Passw0rd!".into(), NEW_PW.into()],
         seen: 0,
     };
-    let pages = ["/", "/reset", "/reset/confirm", "/sign-in", "/new-password", "/account", "/account/password"];
+    let pages = [
+        "/",
+        "/reset",
+        "/reset/confirm",
+        "/sign-in",
+        "/new-password",
+        "/account",
+        "/account/password",
+    ];
     for no_js in [false, true] {
         let c = client_for(&app);
-        let post = |endpoint: &'static str, page: &'static str, form: Vec<(&'static str, String)>| {
-            let c = &c;
-            async move {
-                let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                if no_js {
-                    c.post_form(page, endpoint, &f).await
-                } else {
-                    c.call(endpoint, &f).await
+        let post =
+            |endpoint: &'static str, page: &'static str, form: Vec<(&'static str, String)>| {
+                let c = &c;
+                async move {
+                    let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    if no_js {
+                        c.post_form(page, endpoint, &f).await
+                    } else {
+                        c.call(endpoint, &f).await
+                    }
                 }
-            }
-        };
+            };
         let r = post("reset/request", "/reset", vec![("username", user.clone())]).await;
         crawl.check("reset/request", r).await;
         let code = latest_code(&app.pool, &user).await.unwrap();
         crawl.secrets.push(code.clone());
-        crawl.secrets.push(code.trim_start_matches("moto-confirmation-code:").to_string());
+        crawl.secrets.push(
+            code.trim_start_matches("moto-confirmation-code:")
+                .to_string(),
+        );
         for p in pages {
             crawl.check(p, c.get(p).await).await;
         }
-        for state in ["reset/request-state", "reset/confirm-state", "sign-in-state", "account-state", "new-password-state"] {
+        for state in [
+            "reset/request-state",
+            "reset/confirm-state",
+            "sign-in-state",
+            "account-state",
+            "new-password-state",
+        ] {
             let r = c.call(state, &[]).await;
             crawl.check(state, r).await;
         }
@@ -721,26 +776,50 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
         let r = post(
             "reset/confirm",
             "/reset/confirm",
-            vec![("code", code.clone()), ("new_password", "weak".into()), ("confirm_password", "weak".into())],
+            vec![
+                ("code", code.clone()),
+                ("new_password", "weak".into()),
+                ("confirm_password", "weak".into()),
+            ],
         )
         .await;
         crawl.check("reset/confirm (weak)", r).await;
-        crawl.check("/reset/confirm after error", c.get("/reset/confirm").await).await;
-        let (old, new) = if no_js { (NEW_PW, "Third-Passw0rd!") } else { ("Old-Passw0rd!", NEW_PW) };
+        crawl
+            .check("/reset/confirm after error", c.get("/reset/confirm").await)
+            .await;
+        let (old, new) = if no_js {
+            (NEW_PW, "Third-Passw0rd!")
+        } else {
+            ("Old-Passw0rd!", NEW_PW)
+        };
         crawl.secrets.push(new.to_string());
         let r = post(
             "reset/confirm",
             "/reset/confirm",
-            vec![("code", code.clone()), ("new_password", new.into()), ("confirm_password", new.into())],
+            vec![
+                ("code", code.clone()),
+                ("new_password", new.into()),
+                ("confirm_password", new.into()),
+            ],
         )
         .await;
         crawl.check("reset/confirm", r).await;
         // The sign-in page prefills the username in its HTML; its JSON state does not carry it.
         let r = c.call("sign-in-state", &[]).await;
         crawl.check("sign-in-state after reset", r).await;
-        let r = post("sign-in", "/sign-in", vec![("username", user.clone()), ("password", old.into())]).await;
+        let r = post(
+            "sign-in",
+            "/sign-in",
+            vec![("username", user.clone()), ("password", old.into())],
+        )
+        .await;
         crawl.check("sign-in (old password)", r).await;
-        let r = post("sign-in", "/sign-in", vec![("username", user.clone()), ("password", new.into())]).await;
+        let r = post(
+            "sign-in",
+            "/sign-in",
+            vec![("username", user.clone()), ("password", new.into())],
+        )
+        .await;
         crawl.check("sign-in", r).await;
         for p in pages {
             crawl.check(p, c.get(p).await).await;
@@ -757,15 +836,23 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
     crawl.secrets.push("Temp-Passw0rd!".into());
     let c = client_for(&app);
     let r = c
-        .call("sign-in", &[("username", &temp_user), ("password", "Temp-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &temp_user), ("password", "Temp-Passw0rd!")],
+        )
         .await;
     assert_eq!(location(&r), "/new-password");
     crawl.check("sign-in (temporary)", r).await;
-    crawl.check("/new-password", c.get("/new-password").await).await;
+    crawl
+        .check("/new-password", c.get("/new-password").await)
+        .await;
     let r = c.call("new-password-state", &[]).await;
     crawl.check("new-password-state", r).await;
     let r = c
-        .call("new-password", &[("new_password", NEW_PW), ("confirm_password", NEW_PW)])
+        .call(
+            "new-password",
+            &[("new_password", NEW_PW), ("confirm_password", NEW_PW)],
+        )
         .await;
     crawl.check("new-password", r).await;
     let r = c.call("account-state", &[]).await;

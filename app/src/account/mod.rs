@@ -91,7 +91,11 @@ pub async fn load_account() -> Result<AccountState, AppError> {
     let page_render = ctx.page_render;
     Ok(AccountState {
         account: user.map(|u| AccountView {
-            username: if page_render { u.username } else { String::new() },
+            username: if page_render {
+                u.username
+            } else {
+                String::new()
+            },
             email: u.email.filter(|_| page_render),
         }),
         notice,

@@ -93,7 +93,15 @@ async fn every_change_password_error_has_a_deliberate_answer() {
             [&change, &refresh]
         ));
         let s = signed_in_session(3600).await;
-        let got = change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await;
+        let got = change_password(
+            &state,
+            &s,
+            "Old-pass1",
+            "Kite-Lamp-9!",
+            "Kite-Lamp-9!",
+            false,
+        )
+        .await;
         assert_eq!(got, Err(expected), "{name}");
     }
 }
@@ -118,7 +126,15 @@ async fn an_expiring_token_is_refreshed_before_the_change() {
         [&refresh, &change]
     ));
     let s = signed_in_session(10).await;
-    let got = change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await;
+    let got = change_password(
+        &state,
+        &s,
+        "Old-pass1",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
+        false,
+    )
+    .await;
     assert_eq!(got, Ok("/account"));
     let u = s.signed_in().await.unwrap().unwrap();
     assert_eq!(u.tokens.access.expose(), "new-access");
@@ -138,7 +154,15 @@ async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
     ));
     let s = signed_in_session(3600).await;
     assert_eq!(
-        change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await,
+        change_password(
+            &state,
+            &s,
+            "Old-pass1",
+            "Kite-Lamp-9!",
+            "Kite-Lamp-9!",
+            false
+        )
+        .await,
         Ok("/account")
     );
 }
@@ -150,7 +174,15 @@ async fn a_failed_refresh_ends_the_session() {
     });
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
     let s = signed_in_session(0).await;
-    let got = change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await;
+    let got = change_password(
+        &state,
+        &s,
+        "Old-pass1",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
+        false,
+    )
+    .await;
     assert_eq!(got, Err(AppError::SessionEnded));
     assert!(s.signed_in().await.unwrap().is_none());
 }
@@ -167,7 +199,15 @@ async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
         [&change, &global]
     ));
     let s = signed_in_session(3600).await;
-    let got = change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", true).await;
+    let got = change_password(
+        &state,
+        &s,
+        "Old-pass1",
+        "Kite-Lamp-9!",
+        "Kite-Lamp-9!",
+        true,
+    )
+    .await;
     assert_eq!(got, Ok("/sign-in"));
     assert_eq!(global.num_calls(), 1);
     assert!(s.signed_in().await.unwrap().is_none());
@@ -192,7 +232,15 @@ async fn a_refused_global_sign_out_still_completes_the_change() {
     ));
     let s = signed_in_session(3600).await;
     assert_eq!(
-        change_password(&state, &s, "Old-pass1", "Kite-Lamp-9!", "Kite-Lamp-9!", true).await,
+        change_password(
+            &state,
+            &s,
+            "Old-pass1",
+            "Kite-Lamp-9!",
+            "Kite-Lamp-9!",
+            true
+        )
+        .await,
         Ok("/sign-in")
     );
 }
@@ -206,7 +254,15 @@ async fn current_password_is_required_and_must_differ() {
         Err(AppError::Missing(Field::CurrentPassword))
     );
     assert_eq!(
-        change_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await,
+        change_password(
+            &state,
+            &s,
+            "Kite-Lamp-9!",
+            "Kite-Lamp-9!",
+            "Kite-Lamp-9!",
+            false
+        )
+        .await,
         Err(AppError::SamePassword)
     );
     assert_eq!(

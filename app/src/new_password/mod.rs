@@ -280,7 +280,10 @@ pub mod ssr {
                     match state.cognito.sign_in(&flow.username, new_password).await {
                         Ok(SignIn::Tokens(t)) => t,
                         other => {
-                            tracing::warn!(ok = other.is_ok(), "sign-in after the global sign-out did not give tokens");
+                            tracing::warn!(
+                                ok = other.is_ok(),
+                                "sign-in after the global sign-out did not give tokens"
+                            );
                             session
                                 .end_all(Some(&Notice::PasswordReset {
                                     username: flow.username,

@@ -82,7 +82,8 @@ async fn every_respond_to_auth_challenge_error_has_a_deliberate_answer() {
         let rule = mock!(Client::respond_to_auth_challenge).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_challenge(0, &[]).await;
-        let got = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
+        let got =
+            set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
         assert_eq!(got, expected, "{name}");
         if got == Ok("/sign-in") {
             assert!(
@@ -150,7 +151,8 @@ async fn required_attributes_are_asked_for_and_sent() {
         [&rule, &signout, &again]
     ));
     let s = session_with_challenge(0, &["given_name"]).await;
-    let missing = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
+    let missing =
+        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
     assert_eq!(
         missing,
         Err(AppError::MissingAttribute("First name".into()))
@@ -190,7 +192,10 @@ async fn a_refused_global_sign_out_keeps_the_new_sign_in_and_claims_nothing() {
         set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await,
         Ok("/account")
     );
-    assert_eq!(s.signed_in().await.unwrap().unwrap().tokens.access.expose(), "a");
+    assert_eq!(
+        s.signed_in().await.unwrap().unwrap().tokens.access.expose(),
+        "a"
+    );
     assert_eq!(
         s.take_notice().await.unwrap(),
         Some(Notice::PasswordSet {

@@ -51,7 +51,10 @@ pub async fn request_reset(username: String) -> Result<(), AppError> {
             // Every outcome takes at least the configured time, so the answer time does not
             // tell a real account from an unknown one or one without a verified contact.
             let started = tokio::time::Instant::now();
-            let result = match ctx.limit(crate::limits::Action::ResetRequest, Some(&clean)).await {
+            let result = match ctx
+                .limit(crate::limits::Action::ResetRequest, Some(&clean))
+                .await
+            {
                 Ok(()) => ssr::request_reset(&ctx.state, &ctx.session, &clean).await,
                 Err(e) => Err(e),
             };
@@ -77,7 +80,10 @@ pub async fn confirm_reset(
 ) -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let user = ctx.session.reset().await?.map(|f| f.username);
-    let result = match ctx.limit(crate::limits::Action::Confirm, user.as_deref()).await {
+    let result = match ctx
+        .limit(crate::limits::Action::Confirm, user.as_deref())
+        .await
+    {
         Ok(()) => {
             ssr::confirm_reset(
                 &ctx.state,
@@ -110,7 +116,10 @@ pub async fn confirm_reset(
 pub async fn resend_code() -> Result<(), AppError> {
     let ctx = crate::state::Ctx::get().await?;
     let user = ctx.session.reset().await?.map(|f| f.username);
-    let result = match ctx.limit(crate::limits::Action::Resend, user.as_deref()).await {
+    let result = match ctx
+        .limit(crate::limits::Action::Resend, user.as_deref())
+        .await
+    {
         Ok(()) => ssr::resend(&ctx.state, &ctx.session).await,
         Err(e) => Err(e),
     };

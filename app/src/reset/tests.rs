@@ -3,9 +3,7 @@
 
 use aws_sdk_cognitoidentityprovider::{
     operation::{
-        admin_user_global_sign_out::{
-            AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput,
-        },
+        admin_user_global_sign_out::{AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput},
         confirm_forgot_password::{ConfirmForgotPasswordError, ConfirmForgotPasswordOutput},
         forgot_password::{ForgotPasswordError, ForgotPasswordOutput},
     },

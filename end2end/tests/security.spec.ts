@@ -1,0 +1,78 @@
+import { test, expect } from './fixtures/app';
+
+// The app instance with a per-user limit of 2 attempts per 15 minutes (scripts/test.sh).
+const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
+
+test('a form on another site posting here is refused with a readable page', async ({ page, baseURL }) => {
+  await page.route('http://evil.test/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><title>Prize</title>
+        <form method="post" action="${baseURL}/api/reset/request">
+          <input type="hidden" name="username" value="victim">
+          <button>Claim your prize</button>
+        </form>`,
+    }),
+  );
+  await page.goto('http://evil.test/');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/reset/request')),
+    page.getByRole('button', { name: 'Claim your prize' }).click(),
+  ]);
+  expect(response.status()).toBe(403);
+  await expect(page.getByRole('heading', { name: 'This request was refused' })).toBeVisible();
+});
+
+test('no page breaks the content security policy', async ({ app, page, user }) => {
+  test.skip(!app.js, 'scripts run only with JavaScript on');
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+  });
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Content-Security-Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+    ),
+  );
+  for (const path of ['/', '/reset', '/sign-in', '/new-password', '/reset/confirm', '/no-such-page']) {
+    await app.open(path);
+  }
+  await app.open('/reset');
+  await app.requestCode(user.username);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await app.open('/sign-in');
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await app.open('/account/password');
+  expect(violations).toEqual([]);
+});
+
+test('too many attempts get a page that says how long to wait', async ({ app, page, user }) => {
+  const request = async () => {
+    await page.goto(`${LIMITED}/reset`);
+    if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    await page.getByLabel('Username').fill(user.username);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/reset/request')),
+      page.getByRole('button', { name: 'Send code' }).click(),
+    ]);
+    return response;
+  };
+  for (let i = 0; i < 2; i++) {
+    await request();
+    await expect(page).toHaveURL(/\/reset\/confirm/);
+  }
+  const limited = await request();
+  expect(limited.status()).toBe(429);
+  expect(Number(limited.headers()['retry-after'])).toBeGreaterThan(0);
+  await expect(page.locator('#error-summary')).toContainText(/please wait (\d+ minutes|1 minute)/);
+  if (!app.js) {
+    await expect(page.getByRole('heading', { name: 'Please wait a moment' })).toBeVisible();
+    await page.getByRole('link', { name: 'Go back' }).click();
+    await expect(page.getByLabel('Username')).toHaveValue(user.username);
+  } else {
+    await expect(page).toHaveURL(/\/reset$/);
+    await expect(page.getByLabel('Username')).toHaveValue(user.username);
+  }
+});
