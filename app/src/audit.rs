@@ -33,6 +33,7 @@ pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
 
 /// Writes one audit event. `outcome` is `ok` or the short name of what went wrong.
 pub fn event(name: &'static str, outcome: &str, ip: IpAddr, user: Option<&str>) {
+    crate::metrics::metrics().flow(name, outcome);
     tracing::info!(
         target: "audit",
         event = name,

@@ -170,19 +170,26 @@ impl Cognito {
     /// Builds the client from the AWS SDK's standard configuration chain (credentials,
     /// profiles, `AWS_ENDPOINT_URL`) with the pool's region and bounded timeouts.
     pub async fn from_settings(settings: &Settings) -> Self {
+        let total = settings.cognito_timeout;
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(5))
-                    .operation_timeout(Duration::from_secs(10))
+                    .connect_timeout(total.min(Duration::from_secs(3)))
+                    .operation_attempt_timeout(total.min(Duration::from_secs(5)))
+                    .operation_timeout(total)
                     .build(),
             )
+            // The SDK's standard retries: throttling and transient errors only, with backoff,
+            // all inside the operation timeout above.
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
             .load()
             .await;
+        let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk)
+            .interceptor(Timing)
+            .build();
         Self::new(
-            Client::new(&sdk),
+            Client::from_conf(config),
             settings.user_pool_id.clone(),
             settings.client_id.clone(),
             settings.client_secret.clone(),
@@ -867,6 +874,55 @@ fn classify_initiate_auth(e: SdkError<InitiateAuthError, HttpResponse>, op: &str
         InitiateAuthError::UserNotFoundException(_) => IdpError::UserNotFound,
         _ => IdpError::Unexpected,
     })
+}
+
+/// Times every Cognito operation (retries included) into the latency histogram.
+#[derive(Debug)]
+struct Timing;
+
+#[derive(Clone, Debug)]
+struct Started(std::time::Instant);
+
+impl aws_smithy_types::config_bag::Storable for Started {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for Timing {
+    fn name(&self) -> &'static str {
+        "Timing"
+    }
+
+    fn read_before_execution(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        cfg.interceptor_state()
+            .store_put(Started(std::time::Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<
+            '_,
+        >,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let op = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| m.name().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let outcome = match ctx.output_or_error() {
+            Some(Ok(_)) => "ok",
+            _ => "error",
+        };
+        if let Some(Started(t)) = cfg.load::<Started>() {
+            crate::metrics::metrics().cognito(&op, outcome, t.elapsed());
+        }
+        Ok(())
+    }
 }
 
 /// Logs an SDK failure: the operation, the exception code and Cognito's message (which never

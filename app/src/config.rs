@@ -12,6 +12,9 @@ use crate::password::PasswordPolicy;
 pub enum SessionStoreKind {
     /// In this process's memory: one instance only (the default, and the demo).
     Memory,
+    /// Redis at this `redis://` (or `rediss://`) URL: shared by every instance; rate limits
+    /// are counted there too.
+    Redis(String),
 }
 
 /// All settings of the app. Secrets are `SecretString`s, so `Debug` never prints them.
@@ -28,7 +31,7 @@ pub struct Settings {
     pub region: String,
     /// `PUBLIC_ORIGIN`: the origin users see, e.g. `https://reset.example.com`.
     pub public_origin: String,
-    /// `SESSION_STORE`: `memory`.
+    /// `SESSION_STORE`: `memory` or a `redis://` URL.
     pub session_store: SessionStoreKind,
     /// `LISTEN_ADDR` (else `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000).
     pub listen_addr: SocketAddr,
@@ -78,6 +81,18 @@ pub struct Settings {
     /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
     /// user's other sessions with `AdminUserGlobalSignOut` (default true).
     pub sign_out_everywhere: bool,
+    /// `COGNITO_TIMEOUT_MS`: the longest a Cognito call may take, retries included (default
+    /// 10 s; each attempt gets at most 5 s and the connection 3 s).
+    pub cognito_timeout: Duration,
+    /// The Cognito endpoint (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, `AWS_ENDPOINT_URL`,
+    /// else the region's public endpoint): host and port, for the readiness check.
+    pub cognito_endpoint: (String, u16),
+    /// `METRICS_ADDR`: when set, `/metrics` and `/readyz` are served on this address only
+    /// (not on the public listener).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
+    /// finish (default 20 s).
+    pub shutdown_grace: Duration,
 }
 
 /// A rate: at most `max` attempts per `per`.
@@ -247,7 +262,24 @@ impl Settings {
 
         let session_store = match get("SESSION_STORE").as_deref() {
             None | Some("memory") => SessionStoreKind::Memory,
-            Some(_) => return Err(err("SESSION_STORE", "is not supported: expected `memory`")),
+            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => {
+                if url::Url::parse(v)
+                    .map(|u| u.host_str().is_none())
+                    .unwrap_or(true)
+                {
+                    return Err(err(
+                        "SESSION_STORE",
+                        "is malformed: expected memory or a URL like redis://10.0.0.7:6379/0",
+                    ));
+                }
+                SessionStoreKind::Redis(v.to_string())
+            }
+            Some(_) => {
+                return Err(err(
+                    "SESSION_STORE",
+                    "is not supported: expected memory or a URL like redis://10.0.0.7:6379/0",
+                ))
+            }
         };
 
         let listen_addr = match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
@@ -380,8 +412,50 @@ impl Settings {
         };
         let code_window = secs(&get, "CODE_WINDOW_SECS", 600, 1, 3600)?;
         let sign_out_everywhere = boolean(&get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?;
+        let cognito_timeout = match get("COGNITO_TIMEOUT_MS") {
+            None => Duration::from_secs(10),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (100..=60_000).contains(n))
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    err(
+                        "COGNITO_TIMEOUT_MS",
+                        format!(
+                            "is malformed: expected milliseconds from 100 to 60000 (got {v:?})"
+                        ),
+                    )
+                })?,
+        };
+        let endpoint = get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+            .or_else(|| get("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"));
+        let cognito_endpoint = url::Url::parse(&endpoint)
+            .ok()
+            .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
+            .ok_or_else(|| {
+                err(
+                    "AWS_ENDPOINT_URL",
+                    format!("is malformed: expected a URL like https://cognito-idp.eu-west-1.amazonaws.com (got {endpoint:?})"),
+                )
+            })?;
+        let metrics_addr = match get("METRICS_ADDR") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| {
+                err(
+                    "METRICS_ADDR",
+                    format!("is malformed: expected ip:port, like 127.0.0.1:9100 (got {v:?})"),
+                )
+            })?),
+        };
+        let shutdown_grace = secs(&get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?;
 
         Ok(Self {
+            cognito_timeout,
+            cognito_endpoint,
+            metrics_addr,
+            shutdown_grace,
             session_idle,
             session_absolute,
             server_secret,
@@ -589,6 +663,32 @@ mod tests {
         assert!(s.trusted_proxies[1].contains("::ffff:127.0.0.1".parse().unwrap()));
         m.insert("TRUSTED_PROXIES", "10.0.0.0/33");
         assert_eq!(read(&m).unwrap_err().variable, "TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn redis_store_endpoint_and_timeouts_are_read() {
+        let mut m = base();
+        m.insert("SESSION_STORE", "redis://10.0.0.7:6379/0");
+        m.insert("AWS_ENDPOINT_URL", "http://127.0.0.1:5000");
+        m.insert("METRICS_ADDR", "127.0.0.1:9100");
+        let s = read(&m).unwrap();
+        assert_eq!(
+            s.session_store,
+            SessionStoreKind::Redis("redis://10.0.0.7:6379/0".into())
+        );
+        assert_eq!(s.cognito_endpoint, ("127.0.0.1".to_string(), 5000));
+        assert_eq!(s.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(s.cognito_timeout, Duration::from_secs(10));
+        let d = read(&base()).unwrap();
+        assert_eq!(
+            d.cognito_endpoint,
+            ("cognito-idp.eu-west-1.amazonaws.com".to_string(), 443)
+        );
+        m.insert("SESSION_STORE", "postgres://x");
+        assert_eq!(read(&m).unwrap_err().variable, "SESSION_STORE");
+        m.insert("SESSION_STORE", "memory");
+        m.insert("COGNITO_TIMEOUT_MS", "5");
+        assert_eq!(read(&m).unwrap_err().variable, "COGNITO_TIMEOUT_MS");
     }
 
     #[test]

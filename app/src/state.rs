@@ -134,6 +134,17 @@ fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
     }
 }
 
+/// Gives a page the status of the error its state could not be loaded with (e.g. 503 when
+/// the session store is down), so the page is not a 200 that only says "unavailable".
+pub fn page_result<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(e.status());
+        }
+    }
+    result
+}
+
 /// What a server function works with: the state, the session, and whether the request is a
 /// plain form post (JavaScript off).
 pub struct Ctx {
@@ -197,6 +208,7 @@ impl Ctx {
         {
             Ok(Ok(())) => Ok(()),
             Ok(Err(limited)) => {
+                crate::metrics::metrics().limited(action.name(), limited.scope.name());
                 tracing::warn!(
                     target: "audit",
                     event = "rate_limited",
@@ -247,7 +259,9 @@ impl Ctx {
                 Ok(())
             }
             Err(error) if self.no_js => {
-                let page = matches!(error, AppError::RateLimited(_));
+                // Waits and outages get a page of their own (with their status); other errors
+                // go back to the form.
+                let page = matches!(error, AppError::RateLimited(_) | AppError::Unavailable);
                 let flash = Flash {
                     form,
                     error,
@@ -256,7 +270,10 @@ impl Ctx {
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect(),
                 };
-                self.session.set_flash(&flash).await?;
+                let kept = self.session.set_flash(&flash).await;
+                if !page {
+                    kept?;
+                }
                 if page {
                     // Answered with a page of its own (and its status): see the server's
                     // `error_pages` middleware. The form keeps what was typed for "Go back".

@@ -4,12 +4,16 @@
 use std::{sync::Arc, time::Duration};
 
 use app::{
-    cognito::Cognito, config::Settings, password::PasswordPolicy, shell, state::AppState, App,
-    Branding,
+    cognito::Cognito,
+    config::{SessionStoreKind, Settings},
+    limits::{LimitStore, MemoryLimits},
+    shell,
+    state::AppState,
+    App, Branding,
 };
 use axum::{
-    extract::Request,
-    http::header,
+    extract::{MatchedPath, Request},
+    http::{header, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -44,47 +48,100 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// Builds the state: the Cognito client and the password policy in force.
-pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> AppState {
-    let cognito = Cognito::from_settings(&settings).await;
-    let policy = app::state::policy_in_force(&cognito, &settings).await;
-    state_with(settings, cognito, policy, leptos_options)
+/// Everything the router needs: the app state, the session store, the readiness checks.
+#[derive(Clone)]
+pub struct Services {
+    pub state: AppState,
+    pub sessions: store::Backend,
+    pub ready: Readiness,
 }
 
-/// Builds the state from parts (tests pass a mocked Cognito).
-pub fn state_with(
-    settings: Settings,
-    cognito: Cognito,
-    policy: PasswordPolicy,
-    leptos_options: LeptosOptions,
-) -> AppState {
+/// Builds the services from the settings: the session and rate-limit stores, the Cognito
+/// client and the password policy in force.
+pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Services, String> {
+    let (sessions, limits, redis): (store::Backend, Arc<dyn LimitStore>, _) =
+        match &settings.session_store {
+            SessionStoreKind::Memory => (
+                store::Backend::Memory(store::MemoryStore::with_purge_every(
+                    Duration::from_secs(60),
+                )),
+                Arc::new(MemoryLimits::default()),
+                None,
+            ),
+            SessionStoreKind::Redis(url) => {
+                let pool = store::redis_pool(url, Duration::from_secs(2))?;
+                (
+                    store::Backend::Redis(tower_sessions_redis_store::RedisStore::new(
+                        pool.clone(),
+                    )),
+                    Arc::new(store::RedisLimits(pool.clone())),
+                    Some(pool),
+                )
+            }
+        };
+    let cognito = Cognito::from_settings(&settings).await;
+    let policy = app::state::policy_in_force(&cognito, &settings).await;
     if settings.server_secret.is_none() {
         tracing::warn!("SERVER_SECRET is not set: using a random key for this process; set it (the same on every instance) when running more than one");
     }
-    AppState::new(
-        settings,
-        cognito,
-        policy,
-        leptos_options,
-        Arc::new(app::limits::MemoryLimits::default()),
-    )
+    let ready = Readiness {
+        redis,
+        cognito: settings.cognito_endpoint.clone(),
+    };
+    let state = AppState::new(settings, cognito, policy, leptos_options, limits);
+    Ok(Services {
+        state,
+        sessions,
+        ready,
+    })
+}
+
+/// Readiness: the session store answers and the Cognito endpoint accepts connections.
+#[derive(Clone)]
+pub struct Readiness {
+    redis: Option<fred::clients::Pool>,
+    cognito: (String, u16),
+}
+
+impl Readiness {
+    /// `Ok` when ready, else a short reason.
+    pub async fn check(&self) -> Result<(), String> {
+        use fred::prelude::*;
+        let limit = Duration::from_secs(1);
+        if let Some(pool) = &self.redis {
+            match tokio::time::timeout(limit, pool.next().ping::<String>(None)).await {
+                Ok(Ok(_)) => {}
+                _ => return Err("session store (Redis) is not answering".into()),
+            }
+        }
+        let (host, port) = &self.cognito;
+        match tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), *port)))
+            .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(format!("Cognito endpoint {host}:{port} is not reachable")),
+        }
+    }
 }
 
 /// The whole app as a `Router`.
-pub fn router(state: AppState) -> Router {
+pub fn router(services: Services) -> Router {
+    let Services {
+        state,
+        sessions,
+        ready,
+    } = services;
     let routes = generate_route_list(App);
     let settings = state.settings.clone();
-    let sessions = SessionManagerLayer::new(store::MemoryStore::with_purge_every(
-        Duration::from_secs(60),
-    ))
-    .with_name(settings.cookie_name())
-    .with_secure(settings.cookie_secure)
-    .with_http_only(true)
-    .with_same_site(SameSite::Lax)
-    .with_path("/")
-    .with_expiry(Expiry::OnInactivity(
-        tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
-    ));
+    let sessions = SessionManagerLayer::new(sessions)
+        .with_name(settings.cookie_name())
+        .with_secure(settings.cookie_secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
+        ));
     let guard = security::Guard {
         public_origin: settings.public_origin.clone(),
         trusted_proxies: settings.trusted_proxies.clone(),
@@ -117,8 +174,12 @@ pub fn router(state: AppState) -> Router {
     let error_shell = move |options| shell(options, brand.clone());
     let absolute = settings.session_absolute.as_secs() as i64;
 
-    Router::new()
-        .route("/healthz", get(healthz))
+    let ops_here = settings.metrics_addr.is_none();
+    let mut router = Router::<AppState>::new().route("/healthz", get(healthz));
+    if ops_here {
+        router = router.merge(ops_router::<AppState>(ready));
+    }
+    router
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -134,10 +195,15 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             guard.clone(),
+            security::friendly_failures,
+        ))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
             security::csrf,
         ))
         .layer(middleware::from_fn(security::refuse_trace))
         .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(track))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -187,19 +253,121 @@ async fn session_lifetime(max_age: i64, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// `/metrics` and `/readyz` (and `/healthz`): on the public router, or alone on
+/// `METRICS_ADDR`.
+pub fn ops_router<S: Clone + Send + Sync + 'static>(ready: Readiness) -> Router<S> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route(
+            "/readyz",
+            get(move || {
+                let ready = ready.clone();
+                async move {
+                    match ready.check().await {
+                        Ok(()) => (StatusCode::OK, "ready".to_string()),
+                        Err(why) => {
+                            tracing::warn!(reason = %why, "not ready");
+                            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}"))
+                        }
+                    }
+                }
+            }),
+        )
+        .layer(middleware::from_fn(security::headers))
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app::metrics::metrics().render(),
+    )
+}
+
+/// Counts each request by route (the matched pattern, never the raw path), method and status.
+async fn track(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| {
+            if req.uri().path().starts_with("/pkg/") {
+                "/pkg".into()
+            } else {
+                "unmatched".into()
+            }
+        });
+    let method = req.method().to_string();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    app::metrics::metrics().request(&route, &method, res.status().as_u16(), started.elapsed());
+    res
+}
+
 /// Liveness: the process answers.
 async fn healthz() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], "ok")
 }
 
-/// Serves `router` on `listener` until the process is told to stop.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Serves `router` on `listener` until `stop` resolves; then stops accepting, lets in-flight
+/// requests finish for at most `grace`, and returns.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    .with_graceful_shutdown(async move {
+        stop.await;
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        let _ = tx.send(());
+    });
+    tokio::select! {
+        r = server => r,
+        _ = async {
+            if rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!("shutdown grace period over; closing the remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Serves `router` on `listener` until SIGTERM/SIGINT (tests spawn it on port 0).
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    serve_until(listener, router, shutdown_signal(), Duration::from_secs(20)).await
 }

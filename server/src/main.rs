@@ -67,23 +67,55 @@ async fn serve() {
     };
     init_logging();
     let addr = settings.listen_addr;
+    let metrics_addr = settings.metrics_addr;
+    let grace = settings.shutdown_grace;
     let options = server::leptos_options(&settings);
-    let state = server::build_state(settings, options).await;
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
+    let services = match server::build(settings, options).await {
+        Ok(s) => s,
         Err(e) => {
-            eprintln!("cannot listen on {addr}: {e}");
+            eprintln!("configuration error: {e}");
             std::process::exit(2);
         }
     };
+    let bind = |addr: std::net::SocketAddr| async move {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cannot listen on {addr}: {e}");
+                std::process::exit(2);
+            }
+        }
+    };
+    let listener = bind(addr).await;
+    if let Some(ops) = metrics_addr {
+        let ops_listener = bind(ops).await;
+        let router: axum::Router = server::ops_router(services.ready.clone());
+        tracing::info!(addr = %ops, "metrics and readiness listening");
+        tokio::spawn(server::serve_until(
+            ops_listener,
+            router,
+            std::future::pending(),
+            grace,
+        ));
+    }
     let local = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
     tracing::info!(addr = %local, "listening");
     println!("listening on http://{local}");
-    if let Err(e) = server::serve(listener, server::router(state)).await {
-        eprintln!("server error: {e}");
-        std::process::exit(1);
+    let result = server::serve_until(
+        listener,
+        server::router(services),
+        server::shutdown_signal(),
+        grace,
+    )
+    .await;
+    match result {
+        Ok(()) => tracing::info!("stopped"),
+        Err(e) => {
+            eprintln!("server error: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -246,6 +246,39 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// A bare 500 from a layer (tower-sessions answers one when the session store fails while
+/// saving) becomes the friendly "temporarily unavailable" page with 503.
+pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    tracing::error!("a layer answered 500 without a body (session store down?)");
+    if wants_json {
+        let body = serde_json::to_string(&AppError::Unavailable).unwrap_or_default();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &guard.product_name,
+        "Temporarily unavailable",
+        &AppError::Unavailable.to_string(),
+        "/",
+    )
+}
+
 fn title_of(e: &AppError) -> &'static str {
     match e.status().as_u16() {
         429 => "Please wait a moment",

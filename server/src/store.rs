@@ -1,5 +1,6 @@
-//! The in-memory session store. tower-sessions' own `MemoryStore` keeps expired records for
-//! ever; this one drops them every minute, so a long-running single instance stays small.
+//! Where sessions and rate-limit counters live: this process's memory (one instance), or
+//! Redis (shared by every instance). tower-sessions' own `MemoryStore` keeps expired records
+//! for ever; ours drops them every minute, so a long-running single instance stays small.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -81,6 +82,109 @@ impl SessionStore for MemoryStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.0.lock().await.remove(id);
         Ok(())
+    }
+}
+
+/// The session store chosen by `SESSION_STORE`.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Memory(MemoryStore),
+    Redis(tower_sessions_redis_store::RedisStore<fred::clients::Pool>),
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Backend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Backend::Memory(s) => s.create(record).await,
+            Backend::Redis(s) => s.create(record).await,
+        }
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Backend::Memory(s) => s.save(record).await,
+            Backend::Redis(s) => s.save(record).await,
+        }
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Backend::Memory(s) => s.load(id).await,
+            Backend::Redis(s) => s.load(id).await,
+        }
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Backend::Memory(s) => s.delete(id).await,
+            Backend::Redis(s) => s.delete(id).await,
+        }
+    }
+}
+
+/// A Redis connection pool that reconnects on its own and never lets a command wait longer
+/// than `timeout` (so a Redis outage is a quick 503, not a hang).
+pub fn redis_pool(url: &str, timeout: Duration) -> Result<fred::clients::Pool, String> {
+    use fred::prelude::*;
+    let mut config = Config::from_url(url).map_err(|e| format!("SESSION_STORE: {e}"))?;
+    config.fail_fast = false;
+    let perf = PerformanceConfig {
+        default_command_timeout: timeout,
+        ..Default::default()
+    };
+    let conn = ConnectionConfig {
+        connection_timeout: timeout,
+        internal_command_timeout: timeout,
+        max_command_attempts: 2,
+        ..Default::default()
+    };
+    let policy = ReconnectPolicy::new_constant(0, 250);
+    let pool = Pool::new(config, Some(perf), Some(conn), Some(policy), 4)
+        .map_err(|e| format!("SESSION_STORE: {e}"))?;
+    pool.connect();
+    Ok(pool)
+}
+
+/// Rate-limit counters in Redis: the same GCRA as the memory store, run atomically by a Lua
+/// script with Redis' own clock, so every instance counts against one allowance.
+#[derive(Clone)]
+pub struct RedisLimits(pub fred::clients::Pool);
+
+impl std::fmt::Debug for RedisLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisLimits")
+    }
+}
+
+const GCRA: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+if new_tat - now > period then return new_tat - period - now end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+return 0
+"#;
+
+impl app::limits::LimitStore for RedisLimits {
+    fn hit<'a>(
+        &'a self,
+        key: &'a str,
+        limit: app::config::Limit,
+    ) -> app::limits::LimitFuture<'a> {
+        use fred::prelude::*;
+        Box::pin(async move {
+            let per = limit.per.as_millis() as i64;
+            let interval = (per / limit.max as i64).max(1);
+            let wait: i64 = self
+                .0
+                .next()
+                .eval(GCRA, vec![key.to_string()], vec![interval, per])
+                .await
+                .map_err(|e| app::limits::StoreError(e.to_string()))?;
+            Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
+        })
     }
 }
 

@@ -76,32 +76,37 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// State of the account pages.
 #[server(prefix = "/api", endpoint = "account-state")]
 pub async fn load_account() -> Result<AccountState, AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let user = ctx.session.signed_in().await?;
-    let (notice, form) = if user.is_some() {
-        let flash = ctx.session.take_flash().await?;
-        (
-            ctx.session.take_notice().await?,
-            FormState::for_form(flash.as_ref(), crate::forms::FormId::ChangePassword),
-        )
-    } else {
-        (None, FormState::default())
-    };
-    // Names and addresses go into server-rendered HTML only, never into a JSON answer.
-    let page_render = ctx.page_render;
-    Ok(AccountState {
-        account: user.map(|u| AccountView {
-            username: if page_render {
-                u.username
+    crate::state::page_result(
+        async move {
+            let ctx = crate::state::Ctx::get().await?;
+            let user = ctx.session.signed_in().await?;
+            let (notice, form) = if user.is_some() {
+                let flash = ctx.session.take_flash().await?;
+                (
+                    ctx.session.take_notice().await?,
+                    FormState::for_form(flash.as_ref(), crate::forms::FormId::ChangePassword),
+                )
             } else {
-                String::new()
-            },
-            email: u.email.filter(|_| page_render),
-        }),
-        notice,
-        form,
-        policy: ctx.state.policy.clone(),
-    })
+                (None, FormState::default())
+            };
+            // Names and addresses go into server-rendered HTML only, never into a JSON answer.
+            let page_render = ctx.page_render;
+            Ok(AccountState {
+                account: user.map(|u| AccountView {
+                    username: if page_render {
+                        u.username
+                    } else {
+                        String::new()
+                    },
+                    email: u.email.filter(|_| page_render),
+                }),
+                notice,
+                form,
+                policy: ctx.state.policy.clone(),
+            })
+        }
+        .await,
+    )
 }
 
 /// `/account`.

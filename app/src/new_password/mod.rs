@@ -63,39 +63,44 @@ pub async fn set_new_password(
 /// State of the `/new-password` page.
 #[server(prefix = "/api", endpoint = "new-password-state")]
 pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let flash = ctx.session.take_flash().await?;
-    let form = FormState::for_form(flash.as_ref(), crate::forms::FormId::NewPassword);
-    let policy = ctx.state.policy.clone();
-    match ctx.session.challenge().await? {
-        None => Ok(NewPasswordState {
-            form,
-            policy,
-            flow: None,
-            expired: false,
-        }),
-        Some(flow) => {
-            let left = ssr::seconds_left(&ctx.state, flow.started_at);
-            if left == 0 {
-                ssr::expire(&ctx.session, flow.username).await?;
-                return Ok(NewPasswordState {
+    crate::state::page_result(
+        async move {
+            let ctx = crate::state::Ctx::get().await?;
+            let flash = ctx.session.take_flash().await?;
+            let form = FormState::for_form(flash.as_ref(), crate::forms::FormId::NewPassword);
+            let policy = ctx.state.policy.clone();
+            match ctx.session.challenge().await? {
+                None => Ok(NewPasswordState {
                     form,
                     policy,
                     flow: None,
-                    expired: true,
-                });
-            }
-            Ok(NewPasswordState {
-                form,
-                policy,
-                flow: Some(ChallengeView {
-                    seconds_left: left,
-                    required_attributes: flow.required_attributes,
+                    expired: false,
                 }),
-                expired: false,
-            })
+                Some(flow) => {
+                    let left = ssr::seconds_left(&ctx.state, flow.started_at);
+                    if left == 0 {
+                        ssr::expire(&ctx.session, flow.username).await?;
+                        return Ok(NewPasswordState {
+                            form,
+                            policy,
+                            flow: None,
+                            expired: true,
+                        });
+                    }
+                    Ok(NewPasswordState {
+                        form,
+                        policy,
+                        flow: Some(ChallengeView {
+                            seconds_left: left,
+                            required_attributes: flow.required_attributes,
+                        }),
+                        expired: false,
+                    })
+                }
+            }
         }
-    }
+        .await,
+    )
 }
 
 /// A readable label for a Cognito attribute name.

@@ -148,37 +148,47 @@ pub async fn start_over() -> Result<(), AppError> {
 /// State of the `/reset` page.
 #[server(prefix = "/api", endpoint = "reset/request-state")]
 pub async fn load_request() -> Result<RequestState, AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let flash = ctx.session.take_flash().await?;
-    Ok(RequestState {
-        form: FormState::for_form(flash.as_ref(), crate::forms::FormId::RequestReset),
-    })
+    crate::state::page_result(
+        async move {
+            let ctx = crate::state::Ctx::get().await?;
+            let flash = ctx.session.take_flash().await?;
+            Ok(RequestState {
+                form: FormState::for_form(flash.as_ref(), crate::forms::FormId::RequestReset),
+            })
+        }
+        .await,
+    )
 }
 
 /// State of the `/reset/confirm` page.
 #[server(prefix = "/api", endpoint = "reset/confirm-state")]
 pub async fn load_confirm(resent: bool) -> Result<ConfirmState, AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let flash = ctx.session.take_flash().await?;
-    let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ConfirmReset);
-    if form.error.is_none() {
-        form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ResendCode);
-    }
-    let flow = ctx.session.reset().await?.map(|f| FlowView {
-        cooldown_left: ssr::cooldown_left(
-            f.sent_at,
-            crate::state::now(),
-            ctx.state.settings.resend_cooldown.as_secs(),
-        ),
-        delivery: f.delivery,
-        admin_reset: f.admin_reset,
-        resent,
-    });
-    Ok(ConfirmState {
-        form,
-        policy: ctx.state.policy.clone(),
-        flow,
-    })
+    crate::state::page_result(
+        async move {
+            let ctx = crate::state::Ctx::get().await?;
+            let flash = ctx.session.take_flash().await?;
+            let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ConfirmReset);
+            if form.error.is_none() {
+                form = FormState::for_form(flash.as_ref(), crate::forms::FormId::ResendCode);
+            }
+            let flow = ctx.session.reset().await?.map(|f| FlowView {
+                cooldown_left: ssr::cooldown_left(
+                    f.sent_at,
+                    crate::state::now(),
+                    ctx.state.settings.resend_cooldown.as_secs(),
+                ),
+                delivery: f.delivery,
+                admin_reset: f.admin_reset,
+                resent,
+            });
+            Ok(ConfirmState {
+                form,
+                policy: ctx.state.policy.clone(),
+                flow,
+            })
+        }
+        .await,
+    )
 }
 
 /// Where the code went, in words.

@@ -45,20 +45,25 @@ pub async fn sign_in(username: String, password: String) -> Result<(), crate::er
 /// State of the `/sign-in` page.
 #[server(prefix = "/api", endpoint = "sign-in-state")]
 pub async fn load_sign_in() -> Result<SignInState, crate::error::AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let flash = ctx.session.take_flash().await?;
-    let notice = ctx.session.take_notice().await?;
-    let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::SignIn);
-    // The username is prefilled in server-rendered HTML only, never sent in a JSON answer.
-    if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
-        if form.field("username").is_empty() && ctx.page_render {
-            form.fields.push(("username".into(), u.to_string()));
+    crate::state::page_result(
+        async move {
+            let ctx = crate::state::Ctx::get().await?;
+            let flash = ctx.session.take_flash().await?;
+            let notice = ctx.session.take_notice().await?;
+            let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::SignIn);
+            // The username is prefilled in server-rendered HTML only, never sent in a JSON answer.
+            if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
+                if form.field("username").is_empty() && ctx.page_render {
+                    form.fields.push(("username".into(), u.to_string()));
+                }
+            }
+            Ok(SignInState {
+                form,
+                notice: notice.map(|n| n.without_username()),
+            })
         }
-    }
-    Ok(SignInState {
-        form,
-        notice: notice.map(|n| n.without_username()),
-    })
+        .await,
+    )
 }
 
 /// `/sign-in`.

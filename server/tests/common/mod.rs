@@ -217,8 +217,8 @@ pub async fn spawn_app_with(with_secret: bool, extra: &[(&str, &str)]) -> TestAp
     }
     let settings = app::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
     let options = server::leptos_options(&settings);
-    let state = server::build_state(settings, options).await;
-    tokio::spawn(server::serve(listener, server::router(state)));
+    let services = server::build(settings, options).await.unwrap();
+    tokio::spawn(server::serve(listener, server::router(services)));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         pool,

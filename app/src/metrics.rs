@@ -1,0 +1,187 @@
+//! Prometheus metrics: requests by route and status, flow outcomes, Cognito call latency by
+//! operation, rate-limit refusals. One registry per process, rendered by `/metrics`.
+
+use std::{sync::OnceLock, time::Duration};
+
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub event: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    pub operation: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub action: String,
+    pub scope: String,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms … ~16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// Every metric of the app.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: Histograms<RouteLabels>,
+    flows: Family<OutcomeLabels, Counter>,
+    cognito_seconds: Histograms<OperationLabels>,
+    rate_limited: Family<LimitLabels, Counter>,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("reset");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let request_seconds: Histograms<RouteLabels> =
+            Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let flows = Family::<OutcomeLabels, Counter>::default();
+        let cognito_seconds: Histograms<OperationLabels> =
+            Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let rate_limited = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests, by route",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "flow_outcomes",
+            "Outcomes of the flows (reset_requested, reset_confirmed, sign_in, …) by result",
+            flows.clone(),
+        );
+        registry.register(
+            "cognito_request_duration_seconds",
+            "Cognito call latency (retries included) by operation and outcome",
+            cognito_seconds.clone(),
+        );
+        registry.register(
+            "rate_limited",
+            "Requests refused by a rate limit, by action and scope",
+            rate_limited.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            request_seconds,
+            flows,
+            cognito_seconds,
+            rate_limited,
+        }
+    }
+
+    pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_string(),
+                method: method.to_string(),
+                status,
+            })
+            .inc();
+        self.request_seconds
+            .get_or_create(&RouteLabels {
+                route: route.to_string(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn flow(&self, event: &str, outcome: &str) {
+        self.flows
+            .get_or_create(&OutcomeLabels {
+                event: event.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn cognito(&self, operation: &str, outcome: &str, took: Duration) {
+        self.cognito_seconds
+            .get_or_create(&OperationLabels {
+                operation: operation.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn limited(&self, action: &str, scope: &str) {
+        self.rate_limited
+            .get_or_create(&LimitLabels {
+                action: action.to_string(),
+                scope: scope.to_string(),
+            })
+            .inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            tracing::error!("metrics could not be encoded");
+        }
+        out
+    }
+}
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(Metrics::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_render_in_prometheus_text() {
+        let m = Metrics::new();
+        m.request("/reset", "GET", 200, Duration::from_millis(3));
+        m.flow("reset_requested", "ok");
+        m.cognito("ForgotPassword", "ok", Duration::from_millis(40));
+        m.limited("sign_in", "user");
+        let text = m.render();
+        for line in [
+            "reset_http_requests_total{route=\"/reset\",method=\"GET\",status=\"200\"} 1",
+            "reset_flow_outcomes_total{event=\"reset_requested\",outcome=\"ok\"} 1",
+            "reset_cognito_request_duration_seconds_count{operation=\"ForgotPassword\",outcome=\"ok\"} 1",
+            "reset_rate_limited_total{action=\"sign_in\",scope=\"user\"} 1",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+    }
+}
