@@ -185,9 +185,11 @@ impl Cognito {
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
             .load()
             .await;
-        let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk)
-            .interceptor(Timing)
-            .build();
+        let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk).interceptor(Timing);
+        if let Some(url) = &settings.cognito_endpoint_url {
+            config = config.endpoint_url(url);
+        }
+        let config = config.build();
         Self::new(
             Client::from_conf(config),
             settings.user_pool_id.clone(),

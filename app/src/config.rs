@@ -87,6 +87,8 @@ pub struct Settings {
     /// The Cognito endpoint (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, `AWS_ENDPOINT_URL`,
     /// else the region's public endpoint): host and port, for the readiness check.
     pub cognito_endpoint: (String, u16),
+    /// The endpoint URL when one of those variables set it (else the SDK's default).
+    pub cognito_endpoint_url: Option<String>,
     /// `METRICS_ADDR`: when set, `/metrics` and `/readyz` are served on this address only
     /// (not on the public listener).
     pub metrics_addr: Option<SocketAddr>,
@@ -428,8 +430,10 @@ impl Settings {
                     )
                 })?,
         };
-        let endpoint = get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
-            .or_else(|| get("AWS_ENDPOINT_URL"))
+        let cognito_endpoint_url =
+            get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").or_else(|| get("AWS_ENDPOINT_URL"));
+        let endpoint = cognito_endpoint_url
+            .clone()
             .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"));
         let cognito_endpoint = url::Url::parse(&endpoint)
             .ok()
@@ -454,6 +458,7 @@ impl Settings {
         Ok(Self {
             cognito_timeout,
             cognito_endpoint,
+            cognito_endpoint_url,
             metrics_addr,
             shutdown_grace,
             session_idle,

@@ -175,10 +175,11 @@ pub fn router(services: Services) -> Router {
     let absolute = settings.session_absolute.as_secs() as i64;
 
     let ops_here = settings.metrics_addr.is_none();
-    let mut router = Router::<AppState>::new().route("/healthz", get(healthz));
-    if ops_here {
-        router = router.merge(ops_router::<AppState>(ready));
-    }
+    let router = if ops_here {
+        ops_router::<AppState>(ready)
+    } else {
+        Router::<AppState>::new().route("/healthz", get(healthz))
+    };
     router
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

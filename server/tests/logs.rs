@@ -5,11 +5,7 @@
 
 mod common;
 
-use std::{
-    collections::HashSet,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{collections::HashSet, time::Duration};
 
 use common::*;
 use serde_json::{json, Value};
@@ -70,76 +66,27 @@ async fn moto_secrets(pool: &Pool) -> Vec<String> {
     out
 }
 
-struct Server {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-    app: TestApp,
-}
-
-async fn start_server(pool: Pool) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = std::env::temp_dir().join(format!("reset-log-{port}.jsonl"));
-    let file = std::fs::File::create(&log).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("COGNITO_USER_POOL_ID", &pool.id)
-        .env("COGNITO_CLIENT_ID", &pool.client_id)
-        .env("COGNITO_CLIENT_SECRET", pool.secret.clone().unwrap())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", moto())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("PUBLIC_ORIGIN", &base)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("SESSION_COOKIE_SECURE", "false")
-        .env("RESET_MIN_RESPONSE_MS", "0")
-        .env("RATE_LIMIT_USER", "4/15m")
-        .env(
-            "SERVER_SECRET",
-            "log-test-secret-log-test-secret-0123456789",
-        )
-        .env("LEPTOS_SITE_ROOT", root().join("target/site"))
-        .env("LEPTOS_OUTPUT_NAME", "reset")
-        // Production's format, at debug level for the app itself and its HTTP layer.
-        .env(
-            "RUST_LOG",
-            "info,app=debug,server=debug,tower_http=debug,tower_sessions=debug",
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(file))
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Server {
-        child,
-        log,
-        app: TestApp {
-            base,
-            pool,
-            client: client(),
-        },
-    }
-}
-
 #[tokio::test]
 async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     // Use the same environment the in-process tests use (moto endpoint, site root).
     let _ = spawn_app(false).await;
     let pool = create_pool(true).await;
-    let mut server = start_server(pool.clone()).await;
-    let base = server.app.base.clone();
+    let log = std::env::temp_dir().join(format!("reset-log-{}.jsonl", rand::random::<u32>()));
+    let mut server = spawn_binary(
+        &pool,
+        &[
+            ("RATE_LIMIT_USER", "4/15m"),
+            ("SERVER_SECRET", "log-test-secret-log-test-secret-0123456789"),
+            // Production's format, at debug level for the app itself and its HTTP layer.
+            (
+                "RUST_LOG",
+                "info,app=debug,server=debug,tower_http=debug,tower_sessions=debug",
+            ),
+        ],
+        &log,
+    )
+    .await;
+    let base = server.base.clone();
     let fresh = || TestApp {
         base: base.clone(),
         pool: pool.clone(),
@@ -293,8 +240,8 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.child.kill().unwrap();
     server.child.wait().unwrap();
-    let text = std::fs::read_to_string(&server.log).unwrap();
-    let _ = std::fs::remove_file(&server.log);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() > 40, "{} log lines", lines.len());
 

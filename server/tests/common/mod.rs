@@ -26,7 +26,7 @@ p=subprocess.Popen([sys.argv[1],'-H','127.0.0.1','-p',sys.argv[2]],stdout=subpro
 sys.stdin.read()\n\
 p.kill()\n";
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -197,33 +197,7 @@ pub async fn spawn_app(with_secret: bool) -> TestApp {
 pub async fn spawn_app_with(with_secret: bool, extra: &[(&str, &str)]) -> TestApp {
     init_env();
     let pool = create_pool(with_secret).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("COGNITO_USER_POOL_ID".into(), pool.id.clone()),
-        ("COGNITO_CLIENT_ID".into(), pool.client_id.clone()),
-        ("AWS_REGION".into(), "us-east-1".into()),
-        ("PUBLIC_ORIGIN".into(), format!("http://127.0.0.1:{port}")),
-        ("LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
-        ("SESSION_COOKIE_SECURE".into(), "false".into()),
-        // Tests measure padding themselves (security.rs); elsewhere it only slows them down.
-        ("RESET_MIN_RESPONSE_MS".into(), "0".into()),
-    ]);
-    if let Some(s) = &pool.secret {
-        env.insert("COGNITO_CLIENT_SECRET".into(), s.clone());
-    }
-    for (k, v) in extra {
-        env.insert(k.to_string(), v.to_string());
-    }
-    let settings = app::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let options = server::leptos_options(&settings);
-    let services = server::build(settings, options).await.unwrap();
-    tokio::spawn(server::serve(listener, server::router(services)));
-    TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        pool,
-        client: client(),
-    }
+    spawn_on(&pool, extra).await
 }
 
 /// A fresh browser-like client.
@@ -297,4 +271,205 @@ pub fn location(r: &reqwest::Response) -> String {
 pub async fn error_of(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Builds the settings `spawn_app_with` would, for a pool, without starting anything.
+pub fn settings_for(pool: &Pool, port: u16, extra: &[(&str, &str)]) -> app::config::Settings {
+    init_env();
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("COGNITO_USER_POOL_ID".into(), pool.id.clone()),
+        ("COGNITO_CLIENT_ID".into(), pool.client_id.clone()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("PUBLIC_ORIGIN".into(), format!("http://127.0.0.1:{port}")),
+        ("LISTEN_ADDR".into(), format!("127.0.0.1:{port}")),
+        ("SESSION_COOKIE_SECURE".into(), "false".into()),
+        ("RESET_MIN_RESPONSE_MS".into(), "0".into()),
+        ("AWS_ENDPOINT_URL".into(), moto().to_string()),
+    ]);
+    if let Some(s) = &pool.secret {
+        env.insert("COGNITO_CLIENT_SECRET".into(), s.clone());
+    }
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    app::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap()
+}
+
+/// Spawns the app on `pool` (an existing pool: several instances can share it).
+pub async fn spawn_on(pool: &Pool, extra: &[(&str, &str)]) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let settings = settings_for(pool, port, extra);
+    let options = server::leptos_options(&settings);
+    let services = server::build(settings, options).await.unwrap();
+    tokio::spawn(server::serve(listener, server::router(services)));
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        pool: pool.clone(),
+        client: client(),
+    }
+}
+
+/// A TCP proxy on 127.0.0.1 that tests can take down, bring back, or slow down: the Cognito
+/// or Redis "outage" of the fault tests.
+pub struct Proxy {
+    pub port: u16,
+    target: std::net::SocketAddr,
+    delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Proxy {
+    pub async fn start(target: std::net::SocketAddr) -> Proxy {
+        let port = free_port();
+        let p = Proxy {
+            port,
+            target,
+            delay_ms: Default::default(),
+            task: std::sync::Mutex::new(None),
+        };
+        p.up().await;
+        p
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts accepting (again) on the same port.
+    pub async fn up(&self) {
+        let mut listener = None;
+        for _ in 0..50 {
+            match tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("the proxy port is free again");
+        let target = self.target;
+        let delay = self.delay_ms.clone();
+        let task = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { break };
+                let d = delay.load(std::sync::atomic::Ordering::SeqCst);
+                conns.spawn(async move {
+                    if d > 0 {
+                        tokio::time::sleep(Duration::from_millis(d)).await;
+                    }
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        *self.task.lock().unwrap() = Some(task);
+    }
+
+    /// Stops listening and cuts every open connection: connections are refused.
+    pub async fn down(&self) {
+        if let Some(t) = self.task.lock().unwrap().take() {
+            t.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    /// Holds each new connection this long before passing it on.
+    pub fn delay(&self, d: Duration) {
+        self.delay_ms
+            .store(d.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The host:port of moto.
+pub fn moto_addr() -> std::net::SocketAddr {
+    moto()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("moto on 127.0.0.1:port")
+}
+
+/// A Redis server on a free port (killed when the returned guard drops).
+pub struct Redis {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_redis() -> Redis {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server is not installed: run `make test` (or scripts/setup.sh) first");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Redis { port, child }
+}
+
+/// The server binary, started as operators run it (JSON logs to `log`), against `pool`.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn spawn_binary(pool: &Pool, extra: &[(&str, &str)], log: &Path) -> Binary {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("COGNITO_USER_POOL_ID", &pool.id)
+        .env("COGNITO_CLIENT_ID", &pool.client_id)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", moto())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PUBLIC_ORIGIN", &base)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("SESSION_COOKIE_SECURE", "false")
+        .env("RESET_MIN_RESPONSE_MS", "0")
+        .env("LEPTOS_SITE_ROOT", root().join("target/site"))
+        .env("LEPTOS_OUTPUT_NAME", "reset");
+    if let Some(s) = &pool.secret {
+        cmd.env("COGNITO_CLIENT_SECRET", s);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Binary { child, base }
 }
