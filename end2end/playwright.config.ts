@@ -16,6 +16,8 @@ const chromium = {
 
 export default defineConfig({
   testDir: './tests',
+  // The scale-out spec runs only from scripts/scale.sh (it needs nginx and two instances).
+  testIgnore: process.env.E2E_URL_LB ? [] : ['**/scale.spec.ts'],
   fullyParallel: true,
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   retries: 0,

@@ -54,4 +54,8 @@ echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
   E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" E2E_URL_LIMITED="http://127.0.0.1:$P_LIMITED" \
     npx playwright test
 )
+
+echo; echo "==> scale-out: Redis + two instances + nginx (Playwright, kill, 500-flow load)"
+cargo build -p server --example loadgen
+MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/scale.sh
 echo; echo "all tests passed in $(( $(date +%s) - START ))s"

@@ -185,7 +185,8 @@ impl Cognito {
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
             .load()
             .await;
-        let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk).interceptor(Timing);
+        let mut config =
+            aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk).interceptor(Timing);
         if let Some(url) = &settings.cognito_endpoint_url {
             config = config.endpoint_url(url);
         }

@@ -59,26 +59,25 @@ pub struct Services {
 /// Builds the services from the settings: the session and rate-limit stores, the Cognito
 /// client and the password policy in force.
 pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Services, String> {
-    let (sessions, limits, redis): (store::Backend, Arc<dyn LimitStore>, _) =
-        match &settings.session_store {
-            SessionStoreKind::Memory => (
-                store::Backend::Memory(store::MemoryStore::with_purge_every(
-                    Duration::from_secs(60),
-                )),
-                Arc::new(MemoryLimits::default()),
-                None,
-            ),
-            SessionStoreKind::Redis(url) => {
-                let pool = store::redis_pool(url, Duration::from_secs(2))?;
-                (
-                    store::Backend::Redis(tower_sessions_redis_store::RedisStore::new(
-                        pool.clone(),
-                    )),
-                    Arc::new(store::RedisLimits(pool.clone())),
-                    Some(pool),
-                )
-            }
-        };
+    let (sessions, limits, redis): (store::Backend, Arc<dyn LimitStore>, _) = match &settings
+        .session_store
+    {
+        SessionStoreKind::Memory => (
+            store::Backend::Memory(store::MemoryStore::with_purge_every(Duration::from_secs(
+                60,
+            ))),
+            Arc::new(MemoryLimits::default()),
+            None,
+        ),
+        SessionStoreKind::Redis(url) => {
+            let pool = store::redis_pool(url, Duration::from_secs(2))?;
+            (
+                store::Backend::Redis(tower_sessions_redis_store::RedisStore::new(pool.clone())),
+                Arc::new(store::RedisLimits(pool.clone())),
+                Some(pool),
+            )
+        }
+    };
     let cognito = Cognito::from_settings(&settings).await;
     let policy = app::state::policy_in_force(&cognito, &settings).await;
     if settings.server_secret.is_none() {
@@ -115,8 +114,11 @@ impl Readiness {
             }
         }
         let (host, port) = &self.cognito;
-        match tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), *port)))
-            .await
+        match tokio::time::timeout(
+            limit,
+            tokio::net::TcpStream::connect((host.as_str(), *port)),
+        )
+        .await
         {
             Ok(Ok(_)) => Ok(()),
             _ => Err(format!("Cognito endpoint {host}:{port} is not reachable")),

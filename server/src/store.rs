@@ -168,11 +168,7 @@ return 0
 "#;
 
 impl app::limits::LimitStore for RedisLimits {
-    fn hit<'a>(
-        &'a self,
-        key: &'a str,
-        limit: app::config::Limit,
-    ) -> app::limits::LimitFuture<'a> {
+    fn hit<'a>(&'a self, key: &'a str, limit: app::config::Limit) -> app::limits::LimitFuture<'a> {
         use fred::prelude::*;
         Box::pin(async move {
             let per = limit.per.as_millis() as i64;

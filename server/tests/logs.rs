@@ -76,7 +76,10 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         &pool,
         &[
             ("RATE_LIMIT_USER", "4/15m"),
-            ("SERVER_SECRET", "log-test-secret-log-test-secret-0123456789"),
+            (
+                "SERVER_SECRET",
+                "log-test-secret-log-test-secret-0123456789",
+            ),
             // Production's format, at debug level for the app itself and its HTTP layer.
             (
                 "RUST_LOG",

@@ -36,7 +36,10 @@ async fn health_readiness_and_metrics_answer() {
     let r = app.call("reset/request", &[("username", &user)]).await;
     assert_eq!(r.status(), 200);
     let r = fresh(&app)
-        .call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Wrong-Passw0rd!")],
+        )
         .await;
     assert_eq!(r.status(), 401);
 
@@ -109,7 +112,9 @@ async fn cognito_down_gives_a_503_page_and_not_ready_then_recovers() {
 
     proxy.down().await;
     let t = Instant::now();
-    let r = fresh(&app).call("reset/request", &[("username", &user)]).await;
+    let r = fresh(&app)
+        .call("reset/request", &[("username", &user)])
+        .await;
     assert_eq!(error_of(r).await, (503, json!("Unavailable")));
     let r = fresh(&app)
         .post_form("/reset", "reset/request", &[("username", &user)])
@@ -125,7 +130,9 @@ async fn cognito_down_gives_a_503_page_and_not_ready_then_recovers() {
 
     proxy.up().await;
     assert_eq!(text(&app, "/readyz").await.0, 200);
-    let r = fresh(&app).call("reset/request", &[("username", &user)]).await;
+    let r = fresh(&app)
+        .call("reset/request", &[("username", &user)])
+        .await;
     assert_eq!(r.status(), 200, "recovered");
 }
 
@@ -204,11 +211,19 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
     // Three attempts through A use up the user's allowance on B too.
     let limited = random_user();
     for _ in 0..3 {
-        let r = fresh(&a).call("sign-in", &[("username", &limited), ("password", "X-Passw0rd!1")]).await;
+        let r = fresh(&a)
+            .call(
+                "sign-in",
+                &[("username", &limited), ("password", "X-Passw0rd!1")],
+            )
+            .await;
         assert_eq!(r.status(), 401);
     }
     let r = fresh(&b)
-        .call("sign-in", &[("username", &limited), ("password", "X-Passw0rd!1")])
+        .call(
+            "sign-in",
+            &[("username", &limited), ("password", "X-Passw0rd!1")],
+        )
         .await;
     assert_eq!(r.status(), 429, "the limit reached through A holds on B");
     assert!(r.headers().contains_key("retry-after"));
@@ -237,14 +252,20 @@ async fn redis_down_gives_a_503_and_not_ready_then_recovers() {
     assert_eq!(r.status(), 503);
     let body = r.text().await.unwrap();
     assert!(body.contains("temporarily unavailable"), "{body}");
-    let r = fresh(&app).call("reset/request", &[("username", &user)]).await;
+    let r = fresh(&app)
+        .call("reset/request", &[("username", &user)])
+        .await;
     assert_eq!(error_of(r).await, (503, json!("Unavailable")));
     let r = fresh(&app)
         .post_form("/reset", "reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 503);
     assert!(r.text().await.unwrap().contains("Temporarily unavailable"));
-    assert!(t.elapsed() < Duration::from_secs(20), "no hang: {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "no hang: {:?}",
+        t.elapsed()
+    );
 
     proxy.up().await;
     let mut ready = false;
@@ -256,7 +277,9 @@ async fn redis_down_gives_a_503_and_not_ready_then_recovers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(ready, "ready again once Redis is back");
-    let r = fresh(&app).call("reset/request", &[("username", &user)]).await;
+    let r = fresh(&app)
+        .call("reset/request", &[("username", &user)])
+        .await;
     assert_eq!(r.status(), 200, "recovered");
 }
 
@@ -300,7 +323,11 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
             .is_err(),
         "refused after SIGTERM"
     );
-    assert_eq!(in_flight.await.unwrap().unwrap(), 200, "the request in flight finished");
+    assert_eq!(
+        in_flight.await.unwrap().unwrap(),
+        200,
+        "the request in flight finished"
+    );
     let mut status = None;
     for _ in 0..50 {
         if let Some(s) = bin.child.try_wait().unwrap() {
