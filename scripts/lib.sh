@@ -19,7 +19,7 @@ wait_http() {
 
 # Starts moto on 127.0.0.1:$1, logging to $2.
 start_moto() {
-  "$ROOT/.tools/venv/bin/moto_server" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  "$PY" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
   echo $!
 }
 

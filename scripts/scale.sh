@@ -83,8 +83,9 @@ echo "==> Playwright through nginx: flows alternate instances; instance A killed
 )
 
 echo "==> restarting the killed instance"
-if ! kill -0 "$PID_A" 2>/dev/null; then PID_A=$(start_instance "$P_A" "$LOGS/scale-a.log"); SPIDS+=("$PID_A"); fi
-if ! kill -0 "$PID_B" 2>/dev/null; then PID_B=$(start_instance "$P_B" "$LOGS/scale-b.log"); SPIDS+=("$PID_B"); fi
+alive() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/healthz"; }
+if ! alive "$P_A"; then PID_A=$(start_instance "$P_A" "$LOGS/scale-a.log"); SPIDS+=("$PID_A"); fi
+if ! alive "$P_B"; then PID_B=$(start_instance "$P_B" "$LOGS/scale-b.log"); SPIDS+=("$PID_B"); fi
 wait_http "http://127.0.0.1:$P_A/readyz" 60
 wait_http "http://127.0.0.1:$P_B/readyz" 60
 sleep 11 # nginx's fail_timeout: let it send traffic to the restarted instance again

@@ -98,10 +98,20 @@ impl AppSession {
                 .map_err(store_err)?;
             // Nothing left to carry: delete the server-side record (and the cookie).
             if self.holds_nothing().await? {
-                self.0.flush().await.map_err(store_err)?;
+                self.drop_record().await?;
             }
         }
         Ok(v)
+    }
+
+    /// Deletes the server-side record (if one was stored) and forgets the id.
+    async fn drop_record(&self) -> Result<(), AppError> {
+        if self.0.id().is_some() {
+            self.0.flush().await.map_err(store_err)
+        } else {
+            self.0.clear().await;
+            Ok(())
+        }
     }
 
     async fn holds_nothing(&self) -> Result<bool, AppError> {
@@ -179,7 +189,7 @@ impl AppSession {
     /// Ends every flow and sign-in: the server-side record is deleted and the next write gets
     /// a fresh id. `notice` (if any) is kept for the next page in a new session.
     pub async fn end_all(&self, notice: Option<&Notice>) -> Result<(), AppError> {
-        self.0.flush().await.map_err(store_err)?;
+        self.drop_record().await?;
         if let Some(n) = notice {
             self.set(NOTICE, n).await?;
         }
@@ -188,7 +198,7 @@ impl AppSession {
 
     /// Signs the user in: new session id (no fixation), flows cleared, tokens stored.
     pub async fn sign_in(&self, user: &SignedIn) -> Result<(), AppError> {
-        self.0.flush().await.map_err(store_err)?;
+        self.drop_record().await?;
         self.0.cycle_id().await.map_err(store_err)?;
         self.set(AUTH, user).await
     }
@@ -204,7 +214,7 @@ impl AppSession {
 
     /// Starts a new-password challenge: new session id, earlier flows dropped.
     pub async fn start_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
-        self.0.flush().await.map_err(store_err)?;
+        self.drop_record().await?;
         self.0.cycle_id().await.map_err(store_err)?;
         self.set(CHALLENGE, flow).await
     }
