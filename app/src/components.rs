@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use crate::{
     error::{AppError, Field},
     forms::Notice,
+    i18n::td_string,
     password::{PasswordPolicy, Rule},
+    text::{error_text, locale, notice_text, rule_label},
 };
 
 /// True once the page is hydrated (never during server rendering).
@@ -20,14 +22,38 @@ pub fn use_hydrated() -> ReadSignal<bool> {
 /// The error at the top of a form: announced to screen readers, linked to its field.
 #[component]
 pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let l = locale();
+    // After a failed submit (JavaScript on), focus moves to the summary so it is read first.
+    let summary = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |first: Option<()>| {
+        let has_error = error.with(|e| e.is_some());
+        if first.is_some() && has_error {
+            if let Some(el) = summary.get() {
+                let _ = el.focus();
+            }
+        }
+    });
     move || {
         error.get().map(|e| {
             let href = e.field().map(|f| format!("#{}", f.input_id()));
-            let text = e.to_string();
+            let text = error_text(l, &e);
             view! {
-                <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary">
+                <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary" node_ref=summary>
                     {match href {
-                        Some(h) => view! { <a href=h>{text}</a> }.into_any(),
+                        Some(h) => {
+                            let id = h.trim_start_matches('#').to_string();
+                            // Following the link focuses the field (browsers only scroll to it).
+                            let focus_field = move |ev: leptos::ev::MouseEvent| {
+                                if let Some(el) = document()
+                                    .get_element_by_id(&id)
+                                    .and_then(|e| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(e).ok())
+                                {
+                                    ev.prevent_default();
+                                    let _ = el.focus();
+                                }
+                            };
+                            view! { <a href=h on:click=focus_field>{text}</a> }.into_any()
+                        }
                         None => view! { <p>{text}</p> }.into_any(),
                     }}
                 </div>
@@ -45,8 +71,43 @@ pub fn NoticeBox(notice: Option<Notice>) -> impl IntoView {
         } else {
             "alert alert-success"
         };
-        view! { <div class=class role="status">{n.text()}</div> }
+        view! { <div class=class role="status">{notice_text(locale(), &n)}</div> }
     })
+}
+
+/// The message next to a field when the error is about it (the input points to it with
+/// `aria-describedby`).
+#[component]
+pub fn FieldError(field: Field, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let l = locale();
+    move || {
+        error.get().filter(|e| e.field() == Some(field)).map(|e| {
+            view! { <p class="field-error" id=error_id(field)>{error_text(l, &e)}</p> }
+        })
+    }
+}
+
+/// The id of a field's message.
+pub fn error_id(field: Field) -> String {
+    format!("{}-error", field.input_id())
+}
+
+/// `aria-describedby` for a field: its message when it has one, then `extra`.
+pub fn described_by(
+    invalid: Signal<bool>,
+    field: Field,
+    extra: Option<&'static str>,
+) -> impl Fn() -> Option<String> + Send + Sync + Clone + 'static {
+    move || {
+        let mut ids = vec![];
+        if invalid.get() {
+            ids.push(error_id(field));
+        }
+        if let Some(x) = extra {
+            ids.push(x.to_string());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
 }
 
 /// Whether `field` is the one `error` is about.
@@ -86,7 +147,7 @@ pub fn PasswordInput(
                     autocapitalize="off"
                     spellcheck="false"
                     aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
-                    aria-describedby=describedby
+                    aria-describedby=described_by(is_invalid, field, describedby)
                     on:input=on_input
                 />
                 <button
@@ -97,10 +158,11 @@ pub fn PasswordInput(
                     aria-controls=id
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    {move || if shown.get() { "Hide" } else { "Show" }}
-                    <span class="visually-hidden">{format!(" {}", label.to_lowercase())}</span>
+                    {td_string!(locale(), form.show)}
+                    <span class="visually-hidden">{format!(" {label}")}</span>
                 </button>
             </div>
+            <FieldError field error/>
         </div>
     }
 }
@@ -109,9 +171,10 @@ pub fn PasswordInput(
 #[component]
 pub fn Checklist(policy: PasswordPolicy, #[prop(into)] password: Signal<String>) -> impl IntoView {
     let rules: Vec<Rule> = policy.rules();
+    let l = locale();
     view! {
         <div class="checklist" id="password-rules">
-            <p class="checklist-title">"Your new password needs:"</p>
+            <p class="checklist-title">{td_string!(l, form.rules_title)}</p>
             <ul>
                 {rules
                     .into_iter()
@@ -123,8 +186,8 @@ pub fn Checklist(policy: PasswordPolicy, #[prop(into)] password: Signal<String>)
                                 data-met=move || if met() { "true" } else { "false" }
                             >
                                 <span class="mark" aria-hidden="true">{move || if met() { "✓" } else { "•" }}</span>
-                                {rule.label()}
-                                <span class="visually-hidden">{move || if met() { " (done)" } else { "" }}</span>
+                                {rule_label(l, &rule)}
+                                <span class="visually-hidden">{move || if met() { format!(" {}", td_string!(l, form.rule_done)) } else { String::new() }}</span>
                             </li>
                         }
                     })
@@ -157,7 +220,7 @@ pub fn UsernameInput(
     let is_invalid = invalid(error, Field::Username);
     view! {
         <div class="field">
-            <label for="username">"Username"</label>
+            <label for="username">{td_string!(locale(), form.username)}</label>
             <input
                 id="username"
                 name="username"
@@ -168,7 +231,9 @@ pub fn UsernameInput(
                 value=value
                 autofocus=autofocus
                 aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
+                aria-describedby=described_by(is_invalid, Field::Username, None)
             />
+            <FieldError field=Field::Username error/>
         </div>
     }
 }
@@ -180,10 +245,11 @@ pub fn NewPasswordFields(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let new_password = RwSignal::new(String::new());
+    let l = locale();
     view! {
-        <PasswordInput field=Field::NewPassword name="new_password" label="New password" autocomplete="new-password" error value=new_password describedby="password-rules"/>
+        <PasswordInput field=Field::NewPassword name="new_password" label=td_string!(l, form.new_password) autocomplete="new-password" error value=new_password describedby="password-rules"/>
         <Checklist policy password=new_password/>
-        <PasswordInput field=Field::ConfirmPassword name="confirm_password" label="Confirm new password" autocomplete="new-password" error/>
+        <PasswordInput field=Field::ConfirmPassword name="confirm_password" label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
     }
 }
 

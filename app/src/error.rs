@@ -1,5 +1,6 @@
-//! The one error type of the app. Its `Display` text is exactly what a user sees; causes
-//! (SDK errors, I/O) are logged where they happen and never carried here.
+//! The one error type of the app. What a user reads for each variant lives in
+//! `locales/*.json` (see `text::error_text`; `Display` is the English one); causes (SDK errors,
+//! I/O) are logged where they happen and never carried here.
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -37,118 +38,51 @@ impl Field {
 }
 
 /// Everything that can go wrong, worded for the person at the keyboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppError {
-    #[error("{}", missing_text(*.0))]
     Missing(Field),
-    #[error("That username is too long. Check it and try again.")]
     UsernameTooLong,
-    #[error("The two new passwords don't match. Type the same password in both fields.")]
     PasswordsDoNotMatch,
-    #[error("{}", policy_text(.0))]
     PasswordPolicy(Vec<Rule>),
-    #[error("Your new password can't start or end with a space.")]
     PasswordEdgeSpace,
-    #[error("Your new password is too long: use at most 256 characters.")]
     PasswordTooLong,
-    #[error("Your new password must be different from your current one.")]
     SamePassword,
-    #[error("Incorrect username or password.")]
     WrongCredentials,
-    #[error("Your current password is incorrect.")]
     WrongCurrentPassword,
-    #[error("This account hasn't been confirmed yet. Finish signing up from the message we sent you, or contact support.")]
     UserNotConfirmed,
-    #[error("That code isn't right. Check the most recent message we sent and try again.")]
     WrongCode,
-    #[error("That code has expired. Request a new code and use it within the time shown.")]
     ExpiredCode,
-    #[error("The password service refused this password. Choose a different one that follows the rules below.")]
     PasswordRejected,
-    #[error("You have used this password before. Choose one you haven't used.")]
     PasswordReused,
-    #[error("Too many attempts. Wait a few minutes, then try again.")]
     TooManyAttempts,
-    #[error("{}", rate_limited_text(*.0))]
     RateLimited(u32),
-    #[error("This password is too easy to guess: it is one of the most common passwords, or close to one. Choose something less predictable, such as a few unrelated words.")]
     PasswordTooCommon,
-    #[error("Your new password can't contain your username or the name of this service.")]
     PasswordContainsName,
-    #[error("{}", cooldown_text(*.0))]
     ResendCooldown(u32),
-    #[error("We couldn't send a code. Wait a minute and try again; if it keeps happening, contact support.")]
     CodeNotDelivered,
-    #[error("There is no password reset in progress here. Start again by requesting a code.")]
     NoResetInProgress,
-    #[error("There is no sign-in in progress here. Sign in with your temporary password first.")]
     NoChallengeInProgress,
-    #[error(
-        "This step took too long and has expired. Sign in again with your temporary password."
-    )]
     ChallengeExpired,
-    #[error("Please sign in to continue.")]
     NotSignedIn,
-    #[error("Your session has ended. Please sign in again.")]
     SessionEnded,
-    #[error("This account needs a sign-in step this page doesn't support, such as multi-factor authentication. Use your organisation's usual sign-in page.")]
     UnsupportedChallenge,
-    #[error("Some of the details you entered were not accepted. Check them and try again.")]
     AttributesRejected,
-    #[error("Your request was refused. If you think this is a mistake, contact support.")]
     Refused,
-    #[error("Please fill in: {0}.")]
     MissingAttribute(String),
-    #[error("The form was incomplete or out of date. Reload the page and try again.")]
     BadRequest,
-    #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
-    #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
     Unexpected,
 }
 
-fn missing_text(field: Field) -> &'static str {
-    match field {
-        Field::Username => "Enter your username.",
-        Field::Password => "Enter your password.",
-        Field::CurrentPassword => "Enter your current password.",
-        Field::NewPassword => "Enter a new password.",
-        Field::ConfirmPassword => "Type the new password again to confirm it.",
-        Field::Code => "Enter the code from the message we sent you.",
-        Field::Attribute => "Fill in the required details.",
+/// The English text (logs, tests); pages show [`crate::text::error_text`] in the reader's
+/// language. Both come from `locales/*.json`.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::text::error_text(crate::i18n::Locale::en, self))
     }
 }
 
-fn policy_text(unmet: &[Rule]) -> String {
-    let list: Vec<String> = unmet.iter().map(|r| r.label()).collect();
-    format!("Your new password needs {}.", list.join(", "))
-}
-
-fn rate_limited_text(seconds: u32) -> String {
-    let wait = if seconds < 60 {
-        if seconds == 1 {
-            "1 second".to_string()
-        } else {
-            format!("{seconds} seconds")
-        }
-    } else {
-        let minutes = seconds.div_ceil(60);
-        if minutes == 1 {
-            "1 minute".to_string()
-        } else {
-            format!("{minutes} minutes")
-        }
-    };
-    format!("Too many attempts. For your security, please wait {wait} and try again.")
-}
-
-fn cooldown_text(seconds: u32) -> String {
-    if seconds == 1 {
-        "You can request another code in 1 second.".to_string()
-    } else {
-        format!("You can request another code in {seconds} seconds.")
-    }
-}
+impl std::error::Error for AppError {}
 
 impl AppError {
     /// The field this error is about, if any.

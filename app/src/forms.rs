@@ -90,34 +90,6 @@ pub enum Notice {
 }
 
 impl Notice {
-    /// The message shown to the user.
-    pub fn text(&self) -> &'static str {
-        match self {
-            Notice::PasswordReset {
-                signed_out_elsewhere: true,
-                ..
-            } => {
-                "Your password has been changed, and you have been signed out on every other device. Sign in with your new password."
-            }
-            Notice::PasswordReset { .. } => {
-                "Your password has been changed. Sign in with your new password."
-            }
-            Notice::PasswordSet {
-                signed_out_elsewhere: true,
-            } => "Your new password is set, and you have been signed out on every other device.",
-            Notice::PasswordSet { .. } => "Your new password is set.",
-            Notice::SignedOutEverywhere { .. } => {
-                "Your password has been changed and you have been signed out on all devices. Sign in with your new password."
-            }
-            Notice::ChallengeExpired { .. } => {
-                "That took longer than the time allowed, so the step expired. Sign in again with your temporary password."
-            }
-            Notice::PasswordChanged => "Your password has been changed.",
-            Notice::SignedOut => "You have signed out.",
-            Notice::SessionEnded => "Your session has ended. Please sign in again.",
-        }
-    }
-
     /// Whether this is a warning rather than a success.
     pub fn is_warning(&self) -> bool {
         matches!(self, Notice::ChallengeExpired { .. } | Notice::SessionEnded)

@@ -10,6 +10,9 @@ pub mod new_password;
 pub mod password;
 pub mod reset;
 pub mod sign_in;
+pub mod text;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "ssr")]
 pub mod audit;
@@ -32,8 +35,12 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
+    hooks::use_location,
     path, SsrMode,
 };
+
+use crate::i18n::{td_string, I18nContextProvider, Locale};
+use leptos_i18n::Locale as _;
 use serde::{Deserialize, Serialize};
 
 /// Operator branding shown on every page. The server renders it into `<head>`; the browser
@@ -49,7 +56,7 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     let help = brand.support_url.clone();
     view! {
         <!DOCTYPE html>
-        <html lang="en" dir="ltr">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -75,16 +82,27 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    view! {
+        // Chooses the locale (cookie, then Accept-Language) and sets `<html lang dir>`.
+        <I18nContextProvider cookie_name="lang">
+            <Layout/>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Layout() -> impl IntoView {
     let brand = use_context::<Branding>().unwrap_or_default();
     let name = brand.product_name.clone();
     let title_name = name.clone();
+    let l = text::locale();
     // Tests (and curious users) can tell a hydrated page from a server-rendered one.
     let hydrated = components::use_hydrated();
     view! {
-        <Title formatter=move |t: String| format!("{t} · {title_name}")/>
+        <Title formatter=move |t: String| td_string!(l, app.title, page = t, product = title_name.clone()).to_string()/>
         <Router>
           <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{td_string!(l, app.skip_link)}</a>
             <header class="site-header">
                 <A href="/" attr:class="brand">{name}</A>
             </header>
@@ -100,26 +118,53 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                {brand.support_url.map(|url| view! { <a href=url>"Get help"</a> })}
-                <span class="secure-note">"Your password is sent only to the sign-in service, never stored here."</span>
+                {brand.support_url.map(|url| view! { <a href=url>{td_string!(l, app.get_help)}</a> })}
+                <span class="secure-note">{td_string!(l, app.secure_note)}</span>
+                <Languages current=l/>
             </footer>
           </div>
         </Router>
     }
 }
 
+/// The language switcher: plain links (they work without JavaScript) to `/language/<code>`,
+/// which keeps the choice in a cookie and comes back to this page.
+#[component]
+fn Languages(current: Locale) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <nav aria-label=td_string!(current, app.language)>
+            <ul class="languages">
+                {Locale::get_all().iter().map(|l| {
+                    let l = *l;
+                    let href = move || format!("/language/{}?back={}", l.as_str(), location.pathname.get());
+                    view! {
+                        <li>
+                            <a href=href rel="external" hreflang=l.as_str() lang=l.as_str()
+                                aria-current=if l == current { Some("true") } else { None }>
+                                {text::language_name(l)}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
 /// `/`: where to go.
 #[component]
 fn HomePage() -> impl IntoView {
+    let l = text::locale();
     view! {
-        <Title text="Home"/>
-        <h1>"Get back into your account"</h1>
-        <p class="lead">"Forgot your password, or were you given a temporary one? Start here."</p>
+        <Title text=td_string!(l, home.title)/>
+        <h1>{td_string!(l, home.heading)}</h1>
+        <p class="lead">{td_string!(l, home.lead)}</p>
         <ul class="choices">
-            <li><A href="/reset" attr:class="button primary">"Forgot password"</A></li>
-            <li><A href="/sign-in" attr:class="button secondary">"Sign in"</A></li>
+            <li><A href="/reset" attr:class="button primary">{td_string!(l, home.forgot)}</A></li>
+            <li><A href="/sign-in" attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
         </ul>
-        <p class="hint">"You'll need access to the email address or phone number on your account."</p>
+        <p class="hint">{td_string!(l, home.hint)}</p>
     }
 }
 
@@ -132,11 +177,12 @@ fn NotFound() -> impl IntoView {
             res.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    let l = text::locale();
     view! {
-        <Title text="Page not found"/>
-        <h1>"Page not found"</h1>
-        <p>"There is nothing at this address. It may have been mistyped."</p>
-        <p><A href="/">"Go to the start page"</A></p>
+        <Title text=td_string!(l, not_found.title)/>
+        <h1>{td_string!(l, not_found.title)}</h1>
+        <p>{td_string!(l, not_found.text)}</p>
+        <p><A href="/">{td_string!(l, not_found.start)}</A></p>
     }
 }
 

@@ -148,6 +148,7 @@ pub fn router(services: Services) -> Router {
         public_origin: settings.public_origin.clone(),
         trusted_proxies: settings.trusted_proxies.clone(),
         product_name: settings.product_name.clone(),
+        secure_cookies: settings.cookie_secure,
     };
 
     let brand = Branding {
@@ -183,6 +184,10 @@ pub fn router(services: Services) -> Router {
         Router::<AppState>::new().route("/healthz", get(healthz))
     };
     router
+        .route(
+            "/language/{code}",
+            get(security::choose_language).with_state(guard.clone()),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -205,6 +210,7 @@ pub fn router(services: Services) -> Router {
             security::csrf,
         ))
         .layer(middleware::from_fn(security::refuse_trace))
+        .layer(middleware::from_fn(security::normalise_languages))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(track))
         .layer(

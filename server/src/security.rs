@@ -7,7 +7,9 @@ use std::net::{IpAddr, SocketAddr};
 use app::{
     config::IpNet,
     error::AppError,
+    i18n::Locale,
     state::{ClientIp, ErrorPage, ERROR_PAGE_HEADER},
+    text::{error_text, page_text, request_locale, PageText},
 };
 use axum::{
     body::Body,
@@ -28,6 +30,7 @@ pub struct Guard {
     pub public_origin: String,
     pub trusted_proxies: Vec<IpNet>,
     pub product_name: String,
+    pub secure_cookies: bool,
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy, in which case the
@@ -105,13 +108,58 @@ pub async fn csrf(State(guard): State<Guard>, req: Request, next: Next) -> Respo
         sec_fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("-"),
         "audit"
     );
+    let l = request_locale(req.headers());
     page(
         StatusCode::FORBIDDEN,
+        l,
         &guard.product_name,
-        "This request was refused",
-        "The form was sent from another website, or your browser did not say where it came from. For your security it was not accepted. Open this site directly and try again.",
+        page_text(l, PageText::RefusedTitle),
+        page_text(l, PageText::RefusedText),
         "/",
     )
+}
+
+/// Rewrites `Accept-Language` so region-named Chinese and plain Portuguese match the app's
+/// locales (see `app::text::normalise_tag`), for every part of the app alike.
+pub async fn normalise_languages(mut req: Request, next: Next) -> Response {
+    if let Some(v) = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Ok(n) = HeaderValue::from_str(&app::text::normalise_accept_language(v)) {
+            req.headers_mut().insert(header::ACCEPT_LANGUAGE, n);
+        }
+    }
+    next.run(req).await
+}
+
+/// `GET /language/{code}?back=/path`: keeps the chosen language in a cookie and goes back to
+/// the page (a plain link, so the switcher works without JavaScript).
+pub async fn choose_language(
+    State(guard): State<Guard>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let back = q
+        .get("back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .cloned()
+        .unwrap_or_else(|| "/".into());
+    let Some(l) = app::text::parse_locale(&code) else {
+        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+    };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+        app::text::LANG_COOKIE,
+        app::text::code(l),
+        if guard.secure_cookies { "; Secure" } else { "" }
+    );
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
 }
 
 /// `TRACE` (and `TRACK`) are answered 405 everywhere.
@@ -195,6 +243,7 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let is_api = req.uri().path().starts_with("/api/");
+    let l = request_locale(req.headers());
     let res = next.run(req).await;
     if let Some(v) = res.headers().get(ERROR_PAGE_HEADER) {
         let parsed: Option<ErrorPage> = v.to_str().ok().and_then(|s| serde_json::from_str(s).ok());
@@ -203,9 +252,10 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
         if let Some(p) = parsed {
             let mut out = page(
                 status,
+                l,
                 &guard.product_name,
-                title_of(&p.error),
-                &p.error.to_string(),
+                title_of(l, &p.error),
+                &error_text(l, &p.error),
                 &p.back,
             );
             if let Some(r) = retry_after {
@@ -224,9 +274,10 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
         if leaks {
             return page(
                 StatusCode::BAD_REQUEST,
+                l,
                 &guard.product_name,
-                "Something was wrong with the form",
-                &AppError::BadRequest.to_string(),
+                page_text(l, PageText::ErrorTitle),
+                &error_text(l, &AppError::BadRequest),
                 "/",
             );
         }
@@ -254,6 +305,7 @@ pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: N
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
+    let l = request_locale(req.headers());
     let res = next.run(req).await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
         || res.headers().contains_key(header::CONTENT_TYPE)
@@ -272,19 +324,20 @@ pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: N
     }
     page(
         StatusCode::SERVICE_UNAVAILABLE,
+        l,
         &guard.product_name,
-        "Temporarily unavailable",
-        &AppError::Unavailable.to_string(),
+        page_text(l, PageText::UnavailableTitle),
+        &error_text(l, &AppError::Unavailable),
         "/",
     )
 }
 
-fn title_of(e: &AppError) -> &'static str {
+fn title_of(l: Locale, e: &AppError) -> &'static str {
     match e.status().as_u16() {
-        429 => "Please wait a moment",
-        503 => "Temporarily unavailable",
-        403 => "Request refused",
-        _ => "Something went wrong",
+        429 => page_text(l, PageText::WaitTitle),
+        503 => page_text(l, PageText::UnavailableTitle),
+        403 => page_text(l, PageText::RefusedTitle),
+        _ => page_text(l, PageText::ErrorTitle),
     }
 }
 
@@ -296,7 +349,14 @@ fn escape(s: &str) -> String {
 }
 
 /// A small standalone page (no script) for answers outside the app's routes.
-pub fn page(status: StatusCode, product: &str, title: &str, message: &str, back: &str) -> Response {
+pub fn page(
+    status: StatusCode,
+    l: Locale,
+    product: &str,
+    title: &str,
+    message: &str,
+    back: &str,
+) -> Response {
     let back = if back.starts_with('/') && !back.starts_with("//") {
         back
     } else {
@@ -304,11 +364,14 @@ pub fn page(status: StatusCode, product: &str, title: &str, message: &str, back:
     };
     let html = format!(
         r#"<!DOCTYPE html>
-<html lang="en" dir="ltr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>{title} · {product}</title><link rel="stylesheet" href="/pkg/reset.css"></head>
 <body><div class="app"><header class="site-header"><a class="brand" href="/">{product}</a></header>
 <main id="main" class="card"><h1>{title}</h1><div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
-<p><a class="button primary" href="{back}">Go back</a></p></main></div></body></html>"#,
+<p><a class="button primary" href="{back}">{go_back}</a></p></main></div></body></html>"#,
+        lang = app::text::code(l),
+        dir = if app::text::is_rtl(l) { "rtl" } else { "ltr" },
+        go_back = page_text(l, PageText::GoBack),
         title = escape(title),
         product = escape(product),
         message = escape(message),

@@ -11,6 +11,7 @@ use crate::{
     components::{form_error, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput, Submit},
     error::{AppError, Field},
     forms::{FormState, Notice},
+    i18n::{td, td_string},
     password::PasswordPolicy,
 };
 
@@ -113,22 +114,26 @@ pub async fn load_account() -> Result<AccountState, AppError> {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let state = Resource::new_blocking(|| (), |_| load_account());
+    let l = crate::text::locale();
     view! {
-        <Title text="Your account"/>
+        <Title text=td_string!(l, account.title)/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.await {
                     Ok(AccountState { account: Some(a), notice, .. }) => view! {
-                        <h1>"Your account"</h1>
+                        <h1>{td_string!(l, account.title)}</h1>
                         <NoticeBox notice/>
                         {if a.username.is_empty() {
-                            view! { <p class="lead">"You are signed in."</p> }.into_any()
+                            view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
                         } else {
-                            view! { <p class="lead">"You are signed in as "<strong>{a.username.clone()}</strong>"."</p> }.into_any()
+                            {
+                            let name = a.username.clone();
+                            view! { <p class="lead">{td!(l, account.signed_in_as, username = move || name.clone(), <b> = <strong/>)}</p> }.into_any()
+                        }
                         }}
-                        {a.email.map(|e| view! { <p>"Email: "{e}</p> })}
+                        {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = e).to_string()}</p> })}
                         <ul class="actions">
-                            <li><A href="/account/password">"Change password"</A></li>
+                            <li><A href="/account/password">{td_string!(l, account.change_password)}</A></li>
                         </ul>
                         <SignOutButton/>
                     }.into_any(),
@@ -146,7 +151,7 @@ pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     view! {
         <ActionForm action=action attr:class="inline-form">
-            <button type="submit" class="secondary">"Sign out"</button>
+            <button type="submit" class="secondary">{td_string!(crate::text::locale(), account.sign_out)}</button>
         </ActionForm>
     }
 }
@@ -156,8 +161,9 @@ pub fn SignOutButton() -> impl IntoView {
 pub fn ChangePasswordPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let state = Resource::new_blocking(|| (), |_| load_account());
+    let l = crate::text::locale();
     view! {
-        <Title text="Change password"/>
+        <Title text=td_string!(l, account.change_password)/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.await {
@@ -177,19 +183,20 @@ fn change_form(
 ) -> impl IntoView {
     let error = form_error(move || action.value().get(), form.error.clone());
     let everywhere = !form.field("sign_out_everywhere").is_empty();
+    let l = crate::text::locale();
     view! {
-        <h1>"Change password"</h1>
+        <h1>{td_string!(l, account.change_password)}</h1>
         <ErrorSummary error/>
         <ActionForm action=action attr:novalidate="">
-            <PasswordInput field=Field::CurrentPassword name="current_password" label="Current password" autocomplete="current-password" error/>
+            <PasswordInput field=Field::CurrentPassword name="current_password" label=td_string!(l, form.current_password) autocomplete="current-password" error/>
             <NewPasswordFields policy error/>
             <div class="field checkbox">
                 <input id="sign_out_everywhere" name="sign_out_everywhere" type="checkbox" checked=everywhere/>
-                <label for="sign_out_everywhere">"Sign out of all other devices (you'll sign in again here)"</label>
+                <label for="sign_out_everywhere">{td_string!(l, account.sign_out_everywhere)}</label>
             </div>
-            <Submit label="Change password" busy="Changing…" pending=action.pending()/>
+            <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=action.pending()/>
         </ActionForm>
-        <p class="aside"><a href="/account" rel="external">"Back to your account"</a></p>
+        <p class="aside"><a href="/account" rel="external">{td_string!(l, account.back)}</a></p>
     }
 }
 

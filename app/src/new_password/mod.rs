@@ -12,6 +12,7 @@ use crate::{
     components::{countdown, form_error, invalid, mm_ss, ErrorSummary, NewPasswordFields, Submit},
     error::{AppError, Field},
     forms::FormState,
+    i18n::td_string,
     password::PasswordPolicy,
 };
 
@@ -103,28 +104,6 @@ pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
     )
 }
 
-/// A readable label for a Cognito attribute name.
-pub fn attribute_label(name: &str) -> String {
-    match name {
-        "given_name" => "First name".into(),
-        "family_name" => "Last name".into(),
-        "name" => "Full name".into(),
-        "email" => "Email address".into(),
-        "phone_number" => "Phone number (with country code, like +15555550100)".into(),
-        "preferred_username" => "Preferred username".into(),
-        "birthdate" => "Date of birth (YYYY-MM-DD)".into(),
-        "address" => "Address".into(),
-        "gender" => "Gender".into(),
-        "locale" => "Locale".into(),
-        "nickname" => "Nickname".into(),
-        "zoneinfo" => "Time zone".into(),
-        "website" => "Website".into(),
-        "profile" => "Profile page".into(),
-        "picture" => "Picture URL".into(),
-        other => other.trim_start_matches("custom:").replace('_', " "),
-    }
-}
-
 fn attribute_input_type(name: &str) -> &'static str {
     match name {
         "email" => "email",
@@ -139,9 +118,10 @@ fn attribute_input_type(name: &str) -> &'static str {
 pub fn NewPasswordPage() -> impl IntoView {
     let action = ServerAction::<SetNewPassword>::new();
     let state = Resource::new_blocking(|| (), |_| load_new_password());
+    let l = crate::text::locale();
     view! {
-        <Title text="Choose a new password"/>
-        <h1>"Choose a new password"</h1>
+        <Title text=td_string!(l, new_password.title)/>
+        <h1>{td_string!(l, new_password.title)}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.await {
@@ -151,7 +131,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                         let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
                         view! {
                             <ErrorSummary error=Signal::derive(move || e.clone())/>
-                            <p><A href="/sign-in">"Go to sign in"</A></p>
+                            <p><A href="/sign-in">{td_string!(l, new_password.go_to_sign_in)}</A></p>
                         }.into_any()
                     }
                     Ok(NewPasswordState { flow: Some(flow), form, policy, .. }) => {
@@ -179,26 +159,25 @@ fn challenge_form(
             let _ = window().location().reload();
         }
     });
+    let l = crate::text::locale();
     view! {
-        <p class="lead">
-            "You signed in with a temporary password. Choose your own password to finish signing in."
-        </p>
+        <p class="lead">{td_string!(l, new_password.lead)}</p>
         <p class="timer" id="time-left" aria-live="off">
-            {move || format!("Time left for this step: {}", mm_ss(left.get()))}
+            {move || td_string!(l, new_password.time_left, time = mm_ss(left.get())).to_string()}
         </p>
         <ErrorSummary error/>
         <ActionForm action=action attr:novalidate="">
             <NewPasswordFields policy error/>
             {(!flow.required_attributes.is_empty()).then(|| view! {
                 <fieldset id="attributes" class="attributes">
-                    <legend>"We also need"</legend>
+                    <legend>{td_string!(l, new_password.we_also_need)}</legend>
                     {flow.required_attributes.iter().map(|a| {
                         let name = format!("attributes[{a}]");
                         let id = format!("attr-{}", a.replace(':', "-"));
                         let value = form.field(&name);
                         view! {
                             <div class="field">
-                                <label for=id.clone()>{attribute_label(a)}</label>
+                                <label for=id.clone()>{crate::text::attribute_label(l, a)}</label>
                                 <input id=id name=name type=attribute_input_type(a) value=value
                                     aria-invalid=move || if attr_invalid.get() { "true" } else { "false" }/>
                             </div>
@@ -206,7 +185,7 @@ fn challenge_form(
                     }).collect_view()}
                 </fieldset>
             })}
-            <Submit label="Set password and sign in" busy="Saving…" pending=action.pending()/>
+            <Submit label=td_string!(l, new_password.submit) busy=td_string!(l, new_password.busy) pending=action.pending()/>
         </ActionForm>
     }
 }
@@ -266,7 +245,7 @@ pub mod ssr {
         for name in &flow.required_attributes {
             match attributes.get(name).map(|v| v.trim()) {
                 Some(v) if !v.is_empty() => values.push((name.clone(), v.to_string())),
-                _ => missing.push(super::attribute_label(name)),
+                _ => missing.push(name.clone()),
             }
         }
         if !missing.is_empty() {

@@ -155,7 +155,7 @@ async fn required_attributes_are_asked_for_and_sent() {
         set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
     assert_eq!(
         missing,
-        Err(AppError::MissingAttribute("First name".into()))
+        Err(AppError::MissingAttribute("given_name".into()))
     );
     let attrs = HashMap::from([("given_name".to_string(), " Tom ".to_string())]);
     assert_eq!(

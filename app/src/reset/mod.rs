@@ -11,7 +11,8 @@ use crate::{
         countdown, form_error, invalid, ErrorSummary, NewPasswordFields, Submit, UsernameInput,
     },
     error::{AppError, Field},
-    forms::{Delivery, FormState, Medium},
+    forms::{Delivery, FormState},
+    i18n::td_string,
     password::PasswordPolicy,
 };
 
@@ -191,30 +192,16 @@ pub async fn load_confirm(resent: bool) -> Result<ConfirmState, AppError> {
     )
 }
 
-/// Where the code went, in words.
-pub fn delivery_text(delivery: &Option<Delivery>) -> String {
-    match delivery {
-        Some(Delivery {
-            medium: Medium::Email,
-            destination,
-        }) => format!("We sent a code by email to {destination}."),
-        Some(Delivery {
-            medium: Medium::Sms,
-            destination,
-        }) => format!("We sent a code by text message to {destination}."),
-        None => "We sent a code to the email address or phone number on your account.".into(),
-    }
-}
-
 /// `/reset`: ask for the username.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestReset>::new();
     let state = Resource::new_blocking(|| (), |_| load_request());
+    let l = crate::text::locale();
     view! {
-        <Title text="Forgot password"/>
-        <h1>"Forgot your password?"</h1>
-        <p class="lead">"Enter your username. We'll send a code to the email address or phone number on your account."</p>
+        <Title text=td_string!(l, reset.title)/>
+        <h1>{td_string!(l, reset.heading)}</h1>
+        <p class="lead">{td_string!(l, reset.lead)}</p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let st = state.await.unwrap_or(RequestState { form: FormState::default() });
@@ -223,12 +210,12 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     <ErrorSummary error/>
                     <ActionForm action=action attr:novalidate="">
                         <UsernameInput value=st.form.field("username") error/>
-                        <Submit label="Send code" busy="Sending…" pending=action.pending()/>
+                        <Submit label=td_string!(l, reset.send) busy=td_string!(l, reset.sending) pending=action.pending()/>
                     </ActionForm>
                 }
             })}
         </Suspense>
-        <p class="aside"><A href="/sign-in">"Back to sign in"</A></p>
+        <p class="aside"><A href="/sign-in">{td_string!(l, reset.back_to_sign_in)}</A></p>
     }
 }
 
@@ -247,9 +234,10 @@ pub fn ConfirmResetPage() -> impl IntoView {
         },
         |(_, resent)| load_confirm(resent),
     );
+    let l = crate::text::locale();
     view! {
-        <Title text="Enter your code"/>
-        <h1>"Enter your code"</h1>
+        <Title text=td_string!(l, reset.confirm_title)/>
+        <h1>{td_string!(l, reset.confirm_title)}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.await {
@@ -258,7 +246,7 @@ pub fn ConfirmResetPage() -> impl IntoView {
                         let e = form.error.clone().or(Some(AppError::NoResetInProgress));
                         view! {
                             <ErrorSummary error=Signal::derive(move || e.clone())/>
-                            <p><A href="/reset">"Request a reset code"</A></p>
+                            <p><A href="/reset">{td_string!(l, reset.request_code)}</A></p>
                         }.into_any()
                     }
                     Ok(ConfirmState { flow: Some(flow), form, policy }) => {
@@ -287,24 +275,25 @@ fn confirm_form(
     let left = countdown(flow.cooldown_left);
     let code_invalid = invalid(error, Field::Code);
     let hydrated = crate::components::use_hydrated();
-    let lead = delivery_text(&flow.delivery);
+    let l = crate::text::locale();
+    let lead = crate::text::delivery_text(l, &flow.delivery);
     view! {
         {flow.admin_reset.then(|| view! {
             <div class="alert alert-info" role="status">
-                "Your password was reset by an administrator, so you need to choose a new one. We've sent you a code to do that."
+                {td_string!(l, reset.admin_reset)}
             </div>
         })}
-        {flow.resent.then(|| view! { <div class="alert alert-success" role="status">"We sent you a new code."</div> })}
-        <p class="lead" id="delivery">{lead}" If it doesn't arrive in a few minutes, check the username and your spam folder."</p>
+        {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
+        <p class="lead" id="delivery">{lead}" "{td_string!(l, reset.sent_hint)}</p>
         <ErrorSummary error/>
         {move || error.get().filter(|e| e.offers_resend()).map(|_| view! {
             <ActionForm action=resend attr:class="inline-form">
-                <button type="submit" class="secondary">"Send me a new code"</button>
+                <button type="submit" class="secondary">{td_string!(l, reset.send_new_code)}</button>
             </ActionForm>
         })}
         <ActionForm action=confirm attr:novalidate="">
             <div class="field">
-                <label for="code">"Code"</label>
+                <label for="code">{td_string!(l, form.code)}</label>
                 <input
                     id="code"
                     name="code"
@@ -315,22 +304,16 @@ fn confirm_form(
                     spellcheck="false"
                     value=form.field("code")
                     aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
-                    aria-describedby="delivery"
+                    aria-describedby=crate::components::described_by(code_invalid, Field::Code, Some("delivery"))
                 />
+                <crate::components::FieldError field=Field::Code error/>
             </div>
             <NewPasswordFields policy error/>
-            <Submit label="Change password" busy="Changing…" pending=confirm.pending()/>
+            <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=confirm.pending()/>
         </ActionForm>
         <div class="resend">
             <p id="resend-status" aria-live="polite">
-                {move || {
-                    let l = left.get();
-                    if l > 0 {
-                        format!("Didn't get it? You can request a new code in {l} seconds.")
-                    } else {
-                        "Didn't get it?".to_string()
-                    }
-                }}
+                {move || crate::text::resend_status(l, left.get())}
             </p>
             <ActionForm action=resend attr:class="inline-form">
                 <button
@@ -339,7 +322,7 @@ fn confirm_form(
                     id="resend"
                     disabled=move || { hydrated.get() && left.get() != 0 }
                 >
-                    "Resend code"
+                    {td_string!(l, reset.resend)}
                 </button>
             </ActionForm>
         </div>
@@ -351,10 +334,11 @@ fn confirm_form(
 #[component]
 fn StartOver() -> impl IntoView {
     let action = ServerAction::<StartOver>::new();
+    let l = crate::text::locale();
     view! {
         <ActionForm action=action attr:class="inline-form aside">
-            "Wrong account? "
-            <button type="submit" class="link">"Start over"</button>
+            {td_string!(l, reset.wrong_account)}" "
+            <button type="submit" class="link">{td_string!(l, reset.start_over)}</button>
         </ActionForm>
     }
 }

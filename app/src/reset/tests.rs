@@ -244,7 +244,7 @@ async fn a_refused_global_sign_out_keeps_the_reset_and_claims_nothing() {
             signed_out_elsewhere: false
         }
     );
-    assert!(!notice.text().contains("signed out"));
+    assert!(!crate::text::notice_text(crate::i18n::Locale::en, &notice).contains("signed out"));
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use crate::{
     components::{form_error, ErrorSummary, NoticeBox, PasswordInput, Submit, UsernameInput},
     error::Field,
     forms::{FormState, Notice},
+    i18n::td_string,
 };
 
 /// What `/sign-in` shows.
@@ -71,9 +72,10 @@ pub async fn load_sign_in() -> Result<SignInState, crate::error::AppError> {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let state = Resource::new_blocking(|| (), |_| load_sign_in());
+    let l = crate::text::locale();
     view! {
-        <Title text="Sign in"/>
-        <h1>"Sign in"</h1>
+        <Title text=td_string!(l, sign_in.title)/>
+        <h1>{td_string!(l, sign_in.title)}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let st = state.await.unwrap_or(SignInState { form: FormState::default(), notice: None });
@@ -85,13 +87,13 @@ pub fn SignInPage() -> impl IntoView {
                     <ErrorSummary error/>
                     <ActionForm action=action attr:novalidate="">
                         <UsernameInput value=username error autofocus=focus_username/>
-                        <PasswordInput field=Field::Password name="password" label="Password" autocomplete="current-password" error/>
-                        <Submit label="Sign in" busy="Signing in…" pending=action.pending()/>
+                        <PasswordInput field=Field::Password name="password" label=td_string!(l, form.password) autocomplete="current-password" error/>
+                        <Submit label=td_string!(l, sign_in.submit) busy=td_string!(l, sign_in.busy) pending=action.pending()/>
                     </ActionForm>
                 }
             })}
         </Suspense>
-        <p class="aside"><A href="/reset">"Forgot your password?"</A></p>
+        <p class="aside"><A href="/reset">{td_string!(l, sign_in.forgot)}</A></p>
     }
 }
 

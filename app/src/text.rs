@@ -1,0 +1,405 @@
+//! Words for the app's values in the reader's language: errors, notices, password rules, where
+//! a code went, attribute names, countdowns. Every string comes from `locales/*.json` through
+//! leptos_i18n (keys checked at compile time); this module only chooses the key and its
+//! arguments (plural counts, names), so pages, server error pages and tests share one wording.
+
+use crate::{
+    error::{AppError, Field},
+    forms::{Delivery, Medium, Notice},
+    i18n::{td_string, Locale},
+    password::Rule,
+};
+
+/// The locale of the current page (it only changes with a full page load).
+pub fn locale() -> Locale {
+    crate::i18n::use_i18n().get_locale_untracked()
+}
+
+/// The text a user reads for `e`.
+pub fn error_text(l: Locale, e: &AppError) -> String {
+    use AppError::*;
+    match e {
+        Missing(f) => match f {
+            Field::Username => td_string!(l, errors.missing_username),
+            Field::Password => td_string!(l, errors.missing_password),
+            Field::CurrentPassword => td_string!(l, errors.missing_current_password),
+            Field::NewPassword => td_string!(l, errors.missing_new_password),
+            Field::ConfirmPassword => td_string!(l, errors.missing_confirm_password),
+            Field::Code => td_string!(l, errors.missing_code),
+            Field::Attribute => td_string!(l, errors.missing_attribute),
+        }
+        .to_string(),
+        UsernameTooLong => td_string!(l, errors.username_too_long).to_string(),
+        PasswordsDoNotMatch => td_string!(l, errors.passwords_do_not_match).to_string(),
+        PasswordPolicy(rules) => {
+            let list: Vec<String> = rules.iter().map(|r| rule_label(l, r)).collect();
+            let joined = list.join(list_separator(l));
+            td_string!(l, errors.password_policy, rules = joined).to_string()
+        }
+        PasswordEdgeSpace => td_string!(l, errors.password_edge_space).to_string(),
+        PasswordTooLong => td_string!(l, errors.password_too_long).to_string(),
+        SamePassword => td_string!(l, errors.same_password).to_string(),
+        WrongCredentials => td_string!(l, errors.wrong_credentials).to_string(),
+        WrongCurrentPassword => td_string!(l, errors.wrong_current_password).to_string(),
+        UserNotConfirmed => td_string!(l, errors.user_not_confirmed).to_string(),
+        WrongCode => td_string!(l, errors.wrong_code).to_string(),
+        ExpiredCode => td_string!(l, errors.expired_code).to_string(),
+        PasswordRejected => td_string!(l, errors.password_rejected).to_string(),
+        PasswordReused => td_string!(l, errors.password_reused).to_string(),
+        TooManyAttempts => td_string!(l, errors.too_many_attempts).to_string(),
+        RateLimited(secs) => {
+            if *secs < 60 {
+                td_string!(l, errors.rate_limited_seconds, count = *secs as i32).to_string()
+            } else {
+                let minutes = secs.div_ceil(60) as i32;
+                td_string!(l, errors.rate_limited_minutes, count = minutes).to_string()
+            }
+        }
+        PasswordTooCommon => td_string!(l, errors.password_too_common).to_string(),
+        PasswordContainsName => td_string!(l, errors.password_contains_name).to_string(),
+        ResendCooldown(secs) => {
+            td_string!(l, errors.resend_cooldown, count = *secs as i32).to_string()
+        }
+        CodeNotDelivered => td_string!(l, errors.code_not_delivered).to_string(),
+        NoResetInProgress => td_string!(l, errors.no_reset_in_progress).to_string(),
+        NoChallengeInProgress => td_string!(l, errors.no_challenge_in_progress).to_string(),
+        ChallengeExpired => td_string!(l, errors.challenge_expired).to_string(),
+        NotSignedIn => td_string!(l, errors.not_signed_in).to_string(),
+        SessionEnded => td_string!(l, errors.session_ended).to_string(),
+        UnsupportedChallenge => td_string!(l, errors.unsupported_challenge).to_string(),
+        AttributesRejected => td_string!(l, errors.attributes_rejected).to_string(),
+        Refused => td_string!(l, errors.refused).to_string(),
+        MissingAttribute(names) => {
+            let fields = names
+                .split(',')
+                .map(|n| attribute_label(l, n.trim()))
+                .collect::<Vec<_>>()
+                .join(list_separator(l));
+            td_string!(l, errors.missing_attributes, fields = fields).to_string()
+        }
+        BadRequest => td_string!(l, errors.bad_request).to_string(),
+        Unavailable => td_string!(l, errors.unavailable).to_string(),
+        Unexpected => td_string!(l, errors.unexpected).to_string(),
+    }
+}
+
+/// How a list is joined in `l`.
+pub fn list_separator(l: Locale) -> &'static str {
+    match l {
+        Locale::ja | Locale::zh_Hans | Locale::zh_Hant => "、",
+        Locale::ar => "، ",
+        _ => ", ",
+    }
+}
+
+/// A password rule as the checklist and errors word it.
+pub fn rule_label(l: Locale, r: &Rule) -> String {
+    match r {
+        Rule::MinLength(n) => td_string!(l, form.rule_min_length, count = *n as i32).to_string(),
+        Rule::Uppercase => td_string!(l, form.rule_uppercase).to_string(),
+        Rule::Lowercase => td_string!(l, form.rule_lowercase).to_string(),
+        Rule::Digit => td_string!(l, form.rule_digit).to_string(),
+        Rule::Symbol => td_string!(l, form.rule_symbol).to_string(),
+    }
+}
+
+/// The one-time notice.
+pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
+    match n {
+        Notice::PasswordReset {
+            signed_out_elsewhere: true,
+            ..
+        } => td_string!(l, notice.password_reset_everywhere),
+        Notice::PasswordReset { .. } => td_string!(l, notice.password_reset),
+        Notice::SignedOutEverywhere { .. } => td_string!(l, notice.signed_out_everywhere),
+        Notice::ChallengeExpired { .. } => td_string!(l, notice.challenge_expired),
+        Notice::PasswordChanged => td_string!(l, notice.password_changed),
+        Notice::PasswordSet {
+            signed_out_elsewhere: true,
+        } => td_string!(l, notice.password_set_everywhere),
+        Notice::PasswordSet { .. } => td_string!(l, notice.password_set),
+        Notice::SignedOut => td_string!(l, notice.signed_out),
+        Notice::SessionEnded => td_string!(l, notice.session_ended),
+    }
+}
+
+/// Where the code went, in words.
+pub fn delivery_text(l: Locale, delivery: &Option<Delivery>) -> String {
+    match delivery {
+        Some(Delivery {
+            medium: Medium::Email,
+            destination,
+        }) => td_string!(l, reset.sent_email, destination = destination).to_string(),
+        Some(Delivery {
+            medium: Medium::Sms,
+            destination,
+        }) => td_string!(l, reset.sent_sms, destination = destination).to_string(),
+        None => td_string!(l, reset.sent_unknown).to_string(),
+    }
+}
+
+/// A Cognito attribute's label (custom attributes show their own name).
+pub fn attribute_label(l: Locale, name: &str) -> String {
+    match name {
+        "given_name" => td_string!(l, new_password.attr_given_name),
+        "family_name" => td_string!(l, new_password.attr_family_name),
+        "name" => td_string!(l, new_password.attr_name),
+        "email" => td_string!(l, new_password.attr_email),
+        "phone_number" => td_string!(l, new_password.attr_phone_number),
+        "preferred_username" => td_string!(l, new_password.attr_preferred_username),
+        "birthdate" => td_string!(l, new_password.attr_birthdate),
+        "address" => td_string!(l, new_password.attr_address),
+        "gender" => td_string!(l, new_password.attr_gender),
+        "locale" => td_string!(l, new_password.attr_locale),
+        "nickname" => td_string!(l, new_password.attr_nickname),
+        "zoneinfo" => td_string!(l, new_password.attr_zoneinfo),
+        "website" => td_string!(l, new_password.attr_website),
+        "profile" => td_string!(l, new_password.attr_profile),
+        "picture" => td_string!(l, new_password.attr_picture),
+        other => return other.trim_start_matches("custom:").replace('_', " "),
+    }
+    .to_string()
+}
+
+/// "Didn't get it? You can request a new code in N seconds." (or just the question).
+pub fn resend_status(l: Locale, left: u32) -> String {
+    if left > 0 {
+        td_string!(l, reset.resend_in, count = left as i32).to_string()
+    } else {
+        td_string!(l, reset.didnt_get_it).to_string()
+    }
+}
+
+/// Texts of the server's own pages (outside the Leptos routes).
+#[derive(Clone, Copy, Debug)]
+pub enum PageText {
+    RefusedTitle,
+    RefusedText,
+    WaitTitle,
+    UnavailableTitle,
+    ErrorTitle,
+    GoBack,
+}
+
+/// The text of a server page in `l`.
+pub fn page_text(l: Locale, t: PageText) -> &'static str {
+    match t {
+        PageText::RefusedTitle => td_string!(l, pages.refused_title),
+        PageText::RefusedText => td_string!(l, pages.refused_text),
+        PageText::WaitTitle => td_string!(l, pages.wait_title),
+        PageText::UnavailableTitle => td_string!(l, pages.unavailable_title),
+        PageText::ErrorTitle => td_string!(l, pages.error_title),
+        PageText::GoBack => td_string!(l, pages.go_back),
+    }
+}
+
+/// The BCP 47 tag of `l` (`pt-BR`, `zh-Hant`).
+pub fn code(l: Locale) -> &'static str {
+    use leptos_i18n::Locale as _;
+    l.as_str()
+}
+
+/// The locale named `tag`, if the app has it.
+pub fn parse_locale(tag: &str) -> Option<Locale> {
+    use std::str::FromStr;
+    Locale::from_str(tag).ok()
+}
+
+/// Whether `l` is written right to left.
+pub fn is_rtl(l: Locale) -> bool {
+    l == Locale::ar
+}
+
+/// The endonym of each locale, for the language switcher.
+pub fn language_name(l: Locale) -> &'static str {
+    match l {
+        Locale::en => "English",
+        Locale::es => "Español",
+        Locale::fr => "Français",
+        Locale::de => "Deutsch",
+        Locale::pt_BR => "Português (Brasil)",
+        Locale::it => "Italiano",
+        Locale::ja => "日本語",
+        Locale::ko => "한국어",
+        Locale::zh_Hans => "简体中文",
+        Locale::zh_Hant => "繁體中文",
+        Locale::ar => "العربية",
+        Locale::hi => "हिन्दी",
+    }
+}
+
+/// The name of the cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+/// The locale of a request outside the Leptos pages (error pages, the language route): the
+/// `lang` cookie, else the best match for `Accept-Language`, else English.
+#[cfg(feature = "ssr")]
+pub fn request_locale(headers: &http::HeaderMap) -> Locale {
+    use leptos_i18n::Locale as _;
+    use std::str::FromStr;
+    let from_cookie = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LANG_COOKIE)
+        .and_then(|(_, v)| Locale::from_str(v).ok());
+    if let Some(l) = from_cookie {
+        return l;
+    }
+    let mut langs: Vec<(f32, String)> = headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|part| {
+            let mut it = part.trim().split(';');
+            let tag = it.next()?.trim();
+            if tag.is_empty() || tag == "*" {
+                return None;
+            }
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
+            Some((q, tag.to_string()))
+        })
+        .collect();
+    langs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let tags: Vec<&str> = langs.iter().map(|(_, t)| normalise_tag(t)).collect();
+    Locale::find_locale(&tags)
+}
+
+/// Browsers name Chinese by region (`zh-TW`, `zh-CN`) and Portuguese without one; the app's
+/// locales name Chinese by script. This maps the common tags onto ours.
+pub fn normalise_tag(tag: &str) -> &str {
+    let lower = tag.to_ascii_lowercase();
+    match lower.as_str() {
+        "zh-tw" | "zh-hk" | "zh-mo" | "zh-hant-tw" | "zh-hant-hk" => "zh-Hant",
+        "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" => "zh-Hans",
+        "pt" | "pt-pt" => "pt-BR",
+        _ => tag,
+    }
+}
+
+/// `Accept-Language` with each tag normalised (see [`normalise_tag`]), for the page renderer.
+pub fn normalise_accept_language(value: &str) -> String {
+    value
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            match part.split_once(';') {
+                Some((tag, rest)) => format!("{};{rest}", normalise_tag(tag.trim())),
+                None => normalise_tag(part).to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leptos_i18n::Locale as _;
+
+    /// Every locale file has exactly the keys of `en.json` (plural forms count as their key):
+    /// a missing or stray key fails here.
+    #[test]
+    fn every_locale_has_every_key() {
+        fn keys(v: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+            for (k, v) in v.as_object().expect("an object") {
+                if v.is_object() {
+                    keys(v, &format!("{prefix}{k}."), out);
+                } else {
+                    let base = ["_zero", "_one", "_two", "_few", "_many", "_other"]
+                        .iter()
+                        .find_map(|s| k.strip_suffix(s))
+                        .unwrap_or(k);
+                    out.insert(format!("{prefix}{base}"));
+                }
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales");
+        let read = |l: &str| -> std::collections::BTreeSet<String> {
+            let text = std::fs::read_to_string(format!("{dir}/{l}.json")).expect(l);
+            let mut out = Default::default();
+            keys(&serde_json::from_str(&text).expect(l), "", &mut out);
+            out
+        };
+        let en = read("en");
+        assert!(en.len() > 100);
+        for l in Locale::get_all() {
+            let k = read(l.as_str());
+            let missing: Vec<_> = en.difference(&k).collect();
+            let extra: Vec<_> = k.difference(&en).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{l:?}: missing {missing:?}, extra {extra:?}"
+            );
+        }
+        assert_eq!(Locale::get_all().len(), 12);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_cookie_wins_then_accept_language() {
+        let mut h = http::HeaderMap::new();
+        assert_eq!(request_locale(&h), Locale::en);
+        h.insert(
+            http::header::ACCEPT_LANGUAGE,
+            "fr-CA;q=0.5, ja;q=0.9, *;q=0.1".parse().unwrap(),
+        );
+        assert_eq!(request_locale(&h), Locale::ja);
+        h.insert(http::header::ACCEPT_LANGUAGE, "zh-TW".parse().unwrap());
+        assert_eq!(request_locale(&h), Locale::zh_Hant);
+        h.insert(
+            http::header::ACCEPT_LANGUAGE,
+            "pt-BR,pt;q=0.8".parse().unwrap(),
+        );
+        assert_eq!(request_locale(&h), Locale::pt_BR);
+        assert_eq!(
+            normalise_accept_language("zh-TW,en;q=0.5"),
+            "zh-Hant, en;q=0.5"
+        );
+        h.insert(http::header::COOKIE, "sid=x; lang=ar".parse().unwrap());
+        assert_eq!(request_locale(&h), Locale::ar);
+    }
+
+    #[test]
+    fn plurals_follow_each_languages_rules() {
+        assert_eq!(
+            error_text(Locale::en, &AppError::RateLimited(61)),
+            "Too many attempts. For your security, please wait 2 minutes and try again."
+        );
+        assert!(error_text(Locale::en, &AppError::RateLimited(1)).contains("1 second "));
+        assert!(error_text(Locale::ar, &AppError::RateLimited(120)).contains("دقيقتين"));
+        assert!(error_text(Locale::ar, &AppError::RateLimited(300)).contains("5 دقائق"));
+        assert!(error_text(Locale::fr, &AppError::ResendCooldown(1)).contains("1 seconde."));
+        assert!(error_text(Locale::ja, &AppError::ResendCooldown(30)).contains("30 秒"));
+    }
+
+    #[test]
+    fn every_error_has_text_in_every_locale() {
+        let errors = [
+            AppError::Missing(Field::Username),
+            AppError::PasswordPolicy(vec![Rule::MinLength(8), Rule::Digit]),
+            AppError::RateLimited(5),
+            AppError::MissingAttribute("given_name".into()),
+            AppError::Unavailable,
+        ];
+        for l in Locale::get_all() {
+            for e in &errors {
+                let t = error_text(*l, e);
+                assert!(!t.is_empty() && !t.contains("{{"), "{l:?} {e:?}: {t}");
+            }
+        }
+        assert_eq!(
+            error_text(
+                Locale::de,
+                &AppError::PasswordPolicy(vec![Rule::MinLength(8), Rule::Digit])
+            ),
+            "Ihr neues Passwort braucht mindestens 8 Zeichen, eine Ziffer."
+        );
+    }
+}

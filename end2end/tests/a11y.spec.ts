@@ -1,0 +1,166 @@
+import AxeBuilder from '@axe-core/playwright';
+import { Browser, BrowserContext, Page } from '@playwright/test';
+import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
+
+let browser: Browser;
+// The last document each page loaded, as served (a page without JavaScript cannot be read
+// back with `page.content()`).
+const served = new WeakMap<Page, Promise<string>>();
+test.beforeEach(async ({ browser: b, page }) => {
+  browser = b;
+  page.on('response', (r) => {
+    if (r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && r.status() < 300) {
+      served.set(page, r.text());
+    }
+  });
+});
+
+/** Runs axe on the page as the user sees it. Without JavaScript axe cannot run in that page,
+ * so the same HTML (its scripts removed) is checked in a page that allows axe's script, at
+ * the same URL so the stylesheet applies. */
+async function expectAccessible(page: Page, js: boolean, state: string, colorScheme: 'light' | 'dark' = 'light') {
+  let target = page;
+  let extra: BrowserContext | undefined;
+  if (!js) {
+    const html = (await served.get(page)!).replace(/<script[\s\S]*?<\/script>/g, '');
+    const url = page.url();
+    extra = await browser.newContext({ colorScheme, javaScriptEnabled: true });
+    target = await extra.newPage();
+    await target.route(url, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+    await target.goto(url);
+  }
+  const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
+  const lang = await target.evaluate(() => document.documentElement.lang);
+  await extra?.close();
+  const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, `${state} (${lang})`).toEqual([]);
+}
+
+for (const locale of ['en-US', 'ja-JP', 'ar']) {
+  test.describe(`every page and state in ${locale}`, () => {
+    test.use({ locale });
+
+    test('empty, field errors, success and rate-limited states have no WCAG violations', async ({ app, page, user, tempUser }) => {
+      test.setTimeout(90_000);
+      for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/new-password', '/no-such-page']) {
+        await app.open(path);
+        await expectAccessible(page, app.js, `${path} empty`);
+      }
+      // Field errors.
+      await app.open('/reset');
+      await page.locator('button[type=submit]').click();
+      await expect(page.locator('#error-summary')).toBeVisible();
+      await expectAccessible(page, app.js, '/reset with an error');
+      await app.open('/sign-in');
+      await page.locator('#username').fill(user.username);
+      await page.locator('#password').fill('Wrong-Passw0rd!');
+      await page.locator('button[type=submit]').click();
+      await expect(page.locator('#error-summary')).toBeVisible();
+      await expectAccessible(page, app.js, '/sign-in with wrong credentials');
+      // The code page, with a rule error, then success on sign-in.
+      await app.open('/reset');
+      await page.locator('#username').fill(user.username);
+      await page.locator('button[type=submit]').click();
+      await expect(page).toHaveURL(/\/reset\/confirm/);
+      await expectAccessible(page, app.js, '/reset/confirm');
+      await page.locator('#code').fill(await latestCode(user.username));
+      await page.locator('#new_password').fill('short');
+      await page.locator('#confirm_password').fill('short');
+      await page.locator('form:has(#code) button[type=submit]').click();
+      await expect(page.locator('#error-summary')).toBeVisible();
+      await expectAccessible(page, app.js, '/reset/confirm with a rule error');
+      await page.locator('#new_password').fill(NEW_PASSWORD);
+      await page.locator('#confirm_password').fill(NEW_PASSWORD);
+      await page.locator('form:has(#code) button[type=submit]').click();
+      await expect(page).toHaveURL(/\/sign-in/);
+      await expectAccessible(page, app.js, '/sign-in with the success notice');
+      await page.locator('#username').fill(user.username);
+      await page.locator('#password').fill(NEW_PASSWORD);
+      await page.locator('button[type=submit]').click();
+      await expect(page).toHaveURL(/\/account$/);
+      await expectAccessible(page, app.js, '/account');
+      await app.open('/account/password');
+      await expectAccessible(page, app.js, '/account/password');
+      // The temporary-password step.
+      await page.context().clearCookies();
+      await app.open('/sign-in');
+      await page.locator('#username').fill(tempUser.username);
+      await page.locator('#password').fill(tempUser.password);
+      await page.locator('button[type=submit]').click();
+      await expect(page).toHaveURL(/\/new-password$/);
+      await expectAccessible(page, app.js, '/new-password');
+      // Rate-limited (the instance allows 2 attempts per user).
+      for (let i = 0; i < 3; i++) {
+        await page.goto(`${LIMITED}/reset`);
+        if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+        await page.locator('#username').fill(`${user.username}-a11y`);
+        await page.locator('button[type=submit]').click();
+        if (i < 2) await expect(page).toHaveURL(/\/reset\/confirm/);
+      }
+      await expect(page.locator('#error-summary')).toBeVisible();
+      await expectAccessible(page, app.js, 'rate-limited');
+    });
+  });
+}
+
+test.describe('dark theme', () => {
+  test.use({ colorScheme: 'dark' });
+  test('pages keep AA contrast in the dark theme', async ({ app, page }) => {
+    for (const path of ['/', '/reset', '/sign-in']) {
+      await app.open(path);
+      await expectAccessible(page, app.js, `${path} dark`, 'dark');
+    }
+    await page.locator('button[type=submit]').click();
+    await expect(page.locator('#error-summary')).toBeVisible();
+    await expectAccessible(page, app.js, '/sign-in error dark', 'dark');
+  });
+});
+
+test('usable at 320 px wide: nothing scrolls sideways', async ({ app, page }) => {
+  await page.setViewportSize({ width: 320, height: 640 });
+  for (const path of ['/', '/reset', '/sign-in', '/reset/confirm']) {
+    await app.open(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+});
+
+test('keyboard only: skip link, then request a code and sign in', async ({ app, page, user }) => {
+  await app.open('/reset');
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeVisible();
+  await page.keyboard.press('Enter');
+  // Into the form: the username field comes first.
+  for (let i = 0; i < 10 && !(await page.locator('#username').evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(page.locator('#username')).toBeFocused();
+  await page.keyboard.type(user.username);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/reset\/confirm/);
+  // Focus is visible on whatever has it.
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const s = getComputedStyle(el);
+    return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  });
+  expect(outline).toBe(true);
+});
+
+test('a failed submit puts focus on the error summary, which links to the field', async ({ app, page }) => {
+  test.skip(!app.js, 'without JavaScript the page reloads with the summary at the top');
+  await app.open('/sign-in');
+  await page.locator('button[type=submit]').click();
+  await expect(page.locator('#error-summary')).toBeFocused();
+  await expect(page.locator('#username')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#username')).toHaveAttribute('aria-describedby', 'username-error');
+  await expect(page.locator('#username-error')).toContainText('Enter your username.');
+  await page.locator('#error-summary a').click();
+  await expect(page.locator('#username')).toBeFocused();
+});
