@@ -53,6 +53,11 @@ pub struct Settings {
     pub describe_user_pool: bool,
     /// `SUPPORT_URL`: where the footer's "Get help" link points (optional).
     pub support_url: Option<String>,
+    /// `BRAND_COLOR`: the primary colour (`#rrggbb`), held to WCAG AA contrast.
+    pub brand_colour: Option<crate::branding::BrandColour>,
+    /// `BRAND_LOGO`: a logo file (SVG, PNG, JPEG or WebP, at most 256 KB) the app serves, or an
+    /// `https://` URL.
+    pub brand_logo: Option<crate::branding::Logo>,
     /// `SESSION_IDLE_SECS`: a session unused this long ends (default 30 minutes).
     pub session_idle: Duration,
     /// `SESSION_ABSOLUTE_SECS`: a session ends this long after it began, used or not
@@ -353,6 +358,54 @@ impl Settings {
             }
         };
 
+        let brand_colour = match get("BRAND_COLOR") {
+            None => None,
+            Some(v) => Some(crate::branding::BrandColour::new(
+                crate::branding::Rgb::parse(&v).ok_or_else(|| {
+                    err(
+                        "BRAND_COLOR",
+                        format!("is malformed: expected a colour like #0b5cad (got {v:?})"),
+                    )
+                })?,
+            )),
+        };
+        let brand_logo = match get("BRAND_LOGO") {
+            None => None,
+            Some(v) if v.starts_with("https://") => {
+                url::Url::parse(&v).map_err(|_| {
+                    err(
+                        "BRAND_LOGO",
+                        format!("is malformed: expected an https URL or a file path (got {v:?})"),
+                    )
+                })?;
+                Some(crate::branding::Logo::Url(v))
+            }
+            Some(v) => {
+                let ext = v.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                let content_type = match ext.as_str() {
+                    "svg" => "image/svg+xml",
+                    "png" => "image/png",
+                    "jpg" | "jpeg" => "image/jpeg",
+                    "webp" => "image/webp",
+                    _ => {
+                        return Err(err(
+                            "BRAND_LOGO",
+                            format!("is not a supported image: expected .svg, .png, .jpg or .webp (got {v:?})"),
+                        ))
+                    }
+                };
+                let bytes = std::fs::read(&v)
+                    .map_err(|e| err("BRAND_LOGO", format!("cannot be read: {e} (got {v:?})")))?;
+                if bytes.len() > 256 * 1024 {
+                    return Err(err("BRAND_LOGO", "is too large: expected at most 256 KB"));
+                }
+                Some(crate::branding::Logo::File {
+                    bytes,
+                    content_type,
+                    path: format!("/brand/logo.{ext}"),
+                })
+            }
+        };
         let session_idle = secs(&get, "SESSION_IDLE_SECS", 1800, 60, 86_400)?;
         let session_absolute = secs(&get, "SESSION_ABSOLUTE_SECS", 8 * 3600, 60, 7 * 86_400)?;
         if session_absolute < session_idle {
@@ -456,6 +509,8 @@ impl Settings {
         let shutdown_grace = secs(&get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?;
 
         Ok(Self {
+            brand_colour,
+            brand_logo,
             cognito_timeout,
             cognito_endpoint,
             cognito_endpoint_url,
@@ -694,6 +749,21 @@ mod tests {
         m.insert("SESSION_STORE", "memory");
         m.insert("COGNITO_TIMEOUT_MS", "5");
         assert_eq!(read(&m).unwrap_err().variable, "COGNITO_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn brand_colour_and_logo_are_checked() {
+        let mut m = base();
+        m.insert("BRAND_COLOR", "orange");
+        assert_eq!(read(&m).unwrap_err().variable, "BRAND_COLOR");
+        m.insert("BRAND_COLOR", "#ffcc00");
+        m.insert("BRAND_LOGO", "/no/such/logo.svg");
+        assert_eq!(read(&m).unwrap_err().variable, "BRAND_LOGO");
+        m.insert("BRAND_LOGO", "logo.gif");
+        assert_eq!(read(&m).unwrap_err().variable, "BRAND_LOGO");
+        m.insert("BRAND_LOGO", "https://cdn.example.com/logo.svg");
+        let s = read(&m).unwrap();
+        assert!(s.brand_colour.unwrap().warning().is_some());
     }
 
     #[test]

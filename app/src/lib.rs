@@ -17,6 +17,8 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 #[cfg(feature = "ssr")]
 pub mod audit;
 #[cfg(feature = "ssr")]
+pub mod branding;
+#[cfg(feature = "ssr")]
 pub mod cognito;
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -49,6 +51,10 @@ use serde::{Deserialize, Serialize};
 pub struct Branding {
     pub product_name: String,
     pub support_url: Option<String>,
+    /// The logo's URL (`/brand/logo.svg` when the app serves the file).
+    pub logo: Option<String>,
+    /// A `BRAND_COLOR` is set: the page links `/brand.css`.
+    pub styled: bool,
 }
 
 /// The HTML document around the app (server only renders it).
@@ -66,6 +72,8 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <meta name="application-name" content=brand.product_name.clone()/>
                 {help.map(|h| view! { <link rel="help" href=h/> })}
+                {brand.styled.then(|| view! { <link rel="stylesheet" href="/brand.css"/> })}
+                {brand.logo.clone().map(|l| view! { <meta name="brand-logo" content=l/> })}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -104,7 +112,10 @@ fn Layout() -> impl IntoView {
           <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="skip-link" href="#main">{td_string!(l, app.skip_link)}</a>
             <header class="site-header">
-                <A href="/" attr:class="brand">{name}</A>
+                <A href="/" attr:class="brand">
+                    {brand.logo.clone().map(|src| view! { <img class="logo" src=src alt="" height="32"/> })}
+                    {name}
+                </A>
             </header>
             <main id="main" class="card">
                 <Routes fallback=NotFound>
@@ -200,6 +211,8 @@ pub fn hydrate() {
     let brand = Branding {
         product_name: head("meta[name=application-name]", "content").unwrap_or_default(),
         support_url: head("link[rel=help]", "href"),
+        logo: head("meta[name=brand-logo]", "content"),
+        styled: head("link[href='/brand.css']", "href").is_some(),
     };
     // After a form succeeds, load the next page from the server (not a client-side route):
     // names are only ever sent inside server-rendered HTML, never in a JSON answer.

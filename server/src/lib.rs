@@ -80,6 +80,9 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
     };
     let cognito = Cognito::from_settings(&settings).await;
     let policy = app::state::policy_in_force(&cognito, &settings).await;
+    if let Some(w) = settings.brand_colour.as_ref().and_then(|c| c.warning()) {
+        tracing::warn!("{w}");
+    }
     if settings.server_secret.is_none() {
         tracing::warn!("SERVER_SECRET is not set: using a random key for this process; set it (the same on every instance) when running more than one");
     }
@@ -154,6 +157,8 @@ pub fn router(services: Services) -> Router {
     let brand = Branding {
         product_name: settings.product_name.clone(),
         support_url: settings.support_url.clone(),
+        logo: settings.brand_logo.as_ref().map(|l| l.src()),
+        styled: settings.brand_colour.is_some(),
     };
     let context = {
         let state = state.clone();
@@ -176,6 +181,10 @@ pub fn router(services: Services) -> Router {
     };
     let error_shell = move |options| shell(options, brand.clone());
     let absolute = settings.session_absolute.as_secs() as i64;
+    let logo_origin = match &settings.brand_logo {
+        Some(app::branding::Logo::Url(u)) => url_origin(u),
+        _ => None,
+    };
 
     let ops_here = settings.metrics_addr.is_none();
     let router = if ops_here {
@@ -184,6 +193,7 @@ pub fn router(services: Services) -> Router {
         Router::<AppState>::new().route("/healthz", get(healthz))
     };
     router
+        .merge(brand_routes(&settings))
         .route(
             "/language/{code}",
             get(security::choose_language).with_state(guard.clone()),
@@ -211,7 +221,10 @@ pub fn router(services: Services) -> Router {
         ))
         .layer(middleware::from_fn(security::refuse_trace))
         .layer(middleware::from_fn(security::normalise_languages))
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(
+            logo_origin,
+            security::headers,
+        ))
         .layer(middleware::from_fn(track))
         .layer(
             TraceLayer::new_for_http()
@@ -249,6 +262,44 @@ pub fn router(services: Services) -> Router {
         .with_state(state)
 }
 
+/// `scheme://host[:port]` of an absolute URL.
+fn url_origin(u: &str) -> Option<String> {
+    let (scheme, rest) = u.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+/// `/brand.css` (the primary colour) and `/brand/logo.*` (a logo file), when configured.
+fn brand_routes(settings: &Settings) -> Router<AppState> {
+    let mut r = Router::new();
+    if let Some(c) = &settings.brand_colour {
+        let css = c.css();
+        r = r.route(
+            "/brand.css",
+            get(move || {
+                let css = css.clone();
+                async move { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], css) }
+            }),
+        );
+    }
+    if let Some(app::branding::Logo::File {
+        bytes,
+        content_type,
+        path,
+    }) = &settings.brand_logo
+    {
+        let (bytes, content_type) = (bytes.clone(), *content_type);
+        r = r.route(
+            path,
+            get(move || {
+                let bytes = bytes.clone();
+                async move { ([(header::CONTENT_TYPE, content_type)], bytes) }
+            }),
+        );
+    }
+    r
+}
+
 /// Ends sessions older than the absolute lifetime before any handler sees them.
 async fn session_lifetime(max_age: i64, req: Request, next: Next) -> Response {
     if let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
@@ -283,7 +334,7 @@ pub fn ops_router<S: Clone + Send + Sync + 'static>(ready: Readiness) -> Router<
                 }
             }),
         )
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(None, security::headers))
 }
 
 async fn metrics_text() -> impl IntoResponse {

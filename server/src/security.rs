@@ -180,11 +180,12 @@ pub fn new_nonce() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
 }
 
-/// The Content-Security-Policy for a response with `nonce`.
-pub fn csp(nonce: &str) -> String {
+/// The Content-Security-Policy for a response with `nonce` (and a logo from `img_origin`).
+pub fn csp(nonce: &str, img_origin: Option<&str>) -> String {
+    let img = img_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data:{img}; font-src 'self'; connect-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )
 }
@@ -199,7 +200,11 @@ fn is_static(path: &str) -> bool {
 }
 
 /// Gives each request a CSP nonce and every response the security headers.
-pub async fn headers(mut req: Request, next: Next) -> Response {
+pub async fn headers(
+    State(img_origin): State<Option<String>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_static = is_static(req.uri().path());
@@ -211,7 +216,11 @@ pub async fn headers(mut req: Request, next: Next) -> Response {
             h.insert(k, v);
         }
     };
-    set(h, "content-security-policy", &csp(&nonce));
+    set(
+        h,
+        "content-security-policy",
+        &csp(&nonce, img_origin.as_deref()),
+    );
     set(
         h,
         "strict-transport-security",
@@ -442,7 +451,9 @@ mod tests {
 
     #[test]
     fn the_csp_has_the_nonce_and_the_required_directives() {
-        let c = csp("abc");
+        let c = csp("abc", None);
+        assert!(csp("abc", Some("https://cdn.example.com"))
+            .contains("img-src 'self' data: https://cdn.example.com;"));
         for d in [
             "'nonce-abc'",
             "'wasm-unsafe-eval'",

@@ -1,0 +1,111 @@
+//! Operator branding without forking: product name, logo, primary colour (held to AA
+//! contrast) and support link, all from settings.
+
+mod common;
+
+use app::branding::Rgb;
+use common::*;
+
+#[tokio::test]
+async fn a_branded_page_shows_name_logo_colour_and_support_link() {
+    let logo = std::env::temp_dir().join(format!("logo-{}.svg", rand::random::<u32>()));
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="#fc0"/></svg>"##;
+    std::fs::write(&logo, svg).unwrap();
+    let logo_path = logo.to_string_lossy().to_string();
+    let app = spawn_app_with(
+        false,
+        &[
+            ("PRODUCT_NAME", "Acme Help"),
+            ("BRAND_LOGO", &logo_path),
+            ("BRAND_COLOR", "#ffcc00"),
+            ("SUPPORT_URL", "https://help.acme.example/"),
+        ],
+    )
+    .await;
+    let html = app.page("/reset").await;
+    assert!(
+        html.contains("Forgot password · Acme Help</title>"),
+        "name in the title"
+    );
+    let header = html
+        .split("<header")
+        .nth(1)
+        .unwrap_or("")
+        .split("</header>")
+        .next()
+        .unwrap_or("");
+    assert!(
+        header.contains("src=\"/brand/logo.svg\"") && header.contains("alt=\"\""),
+        "logo in the header: {header}"
+    );
+    assert!(html.contains("Acme Help</a>"), "name in the header");
+    assert!(
+        html.contains("<link rel=\"stylesheet\" href=\"/brand.css\">"),
+        "colour stylesheet"
+    );
+    assert!(
+        html.contains("href=\"https://help.acme.example/\""),
+        "support link"
+    );
+
+    let r = app.get("/brand/logo.svg").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert_eq!(r.text().await.unwrap(), svg);
+
+    let css = app.get("/brand.css").await.text().await.unwrap();
+    let light = css
+        .split("--primary:")
+        .nth(1)
+        .and_then(|v| v.get(..7))
+        .and_then(Rgb::parse)
+        .expect("a primary colour");
+    assert_ne!(
+        light,
+        Rgb(0xff, 0xcc, 0x00),
+        "#ffcc00 on white is unreadable: adjusted"
+    );
+    assert!(
+        light.contrast(Rgb(255, 255, 255)) >= 4.5,
+        "AA on white: {css}"
+    );
+    let dark = css
+        .split("--primary:")
+        .nth(2)
+        .and_then(|v| v.get(..7))
+        .and_then(Rgb::parse)
+        .expect("a dark-theme colour");
+    assert!(
+        dark.contrast(Rgb(0x1c, 0x21, 0x26)) >= 4.5,
+        "AA on the dark card: {css}"
+    );
+    let _ = std::fs::remove_file(&logo);
+}
+
+#[tokio::test]
+async fn a_logo_url_is_allowed_by_the_csp_and_nothing_is_linked_without_settings() {
+    let app = spawn_app_with(
+        false,
+        &[("BRAND_LOGO", "https://cdn.acme.example/logo.png")],
+    )
+    .await;
+    let r = app.get("/reset").await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("img-src 'self' data: https://cdn.acme.example;"),
+        "{csp}"
+    );
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("src=\"https://cdn.acme.example/logo.png\""));
+
+    let plain = spawn_app(false).await;
+    let html = plain.page("/reset").await;
+    assert!(!html.contains("/brand.css") && !html.contains("class=\"logo\""));
+    assert_eq!(plain.get("/brand.css").await.status(), 404);
+}
