@@ -164,3 +164,69 @@ test('a failed submit puts focus on the error summary, which links to the field'
   await page.locator('#error-summary a').click();
   await expect(page.locator('#username')).toBeFocused();
 });
+
+/** Presses Tab (only) until `selector` has the focus. */
+async function tabTo(page: Page, selector: string) {
+  for (let i = 0; i < 40; i++) {
+    if (await page.locator(selector).evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  await expect(page.locator(selector)).toBeFocused();
+}
+
+test('keyboard only: every flow with Tab, Enter and Space', async ({ app, page, user, tempUser }) => {
+  test.setTimeout(60_000);
+  // Forgot password → code → new password.
+  await app.open('/reset');
+  await tabTo(page, '#username');
+  await page.keyboard.type(user.username);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/reset\/confirm/);
+  await tabTo(page, '#code');
+  await page.keyboard.type(await latestCode(user.username));
+  await tabTo(page, '#new_password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await tabTo(page, '#confirm_password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/sign-in/);
+  // Sign in, then change the password (Space ticks the checkbox), then sign out.
+  await tabTo(page, '#username');
+  await page.keyboard.type(user.username);
+  await tabTo(page, '#password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/account$/);
+  await tabTo(page, 'a[href="/account/password"]');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await tabTo(page, '#current_password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await tabTo(page, '#new_password');
+  await page.keyboard.type('Third-Passw0rd!');
+  await tabTo(page, '#confirm_password');
+  await page.keyboard.type('Third-Passw0rd!');
+  await tabTo(page, '#sign_out_everywhere');
+  await page.keyboard.press('Space');
+  await expect(page.locator('#sign_out_everywhere')).toBeChecked();
+  // Shift+Tab goes back to the confirmation field (or its show toggle, with JavaScript).
+  await page.keyboard.press('Shift+Tab');
+  const back = await page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('aria-controls'));
+  expect(back).toBe('confirm_password');
+  await tabTo(page, 'button.primary[type=submit]');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/sign-in/);
+  // A temporary password: sign in, then choose a new one.
+  await tabTo(page, '#username');
+  await page.keyboard.type(tempUser.username);
+  await tabTo(page, '#password');
+  await page.keyboard.type(tempUser.password);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/new-password$/);
+  await tabTo(page, '#new_password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await tabTo(page, '#confirm_password');
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/account$/);
+});
