@@ -30,16 +30,7 @@ async fn reset_flow_completes(with_secret: bool) {
     let code = latest_code(&app.pool, &user)
         .await
         .expect("moto issued a code");
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", &code),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm(&code, NEW_PW).await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
 
     let page = app.page("/sign-in").await;
@@ -53,7 +44,8 @@ async fn reset_flow_completes(with_secret: bool) {
         .call("sign-in", &[("username", &user), ("password", NEW_PW)])
         .await;
     assert_eq!(location(&r), "/account");
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .call(
             "sign-in",
             &[("username", &user), ("password", "Old-Passw0rd!")],
@@ -69,14 +61,6 @@ async fn user_who_requested_a_code(app: &TestApp) -> String {
     let r = app.call("reset/request", &[("username", &user)]).await;
     assert_eq!(location(&r), "/reset/confirm");
     user
-}
-
-fn client_for(app: &TestApp) -> TestApp {
-    TestApp {
-        base: app.base.clone(),
-        pool: app.pool.clone(),
-        client: client(),
-    }
 }
 
 #[tokio::test]
@@ -127,7 +111,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_real_one() {
 
     let a = app.call("reset/request", &[("username", &real)]).await;
     let page_a = app.page("/reset/confirm").await;
-    let other = client_for(&app);
+    let other = app.fresh();
     let b = other
         .call("reset/request", &[("username", "nobody-here")])
         .await;
@@ -153,16 +137,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_real_one() {
 async fn a_wrong_code_keeps_the_user_on_the_code_page() {
     let app = spawn_app(false).await;
     user_who_requested_a_code(&app).await;
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", "moto-confirmation-code:000000"),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm("moto-confirmation-code:000000", NEW_PW).await;
     // moto answers a wrong code with ExpiredCodeException (real Cognito: CodeMismatchException,
     // whose mapping to WrongCode is covered with aws-smithy-mocks in app/src/reset/tests.rs).
     assert_eq!(error_of(r).await, (400, json!("ExpiredCode")));
@@ -195,16 +170,7 @@ async fn a_wrong_code_keeps_the_user_on_the_code_page() {
 #[tokio::test]
 async fn the_confirm_step_cannot_be_skipped() {
     let app = spawn_app(false).await;
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", "123456"),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm("123456", NEW_PW).await;
     assert_eq!(error_of(r).await, (409, json!("NoResetInProgress")));
     let page = app.page("/reset/confirm").await;
     assert!(page.contains("no password reset in progress"));
@@ -217,16 +183,7 @@ async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
     let user = user_who_requested_a_code(&app).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
 
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", &code),
-                ("new_password", "short"),
-                ("confirm_password", "short"),
-            ],
-        )
-        .await;
+    let r = app.confirm(&code, "short").await;
     let (status, body) = error_of(r).await;
     assert_eq!(status, 400);
     assert!(body["PasswordPolicy"].is_array(), "{body}");
@@ -252,16 +209,7 @@ async fn password_rules_are_checked_before_cognito_and_other_fields_kept() {
     assert!(page.contains(&format!("value=\"{code}\"")));
 
     // The code is still valid: nothing reached Cognito.
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", &code),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm(&code, NEW_PW).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -470,7 +418,7 @@ async fn a_signed_in_user_changes_password_and_the_old_one_stops_working() {
             .page("/account")
             .await
             .contains("Your password has been changed"));
-        let fresh = client_for(&app);
+        let fresh = app.fresh();
         let r = fresh
             .call(
                 "sign-in",

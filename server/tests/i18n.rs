@@ -36,7 +36,7 @@ async fn the_page_speaks_the_browsers_language_and_sets_lang_and_dir() {
         ("sw-KE", "en", "ltr", "Forgot your password?"),
         ("", "en", "ltr", "Forgot your password?"),
     ] {
-        let html = get_in(&fresh(&app), "/reset", accept).await;
+        let html = get_in(&app.fresh(), "/reset", accept).await;
         let tag = format!("<html lang=\"{lang}\" dir=\"{dir}\"");
         assert!(
             html.contains(&tag),
@@ -44,14 +44,6 @@ async fn the_page_speaks_the_browsers_language_and_sets_lang_and_dir() {
             &html[..300.min(html.len())]
         );
         assert!(html.contains(heading), "{accept}: {heading}");
-    }
-}
-
-fn fresh(app: &TestApp) -> TestApp {
-    TestApp {
-        base: app.base.clone(),
-        pool: app.pool.clone(),
-        client: client(),
     }
 }
 

@@ -106,27 +106,9 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         "/reset/confirm"
     );
     let code = latest_code(&pool, &user).await.unwrap();
-    let r = a
-        .call(
-            "reset/confirm",
-            &[
-                ("code", "moto-confirmation-code:999999"),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = a.confirm("moto-confirmation-code:999999", NEW_PW).await;
     assert_eq!(r.status(), 400);
-    let r = a
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = a.confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
 
     // Sign in: wrong, then right; change password; sign out.

@@ -10,14 +10,6 @@ use serde_json::json;
 
 const NEW_PW: &str = "New-Passw0rd!";
 
-fn fresh(app: &TestApp) -> TestApp {
-    TestApp {
-        base: app.base.clone(),
-        pool: app.pool.clone(),
-        client: client(),
-    }
-}
-
 async fn text(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.get(path).await;
     (r.status().as_u16(), r.text().await.unwrap())
@@ -35,7 +27,8 @@ async fn health_readiness_and_metrics_answer() {
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     let r = app.call("reset/request", &[("username", &user)]).await;
     assert_eq!(r.status(), 200);
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call(
             "sign-in",
             &[("username", &user), ("password", "Wrong-Passw0rd!")],
@@ -112,11 +105,13 @@ async fn cognito_down_gives_a_503_page_and_not_ready_then_recovers() {
 
     proxy.down().await;
     let t = Instant::now();
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &user)])
         .await;
     assert_eq!(error_of(r).await, (503, json!("Unavailable")));
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .post_form("/reset", "reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 503);
@@ -130,7 +125,8 @@ async fn cognito_down_gives_a_503_page_and_not_ready_then_recovers() {
 
     proxy.up().await;
     assert_eq!(text(&app, "/readyz").await.0, 200);
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 200, "recovered");
@@ -152,14 +148,16 @@ async fn slow_cognito_ends_within_the_configured_timeout_with_the_friendly_answe
     .await;
     proxy.delay(Duration::from_secs(30));
     let t = Instant::now();
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", "someone")])
         .await;
     let took = t.elapsed();
     assert_eq!(error_of(r).await, (503, json!("Unavailable")));
     assert!(took < Duration::from_millis(2500), "took {took:?}");
     let t = Instant::now();
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .post_form("/reset", "reset/request", &[("username", "someone")])
         .await;
     assert_eq!(r.status(), 503);
@@ -196,22 +194,14 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
     let page = on(&b).page("/reset/confirm").await;
     assert!(page.contains("We sent a code"), "B sees A's session");
     let code = latest_code(&pool, &user).await.unwrap();
-    let r = on(&b)
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = on(&b).confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
 
     // Three attempts through A use up the user's allowance on B too.
     let limited = random_user();
     for _ in 0..3 {
-        let r = fresh(&a)
+        let r = a
+            .fresh()
             .call(
                 "sign-in",
                 &[("username", &limited), ("password", "X-Passw0rd!1")],
@@ -219,7 +209,8 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
             .await;
         assert_eq!(r.status(), 401);
     }
-    let r = fresh(&b)
+    let r = b
+        .fresh()
         .call(
             "sign-in",
             &[("username", &limited), ("password", "X-Passw0rd!1")],
@@ -252,11 +243,13 @@ async fn redis_down_gives_a_503_and_not_ready_then_recovers() {
     assert_eq!(r.status(), 503);
     let body = r.text().await.unwrap();
     assert!(body.contains("temporarily unavailable"), "{body}");
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &user)])
         .await;
     assert_eq!(error_of(r).await, (503, json!("Unavailable")));
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .post_form("/reset", "reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 503);
@@ -277,7 +270,8 @@ async fn redis_down_gives_a_503_and_not_ready_then_recovers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(ready, "ready again once Redis is back");
-    let r = fresh(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 200, "recovered");

@@ -11,14 +11,6 @@ use serde_json::json;
 
 const NEW_PW: &str = "New-Passw0rd!";
 
-fn client_for(app: &TestApp) -> TestApp {
-    TestApp {
-        base: app.base.clone(),
-        pool: app.pool.clone(),
-        client: client(),
-    }
-}
-
 fn header(r: &reqwest::Response, name: &str) -> String {
     r.headers()
         .get(name)
@@ -309,16 +301,7 @@ async fn the_end_of_a_reset_deletes_its_record() {
     let r = app.call("reset/request", &[("username", &user)]).await;
     let sid = cookie_value(&cookie_of(&r).unwrap());
     let code = latest_code(&app.pool, &user).await.unwrap();
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
     // Replaying the reset's cookie: no reset in progress.
     let html = reqwest::Client::new()
@@ -344,13 +327,15 @@ async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     for _ in 0..2 {
-        let r = client_for(&app)
+        let r = app
+            .fresh()
             .call("reset/request", &[("username", &user)])
             .await;
         assert_eq!(r.status(), 200);
     }
     // JavaScript on: the error as JSON, 429, Retry-After.
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &user.to_uppercase())])
         .await;
     assert_eq!(r.status(), 429, "usernames are normalised");
@@ -359,7 +344,8 @@ async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
     assert_eq!(error_of(r).await.1, json!({"RateLimited": retry}));
 
     // JavaScript off: a page that says how long to wait, 429, Retry-After.
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .post_form("/reset", "reset/request", &[("username", &user)])
         .await;
     assert_eq!(r.status(), 429);
@@ -370,7 +356,8 @@ async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
     assert!(body.contains("href=\"/reset\""), "a way back to the form");
 
     // Another user is not affected.
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .call("reset/request", &[("username", &random_user())])
         .await;
     assert_eq!(r.status(), 200);
@@ -383,7 +370,8 @@ async fn sign_in_and_confirm_are_limited_too() {
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     let mut last = 0;
     for _ in 0..4 {
-        let r = client_for(&app)
+        let r = app
+            .fresh()
             .call(
                 "sign-in",
                 &[("username", &user), ("password", "Wrong-Passw0rd!")],
@@ -398,16 +386,7 @@ async fn sign_in_and_confirm_are_limited_too() {
     app.call("reset/request", &[("username", &user)]).await;
     let mut statuses = vec![];
     for _ in 0..4 {
-        let r = app
-            .call(
-                "reset/confirm",
-                &[
-                    ("code", "moto-confirmation-code:000000"),
-                    ("new_password", NEW_PW),
-                    ("confirm_password", NEW_PW),
-                ],
-            )
-            .await;
+        let r = app.confirm("moto-confirmation-code:000000", NEW_PW).await;
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, vec![400, 400, 400, 429]);
@@ -489,7 +468,7 @@ async fn known_unknown_and_unverified_users_look_the_same_and_take_the_same_time
     for user in [&known, &unknown, &unverified] {
         let mut times = vec![];
         for _ in 0..30 {
-            let c = client_for(&app);
+            let c = app.fresh();
             let t = Instant::now();
             let r = c.call("reset/request", &[("username", user)]).await;
             times.push(t.elapsed());
@@ -497,7 +476,7 @@ async fn known_unknown_and_unverified_users_look_the_same_and_take_the_same_time
             assert_eq!(location(&r), "/reset/confirm");
         }
         medians.push(median(times));
-        let c = client_for(&app);
+        let c = app.fresh();
         let r = c
             .post_form("/reset", "reset/request", &[("username", user)])
             .await;
@@ -541,19 +520,11 @@ async fn a_code_past_the_window_asks_for_a_new_one() {
     app.call("reset/request", &[("username", &user)]).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm(code.as_str(), NEW_PW).await;
     assert_eq!(error_of(r).await, (400, json!("ExpiredCode")));
     // The password did not change.
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .call(
             "sign-in",
             &[("username", &user), ("password", "Old-Passw0rd!")],
@@ -578,35 +549,18 @@ async fn common_passwords_and_the_username_are_refused_with_their_own_message() 
         ("Password123!", json!("PasswordTooCommon")),
         (with_name.as_str(), json!("PasswordContainsName")),
     ] {
-        let r = app
-            .call(
-                "reset/confirm",
-                &[
-                    ("code", code.as_str()),
-                    ("new_password", pw),
-                    ("confirm_password", pw),
-                ],
-            )
-            .await;
+        let r = app.confirm(code.as_str(), pw).await;
         assert_eq!(error_of(r).await, (400, expected), "{pw}");
     }
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", long),
-                ("confirm_password", long),
-            ],
-        )
-        .await;
+    let r = app.confirm(code.as_str(), long).await;
     assert_eq!(
         r.status(),
         200,
         "a long Unicode passphrase is accepted: {:?}",
         r.text().await
     );
-    let r = client_for(&app)
+    let r = app
+        .fresh()
         .call("sign-in", &[("username", &user), ("password", long)])
         .await;
     assert_eq!(location(&r), "/account", "and it works untrimmed");
@@ -620,7 +574,7 @@ async fn a_completed_reset_signs_the_user_out_everywhere_else() {
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     // Another device, signed in with the old password.
-    let other = client_for(&app);
+    let other = app.fresh();
     let r = other
         .call(
             "sign-in",
@@ -631,16 +585,7 @@ async fn a_completed_reset_signs_the_user_out_everywhere_else() {
 
     app.call("reset/request", &[("username", &user)]).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
-    let r = app
-        .call(
-            "reset/confirm",
-            &[
-                ("code", code.as_str()),
-                ("new_password", NEW_PW),
-                ("confirm_password", NEW_PW),
-            ],
-        )
-        .await;
+    let r = app.confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
     let page = app.page("/sign-in").await;
     assert!(
@@ -669,15 +614,7 @@ async fn with_the_switch_off_no_one_else_is_signed_out_and_the_page_says_nothing
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     app.call("reset/request", &[("username", &user)]).await;
     let code = latest_code(&app.pool, &user).await.unwrap();
-    app.call(
-        "reset/confirm",
-        &[
-            ("code", code.as_str()),
-            ("new_password", NEW_PW),
-            ("confirm_password", NEW_PW),
-        ],
-    )
-    .await;
+    app.confirm(code.as_str(), NEW_PW).await;
     let page = app.page("/sign-in").await;
     assert!(page.contains("Your password has been changed."));
     assert!(!page.contains("signed out"));
@@ -735,7 +672,7 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
         "/account/password",
     ];
     for no_js in [false, true] {
-        let c = client_for(&app);
+        let c = app.fresh();
         let post =
             |endpoint: &'static str, page: &'static str, form: Vec<(&'static str, String)>| {
                 let c = &c;
@@ -831,7 +768,7 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
     temporary_user(&app.pool, &temp_user, "Temp-Passw0rd!").await;
     crawl.secrets.push(temp_user.clone());
     crawl.secrets.push("Temp-Passw0rd!".into());
-    let c = client_for(&app);
+    let c = app.fresh();
     let r = c
         .call(
             "sign-in",

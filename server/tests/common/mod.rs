@@ -210,6 +210,28 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The same app seen from another browser (a new cookie jar).
+    pub fn fresh(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            pool: self.pool.clone(),
+            client: client(),
+        }
+    }
+
+    /// Confirms a reset with `code`, typing `password` in both fields (JavaScript on).
+    pub async fn confirm(&self, code: &str, password: &str) -> reqwest::Response {
+        self.call(
+            "reset/confirm",
+            &[
+                ("code", code),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await
+    }
+
     /// GET a page.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
