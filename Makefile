@@ -4,3 +4,8 @@ demo:
 	@bash scripts/demo.sh
 test:
 	@bash scripts/test.sh
+
+# Not part of `make test`: the release build and the performance benchmark (README "Performance").
+.PHONY: bench
+bench:
+	@bash scripts/bench.sh

@@ -23,10 +23,29 @@ start_moto() {
   echo $!
 }
 
-# Builds the site (WASM, JS, CSS into target/site) and the server, debug profile.
+# Builds the site (WASM, JS, CSS into target/site) and the server: debug profile by default.
+# With --release: the release profile (size-optimised WASM, wasm-opt). Then writes a brotli
+# and a gzip copy next to each built asset, which the server sends as they are.
 build_site() {
+  local release="" profile=debug q_br=4 q_gz=6
+  if [ "${1:-}" = --release ]; then release="--release"; profile=release; q_br=11; q_gz=9; fi
   # shellcheck disable=SC2086
-  cargo leptos build $LIB_CARGO_ARGS
+  cargo leptos build $release $LIB_CARGO_ARGS
+  local hashes="$ROOT/target/$profile/hash.txt" pkg="$ROOT/target/site/pkg"
+  local keep=() ext hash f
+  while IFS=': ' read -r ext hash; do
+    [ -n "$hash" ] && keep+=("$pkg/$LEPTOS_OUTPUT_NAME.$hash.$ext")
+  done <"$hashes"
+  # Assets of earlier builds go; the current ones get their compressed copies.
+  for f in "$pkg"/*; do
+    case " ${keep[*]} " in *" ${f%.br} "*|*" ${f%.gz} "*) ;; *) rm -f "$f" ;; esac
+  done
+  for f in "${keep[@]}"; do
+    if [ -n "$release" ] || [ ! "$f.br" -nt "$f" ]; then
+      brotli -f -q "$q_br" -o "$f.br" "$f"
+      gzip -f -k -n "-$q_gz" "$f"
+    fi
+  done
 }
 
 # The environment every local app instance gets; $1 pool json, $2 "public"|"secret", $3 port.

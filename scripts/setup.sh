@@ -105,7 +105,7 @@ fi
 step "5/7 Chromium (Debian) for the browser tests"
 if command -v chromium >/dev/null; then ok "$(chromium --version 2>/dev/null | head -1)"; else apt_install chromium; fi
 # Redis and nginx for the scale-out tests (two instances behind a load balancer).
-apt_install curl redis-server nginx
+apt_install curl redis-server nginx brotli
 
 step "6/7 end2end node packages (from package-lock.json)"
 if [ -f "$ROOT/end2end/node_modules/.package-lock.json" ] && cmp -s "$ROOT/end2end/package-lock.json" "$TOOLS/e2e-lock.stamp"; then

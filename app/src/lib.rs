@@ -34,7 +34,7 @@ pub mod state;
 pub mod testing;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -68,7 +68,7 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="referrer" content="same-origin"/>
-                <link rel="stylesheet" href="/pkg/reset.css"/>
+                <HashedStylesheet options=options.clone()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <meta name="application-name" content=brand.product_name.clone()/>
                 {help.map(|h| view! { <link rel="help" href=h/> })}

@@ -22,12 +22,15 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
+    compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     trace::TraceLayer,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub mod admin;
+pub mod page_cache;
 pub mod security;
 pub mod store;
 
@@ -35,17 +38,41 @@ pub mod store;
 /// this workspace; the listen address always comes from the settings.
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let hash_file = hash_file();
     LeptosOptions::builder()
         .output_name(env("LEPTOS_OUTPUT_NAME", "reset"))
         .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(settings.listen_addr)
+        .hash_files(hash_file.is_some())
+        .hash_file(
+            hash_file
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "hash.txt".into())
+                .into(),
+        )
         .env(if env("LEPTOS_ENV", "DEV").eq_ignore_ascii_case("PROD") {
             leptos::config::Env::PROD
         } else {
             leptos::config::Env::DEV
         })
         .build()
+}
+
+/// The `hash.txt` cargo-leptos writes when it gives the built assets content-hashed names:
+/// `LEPTOS_HASH_FILE`, else beside the executable (where cargo-leptos puts it), else one
+/// level up (test and example binaries live in `target/<profile>/deps|examples`).
+/// Absolute, as Leptos joins it onto the executable's directory.
+fn hash_file() -> Option<std::path::PathBuf> {
+    if let Ok(p) = std::env::var("LEPTOS_HASH_FILE") {
+        let p = std::path::PathBuf::from(p);
+        return p.is_file().then(|| std::path::absolute(&p).unwrap_or(p));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("hash.txt"), dir.parent()?.join("hash.txt")]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// Everything the router needs: the app state, the session store, the readiness checks.
@@ -129,6 +156,25 @@ impl Readiness {
     }
 }
 
+/// Whether a response is worth compressing on the fly: HTML and JSON of some size.
+fn compressible(
+    _: StatusCode,
+    _: http::Version,
+    headers: &http::HeaderMap,
+    _: &http::Extensions,
+) -> bool {
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let small = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n < 512);
+    !small && (kind.starts_with("text/html") || kind.starts_with("application/json"))
+}
+
 /// The whole app as a `Router`.
 pub fn router(services: Services) -> Router {
     let Services {
@@ -137,6 +183,12 @@ pub fn router(services: Services) -> Router {
         ready,
     } = services;
     let routes = generate_route_list(App);
+    let page_cache = page_cache::PageCache::new(
+        routes
+            .iter()
+            .map(|r| r.path().to_string())
+            .filter(|p| !p.contains(['{', ':', '*'])),
+    );
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(sessions)
         .with_name(settings.cookie_name())
@@ -198,6 +250,17 @@ pub fn router(services: Services) -> Router {
             "/language/{code}",
             get(security::choose_language).with_state(guard.clone()),
         )
+        // Built assets: brotli or gzip files written next to them at build time are sent
+        // as they are (no compression work per request).
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            ServeDir::new(format!(
+                "{}/{}",
+                state.leptos_options.site_root, state.leptos_options.site_pkg_dir
+            ))
+            .precompressed_br()
+            .precompressed_gzip(),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -222,10 +285,21 @@ pub fn router(services: Services) -> Router {
         .layer(middleware::from_fn(security::refuse_trace))
         .layer(middleware::from_fn(security::normalise_languages))
         .layer(middleware::from_fn_with_state(
+            page_cache,
+            page_cache::serve,
+        ))
+        .layer(middleware::from_fn_with_state(
             logo_origin,
             security::headers,
         ))
         .layer(middleware::from_fn(track))
+        // Pages and server-function answers are compressed as they are sent (built assets
+        // come precompressed, see `/pkg` above).
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(5))
+                .compress_when(compressible),
+        )
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {

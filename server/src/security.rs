@@ -190,6 +190,20 @@ pub fn csp(nonce: &str, img_origin: Option<&str>) -> String {
     )
 }
 
+/// Whether `path` is a built asset with a content hash in its name (`reset.<hash>.wasm`):
+/// its content never changes under that name, so it may be cached for good.
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[parts.len() - 2].len() >= 16
+        && parts[parts.len() - 2]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Whether `path` is a static file (built assets and `public/`), which may be cached.
 fn is_static(path: &str) -> bool {
     path.starts_with("/pkg/")
@@ -208,6 +222,7 @@ pub async fn headers(
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_static = is_static(req.uri().path());
+    let immutable = is_hashed_asset(req.uri().path());
     let mut res = next.run(req).await;
     let cacheable = is_static && res.status().is_success();
     let h = res.headers_mut();
@@ -236,8 +251,14 @@ pub async fn headers(
         "permissions-policy",
         "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=(), interest-cohort=()",
     );
+    // Pages are never cached (they carry one-time state); hashed assets are cached for a
+    // year; other files (favicon, logo) are revalidated with their ETag.
     if !cacheable {
         set(h, "cache-control", "no-store");
+    } else if immutable {
+        set(h, "cache-control", "public, max-age=31536000, immutable");
+    } else {
+        set(h, "cache-control", "no-cache");
     }
     res
 }
@@ -406,6 +427,16 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    #[test]
+    fn only_content_hashed_assets_are_immutable() {
+        assert!(is_hashed_asset("/pkg/reset.Xk3v9_aB-cDeFgHiJkLmNo.wasm"));
+        assert!(is_hashed_asset("/pkg/reset.Xk3v9_aB-cDeFgHiJkLmNo.css"));
+        assert!(!is_hashed_asset("/pkg/reset.wasm"));
+        assert!(!is_hashed_asset("/pkg/reset.short.js"));
+        assert!(!is_hashed_asset("/favicon.Xk3v9_aB-cDeFgHiJkLmNo.svg"));
+        assert!(!is_hashed_asset("/pkg/reset.Xk3v9_aB/cDeFgHiJkLmNo.js"));
     }
 
     #[test]

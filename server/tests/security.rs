@@ -159,12 +159,158 @@ async fn every_kind_of_response_carries_the_security_headers() {
     assert_eq!(error.status(), 400);
     assert_security_headers(&error, "a server-function error", false);
 
-    let asset = app.get("/pkg/reset.css").await;
-    assert_eq!(asset.status(), 200, "the site is built before the tests");
-    assert_security_headers(&asset, "a /pkg asset", true);
+    let assets = asset_paths(&app.page("/reset").await);
+    assert_eq!(assets.len(), 3, "CSS, JS and WASM are linked: {assets:?}");
+    for path in assets {
+        let asset = app.get(&path).await;
+        assert_eq!(
+            asset.status(),
+            200,
+            "{path}: the site is built before the tests"
+        );
+        assert_security_headers(&asset, "a /pkg asset", true);
+        assert_eq!(
+            header(&asset, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{path} has a content-hashed name, so it is cached for good"
+        );
+    }
 
     let health = app.get("/healthz").await;
     assert_security_headers(&health, "/healthz", false);
+}
+
+fn nonce_of(r: &reqwest::Response) -> String {
+    header(r, "content-security-policy")
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|v| v.split('\'').next())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn anonymous_page_views_are_rendered_once_per_language_with_a_fresh_nonce_each() {
+    let app = spawn_app(false).await;
+    let client = reqwest::Client::new();
+    let get = |lang: Option<&'static str>, cookie: Option<&'static str>| {
+        let mut r = client.get(format!("{}/reset", app.base));
+        if let Some(l) = lang {
+            r = r.header("Accept-Language", l);
+        }
+        if let Some(c) = cookie {
+            r = r.header("Cookie", c);
+        }
+        r.send()
+    };
+    let mut pages = vec![];
+    for _ in 0..3 {
+        let r = get(None, None).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let nonce = nonce_of(&r);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "the page carries its own nonce"
+        );
+        pages.push((nonce, html));
+    }
+    assert_ne!(pages[0].0, pages[1].0);
+    assert!(
+        !pages[1].1.contains(&pages[0].0),
+        "no earlier nonce is replayed"
+    );
+    let same: Vec<String> = pages
+        .iter()
+        .map(|(n, h)| h.replace(n.as_str(), "N"))
+        .collect();
+    assert_eq!(same[0], same[2], "the same page apart from the nonce");
+
+    // The language still follows the visitor, cached or not.
+    for _ in 0..2 {
+        let ja = get(Some("ja"), None).await.unwrap().text().await.unwrap();
+        assert!(ja.contains("lang=\"ja\""), "Accept-Language: ja");
+        let ko = get(None, Some("lang=ko"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(ko.contains("lang=\"ko\""), "the lang cookie");
+        let en = get(None, None).await.unwrap().text().await.unwrap();
+        assert!(en.contains("lang=\"en\""));
+    }
+
+    // A visitor with a session gets their own page: a failed no-JS post leaves its message.
+    let failed = app
+        .post_form("/reset", "reset/request", &[("username", "")])
+        .await;
+    assert_eq!(failed.status(), 303);
+    let mine = app.page("/reset").await;
+    assert!(mine.contains("alert-error"), "the flash message is shown");
+    let anonymous = get(None, None).await.unwrap().text().await.unwrap();
+    assert!(
+        !anonymous.contains("alert-error"),
+        "and never cached for others"
+    );
+}
+
+/// The `/pkg` files a page links (stylesheet, module script, WASM preload).
+fn asset_paths(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/pkg/"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_compressed_and_assets_have_hashed_names() {
+    let app = spawn_app(false).await;
+    let html = app.page("/reset").await;
+    let client = reqwest::Client::new();
+    let get = |path: String, encoding: &'static str| {
+        client
+            .get(format!("{}{path}", app.base))
+            .header("Accept-Encoding", encoding)
+            .send()
+    };
+    // reqwest here does not decode: the bytes are what travelled.
+    let page = get("/reset".into(), "br, gzip").await.unwrap();
+    assert_eq!(header(&page, "content-encoding"), "br");
+    assert_eq!(
+        header(&page, "cache-control"),
+        "no-store",
+        "pages are never cached"
+    );
+    let page_bytes = page.bytes().await.unwrap().len();
+    assert!(
+        page_bytes * 2 < html.len(),
+        "compressed {page_bytes} B vs {} B",
+        html.len()
+    );
+    let gz = get("/reset".into(), "gzip").await.unwrap();
+    assert_eq!(header(&gz, "content-encoding"), "gzip");
+
+    for path in asset_paths(&html) {
+        let name = path.rsplit('/').next().unwrap();
+        let parts: Vec<&str> = name.split('.').collect();
+        assert_eq!(parts.len(), 3, "{name} is <name>.<hash>.<ext>");
+        assert!(parts[1].len() >= 16, "{name} carries a content hash");
+        let raw = get(path.clone(), "identity").await.unwrap();
+        assert!(raw.headers().get("content-encoding").is_none());
+        let raw_len = raw.bytes().await.unwrap().len();
+        for (asked, sent) in [("br, gzip", "br"), ("gzip", "gzip")] {
+            let r = get(path.clone(), asked).await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(header(&r, "content-encoding"), sent, "{path} precompressed");
+            assert!(
+                r.bytes().await.unwrap().len() < raw_len,
+                "{path} {sent} is smaller"
+            );
+        }
+    }
 }
 
 #[tokio::test]

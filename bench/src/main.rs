@@ -1,0 +1,954 @@
+//! The performance benchmark behind `make bench` (see `scripts/bench.sh`, which builds the
+//! release site first). In one run, on one machine, it measures:
+//!
+//! 1. bytes sent to the browser for `/reset` and `/reset/confirm` (`Accept-Encoding: br, gzip`);
+//! 2. `GET /reset` throughput and latency at 64 connections, next to a baseline: a minimal
+//!    axum server answering the same HTML bytes from memory;
+//! 3. the reset-request server function (the JavaScript path) against a zero-latency Cognito
+//!    stub, same load;
+//! 4. Lighthouse (mobile) performance score and total blocking time for `/reset`;
+//! 5. the server's idle RSS, and its RSS after 10 000 sessions in the memory store;
+//!
+//! and writes them, with the budgets, as a Markdown table.
+//!
+//! The baseline and the stub run as separate processes (this binary with `baseline` or `stub`),
+//! so the server and the baseline each have a process of their own, like-for-like. The load
+//! generator is a small HTTP/1.1 client over keep-alive connections (one per simulated user).
+//!
+//! Settings (environment): `BENCH_SERVER` (the release server binary), `BENCH_SITE_ROOT`,
+//! `BENCH_OUT` (the Markdown file), `BENCH_SECS` (seconds per load run, default 10),
+//! `BENCH_CONNS` (default 64), `LIGHTHOUSE` (the lighthouse CLI; skipped when unset),
+//! `CHROME_PATH`, `BENCH_NOTE` (a line about the build, e.g. the commit).
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+    process::{Child, Command},
+};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn main() -> Result<(), Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("baseline") => rt.block_on(baseline(PathBuf::from(&args[2]))),
+        Some("stub") => rt.block_on(cognito_stub()),
+        _ => rt.block_on(run()),
+    }
+}
+
+// ---- The two helper servers ---------------------------------------------------------------
+
+/// Prints the port it listens on, then serves until killed.
+async fn serve(router: axum::Router) -> Result<(), Error> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("{}", listener.local_addr()?.port());
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+/// The baseline: the same HTML bytes as `/reset`, from memory, with the content type.
+async fn baseline(html: PathBuf) -> Result<(), Error> {
+    let bytes = axum::body::Bytes::from(std::fs::read(html)?);
+    let router = axum::Router::new().route(
+        "/reset",
+        axum::routing::get(move || {
+            let bytes = bytes.clone();
+            async move { ([("content-type", "text/html; charset=utf-8")], bytes) }
+        }),
+    );
+    serve(router).await
+}
+
+/// A Cognito that answers `ForgotPassword` at once (and refuses anything else).
+async fn cognito_stub() -> Result<(), Error> {
+    let router = axum::Router::new().fallback(|headers: axum::http::HeaderMap| async move {
+        let target = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let json = [("content-type", "application/x-amz-json-1.1")];
+        if target.ends_with(".ForgotPassword") {
+            (
+                axum::http::StatusCode::OK,
+                json,
+                r#"{"CodeDeliveryDetails":{"AttributeName":"email","DeliveryMedium":"EMAIL","Destination":"b***@e***"}}"#,
+            )
+        } else {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                json,
+                r#"{"__type":"InvalidParameterException","message":"the benchmark stub answers ForgotPassword only"}"#,
+            )
+        }
+    });
+    serve(router).await
+}
+
+/// Starts this binary in `mode` and reads the port it prints.
+async fn helper(mode: &str, arg: Option<&str>) -> Result<(Child, u16), Error> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg(mode)
+        .args(arg)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn()?;
+    let out = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).await?;
+    Ok((child, line.trim().parse()?))
+}
+
+// ---- The app under test ------------------------------------------------------------------
+
+struct App {
+    child: Child,
+    base: String,
+    addr: SocketAddr,
+}
+
+impl App {
+    async fn start(
+        server: &str,
+        site: &str,
+        cognito: u16,
+        log: &std::path::Path,
+    ) -> Result<App, Error> {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            l.local_addr()?.port()
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(log)?;
+        let child = Command::new(server)
+            .env_clear()
+            .env("PATH", env("PATH", "/usr/bin:/bin"))
+            .envs([
+                ("COGNITO_USER_POOL_ID", "us-east-1_Bench0001"),
+                ("COGNITO_CLIENT_ID", "benchclient0001"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "bench"),
+                ("AWS_SECRET_ACCESS_KEY", "bench"),
+                ("DESCRIBE_USER_POOL", "false"),
+                ("SESSION_COOKIE_SECURE", "false"),
+                (
+                    "SERVER_SECRET",
+                    "benchmark-secret-benchmark-secret-0123456789",
+                ),
+                // The uniform-timing floor would measure the sleep, not the app.
+                ("RESET_MIN_RESPONSE_MS", "0"),
+                // Every request comes from one IP: limits would answer 429 instead. (Limits
+                // count in milliseconds, so a burst of 10 million, then 1000/s.)
+                ("RATE_LIMIT_USER", "10000000/10000s"),
+                ("RATE_LIMIT_IP", "10000000/10000s"),
+                ("RATE_LIMIT_GLOBAL", "10000000/10000s"),
+                ("LEPTOS_OUTPUT_NAME", "reset"),
+                ("LEPTOS_ENV", "PROD"),
+                ("LEPTOS_SITE_ROOT", site),
+            ])
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{cognito}"))
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_ORIGIN", &base)
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()?;
+        let app = App {
+            child,
+            addr: format!("127.0.0.1:{port}").parse()?,
+            base,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("{}/healthz", app.base)).send().await {
+                if r.status().is_success() {
+                    return Ok(app);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("the server did not start; see {}", log_path_note()).into())
+    }
+
+    /// Resident set size in bytes (Linux).
+    fn rss(&self) -> Option<u64> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    }
+}
+
+fn log_path_note() -> String {
+    "the server log next to the report".into()
+}
+
+// ---- Bytes --------------------------------------------------------------------------------
+
+#[derive(Default, Clone)]
+struct Transfer {
+    html: u64,
+    css: u64,
+    js: u64,
+    wasm: u64,
+    html_raw: u64,
+    css_raw: u64,
+    js_raw: u64,
+    wasm_raw: u64,
+    encodings: Vec<String>,
+}
+
+impl Transfer {
+    fn total(&self) -> u64 {
+        self.html + self.css + self.js + self.wasm
+    }
+}
+
+/// The `/pkg` files a page links (stylesheet, module script, WASM preload).
+fn asset_paths(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/pkg/"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Bytes on the wire for a body (the client does not decode), and its encoding.
+async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    encoding: &str,
+) -> Result<(u64, String, String), Error> {
+    let r = client
+        .get(url)
+        .header("Accept-Encoding", encoding)
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        return Err(format!("GET {url}: {}", r.status()).into());
+    }
+    let enc = r
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("identity")
+        .to_string();
+    let body = r.bytes().await?;
+    Ok((
+        body.len() as u64,
+        enc,
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
+}
+
+async fn transfer(client: &reqwest::Client, base: &str, page: &str) -> Result<Transfer, Error> {
+    let mut t = Transfer::default();
+    let (n, enc, _) = fetch(client, &format!("{base}{page}"), "br, gzip").await?;
+    let (raw, _, html) = fetch(client, &format!("{base}{page}"), "identity").await?;
+    t.html = n;
+    t.html_raw = raw;
+    t.encodings.push(format!("HTML {enc}"));
+    for path in asset_paths(&html) {
+        let url = format!("{base}{path}");
+        let (n, enc, _) = fetch(client, &url, "br, gzip").await?;
+        let (raw, _, _) = fetch(client, &url, "identity").await?;
+        let (slot, raw_slot, kind) = if path.ends_with(".css") {
+            (&mut t.css, &mut t.css_raw, "CSS")
+        } else if path.ends_with(".js") {
+            (&mut t.js, &mut t.js_raw, "JS")
+        } else if path.ends_with(".wasm") {
+            (&mut t.wasm, &mut t.wasm_raw, "WASM")
+        } else {
+            continue;
+        };
+        *slot += n;
+        *raw_slot += raw;
+        t.encodings.push(format!("{kind} {enc}"));
+    }
+    Ok(t)
+}
+
+// ---- Load ---------------------------------------------------------------------------------
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    io: BufReader<TcpStream>,
+    line: String,
+    body: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> std::io::Result<Conn> {
+        let s = TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        Ok(Conn {
+            io: BufReader::new(s),
+            line: String::new(),
+            body: Vec::with_capacity(64 * 1024),
+        })
+    }
+
+    async fn read_line(&mut self) -> std::io::Result<&str> {
+        self.line.clear();
+        if self.io.read_line(&mut self.line).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(self.line.trim_end())
+    }
+
+    /// Sends one request and reads the whole answer: (status, body bytes, keep-alive).
+    async fn request(&mut self, req: &[u8]) -> std::io::Result<(u16, usize, bool)> {
+        self.io.get_mut().write_all(req).await?;
+        let status: u16 = self
+            .read_line()
+            .await?
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or(std::io::ErrorKind::InvalidData)?;
+        let (mut length, mut chunked, mut close) = (None, false, false);
+        loop {
+            let line = self.read_line().await?.to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("content-length:") {
+                length = v.trim().parse::<usize>().ok();
+            } else if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+                chunked = true;
+            } else if line.starts_with("connection:") && line.contains("close") {
+                close = true;
+            }
+        }
+        let mut size = 0;
+        if chunked {
+            loop {
+                let n = usize::from_str_radix(
+                    self.read_line()
+                        .await?
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim(),
+                    16,
+                )
+                .map_err(|_| std::io::ErrorKind::InvalidData)?;
+                if n == 0 {
+                    while !self.read_line().await?.is_empty() {}
+                    break;
+                }
+                self.body.resize(n + 2, 0);
+                self.io.read_exact(&mut self.body).await?;
+                size += n;
+            }
+        } else if let Some(n) = length {
+            self.body.resize(n, 0);
+            self.io.read_exact(&mut self.body).await?;
+            size = n;
+        } else {
+            self.body.clear();
+            size = self.io.read_to_end(&mut self.body).await?;
+            close = true;
+        }
+        Ok((status, size, !close))
+    }
+}
+
+struct Run {
+    requests: u64,
+    seconds: f64,
+    statuses: BTreeMap<u16, u64>,
+    failures: u64,
+    latencies_us: Vec<u32>,
+}
+
+impl Run {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+    fn ok(&self) -> u64 {
+        self.statuses
+            .iter()
+            .filter(|(s, _)| (200..400).contains(*s))
+            .map(|(_, n)| n)
+            .sum()
+    }
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+/// `conns` connections send requests back to back for `warmup` (not counted), then `secs`.
+async fn load(
+    addr: SocketAddr,
+    request: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+    conns: usize,
+    warmup: Duration,
+    secs: Duration,
+) -> Run {
+    let counter = Arc::new(AtomicU64::new(0));
+    let start = Instant::now() + warmup;
+    let end = start + secs;
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let request = request.clone();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(100_000);
+            let mut statuses = BTreeMap::new();
+            let mut failures = 0u64;
+            let mut conn = None;
+            loop {
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                if conn.is_none() {
+                    match Conn::open(addr).await {
+                        Ok(c) => conn = Some(c),
+                        Err(_) => {
+                            failures += 1;
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    }
+                }
+                let req = request(counter.fetch_add(1, Ordering::Relaxed));
+                let t0 = Instant::now();
+                let result = conn.as_mut().expect("open").request(&req).await;
+                let t1 = Instant::now();
+                let counted = t0 >= start && t1 <= end;
+                match result {
+                    Ok((status, _, keep)) => {
+                        if counted {
+                            lat.push((t1 - t0).as_micros().min(u32::MAX as u128) as u32);
+                            *statuses.entry(status).or_insert(0u64) += 1;
+                        }
+                        if !keep {
+                            conn = None;
+                        }
+                    }
+                    Err(_) => {
+                        if counted {
+                            failures += 1;
+                        }
+                        conn = None;
+                    }
+                }
+            }
+            (lat, statuses, failures)
+        }));
+    }
+    let mut run = Run {
+        requests: 0,
+        seconds: secs.as_secs_f64(),
+        statuses: BTreeMap::new(),
+        failures: 0,
+        latencies_us: Vec::new(),
+    };
+    for t in tasks {
+        if let Ok((lat, statuses, failures)) = t.await {
+            run.latencies_us.extend(lat);
+            for (s, n) in statuses {
+                *run.statuses.entry(s).or_insert(0) += n;
+            }
+            run.failures += failures;
+        }
+    }
+    run.requests = run.latencies_us.len() as u64;
+    run.latencies_us.sort_unstable();
+    run
+}
+
+fn get_request(host: &str, path: &str, extra: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nAccept-Language: en-GB,en;q=0.8\r\nUser-Agent: bench\r\n{extra}\r\n")
+        .into_bytes()
+}
+
+/// The reset request as the hydrated page sends it: a same-origin form-encoded POST that
+/// asks for JSON. No cookie: each is a new visitor (and a new session).
+fn server_fn_request(host: &str, n: u64) -> Vec<u8> {
+    let body = format!("username=bench-user-{n}");
+    format!(
+        "POST /api/reset/request HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nUser-Agent: bench\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+// ---- Lighthouse ---------------------------------------------------------------------------
+
+struct Lighthouse {
+    score: f64,
+    tbt_ms: f64,
+    fcp_ms: f64,
+    lcp_ms: f64,
+}
+
+async fn lighthouse(bin: &str, url: &str, out: &std::path::Path) -> Result<Lighthouse, Error> {
+    let status = Command::new(bin)
+        .arg(url)
+        .args([
+            "--only-categories=performance",
+            "--output=json",
+            "--quiet",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+        ])
+        .arg(format!("--output-path={}", out.display()))
+        .status()
+        .await?;
+    if !status.success() {
+        return Err(format!("lighthouse exited with {status}").into());
+    }
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out)?)?;
+    let audit = |id: &str| {
+        report["audits"][id]["numericValue"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
+    Ok(Lighthouse {
+        score: report["categories"]["performance"]["score"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+            * 100.0,
+        tbt_ms: audit("total-blocking-time"),
+        fcp_ms: audit("first-contentful-paint"),
+        lcp_ms: audit("largest-contentful-paint"),
+    })
+}
+
+// ---- The run ------------------------------------------------------------------------------
+
+fn kib(n: u64) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
+
+fn mib(n: u64) -> String {
+    format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or("?".into(), |kb| {
+            format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0)
+        });
+    format!("{cpu}, {cores} cores, {mem} RAM")
+}
+
+async fn run() -> Result<(), Error> {
+    let server = env("BENCH_SERVER", "target/release/server");
+    let site = env("BENCH_SITE_ROOT", "target/site");
+    let out = PathBuf::from(env("BENCH_OUT", "target/bench/bench.md"));
+    let secs: u64 = env("BENCH_SECS", "10").parse()?;
+    let conns: usize = env("BENCH_CONNS", "64").parse()?;
+    let dir = out
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&dir)?;
+    let warmup = Duration::from_secs(2);
+    let dur = Duration::from_secs(secs);
+
+    let (_stub, stub_port) = helper("stub", None).await?;
+    let app = App::start(&server, &site, stub_port, &dir.join("server.log")).await?;
+    let host = app.addr.to_string();
+    eprintln!("bench: server up at {}", app.base);
+
+    // 5a. Idle RSS: started, one page rendered (so lazily built state exists), then quiet.
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    client.get(format!("{}/reset", app.base)).send().await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_rss = app.rss().unwrap_or(0);
+
+    // 1. Bytes. `/reset/confirm` is shown with a reset in progress (the session has one).
+    let reset = transfer(&client, &app.base, "/reset").await?;
+    let started = client
+        .post(format!("{}/api/reset/request", app.base))
+        .header("Origin", &app.base)
+        .header("Accept", "application/json")
+        .form(&[("username", "bench-bytes")])
+        .send()
+        .await?;
+    if !started.status().is_success() {
+        return Err(format!("starting a reset: {}", started.status()).into());
+    }
+    let confirm = transfer(&client, &app.base, "/reset/confirm").await?;
+
+    // 5b. RSS after 10 000 sessions: each server-function call without a cookie is a new
+    // visitor, whose reset in progress the memory store keeps.
+    let sessions = 10_000u64;
+    let h = host.clone();
+    let made = load_n(
+        app.addr,
+        Arc::new(move |n| server_fn_request(&h, 1_000_000 + n)),
+        conns,
+        sessions,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sessions_rss = app.rss().unwrap_or(0);
+    eprintln!(
+        "bench: idle RSS {}, after {made} sessions {}",
+        mib(idle_rss),
+        mib(sessions_rss)
+    );
+
+    // 2. SSR against the baseline (the same bytes the app sends without compression).
+    let html_file = dir.join("reset.html");
+    let raw_html = client
+        .get(format!("{}/reset", app.base))
+        .header("Accept", "text/html")
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    std::fs::write(&html_file, &raw_html)?;
+    let (_base_child, base_port) = helper("baseline", Some(&html_file.to_string_lossy())).await?;
+    let base_addr: SocketAddr = format!("127.0.0.1:{base_port}").parse()?;
+    let bh = base_addr.to_string();
+    eprintln!("bench: baseline GET /reset ({secs} s, {conns} connections)");
+    let base_run = load(
+        base_addr,
+        Arc::new(move |_| get_request(&bh, "/reset", "")),
+        conns,
+        warmup,
+        dur,
+    )
+    .await;
+    let h = host.clone();
+    eprintln!("bench: app GET /reset");
+    let ssr_run = load(
+        app.addr,
+        Arc::new(move |_| get_request(&h, "/reset", "")),
+        conns,
+        warmup,
+        dur,
+    )
+    .await;
+    // A visitor with a cookie (here one that is not a session) skips the page cache: every
+    // request is rendered.
+    let h = host.clone();
+    eprintln!("bench: app GET /reset, rendered every time");
+    let render_run = load(
+        app.addr,
+        Arc::new(move |_| get_request(&h, "/reset", "Cookie: seen=1\r\n")),
+        conns,
+        warmup,
+        dur,
+    )
+    .await;
+    let h = host.clone();
+    eprintln!("bench: app POST /api/reset/request");
+    let fn_run = load(
+        app.addr,
+        Arc::new(move |n| server_fn_request(&h, n)),
+        conns,
+        warmup,
+        dur,
+    )
+    .await;
+
+    // 4. Lighthouse, with the server quiet again.
+    let lh = match std::env::var("LIGHTHOUSE") {
+        Ok(bin) if !bin.is_empty() => {
+            eprintln!("bench: lighthouse");
+            Some(
+                lighthouse(
+                    &bin,
+                    &format!("{}/reset", app.base),
+                    &dir.join("lighthouse.json"),
+                )
+                .await,
+            )
+        }
+        _ => None,
+    };
+
+    // ---- The report ----
+    let mut md = String::new();
+    let line = |md: &mut String, s: String| {
+        md.push_str(&s);
+        md.push('\n');
+    };
+    line(
+        &mut md,
+        format!(
+            "Machine: {}. Load generator, server and baseline share it.",
+            machine()
+        ),
+    );
+    if let Ok(note) = std::env::var("BENCH_NOTE") {
+        line(&mut md, format!("Build: {note}."));
+    }
+    line(&mut md, String::new());
+    line(&mut md, "**Bytes to the browser** (`Accept-Encoding: br, gzip`; bodies as sent, headers not counted; raw size in brackets)".into());
+    line(&mut md, String::new());
+    line(
+        &mut md,
+        "| Page | HTML | CSS | JS | WASM | Total | HTML + CSS |".into(),
+    );
+    line(&mut md, "|---|---|---|---|---|---|---|".into());
+    for (name, t) in [("`/reset`", &reset), ("`/reset/confirm`", &confirm)] {
+        line(
+            &mut md,
+            format!(
+                "| {name} | {} ({}) | {} ({}) | {} ({}) | {} ({}) | {} | {} |",
+                kib(t.html),
+                kib(t.html_raw),
+                kib(t.css),
+                kib(t.css_raw),
+                kib(t.js),
+                kib(t.js_raw),
+                kib(t.wasm),
+                kib(t.wasm_raw),
+                kib(t.total()),
+                kib(t.html + t.css),
+            ),
+        );
+    }
+    line(
+        &mut md,
+        format!("\nEncodings: {}.\n", reset.encodings.join(", ")),
+    );
+    line(&mut md, format!("**Load**: {conns} connections, keep-alive, {secs} s after a 2 s warm-up, no compression asked for.\n"));
+    line(
+        &mut md,
+        "| Target | Requests/s | vs baseline | p50 | p99 | Answers |".into(),
+    );
+    line(&mut md, "|---|---|---|---|---|---|".into());
+    let answers = |r: &Run| {
+        let mut parts: Vec<String> = r.statuses.iter().map(|(s, n)| format!("{n}×{s}")).collect();
+        if r.failures > 0 {
+            parts.push(format!("{} failed", r.failures));
+        }
+        parts.join(", ")
+    };
+    for (name, r) in [
+        ("Baseline: the same HTML from memory (axum)", &base_run),
+        ("`GET /reset` (SSR, anonymous: page cache)", &ssr_run),
+        ("`GET /reset` (SSR, rendered every time)", &render_run),
+        (
+            "`POST /api/reset/request` (server function, Cognito stub)",
+            &fn_run,
+        ),
+    ] {
+        line(
+            &mut md,
+            format!(
+                "| {name} | {:.0} | {:.1} % | {:.2} ms | {:.2} ms | {} |",
+                r.rps(),
+                100.0 * r.rps() / base_run.rps(),
+                r.percentile_ms(0.5),
+                r.percentile_ms(0.99),
+                answers(r),
+            ),
+        );
+    }
+    line(&mut md, String::new());
+    line(
+        &mut md,
+        "**Lighthouse** (`/reset`, mobile preset, simulated throttling)\n".into(),
+    );
+    let lh_ok = match &lh {
+        Some(Ok(l)) => {
+            line(
+                &mut md,
+                "| Performance | TBT | FCP | LCP |\n|---|---|---|---|".into(),
+            );
+            line(
+                &mut md,
+                format!(
+                    "| {:.0} | {:.0} ms | {:.0} ms | {:.0} ms |",
+                    l.score, l.tbt_ms, l.fcp_ms, l.lcp_ms
+                ),
+            );
+            Some((l.score, l.tbt_ms))
+        }
+        Some(Err(e)) => {
+            line(&mut md, format!("Lighthouse failed: {e}"));
+            None
+        }
+        None => {
+            line(
+                &mut md,
+                "Lighthouse was not run (`LIGHTHOUSE` unset).".into(),
+            );
+            None
+        }
+    };
+    line(&mut md, String::new());
+    line(
+        &mut md,
+        format!(
+            "**Memory** (server RSS): idle {}, after {made} sessions in the memory store {}.\n",
+            mib(idle_rss),
+            mib(sessions_rss)
+        ),
+    );
+
+    let budget_kib = |n: u64| n * 1024;
+    line(&mut md, "**Budgets**\n".into());
+    line(&mut md, "| Budget | Measured | |".into());
+    line(&mut md, "|---|---|---|".into());
+    let rows: Vec<(String, String, bool)> = vec![
+        (
+            "`/reset` total compressed ≤ 70 KiB".into(),
+            kib(reset.total()),
+            reset.total() <= budget_kib(70),
+        ),
+        (
+            "`/reset` HTML + CSS ≤ 15 KiB".into(),
+            kib(reset.html + reset.css),
+            reset.html + reset.css <= budget_kib(15),
+        ),
+        (
+            "SSR ≥ 50 % of baseline throughput".into(),
+            format!("{:.1} %", 100.0 * ssr_run.rps() / base_run.rps()),
+            ssr_run.rps() >= 0.5 * base_run.rps(),
+        ),
+        (
+            "Server function ≥ 25 % of baseline throughput".into(),
+            format!("{:.1} %", 100.0 * fn_run.rps() / base_run.rps()),
+            fn_run.rps() >= 0.25 * base_run.rps(),
+        ),
+        (
+            "SSR p99 < 10 ms at 64 connections".into(),
+            format!("{:.2} ms", ssr_run.percentile_ms(0.99)),
+            ssr_run.percentile_ms(0.99) < 10.0,
+        ),
+        (
+            "Server function p99 < 10 ms at 64 connections".into(),
+            format!("{:.2} ms", fn_run.percentile_ms(0.99)),
+            fn_run.percentile_ms(0.99) < 10.0,
+        ),
+        (
+            "Lighthouse performance 100".into(),
+            lh_ok.map_or("not measured".into(), |(s, _)| format!("{s:.0}")),
+            lh_ok.is_some_and(|(s, _)| s >= 100.0),
+        ),
+        (
+            "Lighthouse TBT 0 ms".into(),
+            lh_ok.map_or("not measured".into(), |(_, t)| format!("{t:.0} ms")),
+            lh_ok.is_some_and(|(_, t)| t < 0.5),
+        ),
+        (
+            "Idle RSS < 40 MiB".into(),
+            mib(idle_rss),
+            idle_rss > 0 && idle_rss < 40 * 1024 * 1024,
+        ),
+        (
+            "Every answer 2xx/3xx during the load runs".into(),
+            format!(
+                "{} of {}",
+                ssr_run.ok() + fn_run.ok(),
+                ssr_run.requests + fn_run.requests + ssr_run.failures + fn_run.failures
+            ),
+            ssr_run.ok() == ssr_run.requests
+                && fn_run.ok() == fn_run.requests
+                && ssr_run.failures + fn_run.failures == 0,
+        ),
+    ];
+    for (b, m, ok) in rows {
+        line(&mut md, format!("| {b} | {m} | {} |", verdict(ok)));
+    }
+    std::fs::write(&out, &md)?;
+    println!("{md}");
+    eprintln!("bench: wrote {}", out.display());
+    Ok(())
+}
+
+/// Sends exactly `total` requests over `conns` connections; returns how many got a 2xx/3xx.
+async fn load_n(
+    addr: SocketAddr,
+    request: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+    conns: usize,
+    total: u64,
+) -> u64 {
+    let next = Arc::new(AtomicU64::new(0));
+    let ok = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (request, next, ok) = (request.clone(), next.clone(), ok.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn: Option<Conn> = None;
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                if conn.is_none() {
+                    conn = Conn::open(addr).await.ok();
+                }
+                let Some(c) = conn.as_mut() else { continue };
+                match c.request(&request(n)).await {
+                    Ok((status, _, keep)) => {
+                        if (200..400).contains(&status) {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if !keep {
+                            conn = None;
+                        }
+                    }
+                    Err(_) => conn = None,
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    ok.load(Ordering::Relaxed)
+}
