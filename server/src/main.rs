@@ -22,7 +22,10 @@ enum Command {
     Admin(server::admin::AdminCommand),
 }
 
-fn init_logging() {
+/// Logs go to stderr through a writer thread, so requests never wait on the write itself;
+/// the queue is not lossy (when it is full, callers wait). Keep the guard until the end: it
+/// flushes what is queued.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(
@@ -34,9 +37,12 @@ fn init_logging() {
     let json = std::env::var("LOG_FORMAT")
         .map(|v| v != "text")
         .unwrap_or(true);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if json {
         builder
             .json()
@@ -46,6 +52,7 @@ fn init_logging() {
     } else {
         builder.compact().init();
     }
+    guard
 }
 
 #[tokio::main]
@@ -65,7 +72,7 @@ async fn serve() {
             std::process::exit(2);
         }
     };
-    init_logging();
+    let logs = init_logging();
     let addr = settings.listen_addr;
     let metrics_addr = settings.metrics_addr;
     let grace = settings.shutdown_grace;
@@ -73,6 +80,7 @@ async fn serve() {
     let services = match server::build(settings, options).await {
         Ok(s) => s,
         Err(e) => {
+            drop(logs);
             eprintln!("configuration error: {e}");
             std::process::exit(2);
         }
@@ -81,6 +89,8 @@ async fn serve() {
         match tokio::net::TcpListener::bind(addr).await {
             Ok(l) => l,
             Err(e) => {
+                // Give the log writer a moment to write what is queued.
+                std::thread::sleep(std::time::Duration::from_millis(100));
                 eprintln!("cannot listen on {addr}: {e}");
                 std::process::exit(2);
             }
@@ -112,8 +122,12 @@ async fn serve() {
     )
     .await;
     match result {
-        Ok(()) => tracing::info!("stopped"),
+        Ok(()) => {
+            tracing::info!("stopped");
+            drop(logs);
+        }
         Err(e) => {
+            drop(logs);
             eprintln!("server error: {e}");
             std::process::exit(1);
         }
