@@ -138,6 +138,7 @@ impl App {
             l.local_addr()?.port()
         };
         let base = format!("http://127.0.0.1:{port}");
+        let log_path = log.to_path_buf();
         let log = std::fs::File::create(log)?;
         let child = Command::new(server)
             .env_clear()
@@ -186,7 +187,7 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(format!("the server did not start; see {}", log_path_note()).into())
+        Err(format!("the server did not start; see {}", log_path.display()).into())
     }
 
     /// Resident set size in bytes (Linux).
@@ -199,10 +200,6 @@ impl App {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
             .map(|kb| kb * 1024)
     }
-}
-
-fn log_path_note() -> String {
-    "the server log next to the report".into()
 }
 
 // ---- Bytes --------------------------------------------------------------------------------
