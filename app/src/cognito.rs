@@ -782,7 +782,8 @@ impl Cognito {
 
     /// `AdminUserGlobalSignOut`: ends every session of the user.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_sign_out(&self, username: &str) -> Result<(), IdpError> {
+    /// The error carries the exception's code (or the transport failure's kind) for the log.
+    pub async fn admin_sign_out(&self, username: &str) -> Result<(), (IdpError, String)> {
         self.client
             .admin_user_global_sign_out()
             .user_pool_id(&self.user_pool_id)
@@ -791,7 +792,8 @@ impl Cognito {
             .await
             .map(|_| ())
             .map_err(|e| {
-                classify(e, "AdminUserGlobalSignOut", |e| match e {
+                let code = failure_code(&e);
+                let kind = classify(e, "AdminUserGlobalSignOut", |e| match e {
                     AdminUserGlobalSignOutError::InternalErrorException(_) => IdpError::Unavailable,
                     AdminUserGlobalSignOutError::InvalidParameterException(_) => {
                         IdpError::InvalidParameter
@@ -808,7 +810,8 @@ impl Cognito {
                     AdminUserGlobalSignOutError::TooManyRequestsException(_) => IdpError::Throttled,
                     AdminUserGlobalSignOutError::UserNotFoundException(_) => IdpError::UserNotFound,
                     _ => IdpError::Unexpected,
-                })
+                });
+                (kind, code)
             })
     }
 
@@ -928,8 +931,9 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for Timing {
     }
 }
 
-/// Logs an SDK failure: the operation, the exception code and Cognito's message (which never
-/// holds passwords, codes or tokens). Transport failures are logged by kind.
+/// Logs an SDK failure: the operation and the exception code. Cognito's free-text message is
+/// never logged: it can name the user (e.g. a wrong current password on `ChangePassword`).
+/// Transport failures are logged by kind.
 fn log_sdk<E, R>(e: &SdkError<E, R>, operation: &str)
 where
     E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata + std::error::Error,
@@ -940,7 +944,6 @@ where
             tracing::warn!(
                 operation,
                 code = err.code().unwrap_or("unknown"),
-                message = err.message().unwrap_or(""),
                 "cognito refused the call"
             );
         }
@@ -957,6 +960,19 @@ where
     }
 }
 
+/// The exception code of a failed call, or what kind of transport failure it was.
+fn failure_code<E, R>(e: &SdkError<E, R>) -> String
+where
+    E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata,
+{
+    match e {
+        SdkError::ServiceError(s) => s.err().code().unwrap_or("unknown").to_string(),
+        SdkError::TimeoutError(_) => "timeout".into(),
+        SdkError::DispatchFailure(_) => "unreachable".into(),
+        _ => "unreadable response".into(),
+    }
+}
+
 /// Sorts a failed call: Cognito's own answers go through the operation's `table`; anything
 /// that is not an answer (timeouts, connection errors, garbled responses) is `Unavailable`.
 fn classify<E>(
@@ -969,7 +985,18 @@ where
 {
     log_sdk(&e, operation);
     match e {
-        SdkError::ServiceError(s) => table(s.into_err()),
+        SdkError::ServiceError(s) => {
+            let code = s.err().code().unwrap_or("unknown").to_string();
+            let kind = table(s.into_err());
+            if kind == IdpError::Unexpected {
+                tracing::error!(
+                    operation,
+                    code = %code,
+                    "cognito answered with an exception this app does not know"
+                );
+            }
+            kind
+        }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             IdpError::Unavailable
         }
@@ -1010,12 +1037,34 @@ fn sign_in_outcome(
 }
 
 fn tokens(r: &AuthenticationResultType) -> Option<Tokens> {
+    let access = r.access_token()?;
+    // `ExpiresIn` is optional in Cognito's answer (the SDK reads a missing one as 0): then the
+    // token's own `exp` says how long it lives, else an hour (Cognito's default).
+    let expires_in = match i64::from(r.expires_in()) {
+        n if n > 0 => n,
+        _ => jwt_exp(access)
+            .map(|exp| exp - crate::state::now())
+            .filter(|n| *n > 0)
+            .unwrap_or(3600),
+    };
     Some(Tokens {
-        access: Token::from(r.access_token()?),
+        access: Token::from(access),
         id: r.id_token().map(Token::from),
         refresh: r.refresh_token().map(Token::from),
-        expires_in: i64::from(r.expires_in()),
+        expires_in,
     })
+}
+
+/// The `exp` claim (Unix seconds) of a JWT, read without checking the signature: the token
+/// came straight from Cognito over TLS and is only timed here, never trusted for identity.
+fn jwt_exp(jwt: &str) -> Option<i64> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()
 }
 
 #[cfg(test)]
@@ -1034,6 +1083,29 @@ mod tests {
             secret_hash("client-secret-123", "alice@example.com", "abc123client"),
             "B6I3HiYmdVn7YFV6xj9jRk4BohJtwLOdyV/PFUv/GNg="
         );
+    }
+
+    #[test]
+    fn without_expires_in_the_access_tokens_own_exp_is_used() {
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+        let exp = crate::state::now() + 1800;
+        let payload = URL_SAFE_NO_PAD.encode(format!("{{\"exp\":{exp}}}"));
+        let jwt = format!("eyJhbGciOiJSUzI1NiJ9.{payload}.sig");
+        let answer = AuthenticationResultType::builder()
+            .access_token(&jwt)
+            .build();
+        let t = tokens(&answer).unwrap();
+        assert!((1795..=1800).contains(&t.expires_in), "{}", t.expires_in);
+        // An unreadable token without ExpiresIn: Cognito's default hour, not "expired now".
+        let answer = AuthenticationResultType::builder()
+            .access_token("opaque")
+            .build();
+        assert_eq!(tokens(&answer).unwrap().expires_in, 3600);
+        let answer = AuthenticationResultType::builder()
+            .access_token(&jwt)
+            .expires_in(300)
+            .build();
+        assert_eq!(tokens(&answer).unwrap().expires_in, 300);
     }
 
     #[test]

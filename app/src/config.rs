@@ -100,6 +100,17 @@ pub struct Settings {
     /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
     /// finish (default 20 s).
     pub shutdown_grace: Duration,
+    /// `RATE_LIMIT_USER_CEILING`: attempts per username and action from all clients together
+    /// (default `20/15m`); a browser the user signed in with before is not held by it.
+    pub limit_user_ceiling: Limit,
+    /// `HTTP_HEADER_TIMEOUT_SECS`: how long a connection may take to send a request's headers,
+    /// and how long an idle keep-alive connection stays open (default 10 s). Behind a load
+    /// balancer, set it above the balancer's idle timeout (65 for an ALB's default 60).
+    pub header_timeout: Duration,
+    /// `HTTP_BODY_TIMEOUT_SECS`: how long a request body may take to arrive (default 10 s).
+    pub body_timeout: Duration,
+    /// `MAX_CONNECTIONS`: open connections at once (default 1024); more are closed at once.
+    pub max_connections: usize,
 }
 
 /// A rate: at most `max` attempts per `per`.
@@ -507,8 +518,23 @@ impl Settings {
             })?),
         };
         let shutdown_grace = secs(&get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?;
+        let limit_user_ceiling = limit("RATE_LIMIT_USER_CEILING", "20/15m")?;
+        let header_timeout = secs(&get, "HTTP_HEADER_TIMEOUT_SECS", 10, 1, 3600)?;
+        let body_timeout = secs(&get, "HTTP_BODY_TIMEOUT_SECS", 10, 1, 3600)?;
+        let max_connections = secs(&get, "MAX_CONNECTIONS", 1024, 1, 1_000_000)
+            .map_err(|_| {
+                err(
+                    "MAX_CONNECTIONS",
+                    "is malformed: expected a whole number from 1 to 1000000".to_string(),
+                )
+            })?
+            .as_secs() as usize;
 
         Ok(Self {
+            limit_user_ceiling,
+            header_timeout,
+            body_timeout,
+            max_connections,
             brand_colour,
             brand_logo,
             cognito_timeout,
@@ -549,6 +575,15 @@ impl Settings {
             "__Host-sid"
         } else {
             "sid"
+        }
+    }
+
+    /// The name of the device cookie (see [`crate::device`]).
+    pub fn device_cookie_name(&self) -> &'static str {
+        if self.cookie_secure {
+            crate::device::SECURE_COOKIE
+        } else {
+            crate::device::COOKIE
         }
     }
 }

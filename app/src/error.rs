@@ -70,6 +70,10 @@ pub enum AppError {
     Refused,
     MissingAttribute(String),
     BadRequest,
+    /// A form post larger than any form of the app needs.
+    TooLarge,
+    /// A state-changing request from another site (CSRF check).
+    CrossSite,
     Unavailable,
     Unexpected,
 }
@@ -122,7 +126,8 @@ impl AppError {
             | AppError::ChallengeExpired => S::CONFLICT,
             AppError::Unavailable | AppError::CodeNotDelivered => S::SERVICE_UNAVAILABLE,
             AppError::Unexpected => S::INTERNAL_SERVER_ERROR,
-            AppError::Refused => S::FORBIDDEN,
+            AppError::Refused | AppError::CrossSite => S::FORBIDDEN,
+            AppError::TooLarge => S::PAYLOAD_TOO_LARGE,
             _ => S::BAD_REQUEST,
         }
     }

@@ -38,6 +38,34 @@ pub struct Flash {
     pub fields: Vec<(String, String)>,
 }
 
+/// Longest value kept for a field (Cognito's own limits: a username is at most 128
+/// characters, an attribute value 2048); longer input is cut there before it is kept.
+pub fn max_kept_chars(field: &str) -> usize {
+    match field {
+        "username" => 128,
+        _ => 2048,
+    }
+}
+
+/// At most this many fields are kept for one form (the new-password page has the most:
+/// the attributes Cognito asks for, at most a few dozen).
+pub const MAX_KEPT_FIELDS: usize = 50;
+
+/// The fields to keep for a form, each within its bound (names of at most 64 characters).
+pub fn bounded_fields(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|(k, _)| k.chars().count() <= 64)
+        .take(MAX_KEPT_FIELDS)
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.chars().take(max_kept_chars(k)).collect::<String>(),
+            )
+        })
+        .collect()
+}
+
 /// A form's state as a page renders it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormState {
@@ -126,7 +154,15 @@ impl Notice {
     }
 }
 
-/// Where a code was sent, as Cognito masks it (`j***@e***.com`).
+/// A page of its own for an error (403, 413, 429, 503, …): the error and the page to go back
+/// to. The server renders it through the app's shell (request extension), without hydration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorPage {
+    pub error: AppError,
+    pub back: String,
+}
+
+/// Where a code was sent, masked (`j***@e***`; see `reset::ssr::canonical_delivery`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub medium: Medium,
@@ -138,4 +174,29 @@ pub struct Delivery {
 pub enum Medium {
     Email,
     Sms,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_fields_are_bounded_before_they_are_stored() {
+        let huge = "x".repeat(1_000_000);
+        let long_name = "n".repeat(65);
+        let mut fields = vec![("username", huge.as_str()), (long_name.as_str(), "v")];
+        let many: Vec<String> = (0..100).map(|i| format!("attributes[a{i}]")).collect();
+        fields.extend(many.iter().map(|k| (k.as_str(), huge.as_str())));
+        let kept = bounded_fields(&fields);
+        assert_eq!(kept.len(), MAX_KEPT_FIELDS);
+        assert_eq!(
+            kept[0].1.chars().count(),
+            128,
+            "a username of Cognito's length"
+        );
+        assert!(kept.iter().all(|(k, v)| k.len() <= 64 && v.len() <= 2048));
+        // Multi-byte text is cut on a character, not a byte.
+        let kept = bounded_fields(&[("username", &"é".repeat(200))]);
+        assert_eq!(kept[0].1, "é".repeat(128));
+    }
 }

@@ -23,6 +23,8 @@ pub mod cognito;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
+pub mod device;
+#[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod metrics;
@@ -57,9 +59,12 @@ pub struct Branding {
     pub styled: bool,
 }
 
-/// The HTML document around the app (server only renders it).
+/// The HTML document around the app (server only renders it). When the request carries an
+/// [`forms::ErrorPage`] (the server's error pages), that page is rendered and no script is
+/// sent: there is nothing to hydrate.
 pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     let help = brand.support_url.clone();
+    let live = problem().is_none();
     view! {
         <!DOCTYPE html>
         <html>
@@ -74,8 +79,10 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 {help.map(|h| view! { <link rel="help" href=h/> })}
                 {brand.styled.then(|| view! { <link rel="stylesheet" href="/brand.css"/> })}
                 {brand.logo.clone().map(|l| view! { <meta name="brand-logo" content=l/> })}
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {live.then(|| view! {
+                    <AutoReload options=options.clone()/>
+                    <HydrationScripts options/>
+                })}
                 <MetaTags/>
             </head>
             <body>
@@ -118,7 +125,7 @@ fn Layout() -> impl IntoView {
                 </A>
             </header>
             <main id="main" class="card">
-                <Routes fallback=NotFound>
+                <Routes fallback=Fallback>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=sign_in::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=reset::ForgotPasswordPage ssr=SsrMode::Async/>
@@ -176,6 +183,41 @@ fn HomePage() -> impl IntoView {
             <li><A href="/sign-in" attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
         </ul>
         <p class="hint">{td_string!(l, home.hint)}</p>
+    }
+}
+
+/// The error page this request is rendered for, if any (server only: a request extension).
+fn problem() -> Option<forms::ErrorPage> {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<forms::ErrorPage>().cloned())
+}
+
+/// What no route matches: the server's error page when one is asked for, else a 404.
+#[component]
+fn Fallback() -> impl IntoView {
+    match problem() {
+        Some(p) => view! { <ProblemPage page=p/> }.into_any(),
+        None => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// An error with a page of its own (the server sets the status): what happened and a way
+/// back to the form.
+#[component]
+fn ProblemPage(page: forms::ErrorPage) -> impl IntoView {
+    let l = text::locale();
+    let title = match page.error.status().as_u16() {
+        429 => td_string!(l, pages.wait_title),
+        503 => td_string!(l, pages.unavailable_title),
+        403 => td_string!(l, pages.refused_title),
+        _ => td_string!(l, pages.error_title),
+    };
+    let message = text::error_text(l, &page.error);
+    view! {
+        <Title text=title/>
+        <h1>{title}</h1>
+        <div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
+        <p><a class="button primary" href=page.back>{td_string!(l, pages.go_back)}</a></p>
     }
 }
 

@@ -23,6 +23,8 @@ pub enum Action {
     Resend,
     Confirm,
     SignIn,
+    /// Current-password guesses on change password.
+    ChangePassword,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::Resend => "resend",
             Action::Confirm => "confirm",
             Action::SignIn => "sign_in",
+            Action::ChangePassword => "change_password",
         }
     }
 }
@@ -114,9 +117,21 @@ impl LimitStore for MemoryLimits {
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
     pub store: Arc<dyn LimitStore>,
+    /// Per username and client: the client's IP, or its device cookie (see [`UserKey`]).
     pub per_user: Limit,
     pub per_ip: Limit,
     pub global: Limit,
+    /// Per username from all clients without a device cookie together.
+    pub user_ceiling: Limit,
+}
+
+/// Whom an attempt is for: the keyed hash of the normalised username, and the id of the
+/// device cookie when the browser carries one this server issued for that user (it signed in
+/// as that user before).
+#[derive(Clone, Copy, Debug)]
+pub struct UserKey<'a> {
+    pub hash: &'a str,
+    pub device: Option<&'a str>,
 }
 
 /// Which limit refused a request.
@@ -152,19 +167,46 @@ impl Limited {
 }
 
 impl RateLimiter {
-    /// Counts one attempt at `action` from `ip` for `user_key` (a keyed hash of the normalised
-    /// username, when the action has one). The client IP is checked first, so one noisy client
-    /// does not use up a user's or everyone's allowance.
+    /// Counts one attempt at `action` from `ip` for `user` (when the action has one). The
+    /// client IP is checked first, so one noisy client does not use up a user's or everyone's
+    /// allowance.
+    ///
+    /// A user's attempts are counted per client (IP, or device cookie), so an attacker who
+    /// guesses from one address does not lock the user out elsewhere. A higher ceiling per
+    /// user holds attackers with many addresses; a browser that signed in as the user before
+    /// (its device cookie) keeps its own allowance even then (OWASP: device cookies).
     pub async fn check(
         &self,
         action: Action,
         ip: IpAddr,
-        user_key: Option<&str>,
+        user: Option<UserKey<'_>>,
     ) -> Result<Result<(), Limited>, StoreError> {
         let a = action.name();
         let mut checks = vec![(Scope::Ip, format!("rl:{a}:ip:{ip}"), self.per_ip)];
-        if let Some(u) = user_key {
-            checks.push((Scope::User, format!("rl:{a}:user:{u}"), self.per_user));
+        match user {
+            Some(UserKey {
+                hash,
+                device: Some(d),
+            }) => {
+                checks.push((
+                    Scope::User,
+                    format!("rl:{a}:user:{hash}:dev:{d}"),
+                    self.per_user,
+                ));
+            }
+            Some(UserKey { hash, device: None }) => {
+                checks.push((
+                    Scope::User,
+                    format!("rl:{a}:user:{hash}:ip:{ip}"),
+                    self.per_user,
+                ));
+                checks.push((
+                    Scope::User,
+                    format!("rl:{a}:user:{hash}"),
+                    self.user_ceiling,
+                ));
+            }
+            None => {}
         }
         checks.push((Scope::Global, format!("rl:{a}:all"), self.global));
         for (scope, key, limit) in checks {
@@ -173,6 +215,20 @@ impl RateLimiter {
             }
         }
         Ok(Ok(()))
+    }
+}
+
+impl RateLimiter {
+    /// Whether `ip` may create one more session record just to carry a form error back
+    /// (JavaScript off). Allowed as often as the per-IP limit allows attempts, so what
+    /// anonymous errors store stays bounded per client.
+    pub async fn new_record(&self, ip: IpAddr) -> bool {
+        matches!(
+            self.store
+                .hit(&format!("rl:record:ip:{ip}"), self.per_ip)
+                .await,
+            Ok(None)
+        )
     }
 }
 
@@ -211,6 +267,10 @@ mod tests {
         assert_eq!(store.hit_at("other", l, 1_020_000), None);
     }
 
+    fn user(hash: &str) -> Option<UserKey<'_>> {
+        Some(UserKey { hash, device: None })
+    }
+
     #[tokio::test]
     async fn the_ip_is_checked_first_and_the_scope_is_reported() {
         let rl = RateLimiter {
@@ -218,41 +278,74 @@ mod tests {
             per_user: limit(2, 60),
             per_ip: limit(3, 60),
             global: limit(100, 1),
+            user_ceiling: limit(3, 60),
         };
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        let other: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..2 {
             assert!(rl
-                .check(Action::ResetRequest, ip, Some("u1"))
+                .check(Action::ResetRequest, ip, user("u1"))
                 .await
                 .unwrap()
                 .is_ok());
         }
         let l = rl
-            .check(Action::ResetRequest, other, Some("u1"))
+            .check(Action::ResetRequest, ip, user("u1"))
             .await
             .unwrap()
             .unwrap_err();
-        assert_eq!(l.scope, Scope::User);
+        assert_eq!(l.scope, Scope::User, "this client's allowance for u1");
         assert_eq!(l.retry_after_secs(), 30);
         // A different action has its own allowance.
         assert!(rl
-            .check(Action::SignIn, ip, Some("u1"))
+            .check(Action::SignIn, ip, user("u1"))
             .await
             .unwrap()
             .is_ok());
         // The third attempt from `ip` for another user hits the IP limit.
-        assert!(rl
-            .check(Action::ResetRequest, ip, Some("u2"))
-            .await
-            .unwrap()
-            .is_ok());
         let l = rl
-            .check(Action::ResetRequest, ip, Some("u3"))
+            .check(Action::ResetRequest, ip, user("u2"))
             .await
             .unwrap()
             .unwrap_err();
         assert_eq!(l.scope, Scope::Ip);
+    }
+
+    #[tokio::test]
+    async fn an_attacker_does_not_lock_the_user_out_of_other_clients() {
+        let rl = RateLimiter {
+            store: Arc::new(MemoryLimits::default()),
+            per_user: limit(2, 60),
+            per_ip: limit(100, 60),
+            global: limit(100, 1),
+            user_ceiling: limit(5, 60),
+        };
+        let attacker: IpAddr = "203.0.113.66".parse().unwrap();
+        let home: IpAddr = "198.51.100.7".parse().unwrap();
+        let check = |ip, key| rl.check(Action::SignIn, ip, key);
+        assert!(check(attacker, user("u")).await.unwrap().is_ok());
+        assert!(check(attacker, user("u")).await.unwrap().is_ok());
+        assert!(check(attacker, user("u")).await.unwrap().is_err(), "held");
+        // The user, elsewhere, still has their own allowance.
+        assert!(check(home, user("u")).await.unwrap().is_ok());
+        // Many addresses reach the per-user ceiling (5 counted so far: 2 + 1 + 2)...
+        for i in 0..2 {
+            let ip: IpAddr = format!("203.0.113.{i}").parse().unwrap();
+            assert!(check(ip, user("u")).await.unwrap().is_ok());
+        }
+        let l = check(home, user("u")).await.unwrap().unwrap_err();
+        assert_eq!(
+            l.scope,
+            Scope::User,
+            "the ceiling holds for clients without a device"
+        );
+        // ...but a browser the user signed in with keeps its own allowance.
+        let device = Some(UserKey {
+            hash: "u",
+            device: Some("d1"),
+        });
+        assert!(check(home, device).await.unwrap().is_ok());
+        assert!(check(home, device).await.unwrap().is_ok());
+        assert!(check(home, device).await.unwrap().is_err(), "still bounded");
     }
 
     #[tokio::test]
@@ -262,6 +355,7 @@ mod tests {
             per_user: limit(100, 60),
             per_ip: limit(100, 60),
             global: limit(2, 1),
+            user_ceiling: limit(100, 60),
         };
         for i in 0..2 {
             let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();

@@ -58,6 +58,7 @@ pub struct Metrics {
     flows: Family<OutcomeLabels, Counter>,
     cognito_seconds: Histograms<OperationLabels>,
     rate_limited: Family<LimitLabels, Counter>,
+    connections_refused: Counter,
 }
 
 impl Metrics {
@@ -95,6 +96,12 @@ impl Metrics {
             "Requests refused by a rate limit, by action and scope",
             rate_limited.clone(),
         );
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because MAX_CONNECTIONS were open",
+            connections_refused.clone(),
+        );
         Self {
             registry,
             requests,
@@ -102,6 +109,7 @@ impl Metrics {
             flows,
             cognito_seconds,
             rate_limited,
+            connections_refused,
         }
     }
 
@@ -145,6 +153,11 @@ impl Metrics {
                 scope: scope.to_string(),
             })
             .inc();
+    }
+
+    /// A connection closed at once: `MAX_CONNECTIONS` were open.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     /// The Prometheus text exposition of every metric.

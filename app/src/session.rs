@@ -140,6 +140,11 @@ impl AppSession {
         }
     }
 
+    /// Whether this browser already has a stored session record (its cookie named one).
+    pub fn is_stored(&self) -> bool {
+        self.0.id().is_some()
+    }
+
     /// The reset in progress, if any.
     pub async fn reset(&self) -> Result<Option<ResetFlow>, AppError> {
         self.get(RESET).await
@@ -203,12 +208,13 @@ impl AppSession {
         self.set(AUTH, user).await
     }
 
-    /// Starts a reset: any earlier flow in this session is dropped.
+    /// Starts a reset: new session id (no fixation), any earlier flow in this session dropped.
     pub async fn start_reset(&self, flow: &ResetFlow) -> Result<(), AppError> {
         self.0
             .remove::<serde_json::Value>(CHALLENGE)
             .await
             .map_err(store_err)?;
+        self.0.cycle_id().await.map_err(store_err)?;
         self.set(RESET, flow).await
     }
 

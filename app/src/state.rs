@@ -27,6 +27,8 @@ pub struct AppState {
     pub decoy_key: Arc<[u8; 32]>,
     /// Key for the username hashes in audit logs and rate-limit keys.
     pub audit_key: Arc<[u8; 32]>,
+    /// Key for the device cookies (see [`crate::device`]).
+    pub device_key: Arc<[u8; 32]>,
     /// Rate limits and where they are counted.
     pub limiter: RateLimiter,
 }
@@ -50,10 +52,12 @@ impl AppState {
             per_user: settings.limit_user,
             per_ip: settings.limit_ip,
             global: settings.limit_global,
+            user_ceiling: settings.limit_user_ceiling,
         };
         AppState {
             decoy_key: Arc::new(crate::audit::derive_key(&secret, "decoy")),
             audit_key: Arc::new(crate::audit::derive_key(&secret, "audit")),
+            device_key: Arc::new(crate::audit::derive_key(&secret, "device")),
             settings: Arc::new(settings),
             cognito,
             policy,
@@ -121,12 +125,7 @@ pub fn now() -> i64 {
 /// the server's middleware removes it and renders the page.
 pub const ERROR_PAGE_HEADER: &str = "x-app-error-page";
 
-/// What the error page shows: the error and the form to go back to.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct ErrorPage {
-    pub error: AppError,
-    pub back: String,
-}
+pub use crate::forms::ErrorPage;
 
 fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
     if let Some(secs) = error.retry_after() {
@@ -155,6 +154,8 @@ pub struct Ctx {
     pub ip: std::net::IpAddr,
     /// The call runs while a page is rendered on the server (not a JSON call from the browser).
     pub page_render: bool,
+    /// The device cookie's value, if the browser sent one (checked per user when used).
+    pub device_cookie: Option<String>,
 }
 
 impl Ctx {
@@ -187,25 +188,52 @@ impl Ctx {
             .as_ref()
             .map(|p| !p.uri.path().starts_with("/api/"))
             .unwrap_or(true);
+        let device_cookie = parts
+            .as_ref()
+            .and_then(|p| crate::device::read(&p.headers, state.settings.device_cookie_name()));
         Ok(Self {
             state,
             session: AppSession(session),
             no_js,
             ip,
             page_render,
+            device_cookie,
         })
+    }
+
+    /// Gives this browser a device cookie for `username` after a successful sign-in, so its
+    /// later attempts for that user are counted on their own (see [`crate::device`]).
+    pub fn remember_device(&self, username: &str) {
+        let hash = self.state.user_hash(username);
+        let value = crate::device::issue(&self.state.device_key, &hash, now());
+        let cookie = crate::device::set_cookie(
+            self.state.settings.device_cookie_name(),
+            &value,
+            self.state.settings.cookie_secure,
+        );
+        if let (Some(res), Ok(v)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&cookie),
+        ) {
+            res.append_header(http::header::SET_COOKIE, v);
+        }
     }
 
     /// Counts one attempt at `action` (for `username`, when known) against the rate limits.
     /// A refusal is logged as an audit event and answered with how long to wait.
     pub async fn limit(&self, action: Action, username: Option<&str>) -> Result<(), AppError> {
         let user = username.map(|u| self.state.user_hash(u));
-        match self
-            .state
-            .limiter
-            .check(action, self.ip, user.as_deref())
-            .await
-        {
+        let device = match (&user, &self.device_cookie) {
+            (Some(hash), Some(cookie)) => {
+                crate::device::verify(&self.state.device_key, cookie, hash, now())
+            }
+            _ => None,
+        };
+        let key = user.as_deref().map(|hash| crate::limits::UserKey {
+            hash,
+            device: device.as_deref(),
+        });
+        match self.state.limiter.check(action, self.ip, key).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(limited)) => {
                 crate::metrics::metrics().limited(action.name(), limited.scope.name());
@@ -260,38 +288,25 @@ impl Ctx {
             }
             Err(error) if self.no_js => {
                 // Waits and outages get a page of their own (with their status); other errors
-                // go back to the form.
+                // go back to the form, which shows them with what was typed.
                 let page = matches!(error, AppError::RateLimited(_) | AppError::Unavailable);
                 let flash = Flash {
                     form,
                     error,
-                    fields: fields
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
+                    fields: crate::forms::bounded_fields(fields),
                 };
-                let kept = self.session.set_flash(&flash).await;
-                if !page {
-                    kept?;
-                }
-                if page {
-                    // Answered with a page of its own (and its status): see the server's
-                    // `error_pages` middleware. The form keeps what was typed for "Go back".
-                    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                        res.set_status(flash.error.status());
-                        set_retry_after(&res, &flash.error);
-                        let page = ErrorPage {
-                            error: flash.error.clone(),
-                            back: form.page().to_string(),
-                        };
-                        if let Ok(v) = serde_json::to_string(&page)
-                            .ok()
-                            .and_then(|j| http::HeaderValue::from_str(&j).ok())
-                            .ok_or(())
-                        {
-                            res.insert_header(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
-                        }
+                // What is stored for an error is small (bounded fields) and bounded per
+                // client: one client may create at most as many new records for errors as
+                // its per-IP allowance; past that the error is answered with its own page.
+                let keep = self.session.is_stored() || self.state.limiter.new_record(self.ip).await;
+                if keep {
+                    let kept = self.session.set_flash(&flash).await;
+                    if !page {
+                        kept?;
                     }
+                }
+                if page || !keep {
+                    self.error_page(&flash.error, form.page());
                     return Ok(());
                 }
                 self.redirect(form.page());
@@ -303,6 +318,25 @@ impl Ctx {
                     set_retry_after(&res, &error);
                 }
                 Err(error)
+            }
+        }
+    }
+
+    /// Answers with a page of its own for `error` (and its status), with a way `back` to the
+    /// form: see the server's `error_pages` middleware.
+    fn error_page(&self, error: &AppError, back: &str) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(error.status());
+            set_retry_after(&res, error);
+            let page = ErrorPage {
+                error: error.clone(),
+                back: back.to_string(),
+            };
+            if let Some(v) = serde_json::to_string(&page)
+                .ok()
+                .and_then(|j| http::HeaderValue::from_str(&j).ok())
+            {
+                res.insert_header(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
             }
         }
     }

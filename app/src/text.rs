@@ -78,6 +78,8 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             td_string!(l, errors.missing_attributes, fields = fields).to_string()
         }
         BadRequest => td_string!(l, errors.bad_request).to_string(),
+        TooLarge => td_string!(l, errors.too_large).to_string(),
+        CrossSite => td_string!(l, pages.refused_text).to_string(),
         Unavailable => td_string!(l, errors.unavailable).to_string(),
         Unexpected => td_string!(l, errors.unexpected).to_string(),
     }
@@ -387,6 +389,8 @@ mod tests {
             AppError::RateLimited(5),
             AppError::MissingAttribute("given_name".into()),
             AppError::Unavailable,
+            AppError::TooLarge,
+            AppError::CrossSite,
         ];
         for l in Locale::get_all() {
             for e in &errors {

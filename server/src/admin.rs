@@ -147,7 +147,7 @@ pub async fn run(cmd: AdminCommand) -> i32 {
                 json!({"ok": true, "command": "sign-out", "username": user}),
                 &format!("{user} is signed out everywhere. They stay signed in to apps only until their current access token expires (at most an hour)."),
             ),
-            Err(e) => refused(json_out, e, &user, "cognito-idp:AdminUserGlobalSignOut"),
+            Err((e, _)) => refused(json_out, e, &user, "cognito-idp:AdminUserGlobalSignOut"),
         },
         AdminCommand::Show { user, .. } => match cognito.admin_get_user(&user).await {
             Ok(u) => done(json_out, json!({"ok": true, "command": "show", "user": u}), &describe(&u)),

@@ -183,11 +183,16 @@ pub fn router(services: Services) -> Router {
         ready,
     } = services;
     let routes = generate_route_list(App);
+    let pages: std::collections::HashSet<String> = routes
+        .iter()
+        .map(|r| r.path().to_string())
+        .filter(|p| !p.contains(['{', ':', '*']))
+        .collect();
     let page_cache = page_cache::PageCache::new(
-        routes
+        pages
             .iter()
-            .map(|r| r.path().to_string())
-            .filter(|p| !p.contains(['{', ':', '*'])),
+            .filter(|p| page_cache::PUBLIC_PAGES.contains(&p.as_str()))
+            .cloned(),
     );
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(sessions)
@@ -199,12 +204,6 @@ pub fn router(services: Services) -> Router {
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
         ));
-    let guard = security::Guard {
-        public_origin: settings.public_origin.clone(),
-        trusted_proxies: settings.trusted_proxies.clone(),
-        product_name: settings.product_name.clone(),
-        secure_cookies: settings.cookie_secure,
-    };
 
     let brand = Branding {
         product_name: settings.product_name.clone(),
@@ -232,6 +231,17 @@ pub fn router(services: Services) -> Router {
         move || shell(options.clone(), brand.clone())
     };
     let error_shell = move |options| shell(options, brand.clone());
+    // The middlewares' error pages go through the same shell as every page.
+    let render =
+        leptos_axum::render_app_to_stream_with_context(context.clone(), render_shell.clone());
+    let guard = security::Guard {
+        public_origin: settings.public_origin.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        secure_cookies: settings.cookie_secure,
+        pages: Arc::new(pages),
+        error_pages: security::ErrorPages(Arc::new(render)),
+        body_timeout: settings.body_timeout,
+    };
     let absolute = settings.session_absolute.as_secs() as i64;
     let logo_origin = match &settings.brand_logo {
         Some(app::branding::Logo::Url(u)) => url_origin(u),
@@ -277,6 +287,10 @@ pub fn router(services: Services) -> Router {
         .layer(middleware::from_fn_with_state(
             guard.clone(),
             security::friendly_failures,
+        ))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::bounded_bodies,
         ))
         .layer(middleware::from_fn_with_state(
             guard.clone(),
@@ -468,33 +482,107 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// How connections are held: see `HTTP_HEADER_TIMEOUT_SECS` and `MAX_CONNECTIONS`.
+#[derive(Clone, Copy, Debug)]
+pub struct Connections {
+    /// Time allowed for a request's headers, and for an idle keep-alive connection.
+    pub header_timeout: Duration,
+    /// Open connections at once; more are closed as soon as they are accepted.
+    pub max: usize,
+}
+
+impl Connections {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Connections {
+            header_timeout: settings.header_timeout,
+            max: settings.max_connections,
+        }
+    }
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            header_timeout: Duration::from_secs(10),
+            max: 1024,
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `stop` resolves; then stops accepting, lets in-flight
-/// requests finish for at most `grace`, and returns.
+/// requests finish for at most `grace`, and returns. Connections that are slow to send their
+/// headers, or idle for `header_timeout`, are closed; past `conns.max` open connections, new
+/// ones are closed at once (a load balancer retries them on another instance).
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     router: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
+    conns: Connections,
 ) -> std::io::Result<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        stop.await;
-        tracing::info!("shutting down: no new connections; finishing requests in flight");
-        let _ = tx.send(());
-    });
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto, graceful::GracefulShutdown},
+    };
+    use tower::ServiceExt;
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(conns.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(conns.header_timeout)
+        .keep_alive_timeout(conns.header_timeout);
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(conns.max));
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            app::metrics::metrics().connection_refused();
+            tracing::warn!(
+                max = conns.max,
+                "connection limit reached: connection closed"
+            );
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let conn = graceful.watch(
+            builder
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned(),
+        );
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
     tokio::select! {
-        r = server => r,
-        _ = async {
-            if rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        } => {
+        _ = graceful.shutdown() => Ok(()),
+        _ = tokio::time::sleep(grace) => {
             tracing::warn!("shutdown grace period over; closing the remaining connections");
             Ok(())
         }
@@ -502,6 +590,17 @@ pub async fn serve_until(
 }
 
 /// Serves `router` on `listener` until SIGTERM/SIGINT (tests spawn it on port 0).
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    serve_until(listener, router, shutdown_signal(), Duration::from_secs(20)).await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    conns: Connections,
+) -> std::io::Result<()> {
+    serve_until(
+        listener,
+        router,
+        shutdown_signal(),
+        Duration::from_secs(20),
+        conns,
+    )
+    .await
 }

@@ -76,6 +76,7 @@ async fn serve() {
     let addr = settings.listen_addr;
     let metrics_addr = settings.metrics_addr;
     let grace = settings.shutdown_grace;
+    let conns = server::Connections::from_settings(&settings);
     let options = server::leptos_options(&settings);
     let services = match server::build(settings, options).await {
         Ok(s) => s,
@@ -106,6 +107,7 @@ async fn serve() {
             router,
             std::future::pending(),
             grace,
+            conns,
         ));
     }
     let local = listener
@@ -119,6 +121,7 @@ async fn serve() {
         server::router(services),
         server::shutdown_signal(),
         grace,
+        conns,
     )
     .await;
     match result {

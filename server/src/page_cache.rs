@@ -4,9 +4,12 @@
 //! cut out, and later visitors get it back with their own nonce stitched in. Most traffic is
 //! exactly this (people arriving at `/reset` from a link), and a flood of it then costs little.
 //!
+//! Only [`PUBLIC_PAGES`] are kept: pages whose anonymous view is the same for everyone (the
+//! signed-in and flow pages redirect or explain, and are always rendered). The key holds
+//! everything that changes the answer: path, `Accept`, `Accept-Language` and the `lang` cookie.
 //! Anything else is rendered every time: another method, a query string, any cookie but
-//! `lang` (a session may hold a flash message or a flow), a response other than a plain 200
-//! page, or one that sets a cookie.
+//! `lang` and the device cookie (a session may hold a flash message or a flow), a response
+//! other than a plain 200 page, one that redirects, or one that sets a cookie.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -23,6 +26,9 @@ use axum::{
 
 use crate::security::CspNonce;
 
+/// The pages that may be kept: the same for every anonymous visitor.
+pub const PUBLIC_PAGES: &[&str] = &["/", "/reset", "/sign-in"];
+
 /// At most this many (path, language) pages are kept; later ones are rendered every time.
 const MAX_ENTRIES: usize = 256;
 /// Header values longer than this are not used as keys.
@@ -33,6 +39,7 @@ const MAX_PAGE: usize = 512 * 1024;
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 struct Key {
     path: String,
+    accept: String,
     accept_language: String,
     lang: String,
 }
@@ -67,26 +74,31 @@ impl PageCache {
         for value in headers.get_all(header::COOKIE) {
             for pair in value.to_str().ok()?.split(';') {
                 let (name, v) = pair.trim().split_once('=')?;
-                if name != app::text::LANG_COOKIE {
+                if name == app::text::LANG_COOKIE {
+                    lang = v.to_string();
+                } else if !app::device::is_device_cookie(name) {
                     return None;
                 }
-                lang = v.to_string();
             }
         }
-        let accept_language = match headers.get_all(header::ACCEPT_LANGUAGE).iter().count() {
-            0 => String::new(),
-            1 => headers
-                .get(header::ACCEPT_LANGUAGE)?
-                .to_str()
-                .ok()?
-                .to_string(),
-            _ => return None,
+        let one = |name: header::HeaderName| -> Option<String> {
+            match headers.get_all(&name).iter().count() {
+                0 => Some(String::new()),
+                1 => {
+                    let v = headers.get(&name)?.to_str().ok()?;
+                    (v.len() <= MAX_KEY_PART).then(|| v.to_string())
+                }
+                _ => None,
+            }
         };
-        if lang.len() > MAX_KEY_PART || accept_language.len() > MAX_KEY_PART {
+        let accept = one(header::ACCEPT)?;
+        let accept_language = one(header::ACCEPT_LANGUAGE)?;
+        if lang.len() > MAX_KEY_PART {
             return None;
         }
         Some(Key {
             path: uri.path().to_string(),
+            accept,
             accept_language,
             lang,
         })
@@ -154,6 +166,7 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, req: Request, next: Next
     let res = next.run(req).await;
     let plain_page = res.status() == StatusCode::OK
         && !res.headers().contains_key(header::SET_COOKIE)
+        && !res.headers().contains_key(header::LOCATION)
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && res
             .headers()
@@ -221,6 +234,16 @@ mod tests {
         let long = "x".repeat(MAX_KEY_PART + 1);
         let long = headers(&[("accept-language", &long)]);
         assert!(c.key(&Method::GET, &uri("/reset"), &long).is_none());
+        // `Accept` changes the answer, so it is part of the key.
+        let html = headers(&[("accept", "text/html")]);
+        let any = headers(&[("accept", "*/*")]);
+        assert_ne!(
+            c.key(&Method::GET, &uri("/reset"), &html),
+            c.key(&Method::GET, &uri("/reset"), &any)
+        );
+        // The device cookie does not change a page; a session does.
+        let device = headers(&[("cookie", "device=v1.abc")]);
+        assert!(c.key(&Method::GET, &uri("/reset"), &device).is_some());
     }
 
     #[test]
@@ -258,6 +281,7 @@ mod tests {
             c.put(
                 Key {
                     path: "/reset".into(),
+                    accept: String::new(),
                     accept_language: format!("x-{i}"),
                     lang: String::new(),
                 },

@@ -4,12 +4,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use std::{future::Future, pin::Pin, sync::Arc};
+
 use app::{
     config::IpNet,
     error::AppError,
-    i18n::Locale,
     state::{ClientIp, ErrorPage, ERROR_PAGE_HEADER},
-    text::{error_text, page_text, request_locale, PageText},
 };
 use axum::{
     body::Body,
@@ -24,13 +24,146 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
+/// Renders the app's shell for a request (Leptos' handler); used for the error pages, so
+/// they look like every other page (stylesheet, branding, language).
+type Render = dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync;
+
+/// The error pages of the middlewares below, rendered through the app's own shell.
+#[derive(Clone)]
+pub struct ErrorPages(pub Arc<Render>);
+
+impl std::fmt::Debug for ErrorPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ErrorPages")
+    }
+}
+
+impl ErrorPages {
+    /// The page for `error` (with `status`), in the language `from` asks for, with a way
+    /// `back` (one of the app's pages). No script: nothing on it needs one.
+    pub async fn page(
+        &self,
+        status: StatusCode,
+        error: AppError,
+        back: &str,
+        from: &Asker,
+    ) -> Response {
+        let mut req = Request::new(Body::empty());
+        *req.uri_mut() = axum::http::Uri::from_static("/__error");
+        *req.headers_mut() = from.headers.clone();
+        if let Some(n) = &from.nonce {
+            req.extensions_mut().insert(n.clone());
+        }
+        req.extensions_mut().insert(ErrorPage {
+            error,
+            back: back.to_string(),
+        });
+        let mut res = (self.0)(req).await;
+        *res.status_mut() = status;
+        res
+    }
+}
+
+/// What an error page takes from the request it answers: the language headers and the
+/// response's CSP nonce.
+#[derive(Clone, Debug)]
+pub struct Asker {
+    headers: HeaderMap,
+    nonce: Option<CspNonce>,
+}
+
+impl Asker {
+    pub fn of(req: &Request) -> Asker {
+        let mut headers = HeaderMap::new();
+        for name in [header::ACCEPT_LANGUAGE, header::COOKIE] {
+            for v in req.headers().get_all(&name) {
+                headers.append(name.clone(), v.clone());
+            }
+        }
+        Asker {
+            headers,
+            nonce: req.extensions().get::<CspNonce>().cloned(),
+        }
+    }
+}
+
 /// What the middlewares need from the settings.
 #[derive(Clone, Debug)]
 pub struct Guard {
     pub public_origin: String,
     pub trusted_proxies: Vec<IpNet>,
-    pub product_name: String,
     pub secure_cookies: bool,
+    /// The app's own page paths: the only places a redirect may send the browser back to.
+    pub pages: Arc<std::collections::HashSet<String>>,
+    pub error_pages: ErrorPages,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
+}
+
+/// The largest request body accepted: every form of the app fits in far less (a username of
+/// 128 characters, passwords of 256, a code, a few attributes of up to 2048, all encoded).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Reads every request body up front, within [`MAX_BODY`] and the body timeout, before any
+/// session or server function sees it: a larger body is answered 413 without being read to
+/// the end, a body slower than the timeout (or shorter than it said) 408.
+pub async fn bounded_bodies(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
+    let back = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix(guard.public_origin.as_str()))
+        .map(|p| p.split(['?', '#']).next().unwrap_or("/"));
+    let back = safe_back(back, &guard.pages).to_string();
+    let asker = Asker::of(&req);
+    let refuse = |status: StatusCode, error: AppError| async move {
+        tracing::warn!(status = status.as_u16(), "request body refused");
+        if wants_json {
+            let mut res = json_error(&error);
+            *res.status_mut() = status;
+            res
+        } else {
+            guard.error_pages.page(status, error, &back, &asker).await
+        }
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge).await;
+    }
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(guard.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(_)) if declared.is_none() => {
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge).await
+        }
+        Ok(Err(_)) => refuse(StatusCode::BAD_REQUEST, AppError::BadRequest).await,
+        Err(_) => refuse(StatusCode::REQUEST_TIMEOUT, AppError::BadRequest).await,
+    }
+}
+
+/// `back` when it is exactly one of the app's own pages, else `/`. Anything else (other
+/// origins, `//host`, `/\host`, control characters, encoded tricks) could send the browser
+/// off-site, so it is not parsed or repaired, only compared.
+pub fn safe_back<'a>(back: Option<&'a str>, pages: &std::collections::HashSet<String>) -> &'a str {
+    match back {
+        Some(b) if pages.contains(b) => b,
+        _ => "/",
+    }
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy, in which case the
@@ -108,15 +241,15 @@ pub async fn csrf(State(guard): State<Guard>, req: Request, next: Next) -> Respo
         sec_fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("-"),
         "audit"
     );
-    let l = request_locale(req.headers());
-    page(
-        StatusCode::FORBIDDEN,
-        l,
-        &guard.product_name,
-        page_text(l, PageText::RefusedTitle),
-        page_text(l, PageText::RefusedText),
-        "/",
-    )
+    guard
+        .error_pages
+        .page(
+            StatusCode::FORBIDDEN,
+            AppError::CrossSite,
+            "/",
+            &Asker::of(&req),
+        )
+        .await
 }
 
 /// Rewrites `Accept-Language` so region-named Chinese and plain Portuguese match the app's
@@ -141,11 +274,7 @@ pub async fn choose_language(
     axum::extract::Path(code): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let back = q
-        .get("back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into());
+    let back = safe_back(q.get("back").map(String::as_str), &guard.pages).to_string();
     let Some(l) = app::text::parse_locale(&code) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
@@ -273,21 +402,19 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let is_api = req.uri().path().starts_with("/api/");
-    let l = request_locale(req.headers());
+    let asker = Asker::of(&req);
     let res = next.run(req).await;
     if let Some(v) = res.headers().get(ERROR_PAGE_HEADER) {
         let parsed: Option<ErrorPage> = v.to_str().ok().and_then(|s| serde_json::from_str(s).ok());
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
         let status = res.status();
         if let Some(p) = parsed {
-            let mut out = page(
-                status,
-                l,
-                &guard.product_name,
-                title_of(l, &p.error),
-                &error_text(l, &p.error),
-                &p.back,
-            );
+            let back = safe_back(Some(&p.back), &guard.pages).to_string();
+            let mut out = guard.error_pages.page(status, p.error, &back, &asker).await;
+            // The session cookie of a record kept for "Go back" must reach the browser.
+            for c in res.headers().get_all(header::SET_COOKIE) {
+                out.headers_mut().append(header::SET_COOKIE, c.clone());
+            }
             if let Some(r) = retry_after {
                 out.headers_mut().insert(header::RETRY_AFTER, r);
             }
@@ -302,14 +429,10 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
             .and_then(|v| v.to_str().ok())
             .is_some_and(|l| l.contains("__err"));
         if leaks {
-            return page(
-                StatusCode::BAD_REQUEST,
-                l,
-                &guard.product_name,
-                page_text(l, PageText::ErrorTitle),
-                &error_text(l, &AppError::BadRequest),
-                "/",
-            );
+            return guard
+                .error_pages
+                .page(StatusCode::BAD_REQUEST, AppError::BadRequest, "/", &asker)
+                .await;
         }
     }
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
@@ -335,7 +458,7 @@ pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: N
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
-    let l = request_locale(req.headers());
+    let asker = Asker::of(&req);
     let res = next.run(req).await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
         || res.headers().contains_key(header::CONTENT_TYPE)
@@ -344,73 +467,26 @@ pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: N
     }
     tracing::error!("a layer answered 500 without a body (session store down?)");
     if wants_json {
-        let body = serde_json::to_string(&AppError::Unavailable).unwrap_or_default();
-        return (
+        return json_error(&AppError::Unavailable);
+    }
+    guard
+        .error_pages
+        .page(
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
+            AppError::Unavailable,
+            "/",
+            &asker,
         )
-            .into_response();
-    }
-    page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        l,
-        &guard.product_name,
-        page_text(l, PageText::UnavailableTitle),
-        &error_text(l, &AppError::Unavailable),
-        "/",
-    )
+        .await
 }
 
-fn title_of(l: Locale, e: &AppError) -> &'static str {
-    match e.status().as_u16() {
-        429 => page_text(l, PageText::WaitTitle),
-        503 => page_text(l, PageText::UnavailableTitle),
-        403 => page_text(l, PageText::RefusedTitle),
-        _ => page_text(l, PageText::ErrorTitle),
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A small standalone page (no script) for answers outside the app's routes.
-pub fn page(
-    status: StatusCode,
-    l: Locale,
-    product: &str,
-    title: &str,
-    message: &str,
-    back: &str,
-) -> Response {
-    let back = if back.starts_with('/') && !back.starts_with("//") {
-        back
-    } else {
-        "/"
-    };
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark"><title>{title} · {product}</title><link rel="stylesheet" href="/pkg/reset.css"></head>
-<body><div class="app"><header class="site-header"><a class="brand" href="/">{product}</a></header>
-<main id="main" class="card"><h1>{title}</h1><div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
-<p><a class="button primary" href="{back}">{go_back}</a></p></main></div></body></html>"#,
-        lang = app::text::code(l),
-        dir = if app::text::is_rtl(l) { "rtl" } else { "ltr" },
-        go_back = page_text(l, PageText::GoBack),
-        title = escape(title),
-        product = escape(product),
-        message = escape(message),
-        back = escape(back),
-    );
+/// `error` as a server function answers it to JavaScript: its status and its JSON.
+pub fn json_error(error: &AppError) -> Response {
+    let body = serde_json::to_string(error).unwrap_or_default();
     (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
+        error.status(),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     )
         .into_response()
 }

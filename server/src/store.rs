@@ -47,6 +47,17 @@ impl MemoryStore {
         self.0.lock().await.len()
     }
 
+    /// The size of the largest record's data, as JSON bytes (what a record costs to hold).
+    pub async fn largest_record(&self) -> usize {
+        self.0
+            .lock()
+            .await
+            .values()
+            .map(|r| serde_json::to_vec(&r.data).map(|v| v.len()).unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Whether no records are held.
     pub async fn is_empty(&self) -> bool {
         self.len().await == 0

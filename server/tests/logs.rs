@@ -94,6 +94,7 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         base: base.clone(),
         pool: pool.clone(),
         client: client(),
+        sessions: None,
     };
 
     let user = random_user();

@@ -77,8 +77,12 @@ async fn metrics_and_readiness_can_be_kept_off_the_public_listener() {
     let ops_listener = tokio::net::TcpListener::bind(("127.0.0.1", ops_port))
         .await
         .unwrap();
-    tokio::spawn(server::serve(ops_listener, ops));
-    tokio::spawn(server::serve(listener, server::router(services)));
+    tokio::spawn(server::serve(ops_listener, ops, Default::default()));
+    tokio::spawn(server::serve(
+        listener,
+        server::router(services),
+        Default::default(),
+    ));
     let public = format!("http://127.0.0.1:{port}");
     let private = format!("http://127.0.0.1:{ops_port}");
     for path in ["/metrics", "/readyz"] {
@@ -188,6 +192,7 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
         base: app.base.clone(),
         pool: pool.clone(),
         client: c.clone(),
+        sessions: None,
     };
     let r = on(&a).call("reset/request", &[("username", &user)]).await;
     assert_eq!(location(&r), "/reset/confirm");

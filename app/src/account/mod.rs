@@ -42,15 +42,24 @@ pub async fn change_password(
     let ctx = crate::state::Ctx::get().await?;
     let everywhere = sign_out_everywhere.is_some();
     let user = ctx.session.signed_in().await?.map(|u| u.username);
-    let result = ssr::change_password(
-        &ctx.state,
-        &ctx.session,
-        &current_password,
-        &new_password,
-        &confirm_password,
-        everywhere,
-    )
-    .await;
+    // Each try is a current-password guess: limited like sign-in.
+    let result = match ctx
+        .limit(crate::limits::Action::ChangePassword, user.as_deref())
+        .await
+    {
+        Ok(()) => {
+            ssr::change_password(
+                &ctx.state,
+                &ctx.session,
+                &current_password,
+                &new_password,
+                &confirm_password,
+                everywhere,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
     ctx.audit("password_changed", user.as_deref(), &result);
     let kept: &[(&str, &str)] = if everywhere {
         &[("sign_out_everywhere", "on")]

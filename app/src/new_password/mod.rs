@@ -51,6 +51,9 @@ pub async fn set_new_password(
         &attributes,
     )
     .await;
+    if let (Ok(&"/account"), Some(u)) = (result.as_ref(), &user) {
+        ctx.remember_device(u);
+    }
     ctx.audit("challenge_completed", user.as_deref(), &result);
     let kept: Vec<(String, String)> = attributes
         .iter()

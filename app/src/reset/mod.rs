@@ -381,41 +381,95 @@ pub mod ssr {
         cooldown.saturating_sub(elapsed) as u32
     }
 
-    /// A plausible masked destination for a username Cognito does not know (or that has no
-    /// verified contact), so the answer does not reveal whether the account exists. It is
-    /// derived from the username the way Cognito masks real ones, and stable per username.
-    pub fn decoy_delivery(key: &[u8; 32], username: &str) -> Delivery {
+    /// A letter or digit derived from `key` and `seed` (stable, unpredictable without the key).
+    fn keyed_char(key: &[u8; 32], seed: &str, i: usize) -> char {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-        mac.update(username.to_lowercase().as_bytes());
+        mac.update(seed.to_lowercase().as_bytes());
         let h = mac.finalize().into_bytes();
-        let letter = |b: u8| (b'a' + b % 26) as char;
-        if let Some((local, domain)) = username.split_once('@') {
-            let first = local.chars().next().unwrap_or_else(|| letter(h[0]));
-            let dom = domain.chars().next().unwrap_or_else(|| letter(h[1]));
-            let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("com");
-            return Delivery {
+        let b = h[i % h.len()] % 36;
+        if b < 26 {
+            (b'a' + b) as char
+        } else {
+            (b'0' + b - 26) as char
+        }
+    }
+
+    /// The first letter or digit of `s`, lower-cased.
+    fn first_alnum(s: &str) -> Option<char> {
+        s.chars()
+            .find(|c| c.is_alphanumeric())
+            .and_then(|c| c.to_lowercase().next())
+    }
+
+    /// Every destination the user sees, real or decoy, in the app's own masked form:
+    /// `j***@e***` for an email, `+*******0123` for a phone. Whatever Cognito returns (its
+    /// own mask, another emulator's, or an unmasked address) comes out in exactly this shape,
+    /// so a real account cannot be told from an unknown one by how its destination looks.
+    /// Missing characters are filled from `key` and `username`.
+    pub fn canonical_delivery(key: &[u8; 32], username: &str, d: &Delivery) -> Delivery {
+        match d.medium {
+            Medium::Email => {
+                let (local, domain) = d.destination.split_once('@').unwrap_or(("", ""));
+                let a = first_alnum(local).unwrap_or_else(|| keyed_char(key, username, 0));
+                let b = first_alnum(domain).unwrap_or_else(|| keyed_char(key, username, 1));
+                Delivery {
+                    medium: Medium::Email,
+                    destination: format!("{a}***@{b}***"),
+                }
+            }
+            Medium::Sms => {
+                let digits: Vec<char> = d
+                    .destination
+                    .chars()
+                    .filter(|c| c.is_ascii_digit())
+                    .collect();
+                let last: String = if digits.len() >= 4 {
+                    digits[digits.len() - 4..].iter().collect()
+                } else {
+                    (0..4)
+                        .map(|i| {
+                            let c = keyed_char(key, username, 2 + i) as u8;
+                            (b'0' + c % 10) as char
+                        })
+                        .collect()
+                };
+                Delivery {
+                    medium: Medium::Sms,
+                    destination: format!("+*******{last}"),
+                }
+            }
+        }
+    }
+
+    /// A plausible destination for a username Cognito does not know (or that has no verified
+    /// contact), so the answer does not reveal whether the account exists: built from the
+    /// username the way a real one is shown (see [`canonical_delivery`]), stable per username.
+    pub fn decoy_delivery(key: &[u8; 32], username: &str) -> Delivery {
+        let digits = username.chars().filter(|c| c.is_ascii_digit()).count();
+        let raw = if username.contains('@') {
+            Delivery {
                 medium: Medium::Email,
-                destination: format!("{first}***@{dom}***.{tld}"),
-            };
-        }
-        let digits: String = username.chars().filter(|c| c.is_ascii_digit()).collect();
-        if username.starts_with('+') && digits.len() >= 8 {
-            return Delivery {
+                destination: username.to_string(),
+            }
+        } else if username.starts_with('+') && digits >= 8 {
+            Delivery {
                 medium: Medium::Sms,
-                destination: format!("+*******{}", &digits[digits.len() - 4..]),
-            };
-        }
-        Delivery {
-            medium: Medium::Email,
-            destination: format!("{}***@{}***.com", letter(h[0]), letter(h[1])),
-        }
+                destination: username.to_string(),
+            }
+        } else {
+            Delivery {
+                medium: Medium::Email,
+                destination: String::new(),
+            }
+        };
+        canonical_delivery(key, username, &raw)
     }
 
     /// Calls `ForgotPassword`; unknown users and users without a verified contact get a
     /// decoy answer indistinguishable from a real one.
     pub async fn send_code(state: &AppState, username: &str) -> Result<Delivery, AppError> {
         match state.cognito.forgot_password(username).await {
-            Ok(Some(d)) => Ok(d),
+            Ok(Some(d)) => Ok(canonical_delivery(&state.decoy_key, username, &d)),
             Ok(None) => Ok(decoy_delivery(&state.decoy_key, username)),
             Err(IdpError::UserNotFound | IdpError::InvalidParameter) => {
                 Ok(decoy_delivery(&state.decoy_key, username))
@@ -442,10 +496,13 @@ pub mod ssr {
         }
         match state.cognito.admin_sign_out(username).await {
             Ok(()) => true,
-            Err(e) => {
+            Err((kind, code)) => {
+                // The code says why (AccessDeniedException: the IAM permission
+                // cognito-idp:AdminUserGlobalSignOut is missing; others are Cognito's own).
                 tracing::error!(
-                    error = ?e,
-                    "AdminUserGlobalSignOut after a password change failed; other sessions stay signed in (check the IAM permission cognito-idp:AdminUserGlobalSignOut)"
+                    kind = ?kind,
+                    code = %code,
+                    "AdminUserGlobalSignOut after a password change failed; other sessions stay signed in"
                 );
                 false
             }
@@ -460,6 +517,9 @@ pub mod ssr {
             IdpError::Unavailable => AppError::Unavailable,
             IdpError::Refused => AppError::Refused,
             IdpError::UserNotConfirmed => AppError::UserNotConfirmed,
+            // An exception this app does not know (logged with its code where it happened):
+            // most likely a new or transient condition upstream, so "try again later" (503).
+            IdpError::Unexpected => AppError::Unavailable,
             _ => AppError::Unexpected,
         }
     }

@@ -15,7 +15,7 @@ use aws_smithy_mocks::{mock, mock_client};
 use super::ssr::*;
 use crate::{
     error::{AppError, Field},
-    forms::{Medium, Notice},
+    forms::{Delivery, Medium, Notice},
     session::ResetFlow,
     state::now,
     testing,
@@ -68,12 +68,8 @@ async fn every_forgot_password_error_has_a_deliberate_answer() {
             "{name}: flow kept only on success"
         );
         if let Some(flow) = flow {
-            // The decoy looks like Cognito's own mask of this address.
-            assert_eq!(
-                flow.delivery.unwrap().destination,
-                "j***@e***.com",
-                "{name}"
-            );
+            // The decoy has the app's own mask of this address, as a real one would.
+            assert_eq!(flow.delivery.unwrap().destination, "j***@e***", "{name}");
         }
     }
 }
@@ -101,6 +97,61 @@ async fn unknown_and_known_users_get_the_same_answer() {
     let a = s1.reset().await.unwrap().unwrap().delivery;
     let b = s2.reset().await.unwrap().unwrap().delivery;
     assert_eq!(a, b);
+}
+
+#[test]
+fn every_destination_has_one_shape_whatever_the_upstream_returns() {
+    let key = [3u8; 32];
+    let email = |d: &str| Delivery {
+        medium: Medium::Email,
+        destination: d.into(),
+    };
+    let shape = regex_like_email;
+    for upstream in [
+        "j***@e***.com",
+        "s***@e***",
+        "Jane.Doe@Example.org",
+        "***@***",
+        "",
+        "no-at-sign",
+    ] {
+        let d = canonical_delivery(&key, "jane", &email(upstream));
+        assert!(shape(&d.destination), "{upstream:?} -> {}", d.destination);
+    }
+    assert_eq!(
+        canonical_delivery(&key, "x", &email("Jane.Doe@Example.org")).destination,
+        "j***@e***",
+        "an unmasked address is masked"
+    );
+    for user in ["someone", "nobody-123@host.example", "+15555550123x"] {
+        let d = decoy_delivery(&key, user);
+        if d.medium == Medium::Email {
+            assert!(shape(&d.destination), "{user} -> {}", d.destination);
+        }
+    }
+    let sms = |d: &str| Delivery {
+        medium: Medium::Sms,
+        destination: d.into(),
+    };
+    for upstream in ["+*******0123", "+15555550123", "0123", "", "+***"] {
+        let d = canonical_delivery(&key, "jane", &sms(upstream));
+        let tail = d.destination.strip_prefix("+*******").unwrap();
+        assert!(
+            tail.len() == 4 && tail.chars().all(|c| c.is_ascii_digit()),
+            "{upstream:?} -> {}",
+            d.destination
+        );
+    }
+}
+
+/// `x***@y***` with one letter or digit each.
+fn regex_like_email(s: &str) -> bool {
+    let c: Vec<char> = s.chars().collect();
+    c.len() == 9
+        && c[0].is_alphanumeric()
+        && &s[c[0].len_utf8()..c[0].len_utf8() + 4] == "***@"
+        && c[5].is_alphanumeric()
+        && s.ends_with("***")
 }
 
 #[test]
@@ -245,6 +296,53 @@ async fn a_refused_global_sign_out_keeps_the_reset_and_claims_nothing() {
         }
     );
     assert!(!crate::text::notice_text(crate::i18n::Locale::en, &notice).contains("signed out"));
+}
+
+#[tokio::test]
+async fn a_refused_global_sign_out_is_logged_with_its_code_not_a_guess() {
+    use aws_smithy_types::error::ErrorMetadata;
+    for (code, make) in [
+        (
+            "AccessDeniedException",
+            (|| {
+                AdminUserGlobalSignOutError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .message("User: arn:aws:sts::1:assumed-role/x is not authorized")
+                        .build(),
+                )
+            }) as fn() -> AdminUserGlobalSignOutError,
+        ),
+        ("TooManyRequestsException", || {
+            AdminUserGlobalSignOutError::TooManyRequestsException(
+                aws_sdk_cognitoidentityprovider::types::error::TooManyRequestsException::builder()
+                    .message("Rate exceeded for jane")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("TooManyRequestsException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        }),
+    ] {
+        let signout = mock!(Client::admin_user_global_sign_out).then_error(make);
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&signout]));
+        let (_guard, logs) = testing::capture_logs();
+        assert!(!sign_out_elsewhere(&state, "jane").await);
+        let text = logs.text();
+        let line = text
+            .lines()
+            .find(|l| l.contains("AdminUserGlobalSignOut after a password change failed"))
+            .unwrap_or_else(|| panic!("no log line: {text}"));
+        assert!(line.contains(code), "{line}");
+        assert!(!line.contains("IAM"), "no guessed cause: {line}");
+        // Cognito's free text (which can name the user) is never logged.
+        assert!(
+            !text.contains("jane") && !text.contains("arn:aws"),
+            "{text}"
+        );
+    }
 }
 
 #[tokio::test]

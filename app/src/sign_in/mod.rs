@@ -31,6 +31,9 @@ pub async fn sign_in(username: String, password: String) -> Result<(), crate::er
                 Ok(()) => ssr::sign_in(&ctx.state, &ctx.session, &clean, &password).await,
                 Err(e) => Err(e),
             };
+            if result == Ok("/account") {
+                ctx.remember_device(&clean);
+            }
             ctx.audit("sign_in", Some(&clean), &result);
             result
         }

@@ -186,6 +186,8 @@ pub struct TestApp {
     pub base: String,
     pub pool: Pool,
     pub client: reqwest::Client,
+    /// The session store of an app spawned in this process.
+    pub sessions: Option<server::store::Backend>,
 }
 
 /// Spawns the app against a fresh pool.
@@ -216,6 +218,7 @@ impl TestApp {
             base: self.base.clone(),
             pool: self.pool.clone(),
             client: client(),
+            sessions: self.sessions.clone(),
         }
     }
 
@@ -323,12 +326,15 @@ pub async fn spawn_on(pool: &Pool, extra: &[(&str, &str)]) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let settings = settings_for(pool, port, extra);
     let options = server::leptos_options(&settings);
+    let conns = server::Connections::from_settings(&settings);
     let services = server::build(settings, options).await.unwrap();
-    tokio::spawn(server::serve(listener, server::router(services)));
+    let sessions = services.sessions.clone();
+    tokio::spawn(server::serve(listener, server::router(services), conns));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         pool: pool.clone(),
         client: client(),
+        sessions: Some(sessions),
     }
 }
 
