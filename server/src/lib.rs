@@ -521,21 +521,18 @@ pub async fn serve_until(
     conns: Connections,
 ) -> std::io::Result<()> {
     use hyper_util::{
-        rt::{TokioExecutor, TokioIo, TokioTimer},
-        server::{conn::auto, graceful::GracefulShutdown},
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
     };
     use tower::ServiceExt;
 
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: what browsers and load balancers speak to an app behind TLS
+    // termination, and the header timeout then holds from the first byte (a protocol
+    // sniffing step would wait on a silent connection without one).
+    let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(conns.header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(conns.header_timeout)
-        .keep_alive_timeout(conns.header_timeout);
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(conns.max));
     tokio::pin!(stop);
@@ -568,11 +565,7 @@ pub async fn serve_until(
                 .insert(axum::extract::ConnectInfo(peer));
             router.clone().oneshot(req.map(axum::body::Body::new))
         });
-        let conn = graceful.watch(
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .into_owned(),
-        );
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = conn.await;
             drop(permit);

@@ -123,6 +123,18 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         .await;
     assert_eq!(location(&r), "/account");
     assert!(b.page("/account").await.contains(&user));
+    // A wrong current password: Cognito's own message for it can name the user.
+    let r = b
+        .call(
+            "account/password",
+            &[
+                ("current_password", "Wrong-Passw0rd!"),
+                ("new_password", "Third-Passw0rd!"),
+                ("confirm_password", "Third-Passw0rd!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 401);
     let r = b
         .call(
             "account/password",
@@ -206,6 +218,7 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
             TEMP_PW,
             "Third-Passw0rd!",
             "Fourth-Passw0rd!",
+            "Wrong-Passw0rd!",
             &code,
             &code2,
             code.trim_start_matches("moto-confirmation-code:"),
