@@ -21,9 +21,11 @@ export default defineConfig({
   fullyParallel: true,
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   retries: 0,
-  timeout: 30_000,
-  expect: { timeout: 7_000 },
-  reporter: [['list']],
+  // Each test checks one page or state; the headroom reporter fails the run when one needs
+  // more than a third of this.
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list'], ['./headroom-reporter.ts']],
   use: { trace: 'retain-on-failure' },
   projects: [
     { name: 'chromium', use: { ...chromium, baseURL: process.env.E2E_URL_JS ?? 'http://127.0.0.1:3000', javaScriptEnabled: true } },

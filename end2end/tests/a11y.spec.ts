@@ -39,60 +39,98 @@ async function expectAccessible(page: Page, js: boolean, state: string, colorSch
   expect(summary, `${state} (${lang})`).toEqual([]);
 }
 
+/** Fills and submits the sign-in form (ids only: the labels are translated). */
+async function signIn(page: Page, username: string, password: string) {
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('button[type=submit]').click();
+}
+
+/** Requests a code for `username` and lands on the code page. */
+async function requestCode(page: Page, username: string) {
+  await page.locator('#username').fill(username);
+  await page.locator('button[type=submit]').click();
+  await expect(page).toHaveURL(/\/reset\/confirm/);
+}
+
+/** Completes a reset for `username` with `password`; lands on sign-in with the notice. */
+async function completeReset(page: Page, username: string, password: string) {
+  await requestCode(page, username);
+  await page.locator('#code').fill(await latestCode(username));
+  await page.locator('#new_password').fill(password);
+  await page.locator('#confirm_password').fill(password);
+  await page.locator('form:has(#code) button[type=submit]').click();
+  await expect(page).toHaveURL(/\/sign-in/);
+}
+
+// One page or state per test (each has ample headroom under its timeout on 2 cores).
 for (const locale of ['en-US', 'ja-JP', 'ar']) {
   test.describe(`every page and state in ${locale}`, () => {
     test.use({ locale });
 
-    test('empty, field errors, success and rate-limited states have no WCAG violations', async ({ app, page, user, tempUser }) => {
-      test.setTimeout(90_000);
-      for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/new-password', '/no-such-page']) {
+    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/new-password', '/no-such-page']) {
+      test(`${path} empty`, async ({ app, page }) => {
         await app.open(path);
         await expectAccessible(page, app.js, `${path} empty`);
-      }
-      // Field errors.
+      });
+    }
+
+    test('/reset with a field error', async ({ app, page }) => {
       await app.open('/reset');
       await page.locator('button[type=submit]').click();
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/reset with an error');
+    });
+
+    test('/sign-in with wrong credentials', async ({ app, page, user }) => {
       await app.open('/sign-in');
-      await page.locator('#username').fill(user.username);
-      await page.locator('#password').fill('Wrong-Passw0rd!');
-      await page.locator('button[type=submit]').click();
+      await signIn(page, user.username, 'Wrong-Passw0rd!');
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/sign-in with wrong credentials');
-      // The code page, with a rule error, then success on sign-in.
+    });
+
+    test('/reset/confirm with a code sent', async ({ app, page, user }) => {
       await app.open('/reset');
-      await page.locator('#username').fill(user.username);
-      await page.locator('button[type=submit]').click();
-      await expect(page).toHaveURL(/\/reset\/confirm/);
+      await requestCode(page, user.username);
       await expectAccessible(page, app.js, '/reset/confirm');
+    });
+
+    test('/reset/confirm with a rule error', async ({ app, page, user }) => {
+      await app.open('/reset');
+      await requestCode(page, user.username);
       await page.locator('#code').fill(await latestCode(user.username));
       await page.locator('#new_password').fill('short');
       await page.locator('#confirm_password').fill('short');
       await page.locator('form:has(#code) button[type=submit]').click();
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/reset/confirm with a rule error');
-      await page.locator('#new_password').fill(NEW_PASSWORD);
-      await page.locator('#confirm_password').fill(NEW_PASSWORD);
-      await page.locator('form:has(#code) button[type=submit]').click();
-      await expect(page).toHaveURL(/\/sign-in/);
+    });
+
+    test('/sign-in with the success notice', async ({ app, page, user }) => {
+      await app.open('/reset');
+      await completeReset(page, user.username, NEW_PASSWORD);
       await expectAccessible(page, app.js, '/sign-in with the success notice');
-      await page.locator('#username').fill(user.username);
-      await page.locator('#password').fill(NEW_PASSWORD);
-      await page.locator('button[type=submit]').click();
-      await expect(page).toHaveURL(/\/account$/);
-      await expectAccessible(page, app.js, '/account');
-      await app.open('/account/password');
-      await expectAccessible(page, app.js, '/account/password');
-      // The temporary-password step.
-      await page.context().clearCookies();
+    });
+
+    for (const path of ['/account', '/account/password']) {
+      test(`${path} signed in`, async ({ app, page, user }) => {
+        await app.open('/sign-in');
+        await signIn(page, user.username, user.password);
+        await expect(page).toHaveURL(/\/account$/);
+        if (path !== '/account') await app.open(path);
+        await expectAccessible(page, app.js, path);
+      });
+    }
+
+    test('/new-password after a temporary password', async ({ app, page, tempUser }) => {
       await app.open('/sign-in');
-      await page.locator('#username').fill(tempUser.username);
-      await page.locator('#password').fill(tempUser.password);
-      await page.locator('button[type=submit]').click();
+      await signIn(page, tempUser.username, tempUser.password);
       await expect(page).toHaveURL(/\/new-password$/);
       await expectAccessible(page, app.js, '/new-password');
-      // Rate-limited (the instance allows 2 attempts per user).
+    });
+
+    test('rate-limited', async ({ app, page, user }) => {
+      // The instance allows 2 attempts per user.
       for (let i = 0; i < 3; i++) {
         await page.goto(`${LIMITED}/reset`);
         if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
@@ -174,9 +212,7 @@ async function tabTo(page: Page, selector: string) {
   await expect(page.locator(selector)).toBeFocused();
 }
 
-test('keyboard only: every flow with Tab, Enter and Space', async ({ app, page, user, tempUser }) => {
-  test.setTimeout(60_000);
-  // Forgot password → code → new password.
+test('keyboard only: forgot password, code, new password', async ({ app, page, user }) => {
   await app.open('/reset');
   await tabTo(page, '#username');
   await page.keyboard.type(user.username);
@@ -190,18 +226,21 @@ test('keyboard only: every flow with Tab, Enter and Space', async ({ app, page, 
   await page.keyboard.type(NEW_PASSWORD);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/sign-in/);
-  // Sign in, then change the password (Space ticks the checkbox), then sign out.
+});
+
+test('keyboard only: sign in, change the password (Space ticks), sign out everywhere', async ({ app, page, user }) => {
+  await app.open('/sign-in');
   await tabTo(page, '#username');
   await page.keyboard.type(user.username);
   await tabTo(page, '#password');
-  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.type(user.password);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/account$/);
   await tabTo(page, 'a[href="/account/password"]');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/account\/password$/);
   await tabTo(page, '#current_password');
-  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.type(user.password);
   await tabTo(page, '#new_password');
   await page.keyboard.type('Third-Passw0rd!');
   await tabTo(page, '#confirm_password');
@@ -216,7 +255,10 @@ test('keyboard only: every flow with Tab, Enter and Space', async ({ app, page, 
   await tabTo(page, 'button.primary[type=submit]');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/sign-in/);
-  // A temporary password: sign in, then choose a new one.
+});
+
+test('keyboard only: a temporary password, then a new one', async ({ app, page, tempUser }) => {
+  await app.open('/sign-in');
   await tabTo(page, '#username');
   await page.keyboard.type(tempUser.username);
   await tabTo(page, '#password');
