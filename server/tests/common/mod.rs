@@ -78,7 +78,10 @@ fn init_env() {
 
 /// Calls a Cognito action on moto directly (test setup only).
 pub async fn moto_call(action: &str, body: Value) -> Value {
-    let res = reqwest::Client::new()
+    let res = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
         .post(format!("{}/", moto()))
         .header("Content-Type", "application/x-amz-json-1.1")
         .header("X-Amz-Target", format!("AWSCognitoIdentityProviderService.{action}"))
@@ -168,9 +171,14 @@ pub async fn temporary_user(pool: &Pool, name: &str, temporary: &str) {
 
 /// The latest reset code moto issued to `name` in `pool`.
 pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
-        .await
+    let data: Value = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
         .unwrap()
+        .get(format!("{}/moto-api/data.json", moto()))
+        .send()
+        .await
+        .expect("moto answers data.json")
         .json()
         .await
         .unwrap();
@@ -204,9 +212,11 @@ pub async fn spawn_app_with(with_secret: bool, extra: &[(&str, &str)]) -> TestAp
 
 /// A fresh browser-like client.
 pub fn client() -> reqwest::Client {
+    // A hung answer fails the test (with where it hung) instead of stalling the run.
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
 }
