@@ -11,13 +11,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PW: &str = "Old-Passw0rd!";
 
-fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
 fn memory(app: &TestApp) -> server::store::MemoryStore {
     match app.sessions.clone() {
         Some(server::store::Backend::Memory(m)) => m,
@@ -119,45 +112,15 @@ async fn the_language_switch_only_goes_back_to_the_apps_own_pages() {
 
 // ---- 3. Enumeration by the shape of the destination ---------------------------------------
 
-/// The delivery line of the code page with every letter and digit replaced by `x`.
-fn delivery_shape(page: &str) -> String {
-    let start = page.find("id=\"delivery\"").expect("the delivery line");
-    let text = &page[start..];
-    let text = &text[text.find('>').unwrap() + 1..text.find("</p>").unwrap()];
-    text.chars()
-        .map(|c| if c.is_alphanumeric() { 'x' } else { c })
-        .collect()
-}
-
 /// A pool that recovers accounts by email: moto then answers a real user with `s***@e***`
 /// and an unknown one with the unmasked-looking `<username>@h***.com`.
 async fn email_recovery_pool() -> Pool {
-    let _ = spawn_app(false).await; // the harness's environment (moto, site root)
-    let pool = moto_call(
-        "CreateUserPool",
-        json!({
-            "PoolName": format!("t{}", rand::random::<u32>()),
-            "AutoVerifiedAttributes": ["email"],
-            "AccountRecoverySetting": {"RecoveryMechanisms": [
-                {"Name": "verified_email", "Priority": 1}]},
-        }),
+    create_pool_with(
+        false,
+        json!({"AccountRecoverySetting": {"RecoveryMechanisms": [
+            {"Name": "verified_email", "Priority": 1}]}}),
     )
-    .await;
-    let id = pool["UserPool"]["Id"].as_str().unwrap().to_string();
-    let client = moto_call(
-        "CreateUserPoolClient",
-        json!({"UserPoolId": id, "ClientName": "web",
-               "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
-    )
-    .await;
-    Pool {
-        id,
-        client_id: client["UserPoolClient"]["ClientId"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        secret: None,
-    }
+    .await
 }
 
 #[tokio::test]
@@ -188,7 +151,10 @@ async fn real_and_unknown_users_see_destinations_of_one_shape() {
                 let c = app.fresh();
                 let r = c.call("reset/request", &[("username", &name)]).await;
                 assert_eq!(r.status(), 200, "{name} {known}: {:?}", r.text().await);
-                shapes.push((known, delivery_shape(&c.page("/reset/confirm").await)));
+                shapes.push((
+                    known,
+                    visible_delivery_shape(&c.page("/reset/confirm").await),
+                ));
             }
         }
     }

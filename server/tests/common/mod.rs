@@ -109,16 +109,21 @@ pub struct Pool {
 
 /// Creates a pool (Cognito's default password policy) and an app client.
 pub async fn create_pool(with_secret: bool) -> Pool {
-    let pool = moto_call(
-        "CreateUserPool",
-        json!({
-            "PoolName": format!("t{}", rand::random::<u32>()),
-            "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": true,
-                "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": true}},
-            "AutoVerifiedAttributes": ["email"],
-        }),
-    )
-    .await;
+    create_pool_with(with_secret, json!({})).await
+}
+
+/// Like [`create_pool`], with more `CreateUserPool` fields (e.g. `AccountRecoverySetting`).
+pub async fn create_pool_with(with_secret: bool, extra: Value) -> Pool {
+    let mut request = json!({
+        "PoolName": format!("t{}", rand::random::<u32>()),
+        "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": true,
+            "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": true}},
+        "AutoVerifiedAttributes": ["email"],
+    });
+    if let (Some(r), Some(e)) = (request.as_object_mut(), extra.as_object()) {
+        r.extend(e.clone());
+    }
+    let pool = moto_call("CreateUserPool", request).await;
     let id = pool["UserPool"]["Id"].as_str().unwrap().to_string();
     let client = moto_call(
         "CreateUserPoolClient",
@@ -521,4 +526,22 @@ pub async fn spawn_binary(pool: &Pool, extra: &[(&str, &str)], log: &Path) -> Bi
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Binary { child, base }
+}
+
+/// A response header's value, or "".
+pub fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The code page's delivery line with every letter and digit replaced by `x`: its shape.
+pub fn visible_delivery_shape(page: &str) -> String {
+    let start = page.find("id=\"delivery\"").expect("the delivery line");
+    let text = &page[start..];
+    let text = &text[text.find('>').unwrap() + 1..text.find("</p>").unwrap()];
+    text.chars()
+        .map(|c| if c.is_alphanumeric() { 'x' } else { c })
+        .collect()
 }
