@@ -47,6 +47,9 @@ http {
     server 127.0.0.1:$P_A max_fails=1 fail_timeout=10s;
     server 127.0.0.1:$P_B max_fails=1 fail_timeout=10s;
     keepalive 128;
+    # Idle upstream connections go before the app's own idle limit (HTTP_HEADER_TIMEOUT_SECS,
+    # 10 s), so nginx never reuses one the app is closing.
+    keepalive_timeout 5s;
   }
   server {
     listen 127.0.0.1:$P_LB;
