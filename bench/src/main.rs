@@ -160,6 +160,7 @@ impl App {
                 // Every request comes from one IP: limits would answer 429 instead. (Limits
                 // count in milliseconds, so a burst of 10 million, then 1000/s.)
                 ("RATE_LIMIT_USER", "10000000/10000s"),
+                ("RATE_LIMIT_USER_CEILING", "10000000/10000s"),
                 ("RATE_LIMIT_IP", "10000000/10000s"),
                 ("RATE_LIMIT_GLOBAL", "10000000/10000s"),
                 ("LEPTOS_OUTPUT_NAME", "reset"),
