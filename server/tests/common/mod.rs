@@ -174,19 +174,30 @@ pub async fn temporary_user(pool: &Pool, name: &str, temporary: &str) {
     .await;
 }
 
-/// The latest reset code moto issued to `name` in `pool`.
+/// The latest reset code moto issued to `name` in `pool`. moto builds `data.json` from every
+/// backend while other tests write to them, and now and then answers a 500 for it: asked again.
 pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
-    let data: Value = reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
-        .unwrap()
-        .get(format!("{}/moto-api/data.json", moto()))
-        .send()
-        .await
-        .expect("moto answers data.json")
-        .json()
-        .await
         .unwrap();
+    let mut data = Value::Null;
+    for attempt in 0..10 {
+        let r = http
+            .get(format!("{}/moto-api/data.json", moto()))
+            .send()
+            .await
+            .expect("moto answers data.json");
+        let status = r.status();
+        match r.json::<Value>().await {
+            Ok(v) if status.is_success() => {
+                data = v;
+                break;
+            }
+            _ if attempt < 9 => tokio::time::sleep(Duration::from_millis(200)).await,
+            other => panic!("moto's data.json: {status} {other:?}"),
+        }
+    }
     data["cognitoidp"]["CognitoIdpUser"]
         .as_array()?
         .iter()
