@@ -172,29 +172,6 @@ pub fn resend_status(l: Locale, left: u32) -> String {
     }
 }
 
-/// Texts of the server's own pages (outside the Leptos routes).
-#[derive(Clone, Copy, Debug)]
-pub enum PageText {
-    RefusedTitle,
-    RefusedText,
-    WaitTitle,
-    UnavailableTitle,
-    ErrorTitle,
-    GoBack,
-}
-
-/// The text of a server page in `l`.
-pub fn page_text(l: Locale, t: PageText) -> &'static str {
-    match t {
-        PageText::RefusedTitle => td_string!(l, pages.refused_title),
-        PageText::RefusedText => td_string!(l, pages.refused_text),
-        PageText::WaitTitle => td_string!(l, pages.wait_title),
-        PageText::UnavailableTitle => td_string!(l, pages.unavailable_title),
-        PageText::ErrorTitle => td_string!(l, pages.error_title),
-        PageText::GoBack => td_string!(l, pages.go_back),
-    }
-}
-
 /// The BCP 47 tag of `l` (`pt-BR`, `zh-Hant`).
 pub fn code(l: Locale) -> &'static str {
     use leptos_i18n::Locale as _;
