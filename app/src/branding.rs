@@ -110,6 +110,9 @@ impl BrandColour {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Logo {
     File {
+        /// Where `BRAND_LOGO` said the file is.
+        source: String,
+        /// Its content (read by `Settings::load_files`).
         bytes: Vec<u8>,
         content_type: &'static str,
         path: String,

@@ -8,7 +8,8 @@ use crate::{
     error::{AppError, Field},
     forms::Notice,
     i18n::td_string,
-    password::{PasswordPolicy, Rule},
+    paths::field,
+    policy::{PasswordPolicy, Rule},
     text::{error_text, locale, notice_text, rule_label},
 };
 
@@ -17,6 +18,41 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     hydrated
+}
+
+/// The skeleton of every page: its state is loaded on the server before the page is sent (so
+/// it works without JavaScript) and again when `source` changes; `render` shows it. When it
+/// cannot be loaded (the status is already set), the page shows `blank` when it has one (a
+/// form still worth showing), else the error.
+pub fn page_state<S, T, V, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    load: impl Fn(S) -> Fut + Send + Sync + 'static,
+    blank: Option<T>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let state = Resource::new_blocking(source, load);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let (render, blank) = (render.clone(), blank.clone());
+                Suspend::new(async move {
+                    match (state.await, blank) {
+                        (Ok(st), _) | (Err(_), Some(st)) => render(st).into_any(),
+                        (Err(e), None) => {
+                            view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
 }
 
 /// The error at the top of a form: announced to screen readers, linked to its field.
@@ -220,10 +256,10 @@ pub fn UsernameInput(
     let is_invalid = invalid(error, Field::Username);
     view! {
         <div class="field">
-            <label for="username">{td_string!(locale(), form.username)}</label>
+            <label for=field::USERNAME>{td_string!(locale(), form.username)}</label>
             <input
-                id="username"
-                name="username"
+                id=field::USERNAME
+                name=field::USERNAME
                 type="text"
                 autocomplete="username"
                 autocapitalize="off"
@@ -247,9 +283,9 @@ pub fn NewPasswordFields(
     let new_password = RwSignal::new(String::new());
     let l = locale();
     view! {
-        <PasswordInput field=Field::NewPassword name="new_password" label=td_string!(l, form.new_password) autocomplete="new-password" error value=new_password describedby="password-rules"/>
+        <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password) autocomplete="new-password" error value=new_password describedby="password-rules"/>
         <Checklist policy password=new_password/>
-        <PasswordInput field=Field::ConfirmPassword name="confirm_password" label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
+        <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
     }
 }
 

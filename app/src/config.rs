@@ -5,7 +5,7 @@ use std::{fmt, net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::password::PasswordPolicy;
+use crate::policy::PasswordPolicy;
 
 /// Where server-side sessions are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,9 +17,27 @@ pub enum SessionStoreKind {
     Redis(String),
 }
 
-/// All settings of the app. Secrets are `SecretString`s, so `Debug` never prints them.
+/// All settings of the app, in sections. Secrets are `SecretString`s, so `Debug` never prints
+/// them.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    pub cognito: CognitoSettings,
+    pub http: HttpSettings,
+    pub session: SessionSettings,
+    pub limits: LimitSettings,
+    pub flows: FlowSettings,
+    pub brand: BrandSettings,
+    pub ops: OpsSettings,
+    /// `SERVER_SECRET`: key (at least 32 characters) for decoy answers, the keyed username
+    /// hashes in audit logs and the device cookies. Every instance of one deployment needs the
+    /// same value; when unset a random key is made per process (fine for one instance, logged
+    /// as a warning).
+    pub server_secret: Option<SecretString>,
+}
+
+/// The user pool, the app client and how Cognito is called.
+#[derive(Clone, Debug)]
+pub struct CognitoSettings {
     /// `COGNITO_USER_POOL_ID`, e.g. `eu-west-1_AbCdEf123`.
     pub user_pool_id: String,
     /// `COGNITO_CLIENT_ID`: the app client users sign in through.
@@ -29,80 +47,29 @@ pub struct Settings {
     pub client_secret: Option<SecretString>,
     /// `AWS_REGION`: the region of the user pool.
     pub region: String,
-    /// `PUBLIC_ORIGIN`: the origin users see, e.g. `https://reset.example.com`.
-    pub public_origin: String,
-    /// `SESSION_STORE`: `memory` or a `redis://` URL.
-    pub session_store: SessionStoreKind,
-    /// `LISTEN_ADDR` (else `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000).
-    pub listen_addr: SocketAddr,
-    /// `PRODUCT_NAME`: shown in the header and page titles.
-    pub product_name: String,
-    /// `CHALLENGE_TTL_SECS`: how long Cognito's challenge session lives (the app client's
-    /// "authentication flow session duration"; Cognito's default is 3 minutes).
-    pub challenge_ttl: Duration,
-    /// `RESEND_COOLDOWN_SECS`: the wait between two reset codes for one user.
-    pub resend_cooldown: Duration,
-    /// `SESSION_COOKIE_SECURE`: `false` only for local development over plain http on a
-    /// loopback origin; the cookie is then named `sid` instead of `__Host-sid`.
-    pub cookie_secure: bool,
-    /// Password rules used when the app may not call `DescribeUserPool`
-    /// (`PASSWORD_MIN_LENGTH`, `PASSWORD_REQUIRE_UPPERCASE|LOWERCASE|NUMBERS|SYMBOLS`).
-    pub password_policy: PasswordPolicy,
+    /// `COGNITO_TIMEOUT_MS`: the longest a Cognito call may take, retries included (default
+    /// 10 s; each attempt gets at most 5 s and the connection 3 s).
+    pub timeout: Duration,
+    /// The Cognito endpoint (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, `AWS_ENDPOINT_URL`,
+    /// else the region's public endpoint): host and port, for the readiness check.
+    pub endpoint: (String, u16),
+    /// The endpoint URL when one of those variables set it (else the SDK's default).
+    pub endpoint_url: Option<String>,
     /// `DESCRIBE_USER_POOL`: read the pool's password policy from Cognito at start-up
     /// (default true; needs `cognito-idp:DescribeUserPool`).
     pub describe_user_pool: bool,
-    /// `SUPPORT_URL`: where the footer's "Get help" link points (optional).
-    pub support_url: Option<String>,
-    /// `BRAND_COLOR`: the primary colour (`#rrggbb`), held to WCAG AA contrast.
-    pub brand_colour: Option<crate::branding::BrandColour>,
-    /// `BRAND_LOGO`: a logo file (SVG, PNG, JPEG or WebP, at most 256 KB) the app serves, or an
-    /// `https://` URL.
-    pub brand_logo: Option<crate::branding::Logo>,
-    /// `SESSION_IDLE_SECS`: a session unused this long ends (default 30 minutes).
-    pub session_idle: Duration,
-    /// `SESSION_ABSOLUTE_SECS`: a session ends this long after it began, used or not
-    /// (default 8 hours).
-    pub session_absolute: Duration,
-    /// `SERVER_SECRET`: key (at least 32 characters) for decoy answers and the keyed username
-    /// hashes in audit logs. Every instance of one deployment needs the same value; when unset
-    /// a random key is made per process (fine for one instance, logged as a warning).
-    pub server_secret: Option<SecretString>,
-    /// `RATE_LIMIT_USER`: attempts per normalised username and action, like `5/15m`.
-    pub limit_user: Limit,
-    /// `RATE_LIMIT_IP`: attempts per client IP and action, like `60/15m`.
-    pub limit_ip: Limit,
-    /// `RATE_LIMIT_GLOBAL`: attempts for the whole deployment per action, like `20/1s` (below
-    /// Cognito's account-wide 30 requests/s quota for account recovery).
-    pub limit_global: Limit,
+}
+
+/// The public listener and the connections it takes.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// `PUBLIC_ORIGIN`: the origin users see, e.g. `https://reset.example.com`.
+    pub public_origin: String,
+    /// `LISTEN_ADDR` (else `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000).
+    pub listen_addr: SocketAddr,
     /// `TRUSTED_PROXIES`: comma-separated IPs or CIDRs of the load balancers whose
     /// `X-Forwarded-For` is believed. Empty (the default): the peer address is the client.
     pub trusted_proxies: Vec<IpNet>,
-    /// `RESET_MIN_RESPONSE_MS`: every reset request takes at least this long, so the answer
-    /// time does not tell a real account from an unknown one (default 600 ms).
-    pub reset_min_response: Duration,
-    /// `CODE_WINDOW_SECS`: a code is accepted for this long after it was sent (default 10
-    /// minutes; Cognito itself accepts it for an hour).
-    pub code_window: Duration,
-    /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
-    /// user's other sessions with `AdminUserGlobalSignOut` (default true).
-    pub sign_out_everywhere: bool,
-    /// `COGNITO_TIMEOUT_MS`: the longest a Cognito call may take, retries included (default
-    /// 10 s; each attempt gets at most 5 s and the connection 3 s).
-    pub cognito_timeout: Duration,
-    /// The Cognito endpoint (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, `AWS_ENDPOINT_URL`,
-    /// else the region's public endpoint): host and port, for the readiness check.
-    pub cognito_endpoint: (String, u16),
-    /// The endpoint URL when one of those variables set it (else the SDK's default).
-    pub cognito_endpoint_url: Option<String>,
-    /// `METRICS_ADDR`: when set, `/metrics` and `/readyz` are served on this address only
-    /// (not on the public listener).
-    pub metrics_addr: Option<SocketAddr>,
-    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
-    /// finish (default 20 s).
-    pub shutdown_grace: Duration,
-    /// `RATE_LIMIT_USER_CEILING`: attempts per username and action from all clients together
-    /// (default `20/15m`); a browser the user signed in with before is not held by it.
-    pub limit_user_ceiling: Limit,
     /// `HTTP_HEADER_TIMEOUT_SECS`: how long a connection may take to send a request's headers,
     /// and how long an idle keep-alive connection stays open (default 10 s). Behind a load
     /// balancer, set it above the balancer's idle timeout (65 for an ALB's default 60).
@@ -111,6 +78,83 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// `MAX_CONNECTIONS`: open connections at once (default 1024); more are closed at once.
     pub max_connections: usize,
+}
+
+/// Server-side sessions and their cookie.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// `SESSION_STORE`: `memory` or a `redis://` URL.
+    pub store: SessionStoreKind,
+    /// `SESSION_COOKIE_SECURE`: `false` only for local development over plain http on a
+    /// loopback origin; the cookie is then named `sid` instead of `__Host-sid`.
+    pub cookie_secure: bool,
+    /// `SESSION_IDLE_SECS`: a session unused this long ends (default 30 minutes).
+    pub idle: Duration,
+    /// `SESSION_ABSOLUTE_SECS`: a session ends this long after it began, used or not
+    /// (default 8 hours).
+    pub absolute: Duration,
+}
+
+/// Rate limits and the uniform answer time.
+#[derive(Clone, Debug)]
+pub struct LimitSettings {
+    /// `RATE_LIMIT_USER`: attempts per normalised username and action, like `5/15m`.
+    pub user: Limit,
+    /// `RATE_LIMIT_IP`: attempts per client IP and action, like `60/15m`.
+    pub ip: Limit,
+    /// `RATE_LIMIT_GLOBAL`: attempts for the whole deployment per action, like `20/1s` (below
+    /// Cognito's account-wide 30 requests/s quota for account recovery).
+    pub global: Limit,
+    /// `RATE_LIMIT_USER_CEILING`: attempts per username and action from all clients together
+    /// (default `20/15m`); a browser the user signed in with before is not held by it.
+    pub user_ceiling: Limit,
+    /// `RESET_MIN_RESPONSE_MS`: every reset request takes at least this long, so the answer
+    /// time does not tell a real account from an unknown one (default 600 ms).
+    pub reset_min_response: Duration,
+}
+
+/// How the flows behave: timings, the password rules, what follows a password change.
+#[derive(Clone, Debug)]
+pub struct FlowSettings {
+    /// `CHALLENGE_TTL_SECS`: how long Cognito's challenge session lives (the app client's
+    /// "authentication flow session duration"; Cognito's default is 3 minutes).
+    pub challenge_ttl: Duration,
+    /// `RESEND_COOLDOWN_SECS`: the wait between two reset codes for one user.
+    pub resend_cooldown: Duration,
+    /// `CODE_WINDOW_SECS`: a code is accepted for this long after it was sent (default 10
+    /// minutes; Cognito itself accepts it for an hour).
+    pub code_window: Duration,
+    /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
+    /// user's other sessions with `AdminUserGlobalSignOut` (default true).
+    pub sign_out_everywhere: bool,
+    /// Password rules used when the app may not call `DescribeUserPool`
+    /// (`PASSWORD_MIN_LENGTH`, `PASSWORD_REQUIRE_UPPERCASE|LOWERCASE|NUMBERS|SYMBOLS`).
+    pub password_policy: PasswordPolicy,
+}
+
+/// What users see of the operator.
+#[derive(Clone, Debug)]
+pub struct BrandSettings {
+    /// `PRODUCT_NAME`: shown in the header and page titles.
+    pub product_name: String,
+    /// `SUPPORT_URL`: where the footer's "Get help" link points (optional).
+    pub support_url: Option<String>,
+    /// `BRAND_COLOR`: the primary colour (`#rrggbb`), held to WCAG AA contrast.
+    pub colour: Option<crate::branding::BrandColour>,
+    /// `BRAND_LOGO`: a logo file (SVG, PNG, JPEG or WebP, at most 256 KB) the app serves, or an
+    /// `https://` URL. A file is read by [`Settings::load_files`], not while parsing.
+    pub logo: Option<crate::branding::Logo>,
+}
+
+/// Running the service: metrics and shutdown.
+#[derive(Clone, Debug)]
+pub struct OpsSettings {
+    /// `METRICS_ADDR`: when set, `/metrics` and `/readyz` are served on this address only
+    /// (not on the public listener).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
+    /// finish (default 20 s).
+    pub shutdown_grace: Duration,
 }
 
 /// A rate: at most `max` attempts per `per`.
@@ -216,362 +260,53 @@ fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
+/// How a section reads a variable: the environment, or a map in tests.
+type Get<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 impl Settings {
-    /// Reads settings from the process environment.
+    /// Reads settings from the process environment, then the files they name.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))?.load_files()
     }
 
-    /// Reads settings through `get` (the environment, or a map in tests).
+    /// Parses settings through `get` (the environment, or a map in tests), section by
+    /// section. Reads no files: [`Settings::load_files`] does.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str, what: &str| {
-            get(name).ok_or_else(|| err(name, format!("is not set: expected {what}")))
-        };
-
-        let user_pool_id = required(
-            "COGNITO_USER_POOL_ID",
-            "the user pool id, like eu-west-1_AbCdEf123",
-        )?;
-        let Some((pool_region, pool_suffix)) = user_pool_id.split_once('_') else {
-            return Err(err(
-                "COGNITO_USER_POOL_ID",
-                "is malformed: expected <region>_<id>, like eu-west-1_AbCdEf123",
-            ));
-        };
-        if pool_region.is_empty()
-            || pool_suffix.is_empty()
-            || !pool_suffix.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            return Err(err(
-                "COGNITO_USER_POOL_ID",
-                "is malformed: expected <region>_<id>, like eu-west-1_AbCdEf123",
-            ));
-        }
-
-        let client_id = required("COGNITO_CLIENT_ID", "the app client id")?;
-        if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) || client_id.len() > 128 {
-            return Err(err(
-                "COGNITO_CLIENT_ID",
-                "is malformed: expected letters and digits only",
-            ));
-        }
-        let client_secret = get("COGNITO_CLIENT_SECRET").map(SecretString::from);
-
-        let region = get("AWS_REGION")
-            .or_else(|| get("AWS_DEFAULT_REGION"))
-            .ok_or_else(|| {
-                err(
-                    "AWS_REGION",
-                    "is not set: expected the user pool's region, like eu-west-1",
-                )
-            })?;
-        if region != pool_region {
-            return Err(err(
-                "AWS_REGION",
-                format!("is {region} but COGNITO_USER_POOL_ID is in {pool_region}: expected the pool's region"),
-            ));
-        }
-
-        let public_origin = required(
-            "PUBLIC_ORIGIN",
-            "the https origin users see, like https://reset.example.com",
-        )?;
-        let public_origin = parse_origin(&public_origin)?;
-
-        let session_store = match get("SESSION_STORE").as_deref() {
-            None | Some("memory") => SessionStoreKind::Memory,
-            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => {
-                if url::Url::parse(v)
-                    .map(|u| u.host_str().is_none())
-                    .unwrap_or(true)
-                {
-                    return Err(err(
-                        "SESSION_STORE",
-                        "is malformed: expected memory or a URL like redis://10.0.0.7:6379/0",
-                    ));
-                }
-                SessionStoreKind::Redis(v.to_string())
-            }
-            Some(_) => {
-                return Err(err(
-                    "SESSION_STORE",
-                    "is not supported: expected memory or a URL like redis://10.0.0.7:6379/0",
-                ))
-            }
-        };
-
-        let listen_addr = match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
-            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
-            Some(v) => v.parse().map_err(|_| {
-                err(
-                    "LISTEN_ADDR",
-                    format!("is malformed: expected ip:port, like 0.0.0.0:3000 (got {v:?})"),
-                )
-            })?,
-        };
-
-        let product_name = get("PRODUCT_NAME").unwrap_or_else(|| "Account recovery".into());
-        if product_name.chars().count() > 60 {
-            return Err(err(
-                "PRODUCT_NAME",
-                "is too long: expected at most 60 characters",
-            ));
-        }
-
-        let challenge_ttl = secs(&get, "CHALLENGE_TTL_SECS", 180, 1, 900)?;
-        let resend_cooldown = secs(&get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?;
-
-        let cookie_secure = boolean(&get, "SESSION_COOKIE_SECURE", true)?;
-        if !cookie_secure && !is_loopback_http(&public_origin) {
-            return Err(err(
-                "SESSION_COOKIE_SECURE",
-                "is false but PUBLIC_ORIGIN is not http://127.0.0.1 or http://localhost: plain-http cookies are for local development only",
-            ));
-        }
-
-        let defaults = PasswordPolicy::default();
-        let min_length = match get("PASSWORD_MIN_LENGTH") {
-            None => defaults.min_length,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (6..=99).contains(n))
-                .ok_or_else(|| {
-                    err(
-                        "PASSWORD_MIN_LENGTH",
-                        "is malformed: expected a number from 6 to 99",
-                    )
-                })?,
-        };
-        let password_policy = PasswordPolicy {
-            min_length,
-            require_uppercase: boolean(&get, "PASSWORD_REQUIRE_UPPERCASE", true)?,
-            require_lowercase: boolean(&get, "PASSWORD_REQUIRE_LOWERCASE", true)?,
-            require_numbers: boolean(&get, "PASSWORD_REQUIRE_NUMBERS", true)?,
-            require_symbols: boolean(&get, "PASSWORD_REQUIRE_SYMBOLS", true)?,
-        };
-        let describe_user_pool = boolean(&get, "DESCRIBE_USER_POOL", true)?;
-
-        let support_url = match get("SUPPORT_URL") {
-            None => None,
-            Some(v)
-                if v.starts_with("https://")
-                    || v.starts_with("mailto:")
-                    || v.starts_with("http://") =>
-            {
-                Some(v)
-            }
-            Some(_) => {
-                return Err(err(
-                    "SUPPORT_URL",
-                    "is malformed: expected an https:// or mailto: address",
-                ))
-            }
-        };
-
-        let brand_colour = match get("BRAND_COLOR") {
-            None => None,
-            Some(v) => Some(crate::branding::BrandColour::new(
-                crate::branding::Rgb::parse(&v).ok_or_else(|| {
-                    err(
-                        "BRAND_COLOR",
-                        format!("is malformed: expected a colour like #0b5cad (got {v:?})"),
-                    )
-                })?,
-            )),
-        };
-        let brand_logo = match get("BRAND_LOGO") {
-            None => None,
-            Some(v) if v.starts_with("https://") => {
-                url::Url::parse(&v).map_err(|_| {
-                    err(
-                        "BRAND_LOGO",
-                        format!("is malformed: expected an https URL or a file path (got {v:?})"),
-                    )
-                })?;
-                Some(crate::branding::Logo::Url(v))
-            }
-            Some(v) => {
-                let ext = v.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-                let content_type = match ext.as_str() {
-                    "svg" => "image/svg+xml",
-                    "png" => "image/png",
-                    "jpg" | "jpeg" => "image/jpeg",
-                    "webp" => "image/webp",
-                    _ => {
-                        return Err(err(
-                            "BRAND_LOGO",
-                            format!("is not a supported image: expected .svg, .png, .jpg or .webp (got {v:?})"),
-                        ))
-                    }
-                };
-                let bytes = std::fs::read(&v)
-                    .map_err(|e| err("BRAND_LOGO", format!("cannot be read: {e} (got {v:?})")))?;
-                if bytes.len() > 256 * 1024 {
-                    return Err(err("BRAND_LOGO", "is too large: expected at most 256 KB"));
-                }
-                Some(crate::branding::Logo::File {
-                    bytes,
-                    content_type,
-                    path: format!("/brand/logo.{ext}"),
-                })
-            }
-        };
-        let session_idle = secs(&get, "SESSION_IDLE_SECS", 1800, 60, 86_400)?;
-        let session_absolute = secs(&get, "SESSION_ABSOLUTE_SECS", 8 * 3600, 60, 7 * 86_400)?;
-        if session_absolute < session_idle {
-            return Err(err(
-                "SESSION_ABSOLUTE_SECS",
-                "is shorter than SESSION_IDLE_SECS: expected the absolute lifetime to be at least the idle timeout",
-            ));
-        }
-        let server_secret = match get("SERVER_SECRET") {
-            None => None,
-            Some(v) if v.chars().count() >= 32 => Some(SecretString::from(v)),
-            Some(_) => {
-                return Err(err(
-                    "SERVER_SECRET",
-                    "is too short: expected at least 32 random characters (e.g. `openssl rand -hex 32`)",
-                ))
-            }
-        };
-        let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
-            let v = get(name).unwrap_or_else(|| default.to_string());
-            Limit::parse(&v).ok_or_else(|| {
-                err(
-                    name,
-                    format!("is malformed: expected attempts/period like 5/15m, 20/1s or 100/1h (got {v:?})"),
-                )
-            })
-        };
-        let limit_user = limit("RATE_LIMIT_USER", "5/15m")?;
-        let limit_ip = limit("RATE_LIMIT_IP", "60/15m")?;
-        let limit_global = limit("RATE_LIMIT_GLOBAL", "20/1s")?;
-        let trusted_proxies = match get("TRUSTED_PROXIES") {
-            None => Vec::new(),
-            Some(v) => v
-                .split(',')
-                .filter(|p| !p.trim().is_empty())
-                .map(|p| {
-                    IpNet::parse(p).ok_or_else(|| {
-                        err(
-                            "TRUSTED_PROXIES",
-                            format!("is malformed: expected IPs or CIDRs separated by commas, like 10.0.0.0/8,127.0.0.1 (got {p:?})"),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        let reset_min_response = match get("RESET_MIN_RESPONSE_MS") {
-            None => Duration::from_millis(600),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 10_000)
-                .map(Duration::from_millis)
-                .ok_or_else(|| {
-                    err(
-                        "RESET_MIN_RESPONSE_MS",
-                        format!("is malformed: expected milliseconds from 0 to 10000 (got {v:?})"),
-                    )
-                })?,
-        };
-        let code_window = secs(&get, "CODE_WINDOW_SECS", 600, 1, 3600)?;
-        let sign_out_everywhere = boolean(&get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?;
-        let cognito_timeout = match get("COGNITO_TIMEOUT_MS") {
-            None => Duration::from_secs(10),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (100..=60_000).contains(n))
-                .map(Duration::from_millis)
-                .ok_or_else(|| {
-                    err(
-                        "COGNITO_TIMEOUT_MS",
-                        format!(
-                            "is malformed: expected milliseconds from 100 to 60000 (got {v:?})"
-                        ),
-                    )
-                })?,
-        };
-        let cognito_endpoint_url =
-            get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").or_else(|| get("AWS_ENDPOINT_URL"));
-        let endpoint = cognito_endpoint_url
-            .clone()
-            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"));
-        let cognito_endpoint = url::Url::parse(&endpoint)
-            .ok()
-            .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
-            .ok_or_else(|| {
-                err(
-                    "AWS_ENDPOINT_URL",
-                    format!("is malformed: expected a URL like https://cognito-idp.eu-west-1.amazonaws.com (got {endpoint:?})"),
-                )
-            })?;
-        let metrics_addr = match get("METRICS_ADDR") {
-            None => None,
-            Some(v) => Some(v.parse().map_err(|_| {
-                err(
-                    "METRICS_ADDR",
-                    format!("is malformed: expected ip:port, like 127.0.0.1:9100 (got {v:?})"),
-                )
-            })?),
-        };
-        let shutdown_grace = secs(&get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?;
-        let limit_user_ceiling = limit("RATE_LIMIT_USER_CEILING", "20/15m")?;
-        let header_timeout = secs(&get, "HTTP_HEADER_TIMEOUT_SECS", 10, 1, 3600)?;
-        let body_timeout = secs(&get, "HTTP_BODY_TIMEOUT_SECS", 10, 1, 3600)?;
-        let max_connections = secs(&get, "MAX_CONNECTIONS", 1024, 1, 1_000_000)
-            .map_err(|_| {
-                err(
-                    "MAX_CONNECTIONS",
-                    "is malformed: expected a whole number from 1 to 1000000".to_string(),
-                )
-            })?
-            .as_secs() as usize;
-
-        Ok(Self {
-            limit_user_ceiling,
-            header_timeout,
-            body_timeout,
-            max_connections,
-            brand_colour,
-            brand_logo,
-            cognito_timeout,
-            cognito_endpoint,
-            cognito_endpoint_url,
-            metrics_addr,
-            shutdown_grace,
-            session_idle,
-            session_absolute,
-            server_secret,
-            limit_user,
-            limit_ip,
-            limit_global,
-            trusted_proxies,
-            reset_min_response,
-            code_window,
-            sign_out_everywhere,
-            user_pool_id,
-            client_id,
-            client_secret,
-            region,
-            public_origin,
-            session_store,
-            listen_addr,
-            product_name,
-            challenge_ttl,
-            resend_cooldown,
-            cookie_secure,
-            password_policy,
-            describe_user_pool,
-            support_url,
+        let get: Get = &get;
+        let cognito = cognito(get)?;
+        let http = http(get)?;
+        Ok(Settings {
+            session: session(get, &http.public_origin)?,
+            limits: limits(get)?,
+            flows: flows(get)?,
+            brand: brand(get)?,
+            ops: ops(get)?,
+            server_secret: server_secret(get)?,
+            cognito,
+            http,
         })
+    }
+
+    /// Reads the files the settings name (the `BRAND_LOGO` file), checking each.
+    pub fn load_files(mut self) -> Result<Self, ConfigError> {
+        if let Some(crate::branding::Logo::File { source, bytes, .. }) = &mut self.brand.logo {
+            let read = std::fs::read(&*source);
+            *bytes = read.map_err(|e| {
+                err(
+                    "BRAND_LOGO",
+                    format!("cannot be read: {e} (got {source:?})"),
+                )
+            })?;
+            if bytes.len() > 256 * 1024 {
+                return Err(err("BRAND_LOGO", "is too large: expected at most 256 KB"));
+            }
+        }
+        Ok(self)
     }
 
     /// The session cookie's name: `__Host-` prefixed whenever it is `Secure`.
     pub fn cookie_name(&self) -> &'static str {
-        if self.cookie_secure {
+        if self.session.cookie_secure {
             "__Host-sid"
         } else {
             "sid"
@@ -580,11 +315,358 @@ impl Settings {
 
     /// The name of the device cookie (see [`crate::device`]).
     pub fn device_cookie_name(&self) -> &'static str {
-        if self.cookie_secure {
+        if self.session.cookie_secure {
             crate::device::SECURE_COOKIE
         } else {
             crate::device::COOKIE
         }
+    }
+}
+
+fn required(get: Get, name: &'static str, what: &str) -> Result<String, ConfigError> {
+    get(name).ok_or_else(|| err(name, format!("is not set: expected {what}")))
+}
+
+const POOL_ID_SHAPE: &str = "is malformed: expected <region>_<id>, like eu-west-1_AbCdEf123";
+
+fn cognito(get: Get) -> Result<CognitoSettings, ConfigError> {
+    let user_pool_id = required(
+        get,
+        "COGNITO_USER_POOL_ID",
+        "the user pool id, like eu-west-1_AbCdEf123",
+    )?;
+    let (pool_region, pool_suffix) = user_pool_id
+        .split_once('_')
+        .ok_or_else(|| err("COGNITO_USER_POOL_ID", POOL_ID_SHAPE))?;
+    if pool_region.is_empty()
+        || pool_suffix.is_empty()
+        || !pool_suffix.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(err("COGNITO_USER_POOL_ID", POOL_ID_SHAPE));
+    }
+    let client_id = required(get, "COGNITO_CLIENT_ID", "the app client id")?;
+    if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) || client_id.len() > 128 {
+        return Err(err(
+            "COGNITO_CLIENT_ID",
+            "is malformed: expected letters and digits only",
+        ));
+    }
+    let region = region(get, pool_region)?;
+    let (endpoint, endpoint_url) = endpoint(get, &region)?;
+    Ok(CognitoSettings {
+        client_secret: get("COGNITO_CLIENT_SECRET").map(SecretString::from),
+        timeout: millis(get, "COGNITO_TIMEOUT_MS", 10_000, 100, 60_000)?,
+        describe_user_pool: boolean(get, "DESCRIBE_USER_POOL", true)?,
+        endpoint,
+        endpoint_url,
+        region,
+        client_id,
+        user_pool_id: user_pool_id.clone(),
+    })
+}
+
+fn region(get: Get, pool_region: &str) -> Result<String, ConfigError> {
+    let region = get("AWS_REGION")
+        .or_else(|| get("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| {
+            err(
+                "AWS_REGION",
+                "is not set: expected the user pool's region, like eu-west-1",
+            )
+        })?;
+    if region != pool_region {
+        return Err(err(
+            "AWS_REGION",
+            format!("is {region} but COGNITO_USER_POOL_ID is in {pool_region}: expected the pool's region"),
+        ));
+    }
+    Ok(region)
+}
+
+/// The Cognito endpoint's host and port, and its URL when one is configured.
+fn endpoint(get: Get, region: &str) -> Result<((String, u16), Option<String>), ConfigError> {
+    let url = get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").or_else(|| get("AWS_ENDPOINT_URL"));
+    let endpoint = url
+        .clone()
+        .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"));
+    let host_port = url::Url::parse(&endpoint)
+        .ok()
+        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
+        .ok_or_else(|| {
+            err(
+                "AWS_ENDPOINT_URL",
+                format!("is malformed: expected a URL like https://cognito-idp.eu-west-1.amazonaws.com (got {endpoint:?})"),
+            )
+        })?;
+    Ok((host_port, url))
+}
+
+fn http(get: Get) -> Result<HttpSettings, ConfigError> {
+    let public_origin = required(
+        get,
+        "PUBLIC_ORIGIN",
+        "the https origin users see, like https://reset.example.com",
+    )?;
+    let listen_addr = match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
+        None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        Some(v) => address(&v, "LISTEN_ADDR", "0.0.0.0:3000")?,
+    };
+    let max_connections = secs(get, "MAX_CONNECTIONS", 1024, 1, 1_000_000)
+        .map_err(|_| {
+            err(
+                "MAX_CONNECTIONS",
+                "is malformed: expected a whole number from 1 to 1000000".to_string(),
+            )
+        })?
+        .as_secs() as usize;
+    Ok(HttpSettings {
+        public_origin: parse_origin(&public_origin)?,
+        listen_addr,
+        trusted_proxies: trusted_proxies(get)?,
+        header_timeout: secs(get, "HTTP_HEADER_TIMEOUT_SECS", 10, 1, 3600)?,
+        body_timeout: secs(get, "HTTP_BODY_TIMEOUT_SECS", 10, 1, 3600)?,
+        max_connections,
+    })
+}
+
+fn address(v: &str, name: &'static str, example: &str) -> Result<SocketAddr, ConfigError> {
+    v.parse().map_err(|_| {
+        err(
+            name,
+            format!("is malformed: expected ip:port, like {example} (got {v:?})"),
+        )
+    })
+}
+
+fn trusted_proxies(get: Get) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(v) = get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    v.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            IpNet::parse(p).ok_or_else(|| {
+                err(
+                    "TRUSTED_PROXIES",
+                    format!("is malformed: expected IPs or CIDRs separated by commas, like 10.0.0.0/8,127.0.0.1 (got {p:?})"),
+                )
+            })
+        })
+        .collect()
+}
+
+const STORE_SHAPE: &str = "expected memory or a URL like redis://10.0.0.7:6379/0";
+
+fn session(get: Get, public_origin: &str) -> Result<SessionSettings, ConfigError> {
+    let store = match get("SESSION_STORE").as_deref() {
+        None | Some("memory") => SessionStoreKind::Memory,
+        Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => {
+            let no_host = url::Url::parse(v)
+                .map(|u| u.host_str().is_none())
+                .unwrap_or(true);
+            if no_host {
+                return Err(err("SESSION_STORE", format!("is malformed: {STORE_SHAPE}")));
+            }
+            SessionStoreKind::Redis(v.to_string())
+        }
+        Some(_) => {
+            return Err(err(
+                "SESSION_STORE",
+                format!("is not supported: {STORE_SHAPE}"),
+            ))
+        }
+    };
+    let cookie_secure = boolean(get, "SESSION_COOKIE_SECURE", true)?;
+    if !cookie_secure && !is_loopback_http(public_origin) {
+        return Err(err(
+            "SESSION_COOKIE_SECURE",
+            "is false but PUBLIC_ORIGIN is not http://127.0.0.1 or http://localhost: plain-http cookies are for local development only",
+        ));
+    }
+    let idle = secs(get, "SESSION_IDLE_SECS", 1800, 60, 86_400)?;
+    let absolute = secs(get, "SESSION_ABSOLUTE_SECS", 8 * 3600, 60, 7 * 86_400)?;
+    if absolute < idle {
+        return Err(err(
+            "SESSION_ABSOLUTE_SECS",
+            "is shorter than SESSION_IDLE_SECS: expected the absolute lifetime to be at least the idle timeout",
+        ));
+    }
+    Ok(SessionSettings {
+        store,
+        cookie_secure,
+        idle,
+        absolute,
+    })
+}
+
+fn limits(get: Get) -> Result<LimitSettings, ConfigError> {
+    let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
+        let v = get(name).unwrap_or_else(|| default.to_string());
+        Limit::parse(&v).ok_or_else(|| {
+            err(
+                name,
+                format!("is malformed: expected attempts/period like 5/15m, 20/1s or 100/1h (got {v:?})"),
+            )
+        })
+    };
+    Ok(LimitSettings {
+        user: limit("RATE_LIMIT_USER", "5/15m")?,
+        ip: limit("RATE_LIMIT_IP", "60/15m")?,
+        global: limit("RATE_LIMIT_GLOBAL", "20/1s")?,
+        user_ceiling: limit("RATE_LIMIT_USER_CEILING", "20/15m")?,
+        reset_min_response: millis(get, "RESET_MIN_RESPONSE_MS", 600, 0, 10_000)?,
+    })
+}
+
+fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
+    Ok(FlowSettings {
+        challenge_ttl: secs(get, "CHALLENGE_TTL_SECS", 180, 1, 900)?,
+        resend_cooldown: secs(get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?,
+        code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
+        sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
+        password_policy: password_policy(get)?,
+    })
+}
+
+fn password_policy(get: Get) -> Result<PasswordPolicy, ConfigError> {
+    let min_length = match get("PASSWORD_MIN_LENGTH") {
+        None => PasswordPolicy::default().min_length,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (6..=99).contains(n))
+            .ok_or_else(|| {
+                err(
+                    "PASSWORD_MIN_LENGTH",
+                    "is malformed: expected a number from 6 to 99",
+                )
+            })?,
+    };
+    Ok(PasswordPolicy {
+        min_length,
+        require_uppercase: boolean(get, "PASSWORD_REQUIRE_UPPERCASE", true)?,
+        require_lowercase: boolean(get, "PASSWORD_REQUIRE_LOWERCASE", true)?,
+        require_numbers: boolean(get, "PASSWORD_REQUIRE_NUMBERS", true)?,
+        require_symbols: boolean(get, "PASSWORD_REQUIRE_SYMBOLS", true)?,
+    })
+}
+
+fn brand(get: Get) -> Result<BrandSettings, ConfigError> {
+    let product_name = get("PRODUCT_NAME").unwrap_or_else(|| "Account recovery".into());
+    if product_name.chars().count() > 60 {
+        return Err(err(
+            "PRODUCT_NAME",
+            "is too long: expected at most 60 characters",
+        ));
+    }
+    let support_url = match get("SUPPORT_URL") {
+        None => None,
+        Some(v)
+            if ["https://", "mailto:", "http://"]
+                .iter()
+                .any(|p| v.starts_with(p)) =>
+        {
+            Some(v)
+        }
+        Some(_) => {
+            return Err(err(
+                "SUPPORT_URL",
+                "is malformed: expected an https:// or mailto: address",
+            ))
+        }
+    };
+    let colour = match get("BRAND_COLOR") {
+        None => None,
+        Some(v) => Some(crate::branding::BrandColour::new(
+            crate::branding::Rgb::parse(&v).ok_or_else(|| {
+                err(
+                    "BRAND_COLOR",
+                    format!("is malformed: expected a colour like #0b5cad (got {v:?})"),
+                )
+            })?,
+        )),
+    };
+    Ok(BrandSettings {
+        product_name,
+        support_url,
+        colour,
+        logo: get("BRAND_LOGO").map(|v| logo(&v)).transpose()?,
+    })
+}
+
+/// A `BRAND_LOGO` value: an https URL, or a file of a supported type (read later).
+fn logo(v: &str) -> Result<crate::branding::Logo, ConfigError> {
+    if v.starts_with("https://") {
+        url::Url::parse(v).map_err(|_| {
+            err(
+                "BRAND_LOGO",
+                format!("is malformed: expected an https URL or a file path (got {v:?})"),
+            )
+        })?;
+        return Ok(crate::branding::Logo::Url(v.to_string()));
+    }
+    let ext = v.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let content_type = match ext.as_str() {
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        _ => {
+            return Err(err(
+                "BRAND_LOGO",
+                format!("is not a supported image: expected .svg, .png, .jpg or .webp (got {v:?})"),
+            ))
+        }
+    };
+    Ok(crate::branding::Logo::File {
+        source: v.to_string(),
+        bytes: Vec::new(),
+        content_type,
+        path: format!("/brand/logo.{ext}"),
+    })
+}
+
+fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
+    Ok(OpsSettings {
+        metrics_addr: get("METRICS_ADDR")
+            .map(|v| address(&v, "METRICS_ADDR", "127.0.0.1:9100"))
+            .transpose()?,
+        shutdown_grace: secs(get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?,
+    })
+}
+
+fn server_secret(get: Get) -> Result<Option<SecretString>, ConfigError> {
+    match get("SERVER_SECRET") {
+        None => Ok(None),
+        Some(v) if v.chars().count() >= 32 => Ok(Some(SecretString::from(v))),
+        Some(_) => Err(err(
+            "SERVER_SECRET",
+            "is too short: expected at least 32 random characters (e.g. `openssl rand -hex 32`)",
+        )),
+    }
+}
+
+/// Milliseconds from `min` to `max`, as a duration.
+fn millis(
+    get: Get,
+    name: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<Duration, ConfigError> {
+    match get(name) {
+        None => Ok(Duration::from_millis(default)),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .map(Duration::from_millis)
+            .ok_or_else(|| {
+                err(
+                    name,
+                    format!("is malformed: expected milliseconds from {min} to {max} (got {v:?})"),
+                )
+            }),
     }
 }
 
@@ -622,7 +704,7 @@ fn is_loopback_http(origin: &str) -> bool {
 }
 
 fn secs(
-    get: &impl Fn(&str) -> Option<String>,
+    get: Get,
     name: &'static str,
     default: u64,
     min: u64,
@@ -644,11 +726,7 @@ fn secs(
     }
 }
 
-fn boolean(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
+fn boolean(get: Get, name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match get(name).as_deref() {
         None => Ok(default),
         Some("true" | "1" | "yes") => Ok(true),
@@ -676,17 +754,17 @@ mod tests {
     }
 
     fn read(map: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|k| map.get(k).map(|v| v.to_string()))
+        Settings::from_lookup(|k| map.get(k).map(|v| v.to_string()))?.load_files()
     }
 
     #[test]
     fn minimal_environment_gives_safe_defaults() {
         let s = read(&base()).unwrap();
-        assert!(s.cookie_secure);
+        assert!(s.session.cookie_secure);
         assert_eq!(s.cookie_name(), "__Host-sid");
-        assert_eq!(s.challenge_ttl, Duration::from_secs(180));
-        assert_eq!(s.password_policy, PasswordPolicy::default());
-        assert_eq!(s.public_origin, "https://reset.example.com");
+        assert_eq!(s.flows.challenge_ttl, Duration::from_secs(180));
+        assert_eq!(s.flows.password_policy, PasswordPolicy::default());
+        assert_eq!(s.http.public_origin, "https://reset.example.com");
     }
 
     #[test]
@@ -728,7 +806,7 @@ mod tests {
         m.insert("COGNITO_CLIENT_SECRET", "s3cr3t-value");
         let s = read(&m).unwrap();
         assert_eq!(
-            s.client_secret.as_ref().unwrap().expose_secret(),
+            s.cognito.client_secret.as_ref().unwrap().expose_secret(),
             "s3cr3t-value"
         );
         assert!(!format!("{s:?}").contains("s3cr3t-value"));
@@ -752,10 +830,10 @@ mod tests {
         m.remove("RATE_LIMIT_IP");
         m.insert("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1");
         let s = read(&m).unwrap();
-        assert_eq!(s.trusted_proxies.len(), 3);
-        assert!(s.trusted_proxies[0].contains("10.2.3.4".parse().unwrap()));
-        assert!(!s.trusted_proxies[0].contains("11.2.3.4".parse().unwrap()));
-        assert!(s.trusted_proxies[1].contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert_eq!(s.http.trusted_proxies.len(), 3);
+        assert!(s.http.trusted_proxies[0].contains("10.2.3.4".parse().unwrap()));
+        assert!(!s.http.trusted_proxies[0].contains("11.2.3.4".parse().unwrap()));
+        assert!(s.http.trusted_proxies[1].contains("::ffff:127.0.0.1".parse().unwrap()));
         m.insert("TRUSTED_PROXIES", "10.0.0.0/33");
         assert_eq!(read(&m).unwrap_err().variable, "TRUSTED_PROXIES");
     }
@@ -768,15 +846,15 @@ mod tests {
         m.insert("METRICS_ADDR", "127.0.0.1:9100");
         let s = read(&m).unwrap();
         assert_eq!(
-            s.session_store,
+            s.session.store,
             SessionStoreKind::Redis("redis://10.0.0.7:6379/0".into())
         );
-        assert_eq!(s.cognito_endpoint, ("127.0.0.1".to_string(), 5000));
-        assert_eq!(s.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
-        assert_eq!(s.cognito_timeout, Duration::from_secs(10));
+        assert_eq!(s.cognito.endpoint, ("127.0.0.1".to_string(), 5000));
+        assert_eq!(s.ops.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(s.cognito.timeout, Duration::from_secs(10));
         let d = read(&base()).unwrap();
         assert_eq!(
-            d.cognito_endpoint,
+            d.cognito.endpoint,
             ("cognito-idp.eu-west-1.amazonaws.com".to_string(), 443)
         );
         m.insert("SESSION_STORE", "postgres://x");
@@ -798,7 +876,7 @@ mod tests {
         assert_eq!(read(&m).unwrap_err().variable, "BRAND_LOGO");
         m.insert("BRAND_LOGO", "https://cdn.example.com/logo.svg");
         let s = read(&m).unwrap();
-        assert!(s.brand_colour.unwrap().warning().is_some());
+        assert!(s.brand.colour.unwrap().warning().is_some());
     }
 
     #[test]
@@ -811,9 +889,9 @@ mod tests {
         m.insert("SERVER_SECRET", "short");
         assert_eq!(read(&m).unwrap_err().variable, "SERVER_SECRET");
         let s = read(&base()).unwrap();
-        assert_eq!(s.code_window, Duration::from_secs(600));
-        assert!(s.sign_out_everywhere);
-        assert_eq!(s.limit_global.max, 20);
+        assert_eq!(s.flows.code_window, Duration::from_secs(600));
+        assert!(s.flows.sign_out_everywhere);
+        assert_eq!(s.limits.global.max, 20);
     }
 
     #[test]

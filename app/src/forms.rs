@@ -20,11 +20,11 @@ impl FormId {
     /// The page the form lives on.
     pub fn page(self) -> &'static str {
         match self {
-            FormId::SignIn => "/sign-in",
-            FormId::RequestReset => "/reset",
-            FormId::ConfirmReset | FormId::ResendCode => "/reset/confirm",
-            FormId::NewPassword => "/new-password",
-            FormId::ChangePassword => "/account/password",
+            FormId::SignIn => crate::paths::SIGN_IN,
+            FormId::RequestReset => crate::paths::RESET,
+            FormId::ConfirmReset | FormId::ResendCode => crate::paths::RESET_CONFIRM,
+            FormId::NewPassword => crate::paths::NEW_PASSWORD,
+            FormId::ChangePassword => crate::paths::ACCOUNT_PASSWORD,
         }
     }
 }
@@ -42,7 +42,7 @@ pub struct Flash {
 /// characters, an attribute value 2048); longer input is cut there before it is kept.
 pub fn max_kept_chars(field: &str) -> usize {
     match field {
-        "username" => 128,
+        crate::paths::field::USERNAME => 128,
         _ => 2048,
     }
 }
@@ -162,7 +162,7 @@ pub struct ErrorPage {
     pub back: String,
 }
 
-/// Where a code was sent, masked (`j***@e***`; see `reset::ssr::canonical_delivery`).
+/// Where a code was sent, masked (`j***@e***`; see `flow::canonical_delivery`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub medium: Medium,

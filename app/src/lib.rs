@@ -8,6 +8,8 @@ pub mod error;
 pub mod forms;
 pub mod new_password;
 pub mod password;
+pub mod paths;
+pub mod policy;
 pub mod reset;
 pub mod sign_in;
 pub mod text;
@@ -19,11 +21,15 @@ pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod branding;
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
 pub mod cognito;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod device;
+#[cfg(feature = "ssr")]
+pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
@@ -119,7 +125,7 @@ fn Layout() -> impl IntoView {
           <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="skip-link" href="#main">{td_string!(l, app.skip_link)}</a>
             <header class="site-header">
-                <A href="/" attr:class="brand">
+                <A href={crate::paths::HOME} attr:class="brand">
                     {brand.logo.clone().map(|src| view! { <img class="logo" src=src alt="" height="32"/> })}
                     {name}
                 </A>
@@ -179,8 +185,8 @@ fn HomePage() -> impl IntoView {
         <h1>{td_string!(l, home.heading)}</h1>
         <p class="lead">{td_string!(l, home.lead)}</p>
         <ul class="choices">
-            <li><A href="/reset" attr:class="button primary">{td_string!(l, home.forgot)}</A></li>
-            <li><A href="/sign-in" attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
+            <li><A href={crate::paths::RESET} attr:class="button primary">{td_string!(l, home.forgot)}</A></li>
+            <li><A href={crate::paths::SIGN_IN} attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
         </ul>
         <p class="hint">{td_string!(l, home.hint)}</p>
     }
@@ -235,7 +241,7 @@ fn NotFound() -> impl IntoView {
         <Title text=td_string!(l, not_found.title)/>
         <h1>{td_string!(l, not_found.title)}</h1>
         <p>{td_string!(l, not_found.text)}</p>
-        <p><A href="/">{td_string!(l, not_found.start)}</A></p>
+        <p><A href={crate::paths::HOME}>{td_string!(l, not_found.start)}</A></p>
     }
 }
 

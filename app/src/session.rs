@@ -82,7 +82,7 @@ impl AppSession {
             .is_none()
         {
             self.0
-                .insert(STARTED, crate::state::now())
+                .insert(STARTED, crate::clock::now())
                 .await
                 .map_err(store_err)?;
         }
@@ -132,7 +132,7 @@ impl AppSession {
             Err(e) => return Err(store_err(e)),
         };
         match started {
-            Some(t) if crate::state::now() - t > max_age => {
+            Some(t) if crate::clock::now() - t > max_age => {
                 self.0.flush().await.map_err(store_err)?;
                 Ok(true)
             }
@@ -235,7 +235,7 @@ mod tests {
         let s = crate::testing::session();
         s.set_notice(&Notice::SignedOut).await.unwrap();
         assert!(!s.enforce_lifetime(60).await.unwrap(), "young enough");
-        s.0.insert(STARTED, crate::state::now() - 61).await.unwrap();
+        s.0.insert(STARTED, crate::clock::now() - 61).await.unwrap();
         assert!(s.enforce_lifetime(60).await.unwrap());
         assert_eq!(s.take_notice().await.unwrap(), None, "everything gone");
     }

@@ -7,7 +7,7 @@ use leptos::prelude::LeptosOptions;
 use tower_sessions::{MemoryStore, Session};
 
 use crate::{
-    cognito::Cognito, config::Settings, password::PasswordPolicy, session::AppSession,
+    cognito::Cognito, config::Settings, policy::PasswordPolicy, session::AppSession,
     state::AppState,
 };
 
@@ -39,9 +39,9 @@ pub fn state_with(client: Client, overrides: &[(&str, &str)]) -> AppState {
     let s = settings(overrides);
     let cognito = Cognito::new(
         client,
-        s.user_pool_id.clone(),
-        s.client_id.clone(),
-        s.client_secret.clone(),
+        s.cognito.user_pool_id.clone(),
+        s.cognito.client_id.clone(),
+        s.cognito.client_secret.clone(),
     );
     AppState::new(
         s,
@@ -52,9 +52,46 @@ pub fn state_with(client: Client, overrides: &[(&str, &str)]) -> AppState {
     )
 }
 
+/// A username as the server function would pass it on.
+pub fn user(raw: &str) -> crate::flow::Username {
+    crate::flow::Username::parse(raw).expect("a valid username")
+}
+
+/// A password as the server function would pass it on.
+pub fn secret(raw: &str) -> secrecy::SecretString {
+    secrecy::SecretString::from(raw.to_string())
+}
+
+/// A code as the server function would pass it on.
+pub fn code(raw: &str) -> crate::flow::Code {
+    crate::flow::Code::new(raw)
+}
+
+/// A new password and its confirmation as the server function would pass them on.
+pub fn new_password(password: &str, confirmation: &str) -> crate::flow::NewPassword {
+    crate::flow::NewPassword::new(password.into(), confirmation.into())
+}
+
 /// A fresh session in a memory store.
 pub fn session() -> AppSession {
     AppSession(Session::new(None, Arc::new(MemoryStore::default()), None))
+}
+
+/// A modeled Cognito exception as the SDK reads it off the wire, code included (the SDK's
+/// Rust names write `MFA` as `Mfa`): `exception!(ForgotPasswordError::UserNotFoundException)`.
+#[macro_export]
+macro_rules! exception {
+    ($err:ident :: $variant:ident) => {
+        $err::$variant(
+            aws_sdk_cognitoidentityprovider::types::error::$variant::builder()
+                .meta(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        .code(stringify!($variant).replace("Mfa", "MFA"))
+                        .build(),
+                )
+                .build(),
+        )
+    };
 }
 
 /// Builds `(name, constructor, expected)` rows, one per exception variant of an operation's
@@ -65,9 +102,7 @@ macro_rules! error_cases {
         let rows: Vec<(&'static str, fn() -> $err, $expected_ty)> = vec![$(
             (
                 stringify!($variant),
-                (|| $err::$variant(
-                    aws_sdk_cognitoidentityprovider::types::error::$variant::builder().build(),
-                )) as fn() -> $err,
+                (|| $crate::exception!($err::$variant)) as fn() -> $err,
                 $expected,
             )
         ),*];

@@ -7,7 +7,7 @@ use crate::{
     error::{AppError, Field},
     forms::{Delivery, Medium, Notice},
     i18n::{td_string, Locale},
-    password::Rule,
+    policy::Rule,
 };
 
 /// The locale of the current page (it only changes with a full page load).
@@ -281,6 +281,29 @@ pub fn normalise_accept_language(value: &str) -> String {
 mod tests {
     use super::*;
     use leptos_i18n::Locale as _;
+
+    fn en(e: &AppError) -> String {
+        error_text(Locale::en, e)
+    }
+
+    #[test]
+    fn policy_message_lists_every_unmet_rule() {
+        let e = AppError::PasswordPolicy(vec![Rule::MinLength(8), Rule::Digit]);
+        assert_eq!(
+            en(&e),
+            "Your new password needs at least 8 characters, a number."
+        );
+    }
+
+    #[test]
+    fn rate_limits_say_how_long_to_wait() {
+        assert_eq!(
+            en(&AppError::RateLimited(1)),
+            "Too many attempts. For your security, please wait 1 second and try again."
+        );
+        assert!(en(&AppError::RateLimited(61)).contains("2 minutes"));
+        assert!(en(&AppError::RateLimited(60)).contains("1 minute "));
+    }
 
     /// Every locale file has exactly the keys of `en.json` (plural forms count as their key):
     /// a missing or stray key fails here.

@@ -41,30 +41,6 @@ async function expectAccessible(page: Page, js: boolean, state: string, colorSch
   expect(summary, `${state} (${lang})`).toEqual([]);
 }
 
-/** Fills and submits the sign-in form (ids only: the labels are translated). */
-async function signIn(page: Page, username: string, password: string) {
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.locator('button[type=submit]').click();
-}
-
-/** Requests a code for `username` and lands on the code page. */
-async function requestCode(page: Page, username: string) {
-  await page.locator('#username').fill(username);
-  await page.locator('button[type=submit]').click();
-  await expect(page).toHaveURL(/\/reset\/confirm/);
-}
-
-/** Completes a reset for `username` with `password`; lands on sign-in with the notice. */
-async function completeReset(page: Page, username: string, password: string) {
-  await requestCode(page, username);
-  await page.locator('#code').fill(await latestCode(username));
-  await page.locator('#new_password').fill(password);
-  await page.locator('#confirm_password').fill(password);
-  await page.locator('form:has(#code) button[type=submit]').click();
-  await expect(page).toHaveURL(/\/sign-in/);
-}
-
 // One page or state per test (each has ample headroom under its timeout on 2 cores).
 for (const locale of ['en-US', 'ja-JP', 'ar']) {
   test.describe(`every page and state in ${locale}`, () => {
@@ -86,38 +62,35 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
 
     test('/sign-in with wrong credentials', async ({ app, page, user }) => {
       await app.open('/sign-in');
-      await signIn(page, user.username, 'Wrong-Passw0rd!');
+      await app.signIn(user, 'Wrong-Passw0rd!');
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/sign-in with wrong credentials');
     });
 
     test('/reset/confirm with a code sent', async ({ app, page, user }) => {
       await app.open('/reset');
-      await requestCode(page, user.username);
+      await app.requestCode(user.username);
       await expectAccessible(page, app.js, '/reset/confirm');
     });
 
     test('/reset/confirm with a rule error', async ({ app, page, user }) => {
       await app.open('/reset');
-      await requestCode(page, user.username);
-      await page.locator('#code').fill(await latestCode(user.username));
-      await page.locator('#new_password').fill('short');
-      await page.locator('#confirm_password').fill('short');
-      await page.locator('form:has(#code) button[type=submit]').click();
+      await app.requestCode(user.username);
+      await app.enterCode(await latestCode(user.username), 'short');
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/reset/confirm with a rule error');
     });
 
     test('/sign-in with the success notice', async ({ app, page, user }) => {
       await app.open('/reset');
-      await completeReset(page, user.username, NEW_PASSWORD);
+      await app.completeReset(user.username, NEW_PASSWORD);
       await expectAccessible(page, app.js, '/sign-in with the success notice');
     });
 
     for (const path of ['/account', '/account/password']) {
       test(`${path} signed in`, async ({ app, page, user }) => {
         await app.open('/sign-in');
-        await signIn(page, user.username, user.password);
+        await app.signIn(user);
         await expect(page).toHaveURL(/\/account$/);
         if (path !== '/account') await app.open(path);
         await expectAccessible(page, app.js, path);
@@ -126,7 +99,7 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
 
     test('/new-password after a temporary password', async ({ app, page, tempUser }) => {
       await app.open('/sign-in');
-      await signIn(page, tempUser.username, tempUser.password);
+      await app.signIn(tempUser);
       await expect(page).toHaveURL(/\/new-password$/);
       await expectAccessible(page, app.js, '/new-password');
     });

@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn generated_passwords_meet_the_default_policy() {
-        let policy = app::password::PasswordPolicy::default();
+        let policy = app::policy::PasswordPolicy::default();
         for _ in 0..200 {
             let p = generate_password();
             assert_eq!(p.len(), 20);

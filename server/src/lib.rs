@@ -43,7 +43,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .output_name(env("LEPTOS_OUTPUT_NAME", "reset"))
         .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
-        .site_addr(settings.listen_addr)
+        .site_addr(settings.http.listen_addr)
         .hash_files(hash_file.is_some())
         .hash_file(
             hash_file
@@ -87,12 +87,11 @@ pub struct Services {
 /// client and the password policy in force.
 pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Services, String> {
     let (sessions, limits, redis): (store::Backend, Arc<dyn LimitStore>, _) = match &settings
-        .session_store
+        .session
+        .store
     {
         SessionStoreKind::Memory => (
-            store::Backend::Memory(store::MemoryStore::with_purge_every(Duration::from_secs(
-                60,
-            ))),
+            store::Backend::Memory(store::memory_store()),
             Arc::new(MemoryLimits::default()),
             None,
         ),
@@ -107,7 +106,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
     };
     let cognito = Cognito::from_settings(&settings).await;
     let policy = app::state::policy_in_force(&cognito, &settings).await;
-    if let Some(w) = settings.brand_colour.as_ref().and_then(|c| c.warning()) {
+    if let Some(w) = settings.brand.colour.as_ref().and_then(|c| c.warning()) {
         tracing::warn!("{w}");
     }
     if settings.server_secret.is_none() {
@@ -115,7 +114,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
     }
     let ready = Readiness {
         redis,
-        cognito: settings.cognito_endpoint.clone(),
+        cognito: settings.cognito.endpoint.clone(),
     };
     let state = AppState::new(settings, cognito, policy, leptos_options, limits);
     Ok(Services {
@@ -197,19 +196,19 @@ pub fn router(services: Services) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(sessions)
         .with_name(settings.cookie_name())
-        .with_secure(settings.cookie_secure)
+        .with_secure(settings.session.cookie_secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
+            tower_sessions::cookie::time::Duration::seconds(settings.session.idle.as_secs() as i64),
         ));
 
     let brand = Branding {
-        product_name: settings.product_name.clone(),
-        support_url: settings.support_url.clone(),
-        logo: settings.brand_logo.as_ref().map(|l| l.src()),
-        styled: settings.brand_colour.is_some(),
+        product_name: settings.brand.product_name.clone(),
+        support_url: settings.brand.support_url.clone(),
+        logo: settings.brand.logo.as_ref().map(|l| l.src()),
+        styled: settings.brand.colour.is_some(),
     };
     let context = {
         let state = state.clone();
@@ -235,20 +234,20 @@ pub fn router(services: Services) -> Router {
     let render =
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_shell.clone());
     let guard = security::Guard {
-        public_origin: settings.public_origin.clone(),
-        trusted_proxies: settings.trusted_proxies.clone(),
-        secure_cookies: settings.cookie_secure,
+        public_origin: settings.http.public_origin.clone(),
+        trusted_proxies: settings.http.trusted_proxies.clone(),
+        secure_cookies: settings.session.cookie_secure,
         pages: Arc::new(pages),
         error_pages: security::ErrorPages(Arc::new(render)),
-        body_timeout: settings.body_timeout,
+        body_timeout: settings.http.body_timeout,
     };
-    let absolute = settings.session_absolute.as_secs() as i64;
-    let logo_origin = match &settings.brand_logo {
+    let absolute = settings.session.absolute.as_secs() as i64;
+    let logo_origin = match &settings.brand.logo {
         Some(app::branding::Logo::Url(u)) => url_origin(u),
         _ => None,
     };
 
-    let ops_here = settings.metrics_addr.is_none();
+    let ops_here = settings.ops.metrics_addr.is_none();
     let router = if ops_here {
         ops_router::<AppState>(ready)
     } else {
@@ -360,7 +359,7 @@ fn url_origin(u: &str) -> Option<String> {
 /// `/brand.css` (the primary colour) and `/brand/logo.*` (a logo file), when configured.
 fn brand_routes(settings: &Settings) -> Router<AppState> {
     let mut r = Router::new();
-    if let Some(c) = &settings.brand_colour {
+    if let Some(c) = &settings.brand.colour {
         let css = c.css();
         r = r.route(
             "/brand.css",
@@ -374,7 +373,8 @@ fn brand_routes(settings: &Settings) -> Router<AppState> {
         bytes,
         content_type,
         path,
-    }) = &settings.brand_logo
+        ..
+    }) = &settings.brand.logo
     {
         let (bytes, content_type) = (bytes.clone(), *content_type);
         r = r.route(
@@ -494,8 +494,8 @@ pub struct Connections {
 impl Connections {
     pub fn from_settings(settings: &Settings) -> Self {
         Connections {
-            header_timeout: settings.header_timeout,
-            max: settings.max_connections,
+            header_timeout: settings.http.header_timeout,
+            max: settings.http.max_connections,
         }
     }
 }
@@ -596,4 +596,20 @@ pub async fn serve(
         conns,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_router_serves_exactly_the_pages_the_app_names() {
+        let mut listed: Vec<String> = leptos_axum::generate_route_list(app::App)
+            .iter()
+            .map(|r| r.path().to_string())
+            .collect();
+        listed.sort();
+        listed.dedup();
+        let mut named: Vec<String> = app::paths::PAGES.iter().map(|p| p.to_string()).collect();
+        named.sort();
+        assert_eq!(listed, named);
+    }
 }

@@ -73,9 +73,9 @@ async fn serve() {
         }
     };
     let logs = init_logging();
-    let addr = settings.listen_addr;
-    let metrics_addr = settings.metrics_addr;
-    let grace = settings.shutdown_grace;
+    let addr = settings.http.listen_addr;
+    let metrics_addr = settings.ops.metrics_addr;
+    let grace = settings.ops.shutdown_grace;
     let conns = server::Connections::from_settings(&settings);
     let options = server::leptos_options(&settings);
     let services = match server::build(settings, options).await {

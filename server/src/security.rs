@@ -9,7 +9,8 @@ use std::{future::Future, pin::Pin, sync::Arc};
 use app::{
     config::IpNet,
     error::AppError,
-    state::{ClientIp, ErrorPage, ERROR_PAGE_HEADER},
+    flow::ctx::{ErrorPage, ERROR_PAGE_HEADER},
+    state::ClientIp,
 };
 use axum::{
     body::Body,

@@ -1,105 +1,29 @@
 //! Where sessions and rate-limit counters live: this process's memory (one instance), or
-//! Redis (shared by every instance). tower-sessions' own `MemoryStore` keeps expired records
-//! for ever; ours drops them every minute, so a long-running single instance stays small.
+//! Redis (shared by every instance). In memory, sessions are kept by
+//! `tower-sessions-moka-store`: a concurrent cache that drops each record when it expires and
+//! holds at most [`MEMORY_MAX_SESSIONS`].
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::time::Duration;
 
-use tokio::sync::Mutex;
 use tower_sessions::{
-    cookie::time::OffsetDateTime,
     session::{Id, Record},
     session_store, SessionStore,
 };
+pub use tower_sessions_moka_store::MokaStore;
+
+/// The most sessions one instance keeps in memory; past it the least used go first. At about
+/// 1 KB a record (bounded fields, see `app::forms::bounded_fields`) this is about 100 MB.
+pub const MEMORY_MAX_SESSIONS: u64 = 100_000;
 
 /// Sessions in this process's memory (one instance only).
-#[derive(Clone, Debug, Default)]
-pub struct MemoryStore(Arc<Mutex<HashMap<Id, Record>>>);
-
-fn is_active(r: &Record) -> bool {
-    r.expiry_date > OffsetDateTime::now_utc()
-}
-
-impl MemoryStore {
-    /// A store whose expired records are dropped every `period` by a background task (which
-    /// ends when the last handle to the store is gone).
-    pub fn with_purge_every(period: Duration) -> Self {
-        let store = Self::default();
-        let weak = Arc::downgrade(&store.0);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(period);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let Some(map) = weak.upgrade() else { break };
-                map.lock().await.retain(|_, r| is_active(r));
-            }
-        });
-        store
-    }
-
-    /// Drops expired records now.
-    pub async fn purge(&self) {
-        self.0.lock().await.retain(|_, r| is_active(r));
-    }
-
-    /// How many records are held (expired ones included until the next purge).
-    pub async fn len(&self) -> usize {
-        self.0.lock().await.len()
-    }
-
-    /// The size of the largest record's data, as JSON bytes (what a record costs to hold).
-    pub async fn largest_record(&self) -> usize {
-        self.0
-            .lock()
-            .await
-            .values()
-            .map(|r| serde_json::to_vec(&r.data).map(|v| v.len()).unwrap_or(0))
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// Whether no records are held.
-    pub async fn is_empty(&self) -> bool {
-        self.len().await == 0
-    }
-}
-
-#[async_trait::async_trait]
-impl SessionStore for MemoryStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let mut map = self.0.lock().await;
-        while map.contains_key(&record.id) {
-            record.id = Id::default();
-        }
-        map.insert(record.id, record.clone());
-        Ok(())
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.0.lock().await.insert(record.id, record.clone());
-        Ok(())
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        Ok(self
-            .0
-            .lock()
-            .await
-            .get(id)
-            .filter(|r| is_active(r))
-            .cloned())
-    }
-
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.0.lock().await.remove(id);
-        Ok(())
-    }
+pub fn memory_store() -> MokaStore {
+    MokaStore::new(Some(MEMORY_MAX_SESSIONS))
 }
 
 /// The session store chosen by `SESSION_STORE`.
 #[derive(Clone, Debug)]
 pub enum Backend {
-    Memory(MemoryStore),
+    Memory(MokaStore),
     Redis(tower_sessions_redis_store::RedisStore<fred::clients::Pool>),
 }
 
@@ -198,7 +122,7 @@ impl app::limits::LimitStore for RedisLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tower_sessions::cookie::time::Duration as TimeDuration;
+    use tower_sessions::cookie::time::{Duration as TimeDuration, OffsetDateTime};
 
     fn record(expires_in: TimeDuration) -> Record {
         Record {
@@ -209,30 +133,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn expired_records_are_not_loaded_and_are_purged() {
-        let store = MemoryStore::default();
+    async fn expired_records_are_gone() {
+        let store = memory_store();
         let mut live = record(TimeDuration::minutes(5));
         let mut dead = record(TimeDuration::seconds(-1));
-        store.create(&mut live).await.unwrap();
-        store.create(&mut dead).await.unwrap();
+        let mut soon = record(TimeDuration::milliseconds(300));
+        for r in [&mut live, &mut dead, &mut soon] {
+            store.create(r).await.unwrap();
+        }
         assert!(store.load(&live.id).await.unwrap().is_some());
         assert!(store.load(&dead.id).await.unwrap().is_none());
-        assert_eq!(store.len().await, 2);
-        store.purge().await;
-        assert_eq!(store.len().await, 1);
+        assert!(store.load(&soon.id).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(
+            store.load(&soon.id).await.unwrap().is_none(),
+            "expired on its own"
+        );
+        assert!(store.load(&live.id).await.unwrap().is_some());
     }
 
     #[tokio::test]
-    async fn the_background_task_purges_on_its_own() {
-        let store = MemoryStore::with_purge_every(Duration::from_millis(20));
-        let mut dead = record(TimeDuration::seconds(-1));
-        store.create(&mut dead).await.unwrap();
-        for _ in 0..50 {
-            if store.is_empty().await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+    async fn the_store_is_bounded() {
+        let store = MokaStore::new(Some(100));
+        let mut ids = Vec::new();
+        for _ in 0..2_000 {
+            let mut r = record(TimeDuration::minutes(5));
+            store.create(&mut r).await.unwrap();
+            ids.push(r.id);
         }
-        panic!("the expired record was never purged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut kept = 0;
+        for id in &ids {
+            kept += usize::from(store.load(id).await.unwrap().is_some());
+        }
+        assert!(kept <= 200, "{kept} of 2000 records kept with room for 100");
     }
 }

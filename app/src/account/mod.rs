@@ -8,11 +8,21 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{form_error, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput, Submit},
+    components::{
+        form_error, page_state, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput, Submit,
+    },
     error::{AppError, Field},
     forms::{FormState, Notice},
     i18n::{td, td_string},
-    password::PasswordPolicy,
+    paths::field,
+    policy::PasswordPolicy,
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    flow::{page_result, Ctx, NewPassword, Step},
+    forms::FormId,
+    limits::Action,
+    paths,
 };
 
 /// What the account pages show about the user.
@@ -33,68 +43,55 @@ pub struct AccountState {
 
 /// Changes the password of the signed-in user.
 #[server(prefix = "/api", endpoint = "account/password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn change_password(
     current_password: String,
     new_password: String,
     confirm_password: String,
     sign_out_everywhere: Option<String>,
 ) -> Result<(), AppError> {
-    let ctx = crate::state::Ctx::get().await?;
+    let ctx = Ctx::get().await?;
+    let (current, new) = (
+        current_password.into(),
+        NewPassword::new(new_password, confirm_password),
+    );
     let everywhere = sign_out_everywhere.is_some();
     let user = ctx.session.signed_in().await?.map(|u| u.username);
+    let logic = ssr::change_password(&ctx.state, &ctx.session, &current, &new, everywhere);
     // Each try is a current-password guess: limited like sign-in.
-    let result = match ctx
-        .limit(crate::limits::Action::ChangePassword, user.as_deref())
-        .await
-    {
-        Ok(()) => {
-            ssr::change_password(
-                &ctx.state,
-                &ctx.session,
-                &current_password,
-                &new_password,
-                &confirm_password,
-                everywhere,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    ctx.audit("password_changed", user.as_deref(), &result);
+    let step = Step::limited(Action::ChangePassword, "password_changed");
+    let result = ctx.step(step, user.as_deref(), logic).await;
     let kept: &[(&str, &str)] = if everywhere {
-        &[("sign_out_everywhere", "on")]
+        &[(field::SIGN_OUT_EVERYWHERE, "on")]
     } else {
         &[]
     };
-    ctx.finish(crate::forms::FormId::ChangePassword, kept, result)
-        .await
+    ctx.finish(FormId::ChangePassword, kept, result).await
 }
 
 /// Signs out: revokes the refresh token and deletes the server-side session.
 #[server(prefix = "/api", endpoint = "sign-out")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn sign_out() -> Result<(), AppError> {
-    let ctx = crate::state::Ctx::get().await?;
+    let ctx = Ctx::get().await?;
     let result = ssr::sign_out(&ctx.state, &ctx.session).await;
-    ctx.finish(
-        crate::forms::FormId::SignIn,
-        &[],
-        result.map(|()| "/sign-in"),
-    )
-    .await
+    ctx.finish(FormId::SignIn, &[], result.map(|()| paths::SIGN_IN))
+        .await
 }
 
 /// State of the account pages.
 #[server(prefix = "/api", endpoint = "account-state")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_account() -> Result<AccountState, AppError> {
-    crate::state::page_result(
+    page_result(
         async move {
-            let ctx = crate::state::Ctx::get().await?;
+            let ctx = Ctx::get().await?;
             let user = ctx.session.signed_in().await?;
             let (notice, form) = if user.is_some() {
                 let flash = ctx.session.take_flash().await?;
                 (
                     ctx.session.take_notice().await?,
-                    FormState::for_form(flash.as_ref(), crate::forms::FormId::ChangePassword),
+                    FormState::for_form(flash.as_ref(), FormId::ChangePassword),
                 )
             } else {
                 (None, FormState::default())
@@ -122,35 +119,27 @@ pub async fn load_account() -> Result<AccountState, AppError> {
 /// `/account`.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let state = Resource::new_blocking(|| (), |_| load_account());
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, account.title)/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match state.await {
-                    Ok(AccountState { account: Some(a), notice, .. }) => view! {
-                        <h1>{td_string!(l, account.title)}</h1>
-                        <NoticeBox notice/>
-                        {if a.username.is_empty() {
-                            view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
-                        } else {
-                            {
-                            let name = a.username.clone();
-                            view! { <p class="lead">{td!(l, account.signed_in_as, username = move || name.clone(), <b> = <strong/>)}</p> }.into_any()
-                        }
-                        }}
-                        {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = e).to_string()}</p> })}
-                        <ul class="actions">
-                            <li><A href="/account/password">{td_string!(l, account.change_password)}</A></li>
-                        </ul>
-                        <SignOutButton/>
-                    }.into_any(),
-                    Ok(_) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
+            AccountState { account: Some(a), notice, .. } => view! {
+                <h1>{td_string!(l, account.title)}</h1>
+                <NoticeBox notice/>
+                {if a.username.is_empty() {
+                    view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
+                } else {
+                    let name = a.username.clone();
+                    view! { <p class="lead">{td!(l, account.signed_in_as, username = move || name.clone(), <b> = <strong/>)}</p> }.into_any()
+                }}
+                {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = e).to_string()}</p> })}
+                <ul class="actions">
+                    <li><A href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
+                </ul>
+                <SignOutButton/>
+            }.into_any(),
+            _ => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),
+        })}
     }
 }
 
@@ -169,19 +158,13 @@ pub fn SignOutButton() -> impl IntoView {
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let state = Resource::new_blocking(|| (), |_| load_account());
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, account.change_password)/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match state.await {
-                    Ok(AccountState { account: Some(_), form, policy, .. }) => change_form(action, form, policy).into_any(),
-                    Ok(_) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
+            AccountState { account: Some(_), form, policy, .. } => change_form(action, form, policy).into_any(),
+            _ => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),
+        })}
     }
 }
 
@@ -191,21 +174,21 @@ fn change_form(
     policy: PasswordPolicy,
 ) -> impl IntoView {
     let error = form_error(move || action.value().get(), form.error.clone());
-    let everywhere = !form.field("sign_out_everywhere").is_empty();
+    let everywhere = !form.field(field::SIGN_OUT_EVERYWHERE).is_empty();
     let l = crate::text::locale();
     view! {
         <h1>{td_string!(l, account.change_password)}</h1>
         <ErrorSummary error/>
         <ActionForm action=action attr:novalidate="">
-            <PasswordInput field=Field::CurrentPassword name="current_password" label=td_string!(l, form.current_password) autocomplete="current-password" error/>
+            <PasswordInput field=Field::CurrentPassword name=field::CURRENT_PASSWORD label=td_string!(l, form.current_password) autocomplete="current-password" error/>
             <NewPasswordFields policy error/>
             <div class="field checkbox">
-                <input id="sign_out_everywhere" name="sign_out_everywhere" type="checkbox" checked=everywhere/>
-                <label for="sign_out_everywhere">{td_string!(l, account.sign_out_everywhere)}</label>
+                <input id=field::SIGN_OUT_EVERYWHERE name=field::SIGN_OUT_EVERYWHERE type="checkbox" checked=everywhere/>
+                <label for=field::SIGN_OUT_EVERYWHERE>{td_string!(l, account.sign_out_everywhere)}</label>
             </div>
             <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=action.pending()/>
         </ActionForm>
-        <p class="aside"><a href="/account" rel="external">{td_string!(l, account.back)}</a></p>
+        <p class="aside"><a href={crate::paths::ACCOUNT} rel="external">{td_string!(l, account.back)}</a></p>
     }
 }
 
@@ -215,14 +198,18 @@ mod tests;
 /// Server-side logic of the signed-in pages.
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use secrecy::{ExposeSecret, SecretString};
+
     use crate::{
+        clock::now,
         cognito::IdpError,
         error::{AppError, Field},
+        flow::{idp_error, NewPassword},
         forms::Notice,
         password::{check_guessability, check_new_password},
-        reset::ssr::common,
+        paths,
         session::{AppSession, SignedIn},
-        state::{now, AppState},
+        state::AppState,
     };
 
     /// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
@@ -246,7 +233,7 @@ pub mod ssr {
                 session.end_all(Some(&Notice::SessionEnded)).await?;
                 Err(AppError::SessionEnded)
             }
-            Err(e) => Err(common(e)),
+            Err(e) => Err(idp_error(e)),
         }
     }
 
@@ -254,17 +241,26 @@ pub mod ssr {
     pub async fn change_password(
         state: &AppState,
         session: &AppSession,
-        current: &str,
-        new_password: &str,
-        confirm_password: &str,
+        current: &SecretString,
+        new: &NewPassword,
         sign_out_everywhere: bool,
     ) -> Result<&'static str, AppError> {
+        let (current, new_password) = (current.expose_secret(), new.expose());
         let mut user = session.signed_in().await?.ok_or(AppError::NotSignedIn)?;
         if current.is_empty() {
             return Err(AppError::Missing(Field::CurrentPassword));
         }
-        check_new_password(&state.policy, new_password, confirm_password, Some(current))?;
-        check_guessability(new_password, &user.username, &state.settings.product_name)?;
+        check_new_password(
+            &state.policy,
+            new_password,
+            new.confirmation(),
+            Some(current),
+        )?;
+        check_guessability(
+            new_password,
+            &user.username,
+            &state.settings.brand.product_name,
+        )?;
         // Refresh a token that is about to expire before using it.
         if user.access_expires_at - now() < 30 {
             refresh(state, session, &mut user).await?;
@@ -291,7 +287,7 @@ pub mod ssr {
                 session.end_all(Some(&Notice::SessionEnded)).await?;
                 return Err(AppError::SessionEnded);
             }
-            Err(e) => return Err(common(e)),
+            Err(e) => return Err(idp_error(e)),
         }
         if sign_out_everywhere {
             if let Err(e) = state.cognito.global_sign_out(&user.tokens.access).await {
@@ -302,10 +298,10 @@ pub mod ssr {
                     username: user.username,
                 }))
                 .await?;
-            return Ok("/sign-in");
+            return Ok(paths::SIGN_IN);
         }
         session.set_notice(&Notice::PasswordChanged).await?;
-        Ok("/account")
+        Ok(paths::ACCOUNT)
     }
 
     /// Revokes the refresh token (best effort) and deletes the session.

@@ -8,18 +8,18 @@ use aws_sdk_cognitoidentityprovider::{
         initiate_auth::{InitiateAuthError, InitiateAuthOutput},
         revoke_token::{RevokeTokenError, RevokeTokenOutput},
     },
-    types::{error::NotAuthorizedException, AuthFlowType, AuthenticationResultType},
+    types::{AuthFlowType, AuthenticationResultType},
     Client,
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
 use super::ssr::*;
 use crate::{
+    clock::now,
     cognito::{Token, Tokens},
     error::{AppError, Field},
     forms::Notice,
     session::{AppSession, SignedIn},
-    state::now,
     testing,
 };
 
@@ -54,7 +54,7 @@ fn refreshed() -> InitiateAuthOutput {
 }
 
 fn not_authorized() -> ChangePasswordError {
-    ChangePasswordError::NotAuthorizedException(NotAuthorizedException::builder().build())
+    crate::exception!(ChangePasswordError::NotAuthorizedException)
 }
 
 #[tokio::test]
@@ -96,9 +96,8 @@ async fn every_change_password_error_has_a_deliberate_answer() {
         let got = change_password(
             &state,
             &s,
-            "Old-pass1",
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
+            &testing::secret("Old-pass1"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
             false,
         )
         .await;
@@ -129,9 +128,8 @@ async fn an_expiring_token_is_refreshed_before_the_change() {
     let got = change_password(
         &state,
         &s,
-        "Old-pass1",
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::secret("Old-pass1"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
         false,
     )
     .await;
@@ -157,9 +155,8 @@ async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
         change_password(
             &state,
             &s,
-            "Old-pass1",
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
+            &testing::secret("Old-pass1"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
             false
         )
         .await,
@@ -169,17 +166,15 @@ async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
 
 #[tokio::test]
 async fn a_failed_refresh_ends_the_session() {
-    let refresh = mock!(Client::initiate_auth).then_error(|| {
-        InitiateAuthError::NotAuthorizedException(NotAuthorizedException::builder().build())
-    });
+    let refresh = mock!(Client::initiate_auth)
+        .then_error(|| crate::exception!(InitiateAuthError::NotAuthorizedException));
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
     let s = signed_in_session(0).await;
     let got = change_password(
         &state,
         &s,
-        "Old-pass1",
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::secret("Old-pass1"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
         false,
     )
     .await;
@@ -202,9 +197,8 @@ async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
     let got = change_password(
         &state,
         &s,
-        "Old-pass1",
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::secret("Old-pass1"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
         true,
     )
     .await;
@@ -223,9 +217,8 @@ async fn sign_out_everywhere_calls_global_sign_out_and_ends_the_session() {
 async fn a_refused_global_sign_out_still_completes_the_change() {
     let change =
         mock!(Client::change_password).then_output(|| ChangePasswordOutput::builder().build());
-    let global = mock!(Client::global_sign_out).then_error(|| {
-        GlobalSignOutError::NotAuthorizedException(NotAuthorizedException::builder().build())
-    });
+    let global = mock!(Client::global_sign_out)
+        .then_error(|| crate::exception!(GlobalSignOutError::NotAuthorizedException));
     let state = testing::state(mock_client!(
         aws_sdk_cognitoidentityprovider,
         [&change, &global]
@@ -235,9 +228,8 @@ async fn a_refused_global_sign_out_still_completes_the_change() {
         change_password(
             &state,
             &s,
-            "Old-pass1",
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
+            &testing::secret("Old-pass1"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
             true
         )
         .await,
@@ -250,16 +242,22 @@ async fn current_password_is_required_and_must_differ() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
     let s = signed_in_session(3600).await;
     assert_eq!(
-        change_password(&state, &s, "", "Kite-Lamp-9!", "Kite-Lamp-9!", false).await,
+        change_password(
+            &state,
+            &s,
+            &testing::secret(""),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+            false
+        )
+        .await,
         Err(AppError::Missing(Field::CurrentPassword))
     );
     assert_eq!(
         change_password(
             &state,
             &s,
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
+            &testing::secret("Kite-Lamp-9!"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
             false
         )
         .await,
@@ -269,9 +267,8 @@ async fn current_password_is_required_and_must_differ() {
         change_password(
             &state,
             &testing::session(),
-            "x",
-            "Kite-Lamp-9!",
-            "Kite-Lamp-9!",
+            &testing::secret("x"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
             false
         )
         .await,
@@ -287,12 +284,8 @@ async fn sign_out_revokes_and_deletes_even_if_revocation_fails() {
                 .match_requests(|r| r.token() == Some("refresh"))
                 .then_output(|| RevokeTokenOutput::builder().build())
         } else {
-            mock!(Client::revoke_token).then_error(|| {
-                RevokeTokenError::UnauthorizedException(
-                    aws_sdk_cognitoidentityprovider::types::error::UnauthorizedException::builder()
-                        .build(),
-                )
-            })
+            mock!(Client::revoke_token)
+                .then_error(|| crate::exception!(RevokeTokenError::UnauthorizedException))
         };
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&revoke]));
         let s = signed_in_session(3600).await;

@@ -9,11 +9,20 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{countdown, form_error, invalid, mm_ss, ErrorSummary, NewPasswordFields, Submit},
+    components::{
+        countdown, form_error, invalid, mm_ss, page_state, ErrorSummary, NewPasswordFields, Submit,
+    },
     error::{AppError, Field},
     forms::FormState,
     i18n::td_string,
-    password::PasswordPolicy,
+    paths::field,
+    policy::PasswordPolicy,
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    flow::{page_result, Ctx, NewPassword, Step},
+    forms::FormId,
+    paths,
 };
 
 /// A challenge in progress, as the page shows it.
@@ -35,73 +44,50 @@ pub struct NewPasswordState {
 
 /// Sets the new password (and any attributes Cognito requires).
 #[server(prefix = "/api", endpoint = "new-password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn set_new_password(
     new_password: String,
     confirm_password: String,
     attributes: Option<HashMap<String, String>>,
 ) -> Result<(), AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let attributes = attributes.unwrap_or_default();
+    let ctx = Ctx::get().await?;
+    let (new, attributes) = (
+        NewPassword::new(new_password, confirm_password),
+        attributes.unwrap_or_default(),
+    );
     let user = ctx.session.challenge().await?.map(|f| f.username);
-    let result = ssr::set_new_password(
-        &ctx.state,
-        &ctx.session,
-        &new_password,
-        &confirm_password,
-        &attributes,
-    )
-    .await;
-    if let (Ok(&"/account"), Some(u)) = (result.as_ref(), &user) {
+    let logic = ssr::set_new_password(&ctx.state, &ctx.session, &new, &attributes);
+    let result = ctx
+        .step(Step::audited("challenge_completed"), user.as_deref(), logic)
+        .await;
+    if let (Ok(paths::ACCOUNT), Some(u)) = (&result, &user) {
         ctx.remember_device(u);
     }
-    ctx.audit("challenge_completed", user.as_deref(), &result);
-    let kept: Vec<(String, String)> = attributes
+    let kept: Vec<(String, &str)> = attributes
         .iter()
-        .map(|(k, v)| (format!("attributes[{k}]"), v.clone()))
+        .map(|(k, v)| (field::attribute(k), v.as_str()))
         .collect();
-    let kept_ref: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    ctx.finish(crate::forms::FormId::NewPassword, &kept_ref, result)
-        .await
+    let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    ctx.finish(FormId::NewPassword, &kept, result).await
 }
 
 /// State of the `/new-password` page.
 #[server(prefix = "/api", endpoint = "new-password-state")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
-    crate::state::page_result(
+    page_result(
         async move {
-            let ctx = crate::state::Ctx::get().await?;
+            let ctx = Ctx::get().await?;
             let flash = ctx.session.take_flash().await?;
-            let form = FormState::for_form(flash.as_ref(), crate::forms::FormId::NewPassword);
+            let form = FormState::for_form(flash.as_ref(), FormId::NewPassword);
+            let (flow, expired) = ssr::challenge_view(&ctx.state, &ctx.session).await?;
             let policy = ctx.state.policy.clone();
-            match ctx.session.challenge().await? {
-                None => Ok(NewPasswordState {
-                    form,
-                    policy,
-                    flow: None,
-                    expired: false,
-                }),
-                Some(flow) => {
-                    let left = ssr::seconds_left(&ctx.state, flow.started_at);
-                    if left == 0 {
-                        ssr::expire(&ctx.session, flow.username).await?;
-                        return Ok(NewPasswordState {
-                            form,
-                            policy,
-                            flow: None,
-                            expired: true,
-                        });
-                    }
-                    Ok(NewPasswordState {
-                        form,
-                        policy,
-                        flow: Some(ChallengeView {
-                            seconds_left: left,
-                            required_attributes: flow.required_attributes,
-                        }),
-                        expired: false,
-                    })
-                }
-            }
+            Ok(NewPasswordState {
+                form,
+                policy,
+                flow,
+                expired,
+            })
         }
         .await,
     )
@@ -120,29 +106,23 @@ fn attribute_input_type(name: &str) -> &'static str {
 #[component]
 pub fn NewPasswordPage() -> impl IntoView {
     let action = ServerAction::<SetNewPassword>::new();
-    let state = Resource::new_blocking(|| (), |_| load_new_password());
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, new_password.title)/>
         <h1>{td_string!(l, new_password.title)}</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match state.await {
-                    Err(e) => view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
-                    Ok(NewPasswordState { expired: true, .. }) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Ok(NewPasswordState { flow: None, form, .. }) => {
-                        let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
-                        view! {
-                            <ErrorSummary error=Signal::derive(move || e.clone())/>
-                            <p><A href="/sign-in">{td_string!(l, new_password.go_to_sign_in)}</A></p>
-                        }.into_any()
-                    }
-                    Ok(NewPasswordState { flow: Some(flow), form, policy, .. }) => {
-                        challenge_form(action, flow, form, policy).into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        {page_state(|| (), |_| load_new_password(), None, move |st: NewPasswordState| match st {
+            NewPasswordState { expired: true, .. } => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),
+            NewPasswordState { flow: None, form, .. } => {
+                let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
+                view! {
+                    <ErrorSummary error=Signal::derive(move || e.clone())/>
+                    <p><A href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
+                }.into_any()
+            }
+            NewPasswordState { flow: Some(flow), form, policy, .. } => {
+                challenge_form(action, flow, form, policy).into_any()
+            }
+        })}
     }
 }
 
@@ -175,7 +155,7 @@ fn challenge_form(
                 <fieldset id="attributes" class="attributes">
                     <legend>{td_string!(l, new_password.we_also_need)}</legend>
                     {flow.required_attributes.iter().map(|a| {
-                        let name = format!("attributes[{a}]");
+                        let name = field::attribute(a);
                         let id = format!("attr-{}", a.replace(':', "-"));
                         let value = form.field(&name);
                         view! {
@@ -201,20 +181,22 @@ mod tests;
 pub mod ssr {
     use std::collections::HashMap;
 
+    use super::ChallengeView;
     use crate::{
+        clock::now,
         cognito::{IdpError, SignIn},
         error::AppError,
+        flow::{idp_error, sign_out_elsewhere, signed_in, NewPassword},
         forms::Notice,
         password::{check_guessability, check_new_password},
-        reset::ssr::{common, sign_out_elsewhere},
+        paths,
         session::AppSession,
-        sign_in::ssr::signed_in,
-        state::{now, AppState},
+        state::AppState,
     };
 
     /// Seconds left of the challenge started at `started_at`.
     pub fn seconds_left(state: &AppState, started_at: i64) -> u32 {
-        let ttl = state.settings.challenge_ttl.as_secs() as i64;
+        let ttl = state.settings.flows.challenge_ttl.as_secs() as i64;
         (started_at + ttl - now()).clamp(0, ttl) as u32
     }
 
@@ -225,24 +207,49 @@ pub mod ssr {
             .await
     }
 
+    /// The challenge in progress as the page shows it, or whether it just expired (then it is
+    /// ended here and the reason left for the sign-in page).
+    pub async fn challenge_view(
+        state: &AppState,
+        session: &AppSession,
+    ) -> Result<(Option<ChallengeView>, bool), AppError> {
+        let Some(flow) = session.challenge().await? else {
+            return Ok((None, false));
+        };
+        let left = seconds_left(state, flow.started_at);
+        if left == 0 {
+            expire(session, flow.username).await?;
+            return Ok((None, true));
+        }
+        let view = ChallengeView {
+            seconds_left: left,
+            required_attributes: flow.required_attributes,
+        };
+        Ok((Some(view), false))
+    }
+
     /// `/new-password` posted. Returns the page to go to next.
     pub async fn set_new_password(
         state: &AppState,
         session: &AppSession,
-        new_password: &str,
-        confirm_password: &str,
+        new: &NewPassword,
         attributes: &HashMap<String, String>,
     ) -> Result<&'static str, AppError> {
+        let new_password = new.expose();
         let flow = session
             .challenge()
             .await?
             .ok_or(AppError::NoChallengeInProgress)?;
         if seconds_left(state, flow.started_at) == 0 {
             expire(session, flow.username).await?;
-            return Ok("/sign-in");
+            return Ok(paths::SIGN_IN);
         }
-        check_new_password(&state.policy, new_password, confirm_password, None)?;
-        check_guessability(new_password, &flow.username, &state.settings.product_name)?;
+        check_new_password(&state.policy, new_password, new.confirmation(), None)?;
+        check_guessability(
+            new_password,
+            &flow.username,
+            &state.settings.brand.product_name,
+        )?;
         let mut values = Vec::new();
         let mut missing = Vec::new();
         for name in &flow.required_attributes {
@@ -277,7 +284,7 @@ pub mod ssr {
                                     signed_out_elsewhere,
                                 }))
                                 .await?;
-                            return Ok("/sign-in");
+                            return Ok(paths::SIGN_IN);
                         }
                     }
                 } else {
@@ -289,7 +296,7 @@ pub mod ssr {
                         signed_out_elsewhere,
                     })
                     .await?;
-                Ok("/account")
+                Ok(paths::ACCOUNT)
             }
             Ok(SignIn::NewPasswordRequired { .. }) => Err(AppError::AttributesRejected),
             Ok(SignIn::Unsupported(challenge)) => {
@@ -299,14 +306,14 @@ pub mod ssr {
             // Cognito's session is no longer valid: treat it like the timer running out.
             Err(IdpError::NotAuthorized | IdpError::ExpiredCode | IdpError::CodeMismatch) => {
                 expire(session, flow.username).await?;
-                Ok("/sign-in")
+                Ok(paths::SIGN_IN)
             }
             Err(IdpError::InvalidPassword) => Err(AppError::PasswordRejected),
             Err(IdpError::PasswordReused) => Err(AppError::PasswordReused),
             Err(IdpError::InvalidParameter | IdpError::AliasExists) => {
                 Err(AppError::AttributesRejected)
             }
-            Err(e) => Err(common(e)),
+            Err(e) => Err(idp_error(e)),
         }
     }
 }

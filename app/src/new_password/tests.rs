@@ -15,11 +15,11 @@ use aws_smithy_mocks::{mock, mock_client};
 
 use super::ssr::*;
 use crate::{
+    clock::now,
     cognito::Token,
     error::AppError,
     forms::Notice,
     session::{AppSession, ChallengeFlow},
-    state::now,
     testing,
 };
 
@@ -82,8 +82,13 @@ async fn every_respond_to_auth_challenge_error_has_a_deliberate_answer() {
         let rule = mock!(Client::respond_to_auth_challenge).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_challenge(0, &[]).await;
-        let got =
-            set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
+        let got = set_new_password(
+            &state,
+            &s,
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+            &HashMap::new(),
+        )
+        .await;
         assert_eq!(got, expected, "{name}");
         if got == Ok("/sign-in") {
             assert!(
@@ -102,7 +107,13 @@ async fn an_expired_challenge_goes_back_to_sign_in_without_calling_cognito() {
     let rule = mock!(Client::respond_to_auth_challenge).then_output(signed_in_output);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_challenge(181, &[]).await;
-    let got = set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
+    let got = set_new_password(
+        &state,
+        &s,
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+        &HashMap::new(),
+    )
+    .await;
     assert_eq!(got, Ok("/sign-in"));
     assert_eq!(rule.num_calls(), 0);
     assert!(s.challenge().await.unwrap().is_none());
@@ -151,15 +162,26 @@ async fn required_attributes_are_asked_for_and_sent() {
         [&rule, &signout, &again]
     ));
     let s = session_with_challenge(0, &["given_name"]).await;
-    let missing =
-        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await;
+    let missing = set_new_password(
+        &state,
+        &s,
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+        &HashMap::new(),
+    )
+    .await;
     assert_eq!(
         missing,
         Err(AppError::MissingAttribute("given_name".into()))
     );
     let attrs = HashMap::from([("given_name".to_string(), " Tom ".to_string())]);
     assert_eq!(
-        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &attrs).await,
+        set_new_password(
+            &state,
+            &s,
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+            &attrs
+        )
+        .await,
         Ok("/account")
     );
     let user = s.signed_in().await.unwrap().unwrap();
@@ -177,19 +199,21 @@ async fn required_attributes_are_asked_for_and_sent() {
 #[tokio::test]
 async fn a_refused_global_sign_out_keeps_the_new_sign_in_and_claims_nothing() {
     let rule = mock!(Client::respond_to_auth_challenge).then_output(signed_in_output);
-    let signout = mock!(Client::admin_user_global_sign_out).then_error(|| {
-        AdminUserGlobalSignOutError::NotAuthorizedException(
-            aws_sdk_cognitoidentityprovider::types::error::NotAuthorizedException::builder()
-                .build(),
-        )
-    });
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .then_error(|| crate::exception!(AdminUserGlobalSignOutError::NotAuthorizedException));
     let state = testing::state(mock_client!(
         aws_sdk_cognitoidentityprovider,
         [&rule, &signout]
     ));
     let s = session_with_challenge(0, &[]).await;
     assert_eq!(
-        set_new_password(&state, &s, "Kite-Lamp-9!", "Kite-Lamp-9!", &HashMap::new()).await,
+        set_new_password(
+            &state,
+            &s,
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+            &HashMap::new()
+        )
+        .await,
         Ok("/account")
     );
     assert_eq!(
@@ -211,8 +235,7 @@ async fn skipping_the_sign_in_step_makes_no_call() {
     let got = set_new_password(
         &state,
         &testing::session(),
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
         &HashMap::new(),
     )
     .await;

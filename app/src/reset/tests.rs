@@ -14,10 +14,11 @@ use aws_smithy_mocks::{mock, mock_client};
 
 use super::ssr::*;
 use crate::{
+    clock::now,
     error::{AppError, Field},
+    flow::{canonical_delivery, decoy_delivery, sign_out_elsewhere},
     forms::{Delivery, Medium, Notice},
     session::ResetFlow,
-    state::now,
     testing,
 };
 
@@ -59,7 +60,7 @@ async fn every_forgot_password_error_has_a_deliberate_answer() {
         let rule = mock!(Client::forgot_password).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let session = testing::session();
-        let got = request_reset(&state, &session, "jane@example.com").await;
+        let got = request_reset(&state, &session, &testing::user("jane@example.com")).await;
         assert_eq!(got, expected, "{name}");
         let flow = session.reset().await.unwrap();
         assert_eq!(
@@ -79,18 +80,15 @@ async fn unknown_and_known_users_get_the_same_answer() {
     let known = mock!(Client::forgot_password).then_output(delivered);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&known]));
     let s1 = testing::session();
-    request_reset(&state, &s1, "jane@example.com")
+    request_reset(&state, &s1, &testing::user("jane@example.com"))
         .await
         .unwrap();
 
-    let unknown = mock!(Client::forgot_password).then_error(|| {
-        ForgotPasswordError::UserNotFoundException(
-            aws_sdk_cognitoidentityprovider::types::error::UserNotFoundException::builder().build(),
-        )
-    });
+    let unknown = mock!(Client::forgot_password)
+        .then_error(|| crate::exception!(ForgotPasswordError::UserNotFoundException));
     let state2 = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&unknown]));
     let s2 = testing::session();
-    request_reset(&state2, &s2, "jane@example.com")
+    request_reset(&state2, &s2, &testing::user("jane@example.com"))
         .await
         .unwrap();
 
@@ -168,8 +166,8 @@ fn decoys_are_stable_and_look_like_cognito_masks() {
 #[tokio::test]
 async fn empty_username_is_refused_before_cognito() {
     let rule = mock!(Client::forgot_password).then_output(delivered);
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    let got = request_reset(&state, &testing::session(), "   ").await;
+    let _state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+    let got = crate::flow::Username::parse("   ");
     assert_eq!(got, Err(AppError::Missing(Field::Username)));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -211,9 +209,8 @@ async fn confirm_without_a_reset_makes_no_call() {
     let got = confirm_reset(
         &state,
         &testing::session(),
-        "123456",
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::code("123456"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
     )
     .await;
     assert_eq!(got, Err(AppError::NoResetInProgress));
@@ -226,7 +223,13 @@ async fn policy_is_checked_before_cognito() {
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(0).await;
-    let got = confirm_reset(&state, &s, "123456", "weak", "weak").await;
+    let got = confirm_reset(
+        &state,
+        &s,
+        &testing::code("123456"),
+        &testing::new_password("weak", "weak"),
+    )
+    .await;
     assert!(matches!(got, Err(AppError::PasswordPolicy(_))));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -250,9 +253,8 @@ async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
     confirm_reset(
         &state,
         &s,
-        " moto-confirmation-code:1 ",
-        "Kite-Lamp-9!",
-        "Kite-Lamp-9!",
+        &testing::code(" moto-confirmation-code:1 "),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
     )
     .await
     .unwrap();
@@ -271,19 +273,21 @@ async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
 async fn a_refused_global_sign_out_keeps_the_reset_and_claims_nothing() {
     let rule = mock!(Client::confirm_forgot_password)
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
-    let signout = mock!(Client::admin_user_global_sign_out).then_error(|| {
-        AdminUserGlobalSignOutError::NotAuthorizedException(
-            aws_sdk_cognitoidentityprovider::types::error::NotAuthorizedException::builder()
-                .build(),
-        )
-    });
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .then_error(|| crate::exception!(AdminUserGlobalSignOutError::NotAuthorizedException));
     let state = testing::state(mock_client!(
         aws_sdk_cognitoidentityprovider,
         [&rule, &signout]
     ));
     let s = session_with_flow(0).await;
     assert_eq!(
-        confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await,
+        confirm_reset(
+            &state,
+            &s,
+            &testing::code("123456"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!")
+        )
+        .await,
         Ok(())
     );
     assert_eq!(signout.num_calls(), 1);
@@ -356,9 +360,14 @@ async fn the_global_sign_out_can_be_turned_off() {
         &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
     );
     let s = session_with_flow(0).await;
-    confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!")
-        .await
-        .unwrap();
+    confirm_reset(
+        &state,
+        &s,
+        &testing::code("123456"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+    )
+    .await
+    .unwrap();
     assert_eq!(signout.num_calls(), 0);
 }
 
@@ -368,9 +377,16 @@ async fn a_code_older_than_the_window_is_refused_before_cognito() {
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(601).await;
-    let got = confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await;
+    let got = confirm_reset(
+        &state,
+        &s,
+        &testing::code("123456"),
+        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+    )
+    .await;
     assert_eq!(got, Err(AppError::ExpiredCode));
-    assert!(got.unwrap_err().to_string().contains("Request a new code"));
+    let text = crate::text::error_text(crate::i18n::Locale::en, &got.unwrap_err());
+    assert!(text.contains("Request a new code"));
     assert_eq!(rule.num_calls(), 0);
     // Within the window it goes through.
     let s = session_with_flow(599).await;
@@ -379,7 +395,13 @@ async fn a_code_older_than_the_window_is_refused_before_cognito() {
         &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
     );
     assert_eq!(
-        confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await,
+        confirm_reset(
+            &state,
+            &s,
+            &testing::code("123456"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!")
+        )
+        .await,
         Ok(())
     );
 }
@@ -391,11 +413,23 @@ async fn common_passwords_and_the_username_are_refused_before_cognito() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(0).await;
     assert_eq!(
-        confirm_reset(&state, &s, "123456", "Password123!", "Password123!").await,
+        confirm_reset(
+            &state,
+            &s,
+            &testing::code("123456"),
+            &testing::new_password("Password123!", "Password123!")
+        )
+        .await,
         Err(AppError::PasswordTooCommon)
     );
     assert_eq!(
-        confirm_reset(&state, &s, "123456", "Jane-Kite-9!", "Jane-Kite-9!").await,
+        confirm_reset(
+            &state,
+            &s,
+            &testing::code("123456"),
+            &testing::new_password("Jane-Kite-9!", "Jane-Kite-9!")
+        )
+        .await,
         Err(AppError::PasswordContainsName)
     );
     assert_eq!(rule.num_calls(), 0);
@@ -428,7 +462,13 @@ async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
         let rule = mock!(Client::confirm_forgot_password).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_flow(0).await;
-        let got = confirm_reset(&state, &s, "123456", "Kite-Lamp-9!", "Kite-Lamp-9!").await;
+        let got = confirm_reset(
+            &state,
+            &s,
+            &testing::code("123456"),
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+        )
+        .await;
         assert_eq!(got, Err(expected), "{name}");
         assert!(
             s.reset().await.unwrap().is_some(),

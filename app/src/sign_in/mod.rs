@@ -7,10 +7,20 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{form_error, ErrorSummary, NoticeBox, PasswordInput, Submit, UsernameInput},
-    error::Field,
+    components::{
+        form_error, page_state, ErrorSummary, NoticeBox, PasswordInput, Submit, UsernameInput,
+    },
+    error::{AppError, Field},
     forms::{FormState, Notice},
     i18n::td_string,
+    paths::field,
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    flow::{page_result, Ctx, Step, Username},
+    forms::FormId,
+    limits::Action,
+    paths,
 };
 
 /// What `/sign-in` shows.
@@ -22,43 +32,38 @@ pub struct SignInState {
 
 /// Signs in with username and password.
 #[server(prefix = "/api", endpoint = "sign-in")]
-pub async fn sign_in(username: String, password: String) -> Result<(), crate::error::AppError> {
-    let ctx = crate::state::Ctx::get().await?;
-    let result = match ssr::clean_username(&username) {
-        Err(e) => Err(e),
-        Ok(clean) => {
-            let result = match ctx.limit(crate::limits::Action::SignIn, Some(&clean)).await {
-                Ok(()) => ssr::sign_in(&ctx.state, &ctx.session, &clean, &password).await,
-                Err(e) => Err(e),
-            };
-            if result == Ok("/account") {
-                ctx.remember_device(&clean);
-            }
-            ctx.audit("sign_in", Some(&clean), &result);
-            result
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
+    let (ctx, password) = (Ctx::get().await?, password.into());
+    let result = async {
+        let user = Username::parse(&username)?;
+        let logic = ssr::sign_in(&ctx.state, &ctx.session, &user, &password);
+        let next = ctx.step(Step::limited(Action::SignIn, "sign_in"), Some(&user), logic);
+        let next = next.await?;
+        if next == paths::ACCOUNT {
+            ctx.remember_device(&user);
         }
-    };
-    ctx.finish(
-        crate::forms::FormId::SignIn,
-        &[("username", &username)],
-        result,
-    )
-    .await
+        Ok(next)
+    }
+    .await;
+    let kept = [(field::USERNAME, username.as_str())];
+    ctx.finish(FormId::SignIn, &kept, result).await
 }
 
 /// State of the `/sign-in` page.
 #[server(prefix = "/api", endpoint = "sign-in-state")]
-pub async fn load_sign_in() -> Result<SignInState, crate::error::AppError> {
-    crate::state::page_result(
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn load_sign_in() -> Result<SignInState, AppError> {
+    page_result(
         async move {
-            let ctx = crate::state::Ctx::get().await?;
+            let ctx = Ctx::get().await?;
             let flash = ctx.session.take_flash().await?;
             let notice = ctx.session.take_notice().await?;
-            let mut form = FormState::for_form(flash.as_ref(), crate::forms::FormId::SignIn);
+            let mut form = FormState::for_form(flash.as_ref(), FormId::SignIn);
             // The username is prefilled in server-rendered HTML only, never sent in a JSON answer.
             if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
-                if form.field("username").is_empty() && ctx.page_render {
-                    form.fields.push(("username".into(), u.to_string()));
+                if form.field(field::USERNAME).is_empty() && ctx.page_render {
+                    form.fields.push((field::USERNAME.into(), u.to_string()));
                 }
             }
             Ok(SignInState {
@@ -74,29 +79,29 @@ pub async fn load_sign_in() -> Result<SignInState, crate::error::AppError> {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let state = Resource::new_blocking(|| (), |_| load_sign_in());
     let l = crate::text::locale();
+    let blank = SignInState {
+        form: FormState::default(),
+        notice: None,
+    };
     view! {
         <Title text=td_string!(l, sign_in.title)/>
         <h1>{td_string!(l, sign_in.title)}</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let st = state.await.unwrap_or(SignInState { form: FormState::default(), notice: None });
-                let error = form_error(move || action.value().get(), st.form.error.clone());
-                let username = st.form.field("username");
-                let focus_username = username.is_empty();
-                view! {
-                    <NoticeBox notice=st.notice.clone()/>
-                    <ErrorSummary error/>
-                    <ActionForm action=action attr:novalidate="">
-                        <UsernameInput value=username error autofocus=focus_username/>
-                        <PasswordInput field=Field::Password name="password" label=td_string!(l, form.password) autocomplete="current-password" error/>
-                        <Submit label=td_string!(l, sign_in.submit) busy=td_string!(l, sign_in.busy) pending=action.pending()/>
-                    </ActionForm>
-                }
-            })}
-        </Suspense>
-        <p class="aside"><A href="/reset">{td_string!(l, sign_in.forgot)}</A></p>
+        {page_state(|| (), |_| load_sign_in(), Some(blank), move |st: SignInState| {
+            let error = form_error(move || action.value().get(), st.form.error.clone());
+            let username = st.form.field(field::USERNAME);
+            let focus_username = username.is_empty();
+            view! {
+                <NoticeBox notice=st.notice.clone()/>
+                <ErrorSummary error/>
+                <ActionForm action=action attr:novalidate="">
+                    <UsernameInput value=username error autofocus=focus_username/>
+                    <PasswordInput field=Field::Password name=field::PASSWORD label=td_string!(l, form.password) autocomplete="current-password" error/>
+                    <Submit label=td_string!(l, sign_in.submit) busy=td_string!(l, sign_in.busy) pending=action.pending()/>
+                </ActionForm>
+            }
+        })}
+        <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
     }
 }
 
@@ -106,61 +111,33 @@ mod tests;
 /// Server-side logic of sign-in.
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    pub use crate::reset::ssr::clean_username;
+    use secrecy::{ExposeSecret, SecretString};
+
     use crate::{
-        cognito::{IdpError, SignIn, Tokens},
+        clock::now,
+        cognito::{IdpError, SignIn},
         error::{AppError, Field},
-        reset::ssr::{common, send_code},
-        session::{AppSession, ChallengeFlow, ResetFlow, SignedIn},
-        state::{now, AppState},
+        flow::{idp_error, send_code, signed_in, Username},
+        paths,
+        session::{AppSession, ChallengeFlow, ResetFlow},
+        state::AppState,
     };
-
-    /// Reads `cognito:username` and `email` from an ID token's payload. The token came
-    /// straight from Cognito over TLS, so its signature is not re-checked here; it is only
-    /// used for display and for `SECRET_HASH`.
-    pub fn id_claims(tokens: &Tokens) -> (Option<String>, Option<String>) {
-        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-        let Some(id) = &tokens.id else {
-            return (None, None);
-        };
-        let payload = id.expose().split('.').nth(1).unwrap_or("");
-        let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
-            return (None, None);
-        };
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-            return (None, None);
-        };
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-        (s("cognito:username").or_else(|| s("username")), s("email"))
-    }
-
-    /// Builds the signed-in record from fresh tokens.
-    pub fn signed_in(username: &str, tokens: Tokens) -> SignedIn {
-        let (cognito_username, email) = id_claims(&tokens);
-        SignedIn {
-            username: username.to_string(),
-            hash_username: cognito_username.unwrap_or_else(|| username.to_string()),
-            email,
-            access_expires_at: now() + tokens.expires_in,
-            tokens,
-        }
-    }
 
     /// `/sign-in` posted. Returns the page to go to next.
     pub async fn sign_in(
         state: &AppState,
         session: &AppSession,
-        raw_username: &str,
-        password: &str,
+        username: &Username,
+        password: &SecretString,
     ) -> Result<&'static str, AppError> {
-        let username = clean_username(raw_username)?;
+        let password = password.expose_secret();
         if password.is_empty() {
             return Err(AppError::Missing(Field::Password));
         }
-        match state.cognito.sign_in(&username, password).await {
+        match state.cognito.sign_in(username, password).await {
             Ok(SignIn::Tokens(tokens)) => {
-                session.sign_in(&signed_in(&username, tokens)).await?;
-                Ok("/account")
+                session.sign_in(&signed_in(username, tokens)).await?;
+                Ok(paths::ACCOUNT)
             }
             Ok(SignIn::NewPasswordRequired {
                 session: challenge,
@@ -169,13 +146,13 @@ pub mod ssr {
             }) => {
                 session
                     .start_challenge(&ChallengeFlow {
-                        username: challenge_username.unwrap_or(username),
+                        username: challenge_username.unwrap_or_else(|| username.to_string()),
                         session: challenge,
                         started_at: now(),
                         required_attributes,
                     })
                     .await?;
-                Ok("/new-password")
+                Ok(paths::NEW_PASSWORD)
             }
             Ok(SignIn::Unsupported(challenge)) => {
                 tracing::warn!(
@@ -186,21 +163,21 @@ pub mod ssr {
             }
             Err(IdpError::PasswordResetRequired) => {
                 // An administrator reset the password: send the code now and go to its page.
-                let delivery = send_code(state, &username).await?;
+                let delivery = send_code(state, username).await?;
                 session
                     .start_reset(&ResetFlow {
-                        username,
+                        username: username.to_string(),
                         delivery: Some(delivery),
                         sent_at: now(),
                         admin_reset: true,
                     })
                     .await?;
-                Ok("/reset/confirm")
+                Ok(paths::RESET_CONFIRM)
             }
             Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
                 Err(AppError::WrongCredentials)
             }
-            Err(e) => Err(common(e)),
+            Err(e) => Err(idp_error(e)),
         }
     }
 }

@@ -51,7 +51,13 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
             RuleMode::MatchAny,
             [&rule, &forgot]
         ));
-        let got = sign_in(&state, &testing::session(), "jane", "Secret-1").await;
+        let got = sign_in(
+            &state,
+            &testing::session(),
+            &testing::user("jane"),
+            &testing::secret("Secret-1"),
+        )
+        .await;
         assert_eq!(got, expected, "{name}");
     }
 }
@@ -68,7 +74,13 @@ async fn an_exception_the_app_does_not_know_is_service_unavailable_not_a_500() {
         )
     });
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    let got = sign_in(&state, &testing::session(), "jane", "Secret-1").await;
+    let got = sign_in(
+        &state,
+        &testing::session(),
+        &testing::user("jane"),
+        &testing::secret("Secret-1"),
+    )
+    .await;
     assert_eq!(got, Err(AppError::Unavailable));
     assert_eq!(AppError::Unavailable.status(), 503);
 }
@@ -80,6 +92,11 @@ async fn admin_reset_sends_a_code_and_lands_on_the_code_step() {
             aws_sdk_cognitoidentityprovider::types::error::PasswordResetRequiredException::builder(
             )
             .message("Password reset required for the user")
+            .meta(
+                aws_smithy_types::error::ErrorMetadata::builder()
+                    .code("PasswordResetRequiredException")
+                    .build(),
+            )
             .build(),
         )
     });
@@ -102,13 +119,19 @@ async fn admin_reset_sends_a_code_and_lands_on_the_code_step() {
     ));
     let session = testing::session();
     assert_eq!(
-        sign_in(&state, &session, "jane", "Old-pass1").await,
+        sign_in(
+            &state,
+            &session,
+            &testing::user("jane"),
+            &testing::secret("Old-pass1")
+        )
+        .await,
         Ok("/reset/confirm")
     );
     let flow = session.reset().await.unwrap().expect("reset flow");
     assert!(flow.admin_reset);
     assert_eq!(flow.username, "jane");
-    // In the app's own mask (see reset::ssr::canonical_delivery).
+    // In the app's own mask (see flow::canonical_delivery).
     assert_eq!(flow.delivery.unwrap().destination, "j***@e***");
     assert_eq!(forgot.num_calls(), 1);
 }
@@ -126,7 +149,13 @@ async fn temporary_password_starts_the_challenge_without_exposing_it() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let session = testing::session();
     assert_eq!(
-        sign_in(&state, &session, "jane", "Temp-pass1").await,
+        sign_in(
+            &state,
+            &session,
+            &testing::user("jane"),
+            &testing::secret("Temp-pass1")
+        )
+        .await,
         Ok("/new-password")
     );
     let c = session.challenge().await.unwrap().unwrap();
@@ -153,7 +182,13 @@ async fn success_stores_tokens_server_side() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let session = testing::session();
     assert_eq!(
-        sign_in(&state, &session, " jane ", "Secret-1").await,
+        sign_in(
+            &state,
+            &session,
+            &testing::user(" jane "),
+            &testing::secret("Secret-1")
+        )
+        .await,
         Ok("/account")
     );
     let u = session.signed_in().await.unwrap().unwrap();
@@ -172,7 +207,13 @@ async fn mfa_challenges_are_explained_not_crashed() {
     });
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     assert_eq!(
-        sign_in(&state, &testing::session(), "jane", "Secret-1").await,
+        sign_in(
+            &state,
+            &testing::session(),
+            &testing::user("jane"),
+            &testing::secret("Secret-1")
+        )
+        .await,
         Err(AppError::UnsupportedChallenge)
     );
 }

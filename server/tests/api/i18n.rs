@@ -1,9 +1,7 @@
 //! Languages: chosen from the `lang` cookie, else `Accept-Language`; the switcher; `<html lang
 //! dir>`; errors and the server's own pages in the reader's language.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 async fn get_in(app: &TestApp, path: &str, accept_language: &str) -> String {
     app.client

@@ -343,7 +343,9 @@ pub fn settings_for(pool: &Pool, port: u16, extra: &[(&str, &str)]) -> app::conf
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
     }
-    app::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap()
+    app::config::Settings::from_lookup(|k| env.get(k).cloned())
+        .and_then(app::config::Settings::load_files)
+        .unwrap()
 }
 
 /// Spawns the app on `pool` (an existing pool: several instances can share it).

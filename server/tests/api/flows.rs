@@ -1,9 +1,7 @@
 //! Every flow end to end against moto, through HTTP: the JS call (server function) and the
 //! no-JS form post (303 post/redirect/get) for each.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const NEW_PW: &str = "New-Passw0rd!";

@@ -1,14 +1,12 @@
 //! `server admin …` against moto: every command succeeds for a real user and is refused
 //! (exit 1) for one Cognito refuses; usage and configuration errors exit 2.
 
-mod common;
-
 use std::{
     io::Write,
     process::{Command, Stdio},
 };
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 struct Out {

@@ -2,11 +2,9 @@
 //! the session cookie, rate limits and client IPs, uniform answers, the code window, the
 //! global sign-out after a reset, and no sensitive data in URLs, comments or JSON.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const NEW_PW: &str = "New-Passw0rd!";

@@ -1,10 +1,8 @@
 //! Operator branding without forking: product name, logo, primary colour (held to AA
 //! contrast) and support link, all from settings.
 
-mod common;
-
+use crate::common::*;
 use app::branding::Rgb;
-use common::*;
 
 #[tokio::test]
 async fn a_branded_page_shows_name_logo_colour_and_support_link() {

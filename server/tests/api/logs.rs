@@ -3,11 +3,9 @@
 //! client secret or username may appear; every request line carries a request id; each
 //! security-relevant outcome has an audit event.
 
-mod common;
-
 use std::{collections::HashSet, time::Duration};
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const OLD_PW: &str = "Old-Passw0rd!";

@@ -1,11 +1,9 @@
 //! Running as many instances: health, readiness and metrics; sessions and rate limits shared
 //! through Redis; Cognito or Redis down or slow; graceful shutdown on SIGTERM.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const NEW_PW: &str = "New-Passw0rd!";
@@ -25,6 +23,10 @@ async fn health_readiness_and_metrics_answer() {
 
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    // The registry is the process's: other tests in this binary count into it too.
+    let forgot =
+        "reset_cognito_request_duration_seconds_count{operation=\"ForgotPassword\",outcome=\"ok\"}";
+    let before = metric(&app.get("/metrics").await.text().await.unwrap(), forgot);
     let r = app.call("reset/request", &[("username", &user)]).await;
     assert_eq!(r.status(), 200);
     let r = app
@@ -52,12 +54,23 @@ async fn health_readiness_and_metrics_answer() {
         "reset_http_request_duration_seconds_bucket{",
         "reset_flow_outcomes_total{event=\"reset_requested\",outcome=\"ok\"}",
         "reset_flow_outcomes_total{event=\"sign_in\",outcome=\"WrongCredentials\"}",
-        "reset_cognito_request_duration_seconds_count{operation=\"ForgotPassword\",outcome=\"ok\"} 1",
         "reset_cognito_request_duration_seconds_count{operation=\"InitiateAuth\",outcome=\"error\"}",
     ] {
         assert!(m.contains(needle), "{needle} missing from\n{m}");
     }
+    assert!(
+        metric(&m, forgot) > before,
+        "the ForgotPassword call was counted"
+    );
     assert!(!m.contains(&user), "no usernames in metrics");
+}
+
+/// The value of the metric line that starts with `name` (0 when absent).
+fn metric(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 #[tokio::test]

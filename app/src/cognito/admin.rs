@@ -1,0 +1,167 @@
+//! The calls that need IAM credentials rather than an app client: the operator's CLI
+//! (`Admin*`), the pool's password policy (`DescribeUserPool`) and signing a user out
+//! everywhere after a password change (`AdminUserGlobalSignOut`).
+
+use std::collections::HashMap;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::{types::AttributeType, Client};
+use serde::Serialize;
+
+use super::{
+    errors::{classify, failure_code},
+    Cognito, IdpError,
+};
+use crate::policy::PasswordPolicy;
+
+/// A user as an operator sees it (no secrets).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub status: String,
+    pub enabled: bool,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+}
+
+impl Cognito {
+    /// A client for the administrator calls only (no app client needed).
+    pub async fn for_admin(user_pool_id: String, region: String) -> Self {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .load()
+            .await;
+        Self::new(Client::new(&sdk), user_pool_id, String::new(), None)
+    }
+
+    /// `DescribeUserPool`: the pool's password policy.
+    #[tracing::instrument(skip_all)]
+    pub async fn password_policy(&self) -> Result<PasswordPolicy, IdpError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeUserPool"))?;
+        let p = out
+            .user_pool()
+            .and_then(|u| u.policies())
+            .and_then(|p| p.password_policy())
+            .ok_or(IdpError::Unexpected)?;
+        Ok(PasswordPolicy {
+            min_length: p.minimum_length().unwrap_or(8).clamp(6, 99) as u32,
+            require_uppercase: p.require_uppercase(),
+            require_lowercase: p.require_lowercase(),
+            require_numbers: p.require_numbers(),
+            require_symbols: p.require_symbols(),
+        })
+    }
+
+    /// `AdminResetUserPassword`: the user's next sign-in must go through a code.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_reset_password(&self, username: &str) -> Result<(), IdpError> {
+        self.client
+            .admin_reset_user_password()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "AdminResetUserPassword"))
+    }
+
+    /// `AdminSetUserPassword`, temporary (`permanent == false`) or permanent.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_set_password(
+        &self,
+        username: &str,
+        password: &str,
+        permanent: bool,
+    ) -> Result<(), IdpError> {
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .password(password)
+            .permanent(permanent)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "AdminSetUserPassword"))
+    }
+
+    /// `AdminUpdateUserAttributes` setting `email_verified` or `phone_number_verified`.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_mark_verified(&self, username: &str, phone: bool) -> Result<(), IdpError> {
+        let name = if phone {
+            "phone_number_verified"
+        } else {
+            "email_verified"
+        };
+        let attr = AttributeType::builder()
+            .name(name)
+            .value("true")
+            .build()
+            .map_err(|_| IdpError::Unexpected)?;
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .user_attributes(attr)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "AdminUpdateUserAttributes"))
+    }
+
+    /// `AdminUserGlobalSignOut`: ends every session of the user.
+    #[tracing::instrument(skip_all)]
+    /// The error carries the exception's code (or the transport failure's kind) for the log.
+    pub async fn admin_sign_out(&self, username: &str) -> Result<(), (IdpError, String)> {
+        self.client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let code = failure_code(&e);
+                let kind = classify(e, "AdminUserGlobalSignOut");
+                (kind, code)
+            })
+    }
+
+    /// `AdminGetUser`: status and contact verification, never secrets.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_get_user(&self, username: &str) -> Result<UserSummary, IdpError> {
+        let out = self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminGetUser"))?;
+        let attrs: HashMap<&str, &str> = out
+            .user_attributes()
+            .iter()
+            .filter_map(|a| Some((a.name(), a.value()?)))
+            .collect();
+        Ok(UserSummary {
+            username: out.username().to_string(),
+            status: out
+                .user_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "UNKNOWN".into()),
+            enabled: out.enabled(),
+            email: attrs.get("email").map(|s| s.to_string()),
+            email_verified: attrs.get("email_verified") == Some(&"true"),
+            phone_number: attrs.get("phone_number").map(|s| s.to_string()),
+            phone_number_verified: attrs.get("phone_number_verified") == Some(&"true"),
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! What a user types, parsed once at the server-function boundary into small types: a
+//! trimmed, bounded [`Username`], a [`Code`] that never prints, and passwords as
+//! [`SecretString`]s (never trimmed, never printed).
+
+use std::{fmt, ops::Deref};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{AppError, Field};
+
+/// Longest username accepted (Cognito's limit).
+pub const MAX_USERNAME: usize = 128;
+
+/// Longest code accepted (Cognito's limit on `ConfirmationCode`).
+pub const MAX_CODE: usize = 2048;
+
+/// A username as typed, trimmed: never empty, at most [`MAX_USERNAME`] characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Trims `raw`; empty and over-long ones are refused.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let u = raw.trim();
+        if u.is_empty() {
+            return Err(AppError::Missing(Field::Username));
+        }
+        if u.chars().count() > MAX_USERNAME {
+            return Err(AppError::UsernameTooLong);
+        }
+        Ok(Username(u.to_string()))
+    }
+
+    /// The username, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl Deref for Username {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A code as typed (reset code, later MFA codes), trimmed. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code(String);
+
+impl Code {
+    /// Trims `raw`; checked by [`Code::checked`] where the flow is ready to say why.
+    pub fn new(raw: &str) -> Self {
+        Code(raw.trim().to_string())
+    }
+
+    /// The code for Cognito, or why it cannot be one: empty, or longer than Cognito takes
+    /// (answered as a wrong code).
+    pub fn checked(&self) -> Result<&str, AppError> {
+        match self.0.len() {
+            0 => Err(AppError::Missing(Field::Code)),
+            n if n > MAX_CODE => Err(AppError::WrongCode),
+            _ => Ok(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code([redacted])")
+    }
+}
+
+/// A new password and its confirmation, as typed.
+#[derive(Clone)]
+pub struct NewPassword {
+    pub password: SecretString,
+    pub confirmation: SecretString,
+}
+
+impl NewPassword {
+    /// Wraps the two fields of a new-password form.
+    pub fn new(password: String, confirmation: String) -> Self {
+        Self {
+            password: SecretString::from(password),
+            confirmation: SecretString::from(confirmation),
+        }
+    }
+
+    /// The new password's text, for the checks and the Cognito call.
+    pub fn expose(&self) -> &str {
+        self.password.expose_secret()
+    }
+
+    /// The confirmation's text, for the checks.
+    pub fn confirmation(&self) -> &str {
+        self.confirmation.expose_secret()
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_and_bounded() {
+        assert_eq!(&*Username::parse("  jane ").unwrap(), "jane");
+        assert_eq!(
+            Username::parse("   "),
+            Err(AppError::Missing(Field::Username))
+        );
+        assert_eq!(
+            Username::parse(&"é".repeat(MAX_USERNAME + 1)),
+            Err(AppError::UsernameTooLong)
+        );
+        assert!(Username::parse(&"é".repeat(MAX_USERNAME)).is_ok());
+    }
+
+    #[test]
+    fn codes_and_passwords_never_print() {
+        let c = Code::new(" 123456 ");
+        assert_eq!(c.checked(), Ok("123456"));
+        assert!(!format!("{c:?}").contains("123456"));
+        let p = NewPassword::new("Kite-Lamp-9!".into(), "Kite-Lamp-9!".into());
+        assert!(!format!("{p:?}").contains("Kite"));
+        assert_eq!(
+            Code::new("  ").checked(),
+            Err(AppError::Missing(Field::Code))
+        );
+        assert_eq!(
+            Code::new(&"1".repeat(MAX_CODE + 1)).checked(),
+            Err(AppError::WrongCode)
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! The kernel every flow shares and no flow owns: the request context and the shape of a
+//! server function ([`ctx`]), typed input ([`input`]), where a code went ([`delivery`]), and
+//! the steps several flows take alike (Cognito failures to app errors, signing in, signing
+//! out elsewhere). Flows import from here, never from each other.
+
+pub mod ctx;
+pub mod delivery;
+pub mod input;
+
+pub use ctx::{page_result, Ctx, Step};
+pub use delivery::{canonical_delivery, decoy_delivery, send_code};
+pub use input::{Code, NewPassword, Username};
+
+use crate::{
+    clock::now,
+    cognito::{IdpError, Tokens},
+    error::AppError,
+    session::SignedIn,
+    state::AppState,
+};
+
+/// The app's answer to the Cognito failures every flow treats alike; each flow matches the
+/// kinds it gives a meaning of its own first.
+pub fn idp_error(e: IdpError) -> AppError {
+    match e {
+        IdpError::Throttled => AppError::TooManyAttempts,
+        IdpError::CodeDeliveryFailure => AppError::CodeNotDelivered,
+        IdpError::Unavailable => AppError::Unavailable,
+        IdpError::Refused => AppError::Refused,
+        IdpError::UserNotConfirmed => AppError::UserNotConfirmed,
+        // An exception this app does not know (logged with its code where it happened):
+        // most likely a new or transient condition upstream, so "try again later" (503).
+        IdpError::Unexpected => AppError::Unavailable,
+        _ => AppError::Unexpected,
+    }
+}
+
+/// After a completed reset or temporary-password change: ends the user's sessions
+/// everywhere else (`AdminUserGlobalSignOut`, ASVS 7.4.3) when the settings ask for it.
+/// Returns whether that happened; a refusal (e.g. no IAM permission) is logged, and the
+/// password change stands.
+pub async fn sign_out_elsewhere(state: &AppState, username: &str) -> bool {
+    if !state.settings.flows.sign_out_everywhere {
+        return false;
+    }
+    match state.cognito.admin_sign_out(username).await {
+        Ok(()) => true,
+        Err((kind, code)) => {
+            // The code says why (AccessDeniedException: the IAM permission
+            // cognito-idp:AdminUserGlobalSignOut is missing; others are Cognito's own).
+            tracing::error!(
+                kind = ?kind,
+                code = %code,
+                "AdminUserGlobalSignOut after a password change failed; other sessions stay signed in"
+            );
+            false
+        }
+    }
+}
+
+/// Reads `cognito:username` and `email` from an ID token's payload. The token came
+/// straight from Cognito over TLS, so its signature is not re-checked here; it is only
+/// used for display and for `SECRET_HASH`.
+pub fn id_claims(tokens: &Tokens) -> (Option<String>, Option<String>) {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let Some(id) = &tokens.id else {
+        return (None, None);
+    };
+    let payload = id.expose().split('.').nth(1).unwrap_or("");
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
+        return (None, None);
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return (None, None);
+    };
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    (s("cognito:username").or_else(|| s("username")), s("email"))
+}
+
+/// Builds the signed-in record from fresh tokens.
+pub fn signed_in(username: &str, tokens: Tokens) -> SignedIn {
+    let (cognito_username, email) = id_claims(&tokens);
+    SignedIn {
+        username: username.to_string(),
+        hash_username: cognito_username.unwrap_or_else(|| username.to_string()),
+        email,
+        access_expires_at: now() + tokens.expires_in,
+        tokens,
+    }
+}

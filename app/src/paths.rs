@@ -1,0 +1,41 @@
+//! The app's pages and the names of its form fields, written once: routes, redirects, the
+//! server's page list and tests use these.
+
+pub const HOME: &str = "/";
+pub const SIGN_IN: &str = "/sign-in";
+pub const RESET: &str = "/reset";
+pub const RESET_CONFIRM: &str = "/reset/confirm";
+/// The code page right after "Resend code".
+pub const RESET_CONFIRM_RESENT: &str = "/reset/confirm?resent";
+pub const NEW_PASSWORD: &str = "/new-password";
+pub const ACCOUNT: &str = "/account";
+pub const ACCOUNT_PASSWORD: &str = "/account/password";
+
+/// Every page the router serves (checked against the router by the server's tests).
+pub const PAGES: [&str; 7] = [
+    HOME,
+    SIGN_IN,
+    RESET,
+    RESET_CONFIRM,
+    NEW_PASSWORD,
+    ACCOUNT,
+    ACCOUNT_PASSWORD,
+];
+
+/// Form field names (the `name` of an input and the server function's argument).
+pub mod field {
+    pub const USERNAME: &str = "username";
+    pub const PASSWORD: &str = "password";
+    pub const CURRENT_PASSWORD: &str = "current_password";
+    pub const NEW_PASSWORD: &str = "new_password";
+    pub const CONFIRM_PASSWORD: &str = "confirm_password";
+    pub const CODE: &str = "code";
+    pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
+    /// The attributes Cognito asks for with a new password: `attributes[<name>]`.
+    pub const ATTRIBUTES: &str = "attributes";
+
+    /// The field of attribute `name` in the new-password form.
+    pub fn attribute(name: &str) -> String {
+        format!("{ATTRIBUTES}[{name}]")
+    }
+}

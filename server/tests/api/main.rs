@@ -1,0 +1,14 @@
+//! The server's integration tests, one binary (the server is linked once): each module drives
+//! the app over HTTP against moto (the Cognito emulator) on 127.0.0.1.
+
+mod common;
+
+mod admin;
+mod branding;
+mod flows;
+mod i18n;
+mod logs;
+mod probes;
+mod scale;
+mod security;
+mod startup;
