@@ -411,14 +411,19 @@ fn http(get: Get) -> Result<HttpSettings, ConfigError> {
         None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         Some(v) => address(&v, "LISTEN_ADDR", "0.0.0.0:3000")?,
     };
-    let max_connections = secs(get, "MAX_CONNECTIONS", 1024, 1, 1_000_000)
-        .map_err(|_| {
-            err(
-                "MAX_CONNECTIONS",
-                "is malformed: expected a whole number from 1 to 1000000".to_string(),
-            )
-        })?
-        .as_secs() as usize;
+    let max_connections = bounded(
+        get,
+        "MAX_CONNECTIONS",
+        1024,
+        (1, 1_000_000),
+        "a whole number",
+    )
+    .map_err(|_| {
+        err(
+            "MAX_CONNECTIONS",
+            "is malformed: expected a whole number from 1 to 1000000",
+        )
+    })? as usize;
     Ok(HttpSettings {
         public_origin: parse_origin(&public_origin)?,
         listen_addr,
@@ -646,30 +651,6 @@ fn server_secret(get: Get) -> Result<Option<SecretString>, ConfigError> {
     }
 }
 
-/// Milliseconds from `min` to `max`, as a duration.
-fn millis(
-    get: Get,
-    name: &'static str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<Duration, ConfigError> {
-    match get(name) {
-        None => Ok(Duration::from_millis(default)),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .map(Duration::from_millis)
-            .ok_or_else(|| {
-                err(
-                    name,
-                    format!("is malformed: expected milliseconds from {min} to {max} (got {v:?})"),
-                )
-            }),
-    }
-}
-
 fn parse_origin(value: &str) -> Result<String, ConfigError> {
     let bad = || {
         err(
@@ -703,6 +684,7 @@ fn is_loopback_http(origin: &str) -> bool {
         || origin.starts_with("http://127.0.0.1:")
 }
 
+/// Whole seconds from `min` to `max`, as a duration.
 fn secs(
     get: Get,
     name: &'static str,
@@ -710,20 +692,40 @@ fn secs(
     min: u64,
     max: u64,
 ) -> Result<Duration, ConfigError> {
-    match get(name) {
-        None => Ok(Duration::from_secs(default)),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                err(
-                    name,
-                    format!("is malformed: expected whole seconds from {min} to {max} (got {v:?})"),
-                )
-            }),
-    }
+    bounded(get, name, default, (min, max), "whole seconds").map(Duration::from_secs)
+}
+
+/// Milliseconds from `min` to `max`, as a duration.
+fn millis(
+    get: Get,
+    name: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<Duration, ConfigError> {
+    bounded(get, name, default, (min, max), "milliseconds").map(Duration::from_millis)
+}
+
+/// A whole number of `unit` within `range` (both ends included), else `default`.
+fn bounded(
+    get: Get,
+    name: &'static str,
+    default: u64,
+    (min, max): (u64, u64),
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    let Some(v) = get(name) else {
+        return Ok(default);
+    };
+    v.parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            err(
+                name,
+                format!("is malformed: expected {unit} from {min} to {max} (got {v:?})"),
+            )
+        })
 }
 
 fn boolean(get: Get, name: &'static str, default: bool) -> Result<bool, ConfigError> {

@@ -22,6 +22,17 @@ use crate::{
     testing,
 };
 
+/// `/reset/confirm` posted with `code` and `password` twice.
+async fn confirm(
+    state: &crate::state::AppState,
+    session: &crate::session::AppSession,
+    code: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let new = testing::new_password(password, password);
+    confirm_reset(state, session, &testing::code(code), &new).await
+}
+
 fn delivered() -> ForgotPasswordOutput {
     ForgotPasswordOutput::builder()
         .code_delivery_details(
@@ -206,13 +217,7 @@ async fn confirm_without_a_reset_makes_no_call() {
     let rule = mock!(Client::confirm_forgot_password)
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    let got = confirm_reset(
-        &state,
-        &testing::session(),
-        &testing::code("123456"),
-        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
-    )
-    .await;
+    let got = confirm(&state, &testing::session(), "123456", "Kite-Lamp-9!").await;
     assert_eq!(got, Err(AppError::NoResetInProgress));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -223,13 +228,7 @@ async fn policy_is_checked_before_cognito() {
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(0).await;
-    let got = confirm_reset(
-        &state,
-        &s,
-        &testing::code("123456"),
-        &testing::new_password("weak", "weak"),
-    )
-    .await;
+    let got = confirm(&state, &s, "123456", "weak").await;
     assert!(matches!(got, Err(AppError::PasswordPolicy(_))));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -250,14 +249,9 @@ async fn successful_confirm_ends_the_flow_and_leaves_a_notice() {
         [&rule, &signout]
     ));
     let s = session_with_flow(0).await;
-    confirm_reset(
-        &state,
-        &s,
-        &testing::code(" moto-confirmation-code:1 "),
-        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
-    )
-    .await
-    .unwrap();
+    confirm(&state, &s, " moto-confirmation-code:1 ", "Kite-Lamp-9!")
+        .await
+        .unwrap();
     assert!(s.reset().await.unwrap().is_none());
     assert_eq!(signout.num_calls(), 1, "sessions elsewhere are ended");
     assert!(matches!(
@@ -280,16 +274,7 @@ async fn a_refused_global_sign_out_keeps_the_reset_and_claims_nothing() {
         [&rule, &signout]
     ));
     let s = session_with_flow(0).await;
-    assert_eq!(
-        confirm_reset(
-            &state,
-            &s,
-            &testing::code("123456"),
-            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!")
-        )
-        .await,
-        Ok(())
-    );
+    assert_eq!(confirm(&state, &s, "123456", "Kite-Lamp-9!").await, Ok(()));
     assert_eq!(signout.num_calls(), 1);
     let notice = s.take_notice().await.unwrap().unwrap();
     assert_eq!(
@@ -360,14 +345,7 @@ async fn the_global_sign_out_can_be_turned_off() {
         &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
     );
     let s = session_with_flow(0).await;
-    confirm_reset(
-        &state,
-        &s,
-        &testing::code("123456"),
-        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
-    )
-    .await
-    .unwrap();
+    confirm(&state, &s, "123456", "Kite-Lamp-9!").await.unwrap();
     assert_eq!(signout.num_calls(), 0);
 }
 
@@ -377,13 +355,7 @@ async fn a_code_older_than_the_window_is_refused_before_cognito() {
         .then_output(|| ConfirmForgotPasswordOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(601).await;
-    let got = confirm_reset(
-        &state,
-        &s,
-        &testing::code("123456"),
-        &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
-    )
-    .await;
+    let got = confirm(&state, &s, "123456", "Kite-Lamp-9!").await;
     assert_eq!(got, Err(AppError::ExpiredCode));
     let text = crate::text::error_text(crate::i18n::Locale::en, &got.unwrap_err());
     assert!(text.contains("Request a new code"));
@@ -394,16 +366,7 @@ async fn a_code_older_than_the_window_is_refused_before_cognito() {
         mock_client!(aws_sdk_cognitoidentityprovider, [&rule]),
         &[("SIGN_OUT_EVERYWHERE_AFTER_RESET", "false")],
     );
-    assert_eq!(
-        confirm_reset(
-            &state,
-            &s,
-            &testing::code("123456"),
-            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!")
-        )
-        .await,
-        Ok(())
-    );
+    assert_eq!(confirm(&state, &s, "123456", "Kite-Lamp-9!").await, Ok(()));
 }
 
 #[tokio::test]
@@ -413,23 +376,11 @@ async fn common_passwords_and_the_username_are_refused_before_cognito() {
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = session_with_flow(0).await;
     assert_eq!(
-        confirm_reset(
-            &state,
-            &s,
-            &testing::code("123456"),
-            &testing::new_password("Password123!", "Password123!")
-        )
-        .await,
+        confirm(&state, &s, "123456", "Password123!").await,
         Err(AppError::PasswordTooCommon)
     );
     assert_eq!(
-        confirm_reset(
-            &state,
-            &s,
-            &testing::code("123456"),
-            &testing::new_password("Jane-Kite-9!", "Jane-Kite-9!")
-        )
-        .await,
+        confirm(&state, &s, "123456", "Jane-Kite-9!").await,
         Err(AppError::PasswordContainsName)
     );
     assert_eq!(rule.num_calls(), 0);
@@ -462,13 +413,7 @@ async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
         let rule = mock!(Client::confirm_forgot_password).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = session_with_flow(0).await;
-        let got = confirm_reset(
-            &state,
-            &s,
-            &testing::code("123456"),
-            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
-        )
-        .await;
+        let got = confirm(&state, &s, "123456", "Kite-Lamp-9!").await;
         assert_eq!(got, Err(expected), "{name}");
         assert!(
             s.reset().await.unwrap().is_some(),
