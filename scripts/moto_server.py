@@ -10,6 +10,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 
+# Authenticator (TOTP) codes are checked for real, with one fixed key for every user.
+os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+
 import werkzeug.serving  # noqa: E402
 
 werkzeug.serving.BaseWSGIServer.request_queue_size = 4096

@@ -21,6 +21,8 @@ pub enum Field {
     ConfirmPassword,
     Code,
     Attribute,
+    /// The second factor chosen.
+    Factor,
 }
 
 impl Field {
@@ -35,6 +37,7 @@ impl Field {
             Field::ConfirmPassword => field::CONFIRM_PASSWORD,
             Field::Code => field::CODE,
             Field::Attribute => field::ATTRIBUTES,
+            Field::Factor => field::FACTOR,
         }
     }
 }

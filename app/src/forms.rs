@@ -14,6 +14,9 @@ pub enum FormId {
     ResendCode,
     NewPassword,
     ChangePassword,
+    MfaCode,
+    MfaChoose,
+    MfaSetup,
 }
 
 impl FormId {
@@ -25,6 +28,9 @@ impl FormId {
             FormId::ConfirmReset | FormId::ResendCode => crate::paths::RESET_CONFIRM,
             FormId::NewPassword => crate::paths::NEW_PASSWORD,
             FormId::ChangePassword => crate::paths::ACCOUNT_PASSWORD,
+            FormId::MfaCode => crate::paths::MFA_CODE,
+            FormId::MfaChoose => crate::paths::MFA_CHOOSE,
+            FormId::MfaSetup => crate::paths::MFA_SETUP,
         }
     }
 }
@@ -107,6 +113,10 @@ pub enum Notice {
     SignedOutEverywhere { username: String },
     /// The temporary-password challenge expired.
     ChallengeExpired { username: String },
+    /// A second-factor step expired (or Cognito ended it): sign in again.
+    StepExpired { username: String },
+    /// "Send a new code": sign in again and Cognito sends another.
+    CodeAgain { username: String },
     /// The password was changed while signed in.
     PasswordChanged,
     /// A temporary password was replaced (signed in now).
@@ -120,7 +130,10 @@ pub enum Notice {
 impl Notice {
     /// Whether this is a warning rather than a success.
     pub fn is_warning(&self) -> bool {
-        matches!(self, Notice::ChallengeExpired { .. } | Notice::SessionEnded)
+        matches!(
+            self,
+            Notice::ChallengeExpired { .. } | Notice::StepExpired { .. } | Notice::SessionEnded
+        )
     }
 
     /// The same notice with the username left out (for the browser).
@@ -139,6 +152,12 @@ impl Notice {
             Notice::ChallengeExpired { .. } => Notice::ChallengeExpired {
                 username: String::new(),
             },
+            Notice::StepExpired { .. } => Notice::StepExpired {
+                username: String::new(),
+            },
+            Notice::CodeAgain { .. } => Notice::CodeAgain {
+                username: String::new(),
+            },
             other => other,
         }
     }
@@ -148,7 +167,9 @@ impl Notice {
         match self {
             Notice::PasswordReset { username, .. }
             | Notice::SignedOutEverywhere { username }
-            | Notice::ChallengeExpired { username } => Some(username),
+            | Notice::ChallengeExpired { username }
+            | Notice::StepExpired { username }
+            | Notice::CodeAgain { username } => Some(username),
             _ => None,
         }
     }
@@ -174,6 +195,38 @@ pub struct Delivery {
 pub enum Medium {
     Email,
     Sms,
+}
+
+/// A second factor Cognito can ask for or enrol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaKind {
+    /// A code from an authenticator app (`SOFTWARE_TOKEN_MFA`).
+    Totp,
+    /// A code by text message (`SMS_MFA`).
+    Sms,
+    /// A code by email (`EMAIL_OTP`).
+    Email,
+}
+
+impl MfaKind {
+    /// Cognito's name for it (in `MFAS_CAN_CHOOSE`, `MFAS_CAN_SETUP` and `ANSWER`).
+    pub fn wire(self) -> &'static str {
+        match self {
+            MfaKind::Totp => "SOFTWARE_TOKEN_MFA",
+            MfaKind::Sms => "SMS_MFA",
+            MfaKind::Email => "EMAIL_OTP",
+        }
+    }
+
+    /// The kind Cognito names `name`, if the app knows it.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        match name {
+            "SOFTWARE_TOKEN_MFA" => Some(MfaKind::Totp),
+            "SMS_MFA" => Some(MfaKind::Sms),
+            "EMAIL_OTP" | "EMAIL_MFA" => Some(MfaKind::Email),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod account;
 pub mod components;
 pub mod error;
 pub mod forms;
+pub mod mfa;
 pub mod new_password;
 pub mod password;
 pub mod paths;
@@ -137,6 +138,9 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/reset") view=reset::ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/confirm") view=reset::ConfirmResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/new-password") view=new_password::NewPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/code") view=mfa::MfaCodePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/setup") view=mfa::MfaSetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=account::ChangePasswordPage ssr=SsrMode::Async/>
                 </Routes>

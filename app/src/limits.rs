@@ -25,6 +25,8 @@ pub enum Action {
     SignIn,
     /// Current-password guesses on change password.
     ChangePassword,
+    /// Second-factor codes: at sign-in and when an authenticator app is set up.
+    MfaCode,
 }
 
 impl Action {
@@ -36,6 +38,7 @@ impl Action {
             Action::Confirm => "confirm",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",
+            Action::MfaCode => "mfa_code",
         }
     }
 }

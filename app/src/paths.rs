@@ -8,16 +8,25 @@ pub const RESET_CONFIRM: &str = "/reset/confirm";
 /// The code page right after "Resend code".
 pub const RESET_CONFIRM_RESENT: &str = "/reset/confirm?resent";
 pub const NEW_PASSWORD: &str = "/new-password";
+/// A second-factor code (authenticator app, text message or email).
+pub const MFA_CODE: &str = "/sign-in/code";
+/// Choosing the second factor.
+pub const MFA_CHOOSE: &str = "/sign-in/choose";
+/// Setting up a second factor the pool requires.
+pub const MFA_SETUP: &str = "/sign-in/setup";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 
 /// Every page the router serves (checked against the router by the server's tests).
-pub const PAGES: [&str; 7] = [
+pub const PAGES: [&str; 10] = [
     HOME,
     SIGN_IN,
     RESET,
     RESET_CONFIRM,
     NEW_PASSWORD,
+    MFA_CODE,
+    MFA_CHOOSE,
+    MFA_SETUP,
     ACCOUNT,
     ACCOUNT_PASSWORD,
 ];
@@ -30,6 +39,10 @@ pub mod field {
     pub const NEW_PASSWORD: &str = "new_password";
     pub const CONFIRM_PASSWORD: &str = "confirm_password";
     pub const CODE: &str = "code";
+    /// The second factor chosen on the choice page.
+    pub const FACTOR: &str = "factor";
+    /// The name the user gives a new authenticator app.
+    pub const DEVICE_NAME: &str = "device_name";
     pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
     /// The attributes Cognito asks for with a new password: `attributes[<name>]`.
     pub const ATTRIBUTES: &str = "attributes";

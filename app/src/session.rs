@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::{
-    cognito::{Delivery, Token, Tokens},
+    cognito::{Challenge, Delivery, Token, Tokens},
     error::AppError,
     forms::{Flash, Notice},
 };
@@ -30,15 +30,32 @@ pub struct ResetFlow {
     pub admin_reset: bool,
 }
 
-/// A `NEW_PASSWORD_REQUIRED` challenge in progress.
+/// A sign-in challenge in progress (a new password, an MFA code, a choice, an enrolment).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChallengeFlow {
+    /// The username to answer with (Cognito's own when it said, else the one typed).
     pub username: String,
-    /// Cognito's challenge session token.
+    /// Cognito's challenge session token; each answer replaces it.
     pub session: Token,
-    /// Unix seconds when Cognito issued the challenge.
+    /// Unix seconds when Cognito issued this step.
     pub started_at: i64,
-    pub required_attributes: Vec<String>,
+    /// What Cognito asks for now.
+    pub step: Challenge,
+    /// While an authenticator app is being set up: its secret key (shown to the user on the
+    /// setup page, never logged).
+    pub secret: Option<Token>,
+}
+
+impl ChallengeFlow {
+    /// The attributes a new password must come with (none for other steps).
+    pub fn required_attributes(&self) -> &[String] {
+        match &self.step {
+            Challenge::NewPassword {
+                required_attributes,
+            } => required_attributes,
+            _ => &[],
+        }
+    }
 }
 
 /// A signed-in user.
@@ -218,7 +235,18 @@ impl AppSession {
         self.set(RESET, flow).await
     }
 
-    /// Starts a new-password challenge: new session id, earlier flows dropped.
+    /// The next step of a challenge in progress: same session id (the browser is the one
+    /// that answered the last step), the step and Cognito's session replaced.
+    pub async fn next_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
+        self.set(CHALLENGE, flow).await
+    }
+
+    /// Ends the challenge in progress (other values stay).
+    pub async fn end_challenge(&self) -> Result<(), AppError> {
+        self.take::<serde_json::Value>(CHALLENGE).await.map(|_| ())
+    }
+
+    /// Starts a sign-in challenge: new session id, earlier flows dropped.
     pub async fn start_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
         self.drop_record().await?;
         self.0.cycle_id().await.map_err(store_err)?;

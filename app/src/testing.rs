@@ -72,6 +72,13 @@ pub fn new_password(password: &str, confirmation: &str) -> crate::flow::NewPassw
     crate::flow::NewPassword::new(password.into(), confirmation.into())
 }
 
+/// The sign-in outcome an `InitiateAuth` answer means.
+pub fn sign_in_outcome_of(
+    out: aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput,
+) -> crate::cognito::SignIn {
+    crate::cognito::outcome_of(&out)
+}
+
 /// A fresh session in a memory store.
 pub fn session() -> AppSession {
     AppSession(Session::new(None, Arc::new(MemoryStore::default()), None))

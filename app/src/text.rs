@@ -5,7 +5,7 @@
 
 use crate::{
     error::{AppError, Field},
-    forms::{Delivery, Medium, Notice},
+    forms::{Delivery, Medium, MfaKind, Notice},
     i18n::{td_string, Locale},
     policy::Rule,
 };
@@ -27,6 +27,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             Field::ConfirmPassword => td_string!(l, errors.missing_confirm_password),
             Field::Code => td_string!(l, errors.missing_code),
             Field::Attribute => td_string!(l, errors.missing_attribute),
+            Field::Factor => td_string!(l, errors.missing_factor),
         }
         .to_string(),
         UsernameTooLong => td_string!(l, errors.username_too_long).to_string(),
@@ -115,6 +116,8 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::PasswordReset { .. } => td_string!(l, notice.password_reset),
         Notice::SignedOutEverywhere { .. } => td_string!(l, notice.signed_out_everywhere),
         Notice::ChallengeExpired { .. } => td_string!(l, notice.challenge_expired),
+        Notice::StepExpired { .. } => td_string!(l, notice.step_expired),
+        Notice::CodeAgain { .. } => td_string!(l, notice.code_again),
         Notice::PasswordChanged => td_string!(l, notice.password_changed),
         Notice::PasswordSet {
             signed_out_elsewhere: true,
@@ -123,6 +126,38 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::SignedOut => td_string!(l, notice.signed_out),
         Notice::SessionEnded => td_string!(l, notice.session_ended),
     }
+}
+
+/// What a second factor is called.
+pub fn mfa_kind_name(l: Locale, kind: MfaKind) -> &'static str {
+    match kind {
+        MfaKind::Totp => td_string!(l, mfa.kind_totp),
+        MfaKind::Sms => td_string!(l, mfa.kind_sms),
+        MfaKind::Email => td_string!(l, mfa.kind_email),
+    }
+}
+
+/// The line above a second-factor code: where it comes from.
+pub fn mfa_code_lead(l: Locale, kind: MfaKind, destination: Option<&str>) -> String {
+    match (kind, destination) {
+        (MfaKind::Totp, _) => td_string!(l, mfa.code_lead_totp).to_string(),
+        (MfaKind::Sms, Some(d)) => td_string!(l, mfa.code_lead_sms, destination = d).to_string(),
+        (MfaKind::Sms, None) => td_string!(l, mfa.code_lead_sms_unknown).to_string(),
+        (MfaKind::Email, Some(d)) => {
+            td_string!(l, mfa.code_lead_email, destination = d).to_string()
+        }
+        (MfaKind::Email, None) => td_string!(l, mfa.code_lead_email_unknown).to_string(),
+    }
+}
+
+/// Why a required second factor cannot be set up here (no authenticator app offered).
+pub fn mfa_setup_unavailable(l: Locale, options: &[MfaKind]) -> String {
+    let methods = options
+        .iter()
+        .map(|k| mfa_kind_name(l, *k))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    td_string!(l, mfa.setup_unavailable, methods = methods).to_string()
 }
 
 /// Where the code went, in words.

@@ -46,13 +46,17 @@ use IdpError::*;
 
 /// Every exception code the operations this app calls can raise, with its kind. One table
 /// serves all of them: each of these codes means the same thing wherever Cognito raises it
-/// (checked against the 13 operations called here), so no operation needs an override. What
+/// (checked against the 15 operations called here), so no operation needs an override. What
 /// a kind means to the user (a wrong code, a decoy answer for an unknown user) is each flow's
 /// decision, not this table's.
 pub const KINDS: &[(&str, IdpError)] = &[
     ("AliasExistsException", AliasExists),
     ("CodeDeliveryFailureException", CodeDeliveryFailure),
     ("CodeMismatchException", CodeMismatch),
+    // Cognito's own retryable conflict (e.g. two enrolments of one user at once).
+    ("ConcurrentModificationException", Unavailable),
+    // VerifySoftwareToken: the first code of a new authenticator did not match.
+    ("EnableSoftwareTokenMFAException", CodeMismatch),
     ("ExpiredCodeException", ExpiredCode),
     ("FeatureUnavailableInTierException", Misconfigured),
     ("ForbiddenException", Refused),
@@ -173,7 +177,7 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), KINDS.len(), "a code is listed twice");
-        assert_eq!(KINDS.len(), 32);
+        assert_eq!(KINDS.len(), 34);
         assert_eq!(kind_of("CodeMismatchException"), CodeMismatch);
         assert_eq!(kind_of("AccessDeniedException"), Unexpected);
         assert_eq!(kind_of(""), Unexpected);

@@ -16,7 +16,10 @@ use std::{collections::HashMap, fmt, time::Duration};
 
 use aws_config::{timeout::TimeoutConfig, BehaviorVersion, Region};
 use aws_sdk_cognitoidentityprovider::{
-    types::{AuthFlowType, AuthenticationResultType, ChallengeNameType, DeliveryMediumType},
+    types::{
+        AuthFlowType, AuthenticationResultType, ChallengeNameType, DeliveryMediumType,
+        UserContextDataType, VerifySoftwareTokenResponseType,
+    },
     Client,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -65,21 +68,50 @@ pub struct Tokens {
 pub enum SignIn {
     /// Signed in.
     Tokens(Tokens),
-    /// A temporary password was used: a new one must be set.
-    NewPasswordRequired {
-        /// Cognito's challenge session (kept server-side only).
+    /// Cognito asks for another step before it issues tokens.
+    Challenge {
+        step: Challenge,
+        /// Cognito's challenge session (kept server-side only); each answer gets a new one.
         session: Token,
-        /// Attributes Cognito requires with the new password (without the `userAttributes.`
-        /// prefix).
-        required_attributes: Vec<String>,
-        /// Cognito's canonical username for the challenge response.
-        challenge_username: Option<String>,
+        /// Cognito's canonical username for the challenge responses (`USER_ID_FOR_SRP`).
+        username: Option<String>,
     },
-    /// A challenge this app does not handle (MFA and the like).
+    /// A challenge this app does not handle.
     Unsupported(String),
 }
 
-pub use crate::forms::{Delivery, Medium};
+/// The challenge a code of `kind` answers, and the response key of the code.
+fn code_challenge(kind: MfaKind) -> (ChallengeNameType, &'static str) {
+    match kind {
+        MfaKind::Totp => (
+            ChallengeNameType::SoftwareTokenMfa,
+            "SOFTWARE_TOKEN_MFA_CODE",
+        ),
+        MfaKind::Sms => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
+        MfaKind::Email => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
+    }
+}
+
+/// A step Cognito asks for during a password sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Challenge {
+    /// A temporary password was used: a new one must be set, with these attributes (without
+    /// the `userAttributes.` prefix).
+    NewPassword { required_attributes: Vec<String> },
+    /// A code of this kind; for SMS and email, where Cognito said it went
+    /// (`CODE_DELIVERY_DESTINATION`, as Cognito masked it).
+    Code {
+        kind: MfaKind,
+        destination: Option<String>,
+    },
+    /// The user picks the second factor (`SELECT_MFA_TYPE`, from `MFAS_CAN_CHOOSE`).
+    SelectMfa { options: Vec<MfaKind> },
+    /// The pool requires a second factor the user has not set up (`MFA_SETUP`, from
+    /// `MFAS_CAN_SETUP`).
+    MfaSetup { options: Vec<MfaKind> },
+}
+
+pub use crate::forms::{Delivery, Medium, MfaKind};
 
 /// The Cognito user pool and app client this app works with.
 #[derive(Clone)]
@@ -88,6 +120,9 @@ pub struct Cognito {
     user_pool_id: String,
     client_id: String,
     client_secret: Option<SecretString>,
+    /// The end user's IP address, sent as `UserContextData` so Cognito's threat protection
+    /// sees the user, not this server (see [`Cognito::for_user_at`]).
+    user_ip: Option<String>,
 }
 
 impl fmt::Debug for Cognito {
@@ -154,7 +189,24 @@ impl Cognito {
             user_pool_id,
             client_id,
             client_secret,
+            user_ip: None,
         }
+    }
+
+    /// The same client, for calls made on behalf of a user at `ip`.
+    pub fn for_user_at(&self, ip: std::net::IpAddr) -> Self {
+        Self {
+            user_ip: (!ip.is_unspecified()).then(|| ip.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// `UserContextData` with the user's IP address (no `EncodedData`: that needs Cognito's
+    /// JavaScript collector in the browser, see the README).
+    fn context(&self) -> Option<UserContextDataType> {
+        self.user_ip
+            .as_ref()
+            .map(|ip| UserContextDataType::builder().ip_address(ip).build())
     }
 
     fn hash(&self, username: &str) -> Option<String> {
@@ -172,7 +224,8 @@ impl Cognito {
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .client_id(&self.client_id)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("PASSWORD", password);
+            .auth_parameters("PASSWORD", password)
+            .set_user_context_data(self.context());
         if let Some(h) = self.hash(username) {
             req = req.auth_parameters("SECRET_HASH", h);
         }
@@ -194,7 +247,8 @@ impl Cognito {
             .initiate_auth()
             .auth_flow(AuthFlowType::RefreshTokenAuth)
             .client_id(&self.client_id)
-            .auth_parameters("REFRESH_TOKEN", refresh.expose());
+            .auth_parameters("REFRESH_TOKEN", refresh.expose())
+            .set_user_context_data(self.context());
         if let Some(h) = self.hash(hash_username) {
             req = req.auth_parameters("SECRET_HASH", h);
         }
@@ -224,16 +278,74 @@ impl Cognito {
         new_password: &str,
         attributes: &[(String, String)],
     ) -> Result<SignIn, IdpError> {
+        let mut answers = vec![("NEW_PASSWORD".to_string(), new_password.to_string())];
+        for (name, value) in attributes {
+            answers.push((format!("userAttributes.{name}"), value.clone()));
+        }
+        self.respond(
+            ChallengeNameType::NewPasswordRequired,
+            username,
+            session,
+            answers,
+        )
+        .await
+    }
+
+    /// `RespondToAuthChallenge` with an MFA code of `kind`.
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_code(
+        &self,
+        kind: MfaKind,
+        username: &str,
+        session: &Token,
+        code: &str,
+    ) -> Result<SignIn, IdpError> {
+        let (challenge, key) = code_challenge(kind);
+        let answers = vec![(key.to_string(), code.to_string())];
+        self.respond(challenge, username, session, answers).await
+    }
+
+    /// `RespondToAuthChallenge` for `SELECT_MFA_TYPE` with the user's choice.
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_select_mfa(
+        &self,
+        kind: MfaKind,
+        username: &str,
+        session: &Token,
+    ) -> Result<SignIn, IdpError> {
+        let answers = vec![("ANSWER".to_string(), kind.wire().to_string())];
+        self.respond(ChallengeNameType::SelectMfaType, username, session, answers)
+            .await
+    }
+
+    /// `RespondToAuthChallenge` for `MFA_SETUP`, with the session `VerifySoftwareToken` gave.
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_mfa_setup(
+        &self,
+        username: &str,
+        session: &Token,
+    ) -> Result<SignIn, IdpError> {
+        self.respond(ChallengeNameType::MfaSetup, username, session, vec![])
+            .await
+    }
+
+    async fn respond(
+        &self,
+        challenge: ChallengeNameType,
+        username: &str,
+        session: &Token,
+        answers: Vec<(String, String)>,
+    ) -> Result<SignIn, IdpError> {
         let mut req = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .challenge_name(challenge)
             .session(session.expose())
             .challenge_responses("USERNAME", username)
-            .challenge_responses("NEW_PASSWORD", new_password);
-        for (name, value) in attributes {
-            req = req.challenge_responses(format!("userAttributes.{name}"), value);
+            .set_user_context_data(self.context());
+        for (key, value) in answers {
+            req = req.challenge_responses(key, value);
         }
         if let Some(h) = self.hash(username) {
             req = req.challenge_responses("SECRET_HASH", h);
@@ -250,6 +362,51 @@ impl Cognito {
         ))
     }
 
+    /// `AssociateSoftwareToken` with a challenge session: the new authenticator's secret key
+    /// and the session to verify it with.
+    #[tracing::instrument(skip_all)]
+    pub async fn associate_software_token(
+        &self,
+        session: &Token,
+    ) -> Result<(Token, Token), IdpError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .session(session.expose())
+            .send()
+            .await
+            .map_err(|e| classify(e, "AssociateSoftwareToken"))?;
+        match (out.secret_code(), out.session()) {
+            (Some(secret), Some(next)) => Ok((Token::from(secret), Token::from(next))),
+            _ => Err(IdpError::Unexpected),
+        }
+    }
+
+    /// `VerifySoftwareToken`: checks the first code of the new authenticator; returns the
+    /// session to finish `MFA_SETUP` with. A code Cognito does not accept is `CodeMismatch`.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_software_token(
+        &self,
+        session: &Token,
+        code: &str,
+        device_name: &str,
+    ) -> Result<Token, IdpError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .session(session.expose())
+            .user_code(code)
+            .friendly_device_name(device_name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "VerifySoftwareToken"))?;
+        match (out.status(), out.session()) {
+            (Some(VerifySoftwareTokenResponseType::Success), Some(next)) => Ok(Token::from(next)),
+            (Some(VerifySoftwareTokenResponseType::Success), None) => Ok(session.clone()),
+            _ => Err(IdpError::CodeMismatch),
+        }
+    }
+
     /// `ForgotPassword`: sends a reset code. Returns where it went, when Cognito says.
     #[tracing::instrument(skip_all)]
     pub async fn forgot_password(&self, username: &str) -> Result<Option<Delivery>, IdpError> {
@@ -257,7 +414,8 @@ impl Cognito {
             .client
             .forgot_password()
             .client_id(&self.client_id)
-            .username(username);
+            .username(username)
+            .set_user_context_data(self.context());
         if let Some(h) = self.hash(username) {
             req = req.secret_hash(h);
         }
@@ -292,7 +450,8 @@ impl Cognito {
             .client_id(&self.client_id)
             .username(username)
             .confirmation_code(code)
-            .password(new_password);
+            .password(new_password)
+            .set_user_context_data(self.context());
         if let Some(h) = self.hash(username) {
             req = req.secret_hash(h);
         }
@@ -409,27 +568,68 @@ fn sign_in_outcome(
     if let Some(t) = result.and_then(tokens) {
         return SignIn::Tokens(t);
     }
-    match (challenge, session) {
-        (Some(ChallengeNameType::NewPasswordRequired), Some(s)) => {
-            let required_attributes = params
-                .and_then(|p| p.get("requiredAttributes"))
-                .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
-                .unwrap_or_default()
+    let param = |k: &str| params.and_then(|p| p.get(k)).map(String::as_str);
+    let list = |k: &str| -> Vec<String> {
+        param(k)
+            .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+            .unwrap_or_default()
+    };
+    // Cognito sends these as a JSON list in a string; moto as a Python list (single quotes):
+    // read either.
+    let kinds = |k: &str| -> Vec<MfaKind> {
+        param(k)
+            .unwrap_or("")
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(',')
+            .filter_map(|n| MfaKind::from_wire(n.trim().trim_matches(|c| c == '"' || c == '\'')))
+            .collect()
+    };
+    let code = |kind| Challenge::Code {
+        kind,
+        destination: param("CODE_DELIVERY_DESTINATION").map(str::to_string),
+    };
+    let Some(name) = challenge else {
+        return SignIn::Unsupported("none".into());
+    };
+    let step = match name {
+        ChallengeNameType::NewPasswordRequired => Challenge::NewPassword {
+            required_attributes: list("requiredAttributes")
                 .into_iter()
                 .map(|a| a.trim_start_matches("userAttributes.").to_string())
-                .collect();
-            let challenge_username = params
-                .and_then(|p| p.get("USER_ID_FOR_SRP"))
-                .map(|s| s.to_string());
-            SignIn::NewPasswordRequired {
-                session: Token::from(s),
-                required_attributes,
-                challenge_username,
-            }
-        }
-        (Some(c), _) => SignIn::Unsupported(c.as_str().to_string()),
-        (None, _) => SignIn::Unsupported("none".into()),
+                .collect(),
+        },
+        ChallengeNameType::SoftwareTokenMfa => code(MfaKind::Totp),
+        ChallengeNameType::SmsMfa => code(MfaKind::Sms),
+        ChallengeNameType::EmailOtp => code(MfaKind::Email),
+        ChallengeNameType::SelectMfaType => Challenge::SelectMfa {
+            options: kinds("MFAS_CAN_CHOOSE"),
+        },
+        ChallengeNameType::MfaSetup => Challenge::MfaSetup {
+            options: kinds("MFAS_CAN_SETUP"),
+        },
+        other => return SignIn::Unsupported(other.as_str().to_string()),
+    };
+    match session {
+        Some(s) => SignIn::Challenge {
+            step,
+            session: Token::from(s),
+            username: param("USER_ID_FOR_SRP").map(str::to_string),
+        },
+        None => SignIn::Unsupported(format!("{} without a session", name.as_str())),
     }
+}
+
+/// What a sign-in answer means (tests build answers with the SDK's builders).
+#[cfg(test)]
+pub fn outcome_of(
+    out: &aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput,
+) -> SignIn {
+    sign_in_outcome(
+        out.authentication_result(),
+        out.challenge_name(),
+        out.session(),
+        out.challenge_parameters(),
+    )
 }
 
 fn tokens(r: &AuthenticationResultType) -> Option<Tokens> {

@@ -121,6 +121,9 @@ impl Ctx {
         let device_cookie = parts
             .as_ref()
             .and_then(|p| crate::device::read(&p.headers, state.settings.device_cookie_name()));
+        // Cognito's calls for this request carry the user's address (threat protection).
+        let mut state = state;
+        state.cognito = state.cognito.for_user_at(ip);
         Ok(Self {
             state,
             session: AppSession(session),

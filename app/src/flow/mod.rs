@@ -3,10 +3,12 @@
 //! the steps several flows take alike (Cognito failures to app errors, signing in, signing
 //! out elsewhere). Flows import from here, never from each other.
 
+pub mod challenge;
 pub mod ctx;
 pub mod delivery;
 pub mod input;
 
+pub use challenge::next_step;
 pub use ctx::{page_result, Ctx, Step};
 pub use delivery::{canonical_delivery, decoy_delivery, send_code};
 pub use input::{Code, NewPassword, Username};

@@ -183,22 +183,18 @@ pub mod ssr {
 
     use super::ChallengeView;
     use crate::{
-        clock::now,
-        cognito::{IdpError, SignIn},
+        cognito::{Challenge, IdpError, SignIn, Tokens},
         error::AppError,
-        flow::{idp_error, sign_out_elsewhere, signed_in, NewPassword},
+        flow::{
+            challenge::seconds_left, idp_error, next_step, sign_out_elsewhere, signed_in,
+            NewPassword,
+        },
         forms::Notice,
         password::{check_guessability, check_new_password},
         paths,
-        session::AppSession,
+        session::{AppSession, ChallengeFlow},
         state::AppState,
     };
-
-    /// Seconds left of the challenge started at `started_at`.
-    pub fn seconds_left(state: &AppState, started_at: i64) -> u32 {
-        let ttl = state.settings.flows.challenge_ttl.as_secs() as i64;
-        (started_at + ttl - now()).clamp(0, ttl) as u32
-    }
 
     /// Ends an expired challenge and leaves the reason for the sign-in page.
     pub async fn expire(session: &AppSession, username: String) -> Result<(), AppError> {
@@ -216,6 +212,9 @@ pub mod ssr {
         let Some(flow) = session.challenge().await? else {
             return Ok((None, false));
         };
+        if !matches!(flow.step, Challenge::NewPassword { .. }) {
+            return Ok((None, false));
+        }
         let left = seconds_left(state, flow.started_at);
         if left == 0 {
             expire(session, flow.username).await?;
@@ -223,7 +222,7 @@ pub mod ssr {
         }
         let view = ChallengeView {
             seconds_left: left,
-            required_attributes: flow.required_attributes,
+            required_attributes: flow.required_attributes().to_vec(),
         };
         Ok((Some(view), false))
     }
@@ -239,6 +238,7 @@ pub mod ssr {
         let flow = session
             .challenge()
             .await?
+            .filter(|f| matches!(f.step, Challenge::NewPassword { .. }))
             .ok_or(AppError::NoChallengeInProgress)?;
         if seconds_left(state, flow.started_at) == 0 {
             expire(session, flow.username).await?;
@@ -252,7 +252,7 @@ pub mod ssr {
         )?;
         let mut values = Vec::new();
         let mut missing = Vec::new();
-        for name in &flow.required_attributes {
+        for name in flow.required_attributes() {
             match attributes.get(name).map(|v| v.trim()) {
                 Some(v) if !v.is_empty() => values.push((name.clone(), v.to_string())),
                 _ => missing.push(name.clone()),
@@ -267,42 +267,14 @@ pub mod ssr {
             .await
         {
             Ok(SignIn::Tokens(tokens)) => {
-                let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
-                let tokens = if signed_out_elsewhere {
-                    // The global sign-out also ended the tokens just issued: sign in again
-                    // with the new password.
-                    match state.cognito.sign_in(&flow.username, new_password).await {
-                        Ok(SignIn::Tokens(t)) => t,
-                        other => {
-                            tracing::warn!(
-                                ok = other.is_ok(),
-                                "sign-in after the global sign-out did not give tokens"
-                            );
-                            session
-                                .end_all(Some(&Notice::PasswordReset {
-                                    username: flow.username,
-                                    signed_out_elsewhere,
-                                }))
-                                .await?;
-                            return Ok(paths::SIGN_IN);
-                        }
-                    }
-                } else {
-                    tokens
-                };
-                session.sign_in(&signed_in(&flow.username, tokens)).await?;
-                session
-                    .set_notice(&Notice::PasswordSet {
-                        signed_out_elsewhere,
-                    })
-                    .await?;
-                Ok(paths::ACCOUNT)
+                signed_in_with(state, session, flow, new_password, tokens).await
             }
-            Ok(SignIn::NewPasswordRequired { .. }) => Err(AppError::AttributesRejected),
-            Ok(SignIn::Unsupported(challenge)) => {
-                tracing::warn!(challenge, "challenge after new password is not handled");
-                Err(AppError::UnsupportedChallenge)
-            }
+            Ok(SignIn::Challenge {
+                step: Challenge::NewPassword { .. },
+                ..
+            }) => Err(AppError::AttributesRejected),
+            // The password is set; the pool asks for more (MFA set-up or a code) first.
+            Ok(outcome) => next_step(state, session, &flow.username, outcome, false).await,
             // Cognito's session is no longer valid: treat it like the timer running out.
             Err(IdpError::NotAuthorized | IdpError::ExpiredCode | IdpError::CodeMismatch) => {
                 expire(session, flow.username).await?;
@@ -314,6 +286,46 @@ pub mod ssr {
                 Err(AppError::AttributesRejected)
             }
             Err(e) => Err(idp_error(e)),
+        }
+    }
+
+    /// The new password is set and Cognito signed the user in: sessions elsewhere end (when
+    /// the settings ask), which also ends the tokens just issued, so the app signs in again with
+    /// the new password (a second factor then goes to its page).
+    async fn signed_in_with(
+        state: &AppState,
+        session: &AppSession,
+        flow: ChallengeFlow,
+        new_password: &str,
+        tokens: Tokens,
+    ) -> Result<&'static str, AppError> {
+        let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
+        let notice = Notice::PasswordSet {
+            signed_out_elsewhere,
+        };
+        if !signed_out_elsewhere {
+            session.sign_in(&signed_in(&flow.username, tokens)).await?;
+            session.set_notice(&notice).await?;
+            return Ok(paths::ACCOUNT);
+        }
+        match state.cognito.sign_in(&flow.username, new_password).await {
+            Ok(outcome) if !matches!(outcome, SignIn::Unsupported(_)) => {
+                let next = next_step(state, session, &flow.username, outcome, true).await?;
+                session.set_notice(&notice).await?;
+                Ok(next)
+            }
+            other => {
+                tracing::warn!(
+                    ok = other.is_ok(),
+                    "sign-in after the global sign-out did not give tokens"
+                );
+                let notice = Notice::PasswordReset {
+                    username: flow.username,
+                    signed_out_elsewhere,
+                };
+                session.end_all(Some(&notice)).await?;
+                Ok(paths::SIGN_IN)
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use aws_smithy_mocks::{mock, mock_client};
 use super::ssr::*;
 use crate::{
     clock::now,
-    cognito::Token,
+    cognito::{Challenge, Token},
     error::AppError,
     forms::Notice,
     session::{AppSession, ChallengeFlow},
@@ -29,7 +29,10 @@ async fn session_with_challenge(age: i64, required: &[&str]) -> AppSession {
         username: "tom".into(),
         session: Token::from("cognito-session"),
         started_at: now() - age,
-        required_attributes: required.iter().map(|a| a.to_string()).collect(),
+        step: Challenge::NewPassword {
+            required_attributes: required.iter().map(|a| a.to_string()).collect(),
+        },
+        secret: None,
     })
     .await
     .unwrap();

@@ -115,11 +115,11 @@ pub mod ssr {
 
     use crate::{
         clock::now,
-        cognito::{IdpError, SignIn},
+        cognito::IdpError,
         error::{AppError, Field},
-        flow::{idp_error, send_code, signed_in, Username},
+        flow::{idp_error, next_step, send_code, Username},
         paths,
-        session::{AppSession, ChallengeFlow, ResetFlow},
+        session::{AppSession, ResetFlow},
         state::AppState,
     };
 
@@ -135,32 +135,7 @@ pub mod ssr {
             return Err(AppError::Missing(Field::Password));
         }
         match state.cognito.sign_in(username, password).await {
-            Ok(SignIn::Tokens(tokens)) => {
-                session.sign_in(&signed_in(username, tokens)).await?;
-                Ok(paths::ACCOUNT)
-            }
-            Ok(SignIn::NewPasswordRequired {
-                session: challenge,
-                required_attributes,
-                challenge_username,
-            }) => {
-                session
-                    .start_challenge(&ChallengeFlow {
-                        username: challenge_username.unwrap_or_else(|| username.to_string()),
-                        session: challenge,
-                        started_at: now(),
-                        required_attributes,
-                    })
-                    .await?;
-                Ok(paths::NEW_PASSWORD)
-            }
-            Ok(SignIn::Unsupported(challenge)) => {
-                tracing::warn!(
-                    challenge,
-                    "sign-in needs a challenge this app does not handle"
-                );
-                Err(AppError::UnsupportedChallenge)
-            }
+            Ok(outcome) => next_step(state, session, username, outcome, true).await,
             Err(IdpError::PasswordResetRequired) => {
                 // An administrator reset the password: send the code now and go to its page.
                 let delivery = send_code(state, username).await?;

@@ -159,7 +159,7 @@ async fn temporary_password_starts_the_challenge_without_exposing_it() {
         Ok("/new-password")
     );
     let c = session.challenge().await.unwrap().unwrap();
-    assert_eq!(c.required_attributes, vec!["given_name".to_string()]);
+    assert_eq!(c.required_attributes(), vec!["given_name".to_string()]);
     assert_eq!(c.session.expose(), "challenge-session-token");
     assert!(!format!("{c:?}").contains("challenge-session-token"));
 }
@@ -198,22 +198,28 @@ async fn success_stores_tokens_server_side() {
 }
 
 #[tokio::test]
-async fn mfa_challenges_are_explained_not_crashed() {
-    let rule = mock!(Client::initiate_auth).then_output(|| {
-        InitiateAuthOutput::builder()
-            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
-            .session("s")
-            .build()
-    });
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-    assert_eq!(
-        sign_in(
+async fn mfa_goes_to_its_page_and_unknown_challenges_are_explained_not_crashed() {
+    for (challenge, expected) in [
+        (ChallengeNameType::SoftwareTokenMfa, Ok("/sign-in/code")),
+        (
+            ChallengeNameType::CustomChallenge,
+            Err(AppError::UnsupportedChallenge),
+        ),
+    ] {
+        let rule = mock!(Client::initiate_auth).then_output(move || {
+            InitiateAuthOutput::builder()
+                .challenge_name(challenge.clone())
+                .session("s")
+                .build()
+        });
+        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        let got = sign_in(
             &state,
             &testing::session(),
             &testing::user("jane"),
-            &testing::secret("Secret-1")
+            &testing::secret("Secret-1"),
         )
-        .await,
-        Err(AppError::UnsupportedChallenge)
-    );
+        .await;
+        assert_eq!(got, expected);
+    }
 }

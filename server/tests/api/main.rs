@@ -8,6 +8,7 @@ mod branding;
 mod flows;
 mod i18n;
 mod logs;
+mod mfa;
 mod probes;
 mod scale;
 mod security;

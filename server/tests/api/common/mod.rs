@@ -48,6 +48,8 @@ pub fn moto() -> &'static str {
             .arg(WATCHDOG)
             .arg(venv.join("moto_server"))
             .arg(port.to_string())
+            // Authenticator codes are checked for real (one fixed key for every user).
+            .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
             .stdin(Stdio::piped())
             .spawn()
             .expect("moto is not installed: run `make test` (or scripts/setup.sh) first");

@@ -1,0 +1,91 @@
+//! Where a sign-in step leads, wherever it happened (the sign-in page, a new password after a
+//! temporary one, an MFA code, a choice, an enrolment): signed in, or the page of the next
+//! challenge with Cognito's session kept server-side. Chains of any length go through here.
+
+use crate::{
+    clock::now,
+    cognito::{Challenge, MfaKind, SignIn},
+    error::AppError,
+    paths,
+    session::{AppSession, ChallengeFlow},
+    state::AppState,
+};
+
+use super::signed_in;
+
+/// Seconds left of a step Cognito issued at `started_at` (its challenge session lives
+/// `CHALLENGE_TTL_SECS`).
+pub fn seconds_left(state: &AppState, started_at: i64) -> u32 {
+    let ttl = state.settings.flows.challenge_ttl.as_secs() as i64;
+    (started_at + ttl - now()).clamp(0, ttl) as u32
+}
+
+/// The page that shows `step`.
+pub fn page_of(step: &Challenge) -> &'static str {
+    match step {
+        Challenge::NewPassword { .. } => paths::NEW_PASSWORD,
+        Challenge::Code { .. } => paths::MFA_CODE,
+        Challenge::SelectMfa { .. } => paths::MFA_CHOOSE,
+        Challenge::MfaSetup { .. } => paths::MFA_SETUP,
+    }
+}
+
+/// Follows `outcome` of a sign-in step for `username`: stores the tokens (signed in: the
+/// account page) or the next challenge (its page). `first` says whether this began the sign-in
+/// (a new session id then) or answered a step of it.
+pub async fn next_step(
+    state: &AppState,
+    session: &AppSession,
+    username: &str,
+    outcome: SignIn,
+    first: bool,
+) -> Result<&'static str, AppError> {
+    match outcome {
+        SignIn::Tokens(tokens) => {
+            session.sign_in(&signed_in(username, tokens)).await?;
+            Ok(paths::ACCOUNT)
+        }
+        SignIn::Challenge {
+            step,
+            session: cognito_session,
+            username: canonical,
+        } => {
+            let mut flow = ChallengeFlow {
+                username: canonical.unwrap_or_else(|| username.to_string()),
+                session: cognito_session,
+                started_at: now(),
+                step,
+                secret: None,
+            };
+            // An authenticator app can be set up: ask Cognito for its key now, once, so the
+            // page shows the same key however often it is loaded.
+            if matches!(&flow.step, Challenge::MfaSetup { options } if options.contains(&MfaKind::Totp))
+            {
+                let (secret, next) = state
+                    .cognito
+                    .associate_software_token(&flow.session)
+                    .await
+                    .map_err(|e| match e {
+                        // The session Cognito just gave is no longer good: start over.
+                        crate::cognito::IdpError::NotAuthorized => AppError::ChallengeExpired,
+                        e => super::idp_error(e),
+                    })?;
+                flow.secret = Some(secret);
+                flow.session = next;
+            }
+            if first {
+                session.start_challenge(&flow).await?;
+            } else {
+                session.next_challenge(&flow).await?;
+            }
+            Ok(page_of(&flow.step))
+        }
+        SignIn::Unsupported(challenge) => {
+            tracing::warn!(
+                challenge,
+                "sign-in needs a challenge this app does not handle"
+            );
+            Err(AppError::UnsupportedChallenge)
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! The second factor at sign-in: a code (`/sign-in/code`: authenticator app, text message or
+//! email), the choice among the factors Cognito offers (`/sign-in/choose`,
+//! `SELECT_MFA_TYPE`) and setting one up when the pool requires it (`/sign-in/setup`,
+//! `MFA_SETUP` with `AssociateSoftwareToken` and `VerifySoftwareToken`). Every step keeps
+//! Cognito's session server-side only and leads on through `flow::next_step`.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{countdown, form_error, invalid, mm_ss, page_state, ErrorSummary, Submit},
+    error::{AppError, Field},
+    forms::{FormState, MfaKind},
+    i18n::td_string,
+    paths::field,
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    flow::{page_result, Code, Ctx, Step},
+    forms::FormId,
+    limits::Action,
+};
+
+/// A step of the second factor, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StepView {
+    /// Enter a code of `kind`; for SMS and email, where it went (the app's own mask).
+    Code {
+        kind: MfaKind,
+        destination: Option<String>,
+    },
+    /// Choose among `options`.
+    Choose { options: Vec<MfaKind> },
+    /// Set up a second factor: an authenticator app when `totp` is there, else only the
+    /// explanation of what the administrator has to do.
+    Setup {
+        options: Vec<MfaKind>,
+        totp: Option<TotpSetup>,
+    },
+    /// The sign-in is at its new-password step: that page comes first.
+    NewPassword,
+}
+
+/// What the authenticator-app set-up shows: the QR code (inline SVG) and the same key as
+/// text, in groups of four.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotpSetup {
+    pub qr_svg: String,
+    pub key: String,
+}
+
+/// What a second-factor page shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MfaState {
+    pub form: FormState,
+    pub step: Option<StepView>,
+    pub seconds_left: u32,
+    /// The step expired: the page sends the user to sign in again.
+    pub expired: bool,
+}
+
+/// Answers a code step.
+#[server(prefix = "/api", endpoint = "mfa/code")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn mfa_code(code: String) -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let user = ctx.session.challenge().await?.map(|f| f.username);
+    let code = Code::new(&code);
+    let logic = ssr::answer_code(&ctx.state, &ctx.session, &code);
+    let step = Step::limited(Action::MfaCode, "mfa_code");
+    let result = ctx.step(step, user.as_deref(), logic).await;
+    if let (Ok(crate::paths::ACCOUNT), Some(u)) = (&result, &user) {
+        ctx.remember_device(u);
+    }
+    ctx.finish(FormId::MfaCode, &[], result).await
+}
+
+/// Chooses the second factor.
+#[server(prefix = "/api", endpoint = "mfa/choose")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn mfa_choose(factor: Option<String>) -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let user = ctx.session.challenge().await?.map(|f| f.username);
+    let factor = factor.unwrap_or_default();
+    let logic = ssr::choose(&ctx.state, &ctx.session, &factor);
+    let result = ctx
+        .step(Step::audited("mfa_chosen"), user.as_deref(), logic)
+        .await;
+    ctx.finish(FormId::MfaChoose, &[], result).await
+}
+
+/// Finishes setting up an authenticator app with its first code.
+#[server(prefix = "/api", endpoint = "mfa/setup")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn mfa_setup(code: String, device_name: Option<String>) -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let user = ctx.session.challenge().await?.map(|f| f.username);
+    let name = device_name.unwrap_or_default();
+    let code = Code::new(&code);
+    let logic = ssr::set_up(&ctx.state, &ctx.session, &code, &name);
+    let step = Step::limited(Action::MfaCode, "mfa_enrolled");
+    let result = ctx.step(step, user.as_deref(), logic).await;
+    if let (Ok(crate::paths::ACCOUNT), Some(u)) = (&result, &user) {
+        ctx.remember_device(u);
+    }
+    let kept = [(field::DEVICE_NAME, name.as_str())];
+    ctx.finish(FormId::MfaSetup, &kept, result).await
+}
+
+/// "Send a new code": Cognito has no resend, so the sign-in starts again (the password is
+/// never kept to do it behind the user's back).
+#[server(prefix = "/api", endpoint = "mfa/restart")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn mfa_restart() -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let result = ssr::restart(&ctx.session).await;
+    ctx.finish(FormId::SignIn, &[], result).await
+}
+
+/// State of the second-factor pages.
+#[server(prefix = "/api", endpoint = "mfa-state")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn load_mfa() -> Result<MfaState, AppError> {
+    page_result(
+        async move {
+            let ctx = Ctx::get().await?;
+            let flash = ctx.session.take_flash().await?;
+            let form = [FormId::MfaCode, FormId::MfaChoose, FormId::MfaSetup]
+                .into_iter()
+                .map(|f| FormState::for_form(flash.as_ref(), f))
+                .find(|f| f.error.is_some())
+                .unwrap_or_default();
+            let (step, seconds_left, expired) =
+                ssr::step_view(&ctx.state, &ctx.session, ctx.page_render).await?;
+            Ok(MfaState {
+                form,
+                step,
+                seconds_left,
+                expired,
+            })
+        }
+        .await,
+    )
+}
+
+/// Which page a step belongs on.
+fn page_of(step: &StepView) -> &'static str {
+    match step {
+        StepView::Code { .. } => crate::paths::MFA_CODE,
+        StepView::Choose { .. } => crate::paths::MFA_CHOOSE,
+        StepView::Setup { .. } => crate::paths::MFA_SETUP,
+        StepView::NewPassword => crate::paths::NEW_PASSWORD,
+    }
+}
+
+/// The shell of the three pages: the step when it belongs on `page`, a redirect to its page
+/// when it belongs elsewhere, and a way back to sign in when there is none.
+fn mfa_page(
+    page: &'static str,
+    render: impl Fn(StepView, FormState, u32) -> AnyView + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let l = crate::text::locale();
+    page_state(
+        || (),
+        |_| load_mfa(),
+        None,
+        move |st: MfaState| match st {
+            MfaState { expired: true, .. } => {
+                view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any()
+            }
+            MfaState {
+                step: Some(step), ..
+            } if page_of(&step) != page => view! { <Redirect path={page_of(&step)}/> }.into_any(),
+            MfaState {
+                step: Some(step),
+                form,
+                seconds_left,
+                ..
+            } => render(step, form, seconds_left),
+            MfaState { form, .. } => {
+                let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
+                view! {
+                <ErrorSummary error=Signal::derive(move || e.clone())/>
+                <p><A href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
+            }
+            .into_any()
+            }
+        },
+    )
+}
+
+/// The time left on the step; when it runs out in an open tab the page loads again and the
+/// server sends the user to sign in with the reason.
+fn time_left(seconds: u32) -> impl IntoView {
+    let left = countdown(seconds);
+    Effect::new(move |_| {
+        if left.get() == 0 {
+            let _ = window().location().reload();
+        }
+    });
+    let l = crate::text::locale();
+    view! {
+        <p class="timer" id="time-left" aria-live="off">
+            {move || td_string!(l, new_password.time_left, time = mm_ss(left.get())).to_string()}
+        </p>
+    }
+}
+
+/// The code input every step with a code shares.
+fn code_input(
+    error: Signal<Option<AppError>>,
+    described_by: Option<&'static str>,
+) -> impl IntoView {
+    let l = crate::text::locale();
+    let code_invalid = invalid(error, Field::Code);
+    view! {
+        <div class="field">
+            <label for=field::CODE>{td_string!(l, mfa.code_label)}</label>
+            <input
+                id=field::CODE
+                name=field::CODE
+                type="text"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                autocapitalize="off"
+                spellcheck="false"
+                maxlength="2048"
+                aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
+                aria-describedby=crate::components::described_by(code_invalid, Field::Code, described_by)
+            />
+            <crate::components::FieldError field=Field::Code error/>
+        </div>
+    }
+}
+
+/// `/sign-in/code`.
+#[component]
+pub fn MfaCodePage() -> impl IntoView {
+    let action = ServerAction::<MfaCode>::new();
+    let l = crate::text::locale();
+    view! {
+        <Title text=td_string!(l, mfa.code_title)/>
+        <h1>{td_string!(l, mfa.code_title)}</h1>
+        {mfa_page(crate::paths::MFA_CODE, move |step, form, seconds| {
+            let StepView::Code { kind, destination } = step else { return ().into_any() };
+            let error = form_error(move || action.value().get(), form.error.clone());
+            let lead = crate::text::mfa_code_lead(l, kind, destination.as_deref());
+            let sent = kind != MfaKind::Totp;
+            view! {
+                <p class="lead" id="code-lead">{lead}</p>
+                {time_left(seconds)}
+                <ErrorSummary error/>
+                <ActionForm action=action attr:novalidate="">
+                    {code_input(error, Some("code-lead"))}
+                    <Submit label=td_string!(l, mfa.verify) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
+                </ActionForm>
+                {sent.then(|| view! { <RestartForm/> })}
+            }
+            .into_any()
+        })}
+        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+    }
+}
+
+/// "Send a new code" (SMS and email): sign in again.
+#[component]
+fn RestartForm() -> impl IntoView {
+    let action = ServerAction::<MfaRestart>::new();
+    let l = crate::text::locale();
+    view! {
+        <ActionForm action=action attr:class="inline-form resend">
+            {td_string!(l, reset.didnt_get_it)}" "
+            <button type="submit" class="link">{td_string!(l, mfa.send_new_code)}</button>
+        </ActionForm>
+    }
+}
+
+/// `/sign-in/choose`.
+#[component]
+pub fn MfaChoosePage() -> impl IntoView {
+    let action = ServerAction::<MfaChoose>::new();
+    let l = crate::text::locale();
+    view! {
+        <Title text=td_string!(l, mfa.choose_title)/>
+        <h1>{td_string!(l, mfa.choose_title)}</h1>
+        {mfa_page(crate::paths::MFA_CHOOSE, move |step, form, seconds| {
+            let StepView::Choose { options } = step else { return ().into_any() };
+            let error = form_error(move || action.value().get(), form.error.clone());
+            view! {
+                {time_left(seconds)}
+                <ErrorSummary error/>
+                <ActionForm action=action attr:novalidate="">
+                    <fieldset class="choices" id=field::FACTOR>
+                        <legend>{td_string!(l, mfa.choose_lead)}</legend>
+                        {options.into_iter().enumerate().map(|(i, kind)| {
+                            let id = format!("factor-{}", kind.wire().to_lowercase());
+                            view! {
+                                <div class="field checkbox">
+                                    <input type="radio" id=id.clone() name=field::FACTOR value=kind.wire() checked=i == 0/>
+                                    <label for=id>{crate::text::mfa_kind_name(l, kind)}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <Submit label=td_string!(l, mfa.continue_) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
+                </ActionForm>
+            }
+            .into_any()
+        })}
+        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+    }
+}
+
+/// `/sign-in/setup`.
+#[component]
+pub fn MfaSetupPage() -> impl IntoView {
+    let action = ServerAction::<MfaSetup>::new();
+    let l = crate::text::locale();
+    view! {
+        <Title text=td_string!(l, mfa.setup_title)/>
+        <h1>{td_string!(l, mfa.setup_title)}</h1>
+        {mfa_page(crate::paths::MFA_SETUP, move |step, form, seconds| {
+            let StepView::Setup { options, totp } = step else { return ().into_any() };
+            let error = form_error(move || action.value().get(), form.error.clone());
+            match totp {
+                Some(totp) => view! {
+                    <p class="lead">{td_string!(l, mfa.setup_lead)}</p>
+                    {time_left(seconds)}
+                    <ErrorSummary error/>
+                    <TotpKey totp/>
+                    <ActionForm action=action attr:novalidate="">
+                        {code_input(error, Some("setup-hint"))}
+                        <p class="hint" id="setup-hint">{td_string!(l, mfa.setup_code_hint)}</p>
+                        <div class="field">
+                            <label for=field::DEVICE_NAME>{td_string!(l, mfa.device_name)}</label>
+                            <input id=field::DEVICE_NAME name=field::DEVICE_NAME type="text" maxlength="64"
+                                autocomplete="off" value=form.field(field::DEVICE_NAME)/>
+                        </div>
+                        <Submit label=td_string!(l, mfa.verify) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
+                    </ActionForm>
+                }
+                .into_any(),
+                None => view! {
+                    <div class="alert alert-info" role="status">
+                        <p>{crate::text::mfa_setup_unavailable(l, &options)}</p>
+                    </div>
+                }
+                .into_any(),
+            }
+        })}
+        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+    }
+}
+
+/// The QR code and the key to type instead, with a copy button once the page is live.
+#[component]
+pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
+    let l = crate::text::locale();
+    let hydrated = crate::components::use_hydrated();
+    let (copied, set_copied) = signal(false);
+    let key = totp.key.clone();
+    let copy = move |_: leptos::ev::MouseEvent| {
+        let plain: String = key
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>();
+        #[cfg(feature = "hydrate")]
+        let _ = window().navigator().clipboard().write_text(&plain);
+        let _ = plain;
+        set_copied.set(true);
+    };
+    view! {
+        <ol class="steps">
+            <li>{td_string!(l, mfa.setup_step_scan)}</li>
+        </ol>
+        <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
+        <p>{td_string!(l, mfa.setup_step_key)}</p>
+        <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
+            {move || hydrated.get().then(|| view! {
+                <button type="button" class="secondary" id="copy-key" on:click=copy.clone()>
+                    {move || if copied.get() { td_string!(l, mfa.copied) } else { td_string!(l, mfa.copy) }}
+                </button>
+            })}
+        </p>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
+/// Server-side logic of the second factor.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::{StepView, TotpSetup};
+    use crate::{
+        cognito::{Challenge, Delivery, IdpError, Medium, MfaKind},
+        error::{AppError, Field},
+        flow::{canonical_delivery, challenge::seconds_left, idp_error, next_step, Code},
+        forms::Notice,
+        paths,
+        session::{AppSession, ChallengeFlow},
+        state::AppState,
+    };
+
+    /// The challenge in progress if it is a second-factor step, or why not: a step that has
+    /// run out is ended here (`Ok(None)` then).
+    async fn current(
+        state: &AppState,
+        session: &AppSession,
+    ) -> Result<Option<ChallengeFlow>, AppError> {
+        let Some(flow) = session.challenge().await? else {
+            return Err(AppError::NoChallengeInProgress);
+        };
+        if matches!(flow.step, Challenge::NewPassword { .. }) {
+            return Err(AppError::NoChallengeInProgress);
+        }
+        if seconds_left(state, flow.started_at) == 0 {
+            expire(session, flow.username).await?;
+            return Ok(None);
+        }
+        Ok(Some(flow))
+    }
+
+    /// Ends the step and leaves the reason for the sign-in page.
+    async fn expire(session: &AppSession, username: String) -> Result<(), AppError> {
+        session
+            .end_all(Some(&Notice::StepExpired { username }))
+            .await
+    }
+
+    /// What a failed answer means: a wrong or expired code stays on the page; a session
+    /// Cognito no longer accepts ends the step like the timer running out.
+    async fn failed(
+        session: &AppSession,
+        flow: ChallengeFlow,
+        e: IdpError,
+    ) -> Result<&'static str, AppError> {
+        match e {
+            IdpError::CodeMismatch => Err(AppError::WrongCode),
+            IdpError::ExpiredCode => Err(AppError::ExpiredCode),
+            IdpError::NotAuthorized => {
+                expire(session, flow.username).await?;
+                Ok(paths::SIGN_IN)
+            }
+            e => Err(idp_error(e)),
+        }
+    }
+
+    /// The step as its page shows it, the seconds left, and whether it just expired. The
+    /// authenticator key goes into server-rendered HTML only, never into a JSON answer.
+    pub async fn step_view(
+        state: &AppState,
+        session: &AppSession,
+        page_render: bool,
+    ) -> Result<(Option<StepView>, u32, bool), AppError> {
+        if let Some(f) = session.challenge().await? {
+            if matches!(f.step, Challenge::NewPassword { .. }) {
+                return Ok((Some(StepView::NewPassword), 0, false));
+            }
+        }
+        let flow = match current(state, session).await {
+            Ok(Some(flow)) => flow,
+            Ok(None) => return Ok((None, 0, true)),
+            Err(_) => return Ok((None, 0, false)),
+        };
+        let left = seconds_left(state, flow.started_at);
+        let view = match flow.step {
+            Challenge::Code { kind, destination } => StepView::Code {
+                kind,
+                destination: destination.map(|d| masked(state, &flow.username, kind, &d)),
+            },
+            Challenge::SelectMfa { options } => StepView::Choose { options },
+            Challenge::MfaSetup { options } => StepView::Setup {
+                totp: flow
+                    .secret
+                    .as_ref()
+                    .filter(|_| page_render)
+                    .map(|s| totp_setup(state, &flow.username, s.expose())),
+                options,
+            },
+            Challenge::NewPassword { .. } => StepView::NewPassword,
+        };
+        Ok((Some(view), left, false))
+    }
+
+    /// A destination in the app's own mask (as on the reset code page).
+    fn masked(state: &AppState, username: &str, kind: MfaKind, destination: &str) -> String {
+        let medium = match kind {
+            MfaKind::Sms => Medium::Sms,
+            _ => Medium::Email,
+        };
+        let d = Delivery {
+            medium,
+            destination: destination.to_string(),
+        };
+        canonical_delivery(&state.decoy_key, username, &d).destination
+    }
+
+    /// `/sign-in/code` posted.
+    pub async fn answer_code(
+        state: &AppState,
+        session: &AppSession,
+        code: &Code,
+    ) -> Result<&'static str, AppError> {
+        let Some(flow) = current(state, session).await? else {
+            return Ok(paths::SIGN_IN);
+        };
+        let Challenge::Code { kind, .. } = flow.step else {
+            return Err(AppError::NoChallengeInProgress);
+        };
+        let code = code.checked()?;
+        let cognito = &state.cognito;
+        match cognito
+            .respond_code(kind, &flow.username, &flow.session, code)
+            .await
+        {
+            Ok(outcome) => next_step(state, session, &flow.username.clone(), outcome, false).await,
+            Err(e) => failed(session, flow, e).await,
+        }
+    }
+
+    /// `/sign-in/choose` posted with the factor's Cognito name.
+    pub async fn choose(
+        state: &AppState,
+        session: &AppSession,
+        factor: &str,
+    ) -> Result<&'static str, AppError> {
+        let Some(flow) = current(state, session).await? else {
+            return Ok(paths::SIGN_IN);
+        };
+        let Challenge::SelectMfa { options } = &flow.step else {
+            return Err(AppError::NoChallengeInProgress);
+        };
+        let kind = *options
+            .iter()
+            .find(|k| k.wire() == factor)
+            .ok_or(AppError::Missing(Field::Factor))?;
+        let cognito = &state.cognito;
+        match cognito
+            .respond_select_mfa(kind, &flow.username, &flow.session)
+            .await
+        {
+            Ok(outcome) => next_step(state, session, &flow.username.clone(), outcome, false).await,
+            Err(e) => failed(session, flow, e).await,
+        }
+    }
+
+    /// The name a new authenticator gets when the user gives none.
+    pub const DEFAULT_DEVICE_NAME: &str = "Authenticator app";
+
+    /// `/sign-in/setup` posted: the authenticator's first code, then `MFA_SETUP` answered.
+    pub async fn set_up(
+        state: &AppState,
+        session: &AppSession,
+        code: &Code,
+        device_name: &str,
+    ) -> Result<&'static str, AppError> {
+        let Some(flow) = current(state, session).await? else {
+            return Ok(paths::SIGN_IN);
+        };
+        if !matches!(flow.step, Challenge::MfaSetup { .. }) || flow.secret.is_none() {
+            return Err(AppError::NoChallengeInProgress);
+        }
+        let code = code.checked()?;
+        let name: String = device_name.trim().chars().take(64).collect();
+        let name = if name.is_empty() {
+            DEFAULT_DEVICE_NAME
+        } else {
+            &name
+        };
+        let cognito = &state.cognito;
+        let verified = match cognito
+            .verify_software_token(&flow.session, code, name)
+            .await
+        {
+            Ok(next) => next,
+            Err(e) => return failed(session, flow, e).await,
+        };
+        match cognito.respond_mfa_setup(&flow.username, &verified).await {
+            Ok(outcome) => next_step(state, session, &flow.username.clone(), outcome, false).await,
+            Err(e) => failed(session, flow, e).await,
+        }
+    }
+
+    /// Ends the step and sends the user to sign in again (the username prefilled).
+    pub async fn restart(session: &AppSession) -> Result<&'static str, AppError> {
+        let username = session
+            .challenge()
+            .await?
+            .map(|f| f.username)
+            .unwrap_or_default();
+        session
+            .end_all(Some(&Notice::CodeAgain { username }))
+            .await?;
+        Ok(paths::SIGN_IN)
+    }
+
+    /// The set-up page's QR code and key for `secret` (issuer: the product name, label: the
+    /// username).
+    pub fn totp_setup(state: &AppState, username: &str, secret: &str) -> TotpSetup {
+        let uri = otpauth_uri(&state.settings.brand.product_name, username, secret);
+        TotpSetup {
+            qr_svg: qr_svg(&uri),
+            key: key_groups(secret),
+        }
+    }
+
+    /// The `otpauth://` URI authenticator apps read (Google's Key Uri Format).
+    pub fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
+        let (i, u) = (percent(issuer), percent(username));
+        format!(
+            "otpauth://totp/{i}:{u}?secret={secret}&issuer={i}&algorithm=SHA1&digits=6&period=30"
+        )
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    fn percent(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// `uri` as an inline SVG QR code (drawn on the server: no script, no outside service).
+    pub fn qr_svg(uri: &str) -> String {
+        match qrcode::QrCode::new(uri.as_bytes()) {
+            Ok(code) => {
+                let svg = code
+                    .render::<qrcode::render::svg::Color>()
+                    .min_dimensions(200, 200)
+                    .quiet_zone(true)
+                    .build();
+                // Inline in the page: without the XML declaration.
+                match svg.find("<svg") {
+                    Some(i) => svg[i..].to_string(),
+                    None => svg,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "QR code could not be drawn");
+                String::new()
+            }
+        }
+    }
+
+    /// The key in groups of four, easier to type.
+    pub fn key_groups(secret: &str) -> String {
+        let chars: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
+        chars
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
