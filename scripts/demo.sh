@@ -18,7 +18,8 @@ trap 'kill $MOTO_PID ${APP_PID:-} 2>/dev/null || true' EXIT INT TERM
 wait_http "$MOTO/moto-api/" 30
 
 echo "==> seeding the user pool"
-"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$ROOT/.tools/demo-pool.json" --name demo >/dev/null
+# Second factors optional (DEMO_MFA=ON makes them required: then every user sets one up).
+"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$ROOT/.tools/demo-pool.json" --name demo --mfa "${DEMO_MFA:-OPTIONAL}" >/dev/null
 POOL=$("$PY" -c "import json;print(json.load(open('$ROOT/.tools/demo-pool.json'))['pool_id'])")
 export AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION="${POOL%%_*}" COGNITO_USER_POOL_ID="$POOL"
 ADMIN="$ROOT/target/debug/server admin"
@@ -29,6 +30,12 @@ $ADMIN verify alice --email >/dev/null
 printf '%s' 'Temp-Passw0rd!' | $ADMIN set-password tom --temporary --stdin >/dev/null
 "$PY" scripts/moto.py --endpoint "$MOTO" user --pool "$POOL" nina
 printf '%s' 'Demo-Passw0rd!' | $ADMIN set-password nina --permanent >/dev/null
+"$PY" scripts/moto.py --endpoint "$MOTO" user --pool "$POOL" maya --email maya@example.com
+printf '%s' 'Demo-Passw0rd!' | $ADMIN set-password maya --permanent >/dev/null
+PUBLIC_CLIENT=$("$PY" -c "import json;print(json.load(open('$ROOT/.tools/demo-pool.json'))['public_client_id'])")
+if [ "${DEMO_MFA:-OPTIONAL}" = OPTIONAL ]; then
+  "$PY" scripts/moto.py --endpoint "$MOTO" totp-user --client "$PUBLIC_CLIENT" maya 'Demo-Passw0rd!'
+fi
 
 echo "==> starting the app ($DEMO_CLIENT app client)"
 env $(app_env "$ROOT/.tools/demo-pool.json" "$DEMO_CLIENT" "$APP_PORT") \
@@ -47,6 +54,11 @@ cat <<MSG
     alice   password Demo-Passw0rd!   CONFIRMED, verified email alice@example.com
     tom     password Temp-Passw0rd!   temporary password (FORCE_CHANGE_PASSWORD): sign in to set a new one
     nina    password Demo-Passw0rd!   CONFIRMED, no verified email or phone
+    maya    password Demo-Passw0rd!   CONFIRMED, authenticator app set up: sign-in asks for its code
+            (with DEMO_MFA=ON every user, tom too, sets up an authenticator app at sign-in)
+
+  The current authenticator code (moto uses one key for every user, shown on the set-up page):
+    $PY scripts/moto.py totp
 
   Latest reset code per user (after "Forgot password"):
     $PY scripts/moto.py --endpoint $MOTO codes --pool $POOL

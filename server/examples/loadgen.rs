@@ -18,24 +18,11 @@ use tokio::sync::Semaphore;
 
 const NEW_PW: &str = "Load-Passw0rd!x";
 
+#[path = "../tests/api/common/moto_json.rs"]
+mod moto_json;
+
 async fn moto(http: &reqwest::Client, moto: &str, action: &str, body: Value) -> Result<(), String> {
-    let r = http
-        .post(format!("{moto}/"))
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", format!("AWSCognitoIdentityProviderService.{action}"))
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x",
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if r.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("{action}: {}", r.status()))
-    }
+    moto_json::call(http, moto, action, &body).await.map(|_| ())
 }
 
 #[derive(Default)]

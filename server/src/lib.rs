@@ -20,7 +20,7 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -174,6 +174,15 @@ fn compressible(
     !small && (kind.starts_with("text/html") || kind.starts_with("application/json"))
 }
 
+/// The app's routes, listed once per process. Listing them runs the app with resource loading
+/// suppressed process-wide (leptos_server's `SuppressResourceLoad`, leptos issue #4773): a
+/// page another thread rendered meanwhile would wait for ever. Tests build many routers in one
+/// process; a server builds one before it serves.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole app as a `Router`.
 pub fn router(services: Services) -> Router {
     let Services {
@@ -181,7 +190,7 @@ pub fn router(services: Services) -> Router {
         sessions,
         ready,
     } = services;
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let pages: std::collections::HashSet<String> = routes
         .iter()
         .map(|r| r.path().to_string())
@@ -602,7 +611,7 @@ pub async fn serve(
 mod tests {
     #[tokio::test]
     async fn the_router_serves_exactly_the_pages_the_app_names() {
-        let mut listed: Vec<String> = leptos_axum::generate_route_list(app::App)
+        let mut listed: Vec<String> = super::app_routes()
             .iter()
             .map(|r| r.path().to_string())
             .collect();

@@ -19,7 +19,7 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{page_result, Ctx, NewPassword, Step},
+    flow::{load_page, Ctx, NewPassword, Step},
     forms::FormId,
     limits::Action,
     paths,
@@ -51,21 +51,16 @@ pub async fn change_password(
     sign_out_everywhere: Option<String>,
 ) -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
-    let (current, new) = (
-        current_password.into(),
-        NewPassword::new(new_password, confirm_password),
-    );
+    let current = current_password.into();
+    let new = NewPassword::new(new_password, confirm_password);
     let everywhere = sign_out_everywhere.is_some();
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::change_password(&ctx.state, &ctx.session, &current, &new, everywhere);
     // Each try is a current-password guess: limited like sign-in.
     let step = Step::limited(Action::ChangePassword, "password_changed");
     let result = ctx.step(step, user.as_deref(), logic).await;
-    let kept: &[(&str, &str)] = if everywhere {
-        &[(field::SIGN_OUT_EVERYWHERE, "on")]
-    } else {
-        &[]
-    };
+    let kept = [(field::SIGN_OUT_EVERYWHERE, "on")];
+    let kept = if everywhere { &kept[..] } else { &[] };
     ctx.finish(FormId::ChangePassword, kept, result).await
 }
 
@@ -75,45 +70,19 @@ pub async fn change_password(
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
     let result = ssr::sign_out(&ctx.state, &ctx.session).await;
-    ctx.finish(FormId::SignIn, &[], result.map(|()| paths::SIGN_IN))
-        .await
+    ctx.finish(
+        FormId::SignIn,
+        crate::flow::NO_FIELDS,
+        result.map(|()| paths::SIGN_IN),
+    )
+    .await
 }
 
 /// State of the account pages.
 #[server(prefix = "/api", endpoint = "account-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_account() -> Result<AccountState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let user = ctx.session.signed_in().await?;
-            let (notice, form) = if user.is_some() {
-                let flash = ctx.session.take_flash().await?;
-                (
-                    ctx.session.take_notice().await?,
-                    FormState::for_form(flash.as_ref(), FormId::ChangePassword),
-                )
-            } else {
-                (None, FormState::default())
-            };
-            // Names and addresses go into server-rendered HTML only, never into a JSON answer.
-            let page_render = ctx.page_render;
-            Ok(AccountState {
-                account: user.map(|u| AccountView {
-                    username: if page_render {
-                        u.username
-                    } else {
-                        String::new()
-                    },
-                    email: u.email.filter(|_| page_render),
-                }),
-                notice,
-                form,
-                policy: ctx.state.policy.clone(),
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::account_state(ctx).await).await
 }
 
 /// `/account`.
@@ -200,17 +169,46 @@ mod tests;
 pub mod ssr {
     use secrecy::{ExposeSecret, SecretString};
 
+    use super::{AccountState, AccountView};
     use crate::{
         clock::now,
         cognito::IdpError,
         error::{AppError, Field},
-        flow::{idp_error, NewPassword},
-        forms::Notice,
+        flow::{idp_error, Ctx, NewPassword},
+        forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
         paths,
         session::{AppSession, SignedIn},
         state::AppState,
     };
+
+    /// The account pages' state. Names and addresses go into server-rendered HTML only, never
+    /// into a JSON answer.
+    pub async fn account_state(ctx: &Ctx) -> Result<AccountState, AppError> {
+        let user = ctx.session.signed_in().await?;
+        let (notice, form) = match user {
+            Some(_) => {
+                let flash = ctx.session.take_flash().await?;
+                let form = FormState::for_form(flash.as_ref(), FormId::ChangePassword);
+                (ctx.session.take_notice().await?, form)
+            }
+            None => (None, FormState::default()),
+        };
+        let page_render = ctx.page_render;
+        Ok(AccountState {
+            account: user.map(|u| AccountView {
+                username: if page_render {
+                    u.username
+                } else {
+                    String::new()
+                },
+                email: u.email.filter(|_| page_render),
+            }),
+            notice,
+            form,
+            policy: ctx.state.policy.clone(),
+        })
+    }
 
     /// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
     /// session is deleted and `SessionEnded` returned.

@@ -74,6 +74,22 @@ pub fn page_result<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// The fields of a form that keeps none after a failure.
+pub const NO_FIELDS: &[(&str, &str)] = &[];
+
+/// Loads a page's state: the request's context, then `load` with it. A failure gives the page
+/// its status (see [`page_result`]).
+pub async fn load_page<T>(
+    load: impl AsyncFnOnce(&Ctx) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let result = async {
+        let ctx = Ctx::get().await?;
+        load(&ctx).await
+    }
+    .await;
+    page_result(result)
+}
+
 /// What a server function works with: the state, the session, and whether the request is a
 /// plain form post (JavaScript off).
 pub struct Ctx {
@@ -149,6 +165,17 @@ impl Ctx {
             http::HeaderValue::from_str(&cookie),
         ) {
             res.append_header(http::header::SET_COOKIE, v);
+        }
+    }
+
+    /// Gives this browser the device cookie when `result` signed `username` in.
+    pub fn remember_device_after(
+        &self,
+        result: &Result<&'static str, AppError>,
+        username: Option<&str>,
+    ) {
+        if let (Ok(crate::paths::ACCOUNT), Some(u)) = (result, username) {
+            self.remember_device(u);
         }
     }
 
@@ -236,9 +263,14 @@ impl Ctx {
     pub async fn finish(
         &self,
         form: FormId,
-        fields: &[(&str, &str)],
+        fields: &[(impl AsRef<str>, impl AsRef<str>)],
         result: Result<&'static str, AppError>,
     ) -> Result<(), AppError> {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        let fields = &fields[..];
         match result {
             Ok(next) => {
                 self.redirect(next);

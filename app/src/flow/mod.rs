@@ -9,7 +9,7 @@ pub mod delivery;
 pub mod input;
 
 pub use challenge::next_step;
-pub use ctx::{page_result, Ctx, Step};
+pub use ctx::{load_page, page_result, Ctx, Step, NO_FIELDS};
 pub use delivery::{canonical_delivery, decoy_delivery, send_code};
 pub use input::{Code, NewPassword, Username};
 

@@ -18,7 +18,7 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{page_result, Code, Ctx, Step},
+    flow::{load_page, Code, Ctx, Step},
     forms::FormId,
     limits::Action,
 };
@@ -71,10 +71,9 @@ pub async fn mfa_code(code: String) -> Result<(), AppError> {
     let logic = ssr::answer_code(&ctx.state, &ctx.session, &code);
     let step = Step::limited(Action::MfaCode, "mfa_code");
     let result = ctx.step(step, user.as_deref(), logic).await;
-    if let (Ok(crate::paths::ACCOUNT), Some(u)) = (&result, &user) {
-        ctx.remember_device(u);
-    }
-    ctx.finish(FormId::MfaCode, &[], result).await
+    ctx.remember_device_after(&result, user.as_deref());
+    ctx.finish(FormId::MfaCode, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// Chooses the second factor.
@@ -88,7 +87,8 @@ pub async fn mfa_choose(factor: Option<String>) -> Result<(), AppError> {
     let result = ctx
         .step(Step::audited("mfa_chosen"), user.as_deref(), logic)
         .await;
-    ctx.finish(FormId::MfaChoose, &[], result).await
+    ctx.finish(FormId::MfaChoose, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// Finishes setting up an authenticator app with its first code.
@@ -102,9 +102,7 @@ pub async fn mfa_setup(code: String, device_name: Option<String>) -> Result<(), 
     let logic = ssr::set_up(&ctx.state, &ctx.session, &code, &name);
     let step = Step::limited(Action::MfaCode, "mfa_enrolled");
     let result = ctx.step(step, user.as_deref(), logic).await;
-    if let (Ok(crate::paths::ACCOUNT), Some(u)) = (&result, &user) {
-        ctx.remember_device(u);
-    }
+    ctx.remember_device_after(&result, user.as_deref());
     let kept = [(field::DEVICE_NAME, name.as_str())];
     ctx.finish(FormId::MfaSetup, &kept, result).await
 }
@@ -116,33 +114,15 @@ pub async fn mfa_setup(code: String, device_name: Option<String>) -> Result<(), 
 pub async fn mfa_restart() -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
     let result = ssr::restart(&ctx.session).await;
-    ctx.finish(FormId::SignIn, &[], result).await
+    ctx.finish(FormId::SignIn, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// State of the second-factor pages.
 #[server(prefix = "/api", endpoint = "mfa-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_mfa() -> Result<MfaState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let flash = ctx.session.take_flash().await?;
-            let form = [FormId::MfaCode, FormId::MfaChoose, FormId::MfaSetup]
-                .into_iter()
-                .map(|f| FormState::for_form(flash.as_ref(), f))
-                .find(|f| f.error.is_some())
-                .unwrap_or_default();
-            let (step, seconds_left, expired) =
-                ssr::step_view(&ctx.state, &ctx.session, ctx.page_render).await?;
-            Ok(MfaState {
-                form,
-                step,
-                seconds_left,
-                expired,
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::mfa_state(ctx).await).await
 }
 
 /// Which page a step belongs on.
@@ -393,12 +373,12 @@ mod tests;
 /// Server-side logic of the second factor.
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{StepView, TotpSetup};
+    use super::{MfaState, StepView, TotpSetup};
     use crate::{
         cognito::{Challenge, Delivery, IdpError, Medium, MfaKind},
         error::{AppError, Field},
-        flow::{canonical_delivery, challenge::seconds_left, idp_error, next_step, Code},
-        forms::Notice,
+        flow::{canonical_delivery, challenge::seconds_left, idp_error, next_step, Code, Ctx},
+        forms::{FormId, FormState, Notice},
         paths,
         session::{AppSession, ChallengeFlow},
         state::AppState,
@@ -446,6 +426,24 @@ pub mod ssr {
             }
             e => Err(idp_error(e)),
         }
+    }
+
+    /// The second-factor pages' state.
+    pub async fn mfa_state(ctx: &Ctx) -> Result<MfaState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        let form = [FormId::MfaCode, FormId::MfaChoose, FormId::MfaSetup]
+            .into_iter()
+            .map(|f| FormState::for_form(flash.as_ref(), f))
+            .find(|f| f.error.is_some())
+            .unwrap_or_default();
+        let (step, seconds_left, expired) =
+            step_view(&ctx.state, &ctx.session, ctx.page_render).await?;
+        Ok(MfaState {
+            form,
+            step,
+            seconds_left,
+            expired,
+        })
     }
 
     /// The step as its page shows it, the seconds left, and whether it just expired. The

@@ -20,9 +20,8 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{page_result, Ctx, NewPassword, Step},
+    flow::{load_page, Ctx, NewPassword, Step},
     forms::FormId,
-    paths,
 };
 
 /// A challenge in progress, as the page shows it.
@@ -51,23 +50,17 @@ pub async fn set_new_password(
     attributes: Option<HashMap<String, String>>,
 ) -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
-    let (new, attributes) = (
-        NewPassword::new(new_password, confirm_password),
-        attributes.unwrap_or_default(),
-    );
+    let new = NewPassword::new(new_password, confirm_password);
+    let attributes = attributes.unwrap_or_default();
     let user = ctx.session.challenge().await?.map(|f| f.username);
     let logic = ssr::set_new_password(&ctx.state, &ctx.session, &new, &attributes);
-    let result = ctx
-        .step(Step::audited("challenge_completed"), user.as_deref(), logic)
-        .await;
-    if let (Ok(paths::ACCOUNT), Some(u)) = (&result, &user) {
-        ctx.remember_device(u);
-    }
-    let kept: Vec<(String, &str)> = attributes
+    let step = Step::audited("challenge_completed");
+    let result = ctx.step(step, user.as_deref(), logic).await;
+    ctx.remember_device_after(&result, user.as_deref());
+    let kept: Vec<_> = attributes
         .iter()
-        .map(|(k, v)| (field::attribute(k), v.as_str()))
+        .map(|(k, v)| (field::attribute(k), v))
         .collect();
-    let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     ctx.finish(FormId::NewPassword, &kept, result).await
 }
 
@@ -75,22 +68,7 @@ pub async fn set_new_password(
 #[server(prefix = "/api", endpoint = "new-password-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_new_password() -> Result<NewPasswordState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let flash = ctx.session.take_flash().await?;
-            let form = FormState::for_form(flash.as_ref(), FormId::NewPassword);
-            let (flow, expired) = ssr::challenge_view(&ctx.state, &ctx.session).await?;
-            let policy = ctx.state.policy.clone();
-            Ok(NewPasswordState {
-                form,
-                policy,
-                flow,
-                expired,
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::page_state(ctx).await).await
 }
 
 fn attribute_input_type(name: &str) -> &'static str {
@@ -181,15 +159,15 @@ mod tests;
 pub mod ssr {
     use std::collections::HashMap;
 
-    use super::ChallengeView;
+    use super::{ChallengeView, NewPasswordState};
     use crate::{
         cognito::{Challenge, IdpError, SignIn, Tokens},
         error::AppError,
         flow::{
-            challenge::seconds_left, idp_error, next_step, sign_out_elsewhere, signed_in,
+            challenge::seconds_left, idp_error, next_step, sign_out_elsewhere, signed_in, Ctx,
             NewPassword,
         },
-        forms::Notice,
+        forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
         paths,
         session::{AppSession, ChallengeFlow},
@@ -201,6 +179,20 @@ pub mod ssr {
         session
             .end_all(Some(&Notice::ChallengeExpired { username }))
             .await
+    }
+
+    /// The `/new-password` page's state.
+    pub async fn page_state(ctx: &Ctx) -> Result<NewPasswordState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        let form = FormState::for_form(flash.as_ref(), FormId::NewPassword);
+        let (flow, expired) = challenge_view(&ctx.state, &ctx.session).await?;
+        let policy = ctx.state.policy.clone();
+        Ok(NewPasswordState {
+            form,
+            policy,
+            flow,
+            expired,
+        })
     }
 
     /// The challenge in progress as the page shows it, or whether it just expired (then it is

@@ -19,7 +19,7 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{page_result, Code, Ctx, NewPassword, Step, Username},
+    flow::{load_page, Code, Ctx, NewPassword, Step, Username},
     forms::FormId,
     limits::Action,
     paths,
@@ -58,8 +58,8 @@ pub async fn request_reset(username: String) -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
     // Every outcome takes at least the configured time, so the answer time does not tell a
     // real account from an unknown one or one without a verified contact.
-    let step = Step::limited(Action::ResetRequest, "reset_requested")
-        .at_least(ctx.state.settings.limits.reset_min_response);
+    let pad = ctx.state.settings.limits.reset_min_response;
+    let step = Step::limited(Action::ResetRequest, "reset_requested").at_least(pad);
     let result = async {
         let user = Username::parse(&username)?;
         let logic = ssr::request_reset(&ctx.state, &ctx.session, &user);
@@ -67,12 +67,8 @@ pub async fn request_reset(username: String) -> Result<(), AppError> {
     }
     .await;
     let kept = [(field::USERNAME, username.as_str())];
-    ctx.finish(
-        FormId::RequestReset,
-        &kept,
-        result.map(|()| paths::RESET_CONFIRM),
-    )
-    .await
+    let next = result.map(|()| paths::RESET_CONFIRM);
+    ctx.finish(FormId::RequestReset, &kept, next).await
 }
 
 /// Sets the new password with the code.
@@ -84,26 +80,15 @@ pub async fn confirm_reset(
     confirm_password: String,
 ) -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
-    let (typed, new) = (
-        Code::new(&code),
-        NewPassword::new(new_password, confirm_password),
-    );
+    let new = NewPassword::new(new_password, confirm_password);
+    let typed = Code::new(&code);
     let user = ctx.session.reset().await?.map(|f| f.username);
     let logic = ssr::confirm_reset(&ctx.state, &ctx.session, &typed, &new);
     let step = Step::limited(Action::Confirm, "reset_confirmed");
     let result = ctx.step(step, user.as_deref(), logic).await;
-    // The code is kept (server-side) unless it was the problem; passwords never are.
-    let code_was_it = matches!(
-        result,
-        Err(AppError::WrongCode | AppError::ExpiredCode) | Ok(())
-    );
-    let kept: &[(&str, &str)] = if code_was_it {
-        &[]
-    } else {
-        &[(field::CODE, &code)]
-    };
-    ctx.finish(FormId::ConfirmReset, kept, result.map(|()| paths::SIGN_IN))
-        .await
+    let kept = ssr::kept_code(&result, &code);
+    let next = result.map(|()| paths::SIGN_IN);
+    ctx.finish(FormId::ConfirmReset, &kept, next).await
 }
 
 /// Sends another code (after the cooldown).
@@ -116,7 +101,8 @@ pub async fn resend_code() -> Result<(), AppError> {
     let step = Step::limited(Action::Resend, "code_resent");
     let result = ctx.step(step, user.as_deref(), logic).await;
     let next = result.map(|()| paths::RESET_CONFIRM_RESENT);
-    ctx.finish(FormId::ResendCode, &[], next).await
+    ctx.finish(FormId::ResendCode, crate::flow::NO_FIELDS, next)
+        .await
 }
 
 /// Drops the reset in progress ("Wrong account? Start over").
@@ -125,56 +111,26 @@ pub async fn resend_code() -> Result<(), AppError> {
 pub async fn start_over() -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
     let result = ctx.session.end_all(None).await;
-    ctx.finish(FormId::RequestReset, &[], result.map(|()| paths::RESET))
-        .await
+    ctx.finish(
+        FormId::RequestReset,
+        crate::flow::NO_FIELDS,
+        result.map(|()| paths::RESET),
+    )
+    .await
 }
 
 /// State of the `/reset` page.
 #[server(prefix = "/api", endpoint = "reset/request-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_request() -> Result<RequestState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let flash = ctx.session.take_flash().await?;
-            Ok(RequestState {
-                form: FormState::for_form(flash.as_ref(), FormId::RequestReset),
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::request_state(ctx).await).await
 }
 
 /// State of the `/reset/confirm` page.
 #[server(prefix = "/api", endpoint = "reset/confirm-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_confirm(resent: bool) -> Result<ConfirmState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let flash = ctx.session.take_flash().await?;
-            let mut form = FormState::for_form(flash.as_ref(), FormId::ConfirmReset);
-            if form.error.is_none() {
-                form = FormState::for_form(flash.as_ref(), FormId::ResendCode);
-            }
-            let flow = ctx.session.reset().await?.map(|f| FlowView {
-                cooldown_left: ssr::cooldown_left(
-                    f.sent_at,
-                    crate::clock::now(),
-                    ctx.state.settings.flows.resend_cooldown.as_secs(),
-                ),
-                delivery: f.delivery,
-                admin_reset: f.admin_reset,
-                resent,
-            });
-            Ok(ConfirmState {
-                form,
-                policy: ctx.state.policy.clone(),
-                flow,
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::confirm_state(ctx, resent).await).await
 }
 
 /// `/reset`: ask for the username.
@@ -325,16 +281,56 @@ mod tests;
 /// Server-side logic of the reset flow, testable without HTTP.
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use super::{ConfirmState, FlowView, RequestState};
     use crate::{
         clock::now,
         cognito::IdpError,
         error::AppError,
-        flow::{idp_error, send_code, sign_out_elsewhere, Code, NewPassword, Username},
-        forms::Notice,
+        flow::{idp_error, send_code, sign_out_elsewhere, Code, Ctx, NewPassword, Username},
+        forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
         session::{AppSession, ResetFlow},
         state::AppState,
     };
+
+    /// The `/reset` page's state.
+    pub async fn request_state(ctx: &Ctx) -> Result<RequestState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        Ok(RequestState {
+            form: FormState::for_form(flash.as_ref(), FormId::RequestReset),
+        })
+    }
+
+    /// The `/reset/confirm` page's state (`resent`: right after "Resend code").
+    pub async fn confirm_state(ctx: &Ctx, resent: bool) -> Result<ConfirmState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        let form = [FormId::ConfirmReset, FormId::ResendCode]
+            .into_iter()
+            .map(|f| FormState::for_form(flash.as_ref(), f))
+            .find(|f| f.error.is_some())
+            .unwrap_or_default();
+        let cooldown = ctx.state.settings.flows.resend_cooldown.as_secs();
+        let flow = ctx.session.reset().await?.map(|f| FlowView {
+            cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
+            delivery: f.delivery,
+            admin_reset: f.admin_reset,
+            resent,
+        });
+        let policy = ctx.state.policy.clone();
+        Ok(ConfirmState { form, policy, flow })
+    }
+
+    /// The fields a failed confirmation keeps for the form: the code, unless it was the
+    /// problem (passwords never are).
+    pub fn kept_code<'a>(
+        result: &Result<(), AppError>,
+        code: &'a str,
+    ) -> Vec<(&'static str, &'a str)> {
+        match result {
+            Err(AppError::WrongCode | AppError::ExpiredCode) | Ok(()) => vec![],
+            Err(_) => vec![(crate::paths::field::CODE, code)],
+        }
+    }
 
     /// Seconds left before another code may be sent.
     pub fn cooldown_left(sent_at: i64, now: i64, cooldown: u64) -> u32 {

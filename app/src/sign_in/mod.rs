@@ -17,7 +17,7 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{page_result, Ctx, Step, Username},
+    flow::{load_page, Ctx, Step, Username},
     forms::FormId,
     limits::Action,
     paths,
@@ -54,25 +54,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
 #[server(prefix = "/api", endpoint = "sign-in-state")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn load_sign_in() -> Result<SignInState, AppError> {
-    page_result(
-        async move {
-            let ctx = Ctx::get().await?;
-            let flash = ctx.session.take_flash().await?;
-            let notice = ctx.session.take_notice().await?;
-            let mut form = FormState::for_form(flash.as_ref(), FormId::SignIn);
-            // The username is prefilled in server-rendered HTML only, never sent in a JSON answer.
-            if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
-                if form.field(field::USERNAME).is_empty() && ctx.page_render {
-                    form.fields.push((field::USERNAME.into(), u.to_string()));
-                }
-            }
-            Ok(SignInState {
-                form,
-                notice: notice.map(|n| n.without_username()),
-            })
-        }
-        .await,
-    )
+    load_page(async |ctx: &Ctx| ssr::sign_in_state(ctx).await).await
 }
 
 /// `/sign-in`.
@@ -113,15 +95,33 @@ mod tests;
 pub mod ssr {
     use secrecy::{ExposeSecret, SecretString};
 
+    use super::SignInState;
     use crate::{
         clock::now,
         cognito::IdpError,
         error::{AppError, Field},
-        flow::{idp_error, next_step, send_code, Username},
+        flow::{idp_error, next_step, send_code, Ctx, Username},
+        forms::{FormId, FormState},
         paths,
+        paths::field,
         session::{AppSession, ResetFlow},
         state::AppState,
     };
+
+    /// The `/sign-in` page's state. The username a notice carries is prefilled in
+    /// server-rendered HTML only, never sent in a JSON answer.
+    pub async fn sign_in_state(ctx: &Ctx) -> Result<SignInState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        let notice = ctx.session.take_notice().await?;
+        let mut form = FormState::for_form(flash.as_ref(), FormId::SignIn);
+        if let Some(u) = notice.as_ref().and_then(|n| n.username()) {
+            if form.field(field::USERNAME).is_empty() && ctx.page_render {
+                form.fields.push((field::USERNAME.into(), u.to_string()));
+            }
+        }
+        let notice = notice.map(|n| n.without_username());
+        Ok(SignInState { form, notice })
+    }
 
     /// `/sign-in` posted. Returns the page to go to next.
     pub async fn sign_in(

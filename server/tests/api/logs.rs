@@ -207,6 +207,22 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         .unwrap();
     assert_eq!(r.status(), 403);
 
+    // A second factor: an authenticator app, a wrong code, then the right one.
+    let mfa_user = random_user();
+    let totp_key = crate::mfa::totp_user(&pool, &mfa_user).await;
+    let c = fresh();
+    let r = c
+        .call("sign-in", &[("username", &mfa_user), ("password", NEW_PW)])
+        .await;
+    assert_eq!(location(&r), "/sign-in/code");
+    assert_eq!(
+        c.call("mfa/code", &[("code", "000000")]).await.status(),
+        400
+    );
+    let mfa_code = crate::mfa::totp(&totp_key).await;
+    let r = c.call("mfa/code", &[("code", &mfa_code)]).await;
+    assert_eq!(location(&r), "/account");
+
     // Everything moto now holds that must stay secret, plus what we typed.
     let mut secrets = moto_secrets(&pool).await;
     secrets.extend(
@@ -225,6 +241,9 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
             &user,
             &temp,
             &limited,
+            &mfa_user,
+            &totp_key,
+            &mfa_code,
             "log-test-secret-log-test-secret-0123456789",
         ]
         .map(str::to_string),
@@ -287,6 +306,8 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         ("sign_in", "ok"),
         ("password_changed", "ok"),
         ("challenge_completed", "ok"),
+        ("mfa_code", "WrongCode"),
+        ("mfa_code", "ok"),
         ("rate_limited", "user"),
         ("csrf_refused", "refused"),
     ] {

@@ -51,7 +51,7 @@ fn totp_at(secret: &str, unix: u64) -> String {
 
 /// The current code, waiting for a fresh 30-second step when this one is nearly over (moto
 /// accepts only the current step).
-async fn totp(secret: &str) -> String {
+pub async fn totp(secret: &str) -> String {
     let now = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -73,7 +73,7 @@ fn shown_key(page: &str) -> String {
 }
 
 /// A user with an authenticator app set up and preferred (through Cognito's own calls).
-async fn totp_user(pool: &Pool, name: &str) -> String {
+pub async fn totp_user(pool: &Pool, name: &str) -> String {
     confirmed_user(pool, name, NEW_PW).await;
     moto_call(
         "SetUserPoolMfaConfig",

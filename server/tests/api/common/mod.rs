@@ -78,27 +78,17 @@ fn init_env() {
     });
 }
 
+pub mod moto_json;
+
 /// Calls a Cognito action on moto directly (test setup only).
 pub async fn moto_call(action: &str, body: Value) -> Value {
-    let res = reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
-        .unwrap()
-        .post(format!("{}/", moto()))
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", format!("AWSCognitoIdentityProviderService.{action}"))
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x",
-        )
-        .body(body.to_string())
-        .send()
+        .unwrap();
+    moto_json::call(&http, moto(), action, &body)
         .await
-        .expect("moto answers");
-    let status = res.status();
-    let v: Value = res.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{action} failed: {status} {v}");
-    v
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A user pool with one app client.
