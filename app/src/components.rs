@@ -55,6 +55,37 @@ where
     }
 }
 
+/// A one-time code field (reset codes and second-factor codes): numeric keyboard, the
+/// platform's one-time-code autofill, its error next to it.
+#[component]
+pub fn CodeInput(
+    label: &'static str,
+    #[prop(into)] value: String,
+    error: Signal<Option<AppError>>,
+    /// The id of the text that says where the code comes from.
+    hint: Option<&'static str>,
+) -> impl IntoView {
+    let (code_invalid, extra) = (invalid(error, Field::Code), hint);
+    view! {
+        <div class="field">
+            <label for=field::CODE>{label}</label>
+            <input
+                id=field::CODE
+                name=field::CODE
+                type="text"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                autocapitalize="off"
+                spellcheck="false"
+                value=value
+                aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
+                aria-describedby=described_by(code_invalid, Field::Code, extra)
+            />
+            <FieldError field=Field::Code error/>
+        </div>
+    }
+}
+
 /// The error at the top of a form: announced to screen readers, linked to its field.
 #[component]
 pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

@@ -127,6 +127,10 @@ pub struct FlowSettings {
     /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
     /// user's other sessions with `AdminUserGlobalSignOut` (default true).
     pub sign_out_everywhere: bool,
+    /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
+    /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
+    /// the preferred first factor, and without one the user picks a one-time code).
+    pub sign_in_flow: SignInFlow,
     /// Password rules used when the app may not call `DescribeUserPool`
     /// (`PASSWORD_MIN_LENGTH`, `PASSWORD_REQUIRE_UPPERCASE|LOWERCASE|NUMBERS|SYMBOLS`).
     pub password_policy: PasswordPolicy,
@@ -155,6 +159,15 @@ pub struct OpsSettings {
     /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
     /// finish (default 20 s).
     pub shutdown_grace: Duration,
+}
+
+/// How the app starts a sign-in (`SIGN_IN_FLOW`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInFlow {
+    /// `USER_PASSWORD_AUTH`.
+    Password,
+    /// `USER_AUTH` (choice-based).
+    Choice,
 }
 
 /// A rate: at most `max` attempts per `per`.
@@ -529,6 +542,16 @@ fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         resend_cooldown: secs(get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?,
         code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
         sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
+        sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
+            None | Some("password") => SignInFlow::Password,
+            Some("choice") => SignInFlow::Choice,
+            Some(v) => {
+                return Err(err(
+                    "SIGN_IN_FLOW",
+                    format!("is malformed: expected password or choice (got {v:?})"),
+                ))
+            }
+        },
         password_policy: password_policy(get)?,
     })
 }
@@ -894,6 +917,19 @@ mod tests {
         assert_eq!(s.flows.code_window, Duration::from_secs(600));
         assert!(s.flows.sign_out_everywhere);
         assert_eq!(s.limits.global.max, 20);
+    }
+
+    #[test]
+    fn the_sign_in_flow_is_password_unless_choice() {
+        assert_eq!(
+            read(&base()).unwrap().flows.sign_in_flow,
+            SignInFlow::Password
+        );
+        let mut m = base();
+        m.insert("SIGN_IN_FLOW", "choice");
+        assert_eq!(read(&m).unwrap().flows.sign_in_flow, SignInFlow::Choice);
+        m.insert("SIGN_IN_FLOW", "srp");
+        assert_eq!(read(&m).unwrap_err().variable, "SIGN_IN_FLOW");
     }
 
     #[test]

@@ -206,6 +206,8 @@ pub enum MfaKind {
     Sms,
     /// A code by email (`EMAIL_OTP`).
     Email,
+    /// A code by text message as the first factor of a choice-based sign-in (`SMS_OTP`).
+    SmsOtp,
 }
 
 impl MfaKind {
@@ -215,6 +217,7 @@ impl MfaKind {
             MfaKind::Totp => "SOFTWARE_TOKEN_MFA",
             MfaKind::Sms => "SMS_MFA",
             MfaKind::Email => "EMAIL_OTP",
+            MfaKind::SmsOtp => "SMS_OTP",
         }
     }
 
@@ -224,6 +227,32 @@ impl MfaKind {
             "SOFTWARE_TOKEN_MFA" => Some(MfaKind::Totp),
             "SMS_MFA" => Some(MfaKind::Sms),
             "EMAIL_OTP" | "EMAIL_MFA" => Some(MfaKind::Email),
+            "SMS_OTP" => Some(MfaKind::SmsOtp),
+            _ => None,
+        }
+    }
+}
+
+/// A first factor of a choice-based sign-in (`USER_AUTH`), from Cognito's
+/// `AvailableChallenges`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Factor {
+    /// The password (asked for on the sign-in page).
+    Password,
+    /// A code by email or text message.
+    Code(MfaKind),
+    /// A passkey: not offered by this app yet.
+    Passkey,
+}
+
+impl Factor {
+    /// The factor Cognito names `name`, if the app knows it.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        match name {
+            "PASSWORD" | "PASSWORD_SRP" => Some(Factor::Password),
+            "EMAIL_OTP" => Some(Factor::Code(MfaKind::Email)),
+            "SMS_OTP" => Some(Factor::Code(MfaKind::SmsOtp)),
+            "WEB_AUTHN" => Some(Factor::Passkey),
             _ => None,
         }
     }

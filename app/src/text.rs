@@ -132,7 +132,7 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
 pub fn mfa_kind_name(l: Locale, kind: MfaKind) -> &'static str {
     match kind {
         MfaKind::Totp => td_string!(l, mfa.kind_totp),
-        MfaKind::Sms => td_string!(l, mfa.kind_sms),
+        MfaKind::Sms | MfaKind::SmsOtp => td_string!(l, mfa.kind_sms),
         MfaKind::Email => td_string!(l, mfa.kind_email),
     }
 }
@@ -141,8 +141,12 @@ pub fn mfa_kind_name(l: Locale, kind: MfaKind) -> &'static str {
 pub fn mfa_code_lead(l: Locale, kind: MfaKind, destination: Option<&str>) -> String {
     match (kind, destination) {
         (MfaKind::Totp, _) => td_string!(l, mfa.code_lead_totp).to_string(),
-        (MfaKind::Sms, Some(d)) => td_string!(l, mfa.code_lead_sms, destination = d).to_string(),
-        (MfaKind::Sms, None) => td_string!(l, mfa.code_lead_sms_unknown).to_string(),
+        (MfaKind::Sms | MfaKind::SmsOtp, Some(d)) => {
+            td_string!(l, mfa.code_lead_sms, destination = d).to_string()
+        }
+        (MfaKind::Sms | MfaKind::SmsOtp, None) => {
+            td_string!(l, mfa.code_lead_sms_unknown).to_string()
+        }
         (MfaKind::Email, Some(d)) => {
             td_string!(l, mfa.code_lead_email, destination = d).to_string()
         }

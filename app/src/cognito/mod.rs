@@ -89,6 +89,7 @@ fn code_challenge(kind: MfaKind) -> (ChallengeNameType, &'static str) {
         ),
         MfaKind::Sms => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
         MfaKind::Email => (ChallengeNameType::EmailOtp, "EMAIL_OTP_CODE"),
+        MfaKind::SmsOtp => (ChallengeNameType::SmsOtp, "SMS_OTP_CODE"),
     }
 }
 
@@ -109,9 +110,13 @@ pub enum Challenge {
     /// The pool requires a second factor the user has not set up (`MFA_SETUP`, from
     /// `MFAS_CAN_SETUP`).
     MfaSetup { options: Vec<MfaKind> },
+    /// Choice-based sign-in: the user picks the first factor (`SELECT_CHALLENGE`, from
+    /// `AvailableChallenges`).
+    SelectFactor { options: Vec<Factor> },
 }
 
-pub use crate::forms::{Delivery, Medium, MfaKind};
+pub use crate::forms::Medium;
+pub use crate::forms::{Delivery, Factor, MfaKind};
 
 /// The Cognito user pool and app client this app works with.
 #[derive(Clone)]
@@ -236,6 +241,52 @@ impl Cognito {
             out.session(),
             out.challenge_parameters(),
         ))
+    }
+
+    /// `InitiateAuth` with `USER_AUTH` (choice-based sign-in): with a password as the preferred
+    /// first factor, or without one, when Cognito answers `SELECT_CHALLENGE` with the factors
+    /// the user may use.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_in_choice(
+        &self,
+        username: &str,
+        password: Option<&str>,
+    ) -> Result<SignIn, IdpError> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserAuth)
+            .client_id(&self.client_id)
+            .auth_parameters("USERNAME", username)
+            .set_user_context_data(self.context());
+        if let Some(p) = password {
+            req = req
+                .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
+                .auth_parameters("PASSWORD", p);
+        }
+        if let Some(h) = self.hash(username) {
+            req = req.auth_parameters("SECRET_HASH", h);
+        }
+        let out = req.send().await.map_err(|e| classify(e, "InitiateAuth"))?;
+        Ok(outcome_of(&out))
+    }
+
+    /// `RespondToAuthChallenge` for `SELECT_CHALLENGE` with a code factor (Cognito sends it).
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_select_factor(
+        &self,
+        kind: MfaKind,
+        username: &str,
+        session: &Token,
+    ) -> Result<SignIn, IdpError> {
+        let answers = vec![("ANSWER".to_string(), kind.wire().to_string())];
+        self.respond(
+            ChallengeNameType::SelectChallenge,
+            username,
+            session,
+            answers,
+        )
+        .await
     }
 
     /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`. `hash_username` is the user's
@@ -601,6 +652,7 @@ fn sign_in_outcome(
         ChallengeNameType::SoftwareTokenMfa => code(MfaKind::Totp),
         ChallengeNameType::SmsMfa => code(MfaKind::Sms),
         ChallengeNameType::EmailOtp => code(MfaKind::Email),
+        ChallengeNameType::SmsOtp => code(MfaKind::SmsOtp),
         ChallengeNameType::SelectMfaType => Challenge::SelectMfa {
             options: kinds("MFAS_CAN_CHOOSE"),
         },
@@ -619,11 +671,24 @@ fn sign_in_outcome(
     }
 }
 
-/// What a sign-in answer means (tests build answers with the SDK's builders).
-#[cfg(test)]
+/// What an `InitiateAuth` answer means.
 pub fn outcome_of(
     out: &aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput,
 ) -> SignIn {
+    if out.challenge_name() == Some(&ChallengeNameType::SelectChallenge) {
+        if let Some(session) = out.session() {
+            let options = out
+                .available_challenges()
+                .iter()
+                .filter_map(|c| Factor::from_wire(c.as_str()))
+                .collect();
+            return SignIn::Challenge {
+                step: Challenge::SelectFactor { options },
+                session: Token::from(session),
+                username: None,
+            };
+        }
+    }
     sign_in_outcome(
         out.authentication_result(),
         out.challenge_name(),

@@ -25,7 +25,7 @@ pub fn page_of(step: &Challenge) -> &'static str {
     match step {
         Challenge::NewPassword { .. } => paths::NEW_PASSWORD,
         Challenge::Code { .. } => paths::MFA_CODE,
-        Challenge::SelectMfa { .. } => paths::MFA_CHOOSE,
+        Challenge::SelectMfa { .. } | Challenge::SelectFactor { .. } => paths::MFA_CHOOSE,
         Challenge::MfaSetup { .. } => paths::MFA_SETUP,
     }
 }

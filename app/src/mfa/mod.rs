@@ -10,9 +10,9 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{countdown, form_error, invalid, mm_ss, page_state, ErrorSummary, Submit},
-    error::{AppError, Field},
-    forms::{FormState, MfaKind},
+    components::{countdown, form_error, mm_ss, page_state, CodeInput, ErrorSummary, Submit},
+    error::AppError,
+    forms::{Factor, FormState, MfaKind},
     i18n::td_string,
     paths::field,
 };
@@ -33,6 +33,8 @@ pub enum StepView {
     },
     /// Choose among `options`.
     Choose { options: Vec<MfaKind> },
+    /// Choice-based sign-in: choose the first factor.
+    ChooseFactor { options: Vec<Factor> },
     /// Set up a second factor: an authenticator app when `totp` is there, else only the
     /// explanation of what the administrator has to do.
     Setup {
@@ -129,7 +131,7 @@ pub async fn load_mfa() -> Result<MfaState, AppError> {
 fn page_of(step: &StepView) -> &'static str {
     match step {
         StepView::Code { .. } => crate::paths::MFA_CODE,
-        StepView::Choose { .. } => crate::paths::MFA_CHOOSE,
+        StepView::Choose { .. } | StepView::ChooseFactor { .. } => crate::paths::MFA_CHOOSE,
         StepView::Setup { .. } => crate::paths::MFA_SETUP,
         StepView::NewPassword => crate::paths::NEW_PASSWORD,
     }
@@ -193,26 +195,8 @@ fn code_input(
     error: Signal<Option<AppError>>,
     described_by: Option<&'static str>,
 ) -> impl IntoView {
-    let l = crate::text::locale();
-    let code_invalid = invalid(error, Field::Code);
-    view! {
-        <div class="field">
-            <label for=field::CODE>{td_string!(l, mfa.code_label)}</label>
-            <input
-                id=field::CODE
-                name=field::CODE
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                autocapitalize="off"
-                spellcheck="false"
-                maxlength="2048"
-                aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
-                aria-describedby=crate::components::described_by(code_invalid, Field::Code, described_by)
-            />
-            <crate::components::FieldError field=Field::Code error/>
-        </div>
-    }
+    let label = td_string!(crate::text::locale(), mfa.code_label);
+    view! { <CodeInput label value="" error hint=described_by/> }
 }
 
 /// `/sign-in/code`.
@@ -266,7 +250,15 @@ pub fn MfaChoosePage() -> impl IntoView {
         <Title text=td_string!(l, mfa.choose_title)/>
         <h1>{td_string!(l, mfa.choose_title)}</h1>
         {mfa_page(crate::paths::MFA_CHOOSE, move |step, form, seconds| {
-            let StepView::Choose { options } = step else { return ().into_any() };
+            let (options, password, passkey) = match step {
+                StepView::Choose { options } => (options, false, false),
+                StepView::ChooseFactor { options } => (
+                    options.iter().filter_map(|f| match f { Factor::Code(k) => Some(*k), _ => None }).collect(),
+                    options.contains(&Factor::Password),
+                    options.contains(&Factor::Passkey),
+                ),
+                _ => return ().into_any(),
+            };
             let error = form_error(move || action.value().get(), form.error.clone());
             view! {
                 {time_left(seconds)}
@@ -283,9 +275,18 @@ pub fn MfaChoosePage() -> impl IntoView {
                                 </div>
                             }
                         }).collect_view()}
+                        {passkey.then(|| view! {
+                            <div class="field checkbox">
+                                <input type="radio" id="factor-passkey" name=field::FACTOR value="WEB_AUTHN" disabled=true/>
+                                <label for="factor-passkey">{td_string!(l, mfa.passkey_unavailable)}</label>
+                            </div>
+                        })}
                     </fieldset>
                     <Submit label=td_string!(l, mfa.continue_) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
                 </ActionForm>
+                {password.then(|| view! {
+                    <p><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.use_password)}</A></p>
+                })}
             }
             .into_any()
         })}
@@ -375,7 +376,7 @@ mod tests;
 pub mod ssr {
     use super::{MfaState, StepView, TotpSetup};
     use crate::{
-        cognito::{Challenge, Delivery, IdpError, Medium, MfaKind},
+        cognito::{Challenge, Delivery, Factor, IdpError, Medium, MfaKind},
         error::{AppError, Field},
         flow::{canonical_delivery, challenge::seconds_left, idp_error, next_step, Code, Ctx},
         forms::{FormId, FormState, Notice},
@@ -470,6 +471,7 @@ pub mod ssr {
                 destination: destination.map(|d| masked(state, &flow.username, kind, &d)),
             },
             Challenge::SelectMfa { options } => StepView::Choose { options },
+            Challenge::SelectFactor { options } => StepView::ChooseFactor { options },
             Challenge::MfaSetup { options } => StepView::Setup {
                 totp: flow
                     .secret
@@ -486,7 +488,7 @@ pub mod ssr {
     /// A destination in the app's own mask (as on the reset code page).
     fn masked(state: &AppState, username: &str, kind: MfaKind, destination: &str) -> String {
         let medium = match kind {
-            MfaKind::Sms => Medium::Sms,
+            MfaKind::Sms | MfaKind::SmsOtp => Medium::Sms,
             _ => Medium::Email,
         };
         let d = Delivery {
@@ -528,18 +530,32 @@ pub mod ssr {
         let Some(flow) = current(state, session).await? else {
             return Ok(paths::SIGN_IN);
         };
-        let Challenge::SelectMfa { options } = &flow.step else {
-            return Err(AppError::NoChallengeInProgress);
-        };
-        let kind = *options
-            .iter()
-            .find(|k| k.wire() == factor)
-            .ok_or(AppError::Missing(Field::Factor))?;
         let cognito = &state.cognito;
-        match cognito
-            .respond_select_mfa(kind, &flow.username, &flow.session)
-            .await
-        {
+        let answer = match &flow.step {
+            Challenge::SelectMfa { options } => {
+                let kind = *options
+                    .iter()
+                    .find(|k| k.wire() == factor)
+                    .ok_or(AppError::Missing(Field::Factor))?;
+                cognito
+                    .respond_select_mfa(kind, &flow.username, &flow.session)
+                    .await
+            }
+            Challenge::SelectFactor { options } => {
+                let kind = options
+                    .iter()
+                    .find_map(|f| match f {
+                        Factor::Code(k) if k.wire() == factor => Some(*k),
+                        _ => None,
+                    })
+                    .ok_or(AppError::Missing(Field::Factor))?;
+                cognito
+                    .respond_select_factor(kind, &flow.username, &flow.session)
+                    .await
+            }
+            _ => return Err(AppError::NoChallengeInProgress),
+        };
+        match answer {
             Ok(outcome) => next_step(state, session, &flow.username.clone(), outcome, false).await,
             Err(e) => failed(session, flow, e).await,
         }

@@ -372,3 +372,157 @@ fn the_otpauth_uri_and_key_are_what_authenticator_apps_read() {
     );
     assert_eq!(key_groups("JBSWY3DPEHPK3PXPAB"), "JBSW Y3DP EHPK 3PXP AB");
 }
+
+#[tokio::test]
+async fn choice_based_sign_in_without_a_password_picks_an_email_code() {
+    use aws_sdk_cognitoidentityprovider::{
+        operation::initiate_auth::InitiateAuthOutput, types::AuthFlowType,
+    };
+    let start = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            let p = r.auth_parameters().unwrap();
+            r.auth_flow() == Some(&AuthFlowType::UserAuth)
+                && p.get("USERNAME").map(String::as_str) == Some("tom")
+                && !p.contains_key("PASSWORD")
+                && !p.contains_key("PREFERRED_CHALLENGE")
+        })
+        .then_output(|| {
+            InitiateAuthOutput::builder()
+                .challenge_name(ChallengeNameType::SelectChallenge)
+                .session("s1")
+                .available_challenges(ChallengeNameType::Password)
+                .available_challenges(ChallengeNameType::EmailOtp)
+                .available_challenges(ChallengeNameType::WebAuthn)
+                .build()
+        });
+    let select = mock!(Client::respond_to_auth_challenge)
+        .match_requests(|r| {
+            r.challenge_name() == Some(&ChallengeNameType::SelectChallenge)
+                && r.challenge_responses()
+                    .and_then(|c| c.get("ANSWER"))
+                    .map(String::as_str)
+                    == Some("EMAIL_OTP")
+        })
+        .then_output(|| {
+            RespondToAuthChallengeOutput::builder()
+                .challenge_name(ChallengeNameType::EmailOtp)
+                .session("s2")
+                .challenge_parameters("CODE_DELIVERY_DESTINATION", "t***@e***.com")
+                .build()
+        });
+    let code = mock!(Client::respond_to_auth_challenge)
+        .match_requests(|r| {
+            r.challenge_name() == Some(&ChallengeNameType::EmailOtp)
+                && r.challenge_responses()
+                    .and_then(|c| c.get("EMAIL_OTP_CODE"))
+                    .map(String::as_str)
+                    == Some("12345678")
+        })
+        .then_output(signed_in);
+    let state = testing::state_with(
+        mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&start, &select, &code]
+        ),
+        &[("SIGN_IN_FLOW", "choice")],
+    );
+    let s = testing::session();
+    let page =
+        crate::sign_in::ssr::sign_in(&state, &s, &testing::user("tom"), &testing::secret("")).await;
+    assert_eq!(page, Ok("/sign-in/choose"));
+    let (view, _, _) = step_view(&state, &s, true).await.unwrap();
+    use crate::cognito::Factor;
+    assert_eq!(
+        view,
+        Some(super::StepView::ChooseFactor {
+            options: vec![
+                Factor::Password,
+                Factor::Code(MfaKind::Email),
+                Factor::Passkey
+            ]
+        })
+    );
+    assert_eq!(
+        choose(&state, &s, "WEB_AUTHN").await,
+        Err(AppError::Missing(crate::error::Field::Factor)),
+        "passkeys are not offered yet"
+    );
+    assert_eq!(choose(&state, &s, "EMAIL_OTP").await, Ok("/sign-in/code"));
+    assert_eq!(
+        answer_code(&state, &s, &testing::code("12345678")).await,
+        Ok("/account")
+    );
+    assert_eq!(
+        (start.num_calls(), select.num_calls(), code.num_calls()),
+        (1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn choice_based_sign_in_with_a_password_prefers_it_and_sends_the_users_ip() {
+    use aws_sdk_cognitoidentityprovider::{
+        operation::initiate_auth::InitiateAuthOutput, types::AuthFlowType,
+    };
+    let rule = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            let p = r.auth_parameters().unwrap();
+            r.auth_flow() == Some(&AuthFlowType::UserAuth)
+                && p.get("PREFERRED_CHALLENGE").map(String::as_str) == Some("PASSWORD")
+                && p.get("PASSWORD").map(String::as_str) == Some("Secret-1")
+                && r.user_context_data().and_then(|u| u.ip_address()) == Some("203.0.113.9")
+        })
+        .then_output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("a")
+                        .expires_in(3600)
+                        .build(),
+                )
+                .build()
+        });
+    let mut state = testing::state_with(
+        mock_client!(aws_sdk_cognitoidentityprovider, [&rule]),
+        &[("SIGN_IN_FLOW", "choice")],
+    );
+    state.cognito = state.cognito.for_user_at("203.0.113.9".parse().unwrap());
+    let s = testing::session();
+    let page = crate::sign_in::ssr::sign_in(
+        &state,
+        &s,
+        &testing::user("tom"),
+        &testing::secret("Secret-1"),
+    )
+    .await;
+    assert_eq!(page, Ok("/account"));
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn the_reset_calls_carry_the_users_ip_too() {
+    use aws_sdk_cognitoidentityprovider::operation::{
+        confirm_forgot_password::ConfirmForgotPasswordOutput, forgot_password::ForgotPasswordOutput,
+    };
+    let forgot = mock!(Client::forgot_password)
+        .match_requests(|r| {
+            r.user_context_data().and_then(|u| u.ip_address()) == Some("198.51.100.4")
+        })
+        .then_output(|| ForgotPasswordOutput::builder().build());
+    let confirm = mock!(Client::confirm_forgot_password)
+        .match_requests(|r| {
+            r.user_context_data().and_then(|u| u.ip_address()) == Some("198.51.100.4")
+        })
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&forgot, &confirm]
+    ));
+    let c = state.cognito.for_user_at("198.51.100.4".parse().unwrap());
+    c.forgot_password("tom").await.unwrap();
+    c.confirm_forgot_password("tom", "1", "Kite-Lamp-9!")
+        .await
+        .unwrap();
+    assert_eq!((forgot.num_calls(), confirm.num_calls()), (1, 1));
+}

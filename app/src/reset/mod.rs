@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        countdown, form_error, invalid, page_state, ErrorSummary, NewPasswordFields, Submit,
+        countdown, form_error, page_state, CodeInput, ErrorSummary, NewPasswordFields, Submit,
         UsernameInput,
     },
-    error::{AppError, Field},
+    error::AppError,
     forms::{Delivery, FormState},
     i18n::td_string,
     paths::field,
@@ -205,7 +205,6 @@ fn confirm_form(
         },
     );
     let left = countdown(flow.cooldown_left);
-    let code_invalid = invalid(error, Field::Code);
     let hydrated = crate::components::use_hydrated();
     let l = crate::text::locale();
     let lead = crate::text::delivery_text(l, &flow.delivery);
@@ -224,22 +223,7 @@ fn confirm_form(
             </ActionForm>
         })}
         <ActionForm action=confirm attr:novalidate="">
-            <div class="field">
-                <label for=field::CODE>{td_string!(l, form.code)}</label>
-                <input
-                    id=field::CODE
-                    name=field::CODE
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    autocapitalize="off"
-                    spellcheck="false"
-                    value=form.field(field::CODE)
-                    aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
-                    aria-describedby=crate::components::described_by(code_invalid, Field::Code, Some("delivery"))
-                />
-                <crate::components::FieldError field=Field::Code error/>
-            </div>
+            <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error hint=Some("delivery")/>
             <NewPasswordFields policy error/>
             <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=confirm.pending()/>
         </ActionForm>

@@ -28,6 +28,8 @@ use crate::{
 pub struct SignInState {
     pub form: FormState,
     pub notice: Option<Notice>,
+    /// Choice-based sign-in: the password may be left empty for a one-time code.
+    pub choice: bool,
 }
 
 /// Signs in with username and password.
@@ -65,6 +67,7 @@ pub fn SignInPage() -> impl IntoView {
     let blank = SignInState {
         form: FormState::default(),
         notice: None,
+        choice: false,
     };
     view! {
         <Title text=td_string!(l, sign_in.title)/>
@@ -79,6 +82,7 @@ pub fn SignInPage() -> impl IntoView {
                 <ActionForm action=action attr:novalidate="">
                     <UsernameInput value=username error autofocus=focus_username/>
                     <PasswordInput field=Field::Password name=field::PASSWORD label=td_string!(l, form.password) autocomplete="current-password" error/>
+                    {st.choice.then(|| view! { <p class="hint">{td_string!(l, sign_in.code_hint)}</p> })}
                     <Submit label=td_string!(l, sign_in.submit) busy=td_string!(l, sign_in.busy) pending=action.pending()/>
                 </ActionForm>
             }
@@ -99,6 +103,7 @@ pub mod ssr {
     use crate::{
         clock::now,
         cognito::IdpError,
+        config::SignInFlow,
         error::{AppError, Field},
         flow::{idp_error, next_step, send_code, Ctx, Username},
         forms::{FormId, FormState},
@@ -120,7 +125,12 @@ pub mod ssr {
             }
         }
         let notice = notice.map(|n| n.without_username());
-        Ok(SignInState { form, notice })
+        let choice = ctx.state.settings.flows.sign_in_flow == SignInFlow::Choice;
+        Ok(SignInState {
+            form,
+            notice,
+            choice,
+        })
     }
 
     /// `/sign-in` posted. Returns the page to go to next.
@@ -131,10 +141,17 @@ pub mod ssr {
         password: &SecretString,
     ) -> Result<&'static str, AppError> {
         let password = password.expose_secret();
-        if password.is_empty() {
+        let choice = state.settings.flows.sign_in_flow == SignInFlow::Choice;
+        if password.is_empty() && !choice {
             return Err(AppError::Missing(Field::Password));
         }
-        match state.cognito.sign_in(username, password).await {
+        let attempt = if choice {
+            let password = (!password.is_empty()).then_some(password);
+            state.cognito.sign_in_choice(username, password).await
+        } else {
+            state.cognito.sign_in(username, password).await
+        };
+        match attempt {
             Ok(outcome) => next_step(state, session, username, outcome, true).await,
             Err(IdpError::PasswordResetRequired) => {
                 // An administrator reset the password: send the code now and go to its page.
