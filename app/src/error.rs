@@ -83,7 +83,7 @@ pub enum AppError {
     Unexpected,
 }
 
-/// The variant's name, for logs and developers; users read [`crate::text::error_text`].
+/// The variant's name, for logs and developers; users read `text::error_text`, chosen where pages render.
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self, f)

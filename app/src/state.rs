@@ -1,4 +1,4 @@
-//! Server state shared by every request (the per-request context is [`crate::flow::Ctx`]).
+//! Server state shared by every request (the per-request context is `flow::Ctx`, built on it).
 
 use std::sync::Arc;
 
