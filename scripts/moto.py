@@ -62,11 +62,12 @@ def create_pool(endpoint, name="demo"):
     }
 
 
-def require_mfa(endpoint, pool, mode):
-    """Second factors: authenticator apps and text messages, `ON` (required) or `OPTIONAL`."""
+def require_mfa(endpoint, pool, mode, sms_only=False):
+    """Second factors, `ON` (required) or `OPTIONAL`: authenticator apps and text messages, or
+    text messages only."""
     call(endpoint, "SetUserPoolMfaConfig", {
         "UserPoolId": pool, "MfaConfiguration": mode,
-        "SoftwareTokenMfaConfiguration": {"Enabled": True},
+        "SoftwareTokenMfaConfiguration": {"Enabled": not sms_only},
         "SmsMfaConfiguration": {"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms"}},
     })
 
@@ -136,6 +137,7 @@ def main():
     a.add_argument("--out", required=True)
     a.add_argument("--name", default="demo")
     a.add_argument("--mfa", choices=["ON", "OPTIONAL"], help="second factors required or optional")
+    a.add_argument("--sms-only", action="store_true", help="with --mfa: text messages only")
     u = sub.add_parser("user")
     u.add_argument("--pool", required=True)
     u.add_argument("name")
@@ -156,7 +158,7 @@ def main():
     if args.cmd == "pool":
         info = create_pool(args.endpoint, args.name)
         if args.mfa:
-            require_mfa(args.endpoint, info["pool_id"], args.mfa)
+            require_mfa(args.endpoint, info["pool_id"], args.mfa, args.sms_only)
         with open(args.out, "w") as f:
             json.dump(info, f, indent=2)
         print(json.dumps({k: v for k, v in info.items() if "secret" not in k or k == "secret_client_id"}))

@@ -32,6 +32,8 @@ POOL_JSON="$LOGS/e2e-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$POOL_JSON" --name e2e >/dev/null
 MFA_POOL_JSON="$LOGS/e2e-mfa-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$MFA_POOL_JSON" --name e2e-mfa --mfa ON >/dev/null
+SMS_POOL_JSON="$LOGS/e2e-sms-pool.json"
+"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$SMS_POOL_JSON" --name e2e-sms --mfa ON --sms-only >/dev/null
 start_app() { # kind port log [extra env...]
   local kind="$1" port="$2" log="$3"; shift 3
   env $(app_env "${APP_POOL_JSON:-$POOL_JSON}" "$kind" "$port") AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=test \
@@ -47,7 +49,8 @@ P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log" "${FAST[@]}
 P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[@]}" CHALLENGE_TTL_SECS=3 RESEND_COOLDOWN_SECS=3
 P_LIMITED=$(free_port); start_app public "$P_LIMITED" "$LOGS/app-limited.log" RATE_LIMIT_USER=2/15m RESET_MIN_RESPONSE_MS=50
 P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}"
-for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
+P_SMS=$(free_port); APP_POOL_JSON="$SMS_POOL_JSON" start_app public "$P_SMS" "$LOGS/app-sms.log" "${FAST[@]}"
+for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
 echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
 (
@@ -55,7 +58,8 @@ echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
   E2E_MOTO="$MOTO" E2E_POOL="$("$PY" -c "import json;print(json.load(open('$POOL_JSON'))['pool_id'])")" \
   E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" \
   E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" E2E_URL_LIMITED="http://127.0.0.1:$P_LIMITED" \
-  E2E_URL_MFA="http://127.0.0.1:$P_MFA" \
+  E2E_URL_MFA="http://127.0.0.1:$P_MFA" E2E_URL_SMS_MFA="http://127.0.0.1:$P_SMS" \
+  E2E_SMS_POOL="$("$PY" -c "import json;print(json.load(open('$SMS_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_POOL="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_CLIENT="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['public_client_id'])")" \
     npx playwright test

@@ -1,11 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
-import { createUser, MFA_POOL, totpUser } from './fixtures/moto';
+import { createUser, MFA_POOL, SMS_POOL, totpUser } from './fixtures/moto';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
 const MFA = process.env.E2E_URL_MFA ?? 'http://127.0.0.1:3000';
+const SMS_MFA = process.env.E2E_URL_SMS_MFA ?? 'http://127.0.0.1:3000';
 
 let browser: Browser;
 // The last document each page loaded, as served (a page without JavaScript cannot be read
@@ -114,6 +115,17 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
       await app.setNewPassword(NEW_PASSWORD);
       await expect(page).toHaveURL(/\/sign-in\/setup$/);
       await expectAccessible(page, app.js, '/sign-in/setup');
+    });
+
+    test('/sign-in/setup when no second factor can be set up here', async ({ app, page }) => {
+      const user = await createUser('temporary', SMS_POOL);
+      await app.open(`${SMS_MFA}/sign-in`);
+      await app.signIn(user);
+      await app.setNewPassword(NEW_PASSWORD);
+      await expect(page).toHaveURL(/\/sign-in\/setup$/);
+      await expect(page.getByRole('status')).toContainText(app.t.mfa.kind_sms);
+      await expect(page.locator('#totp-key')).toHaveCount(0);
+      await expectAccessible(page, app.js, '/sign-in/setup without a factor to set up');
     });
 
     test('/sign-in/code for an authenticator app', async ({ app, page }) => {
