@@ -223,24 +223,34 @@ impl Cognito {
     /// `InitiateAuth` with `USER_PASSWORD_AUTH`.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignIn, IdpError> {
+        let params = [("PASSWORD", password)];
+        self.initiate(AuthFlowType::UserPasswordAuth, username, &params)
+            .await
+    }
+
+    /// `InitiateAuth` for `username` with the flow's other parameters (and `SECRET_HASH`,
+    /// `UserContextData`).
+    async fn initiate(
+        &self,
+        flow: AuthFlowType,
+        username: &str,
+        params: &[(&str, &str)],
+    ) -> Result<SignIn, IdpError> {
         let mut req = self
             .client
             .initiate_auth()
-            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_flow(flow)
             .client_id(&self.client_id)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("PASSWORD", password)
             .set_user_context_data(self.context());
+        for (key, value) in params {
+            req = req.auth_parameters(*key, *value);
+        }
         if let Some(h) = self.hash(username) {
             req = req.auth_parameters("SECRET_HASH", h);
         }
         let out = req.send().await.map_err(|e| classify(e, "InitiateAuth"))?;
-        Ok(sign_in_outcome(
-            out.authentication_result(),
-            out.challenge_name(),
-            out.session(),
-            out.challenge_parameters(),
-        ))
+        Ok(outcome_of(&out))
     }
 
     /// `InitiateAuth` with `USER_AUTH` (choice-based sign-in): with a password as the preferred
@@ -252,23 +262,12 @@ impl Cognito {
         username: &str,
         password: Option<&str>,
     ) -> Result<SignIn, IdpError> {
-        let mut req = self
-            .client
-            .initiate_auth()
-            .auth_flow(AuthFlowType::UserAuth)
-            .client_id(&self.client_id)
-            .auth_parameters("USERNAME", username)
-            .set_user_context_data(self.context());
-        if let Some(p) = password {
-            req = req
-                .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
-                .auth_parameters("PASSWORD", p);
-        }
-        if let Some(h) = self.hash(username) {
-            req = req.auth_parameters("SECRET_HASH", h);
-        }
-        let out = req.send().await.map_err(|e| classify(e, "InitiateAuth"))?;
-        Ok(outcome_of(&out))
+        let params = match password {
+            Some(p) => vec![("PREFERRED_CHALLENGE", "PASSWORD"), ("PASSWORD", p)],
+            None => vec![],
+        };
+        self.initiate(AuthFlowType::UserAuth, username, &params)
+            .await
     }
 
     /// `RespondToAuthChallenge` for `SELECT_CHALLENGE` with a code factor (Cognito sends it).
