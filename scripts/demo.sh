@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 
 MOTO_PORT="${MOTO_PORT:-5055}"
 APP_PORT="${APP_PORT:-3000}"
+MFA_APP_PORT="${MFA_APP_PORT:-3001}"        # a second app, in front of a pool that requires a second factor
+CHOICE_APP_PORT="${CHOICE_APP_PORT:-3002}"  # a third, SIGN_IN_FLOW=choice, in front of a scripted Cognito
 DEMO_CLIENT="${DEMO_CLIENT:-public}"   # or "secret": the app client with a client secret
 MOTO="http://127.0.0.1:$MOTO_PORT"
 
@@ -14,7 +16,7 @@ build_site
 
 echo; echo "==> starting moto on $MOTO"
 MOTO_PID=$(start_moto "$MOTO_PORT" "$ROOT/.tools/moto-demo.log")
-trap 'kill $MOTO_PID ${APP_PID:-} 2>/dev/null || true' EXIT INT TERM
+trap 'kill $MOTO_PID ${APP_PID:-} ${MFA_APP_PID:-} ${SCRIPTED_PID:-} ${CHOICE_APP_PID:-} 2>/dev/null || true' EXIT INT TERM
 wait_http "$MOTO/moto-api/" 30
 
 echo "==> seeding the user pool"
@@ -37,13 +39,34 @@ if [ "${DEMO_MFA:-OPTIONAL}" = OPTIONAL ]; then
   "$PY" scripts/moto.py --endpoint "$MOTO" totp-user --client "$PUBLIC_CLIENT" maya 'Demo-Passw0rd!'
 fi
 
+# A second pool requires a second factor: rita has a temporary password and sets up an
+# authenticator app right after choosing her own (moto sends MFA_SETUP only when MFA is ON).
+"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$ROOT/.tools/demo-mfa-pool.json" --name demo-mfa --mfa ON >/dev/null
+MFA_POOL=$("$PY" -c "import json;print(json.load(open('$ROOT/.tools/demo-mfa-pool.json'))['pool_id'])")
+"$PY" scripts/moto.py --endpoint "$MOTO" user --pool "$MFA_POOL" rita --email rita@example.com
+printf '%s' 'Temp-Passw0rd!' | COGNITO_USER_POOL_ID="$MFA_POOL" $ADMIN set-password rita --temporary --stdin >/dev/null
+
+run_app() { # pool-json port endpoint [extra env...]
+  local json="$1" port="$2" endpoint="$3"; shift 3
+  env $(app_env "$json" "$DEMO_CLIENT" "$port") \
+    AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \
+    PRODUCT_NAME="${PRODUCT_NAME:-Example Corp account recovery}" LOG_FORMAT="${LOG_FORMAT:-text}" "$@" \
+    "$ROOT/target/debug/server" &
+}
+
 echo "==> starting the app ($DEMO_CLIENT app client)"
-env $(app_env "$ROOT/.tools/demo-pool.json" "$DEMO_CLIENT" "$APP_PORT") \
-  AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \
-  PRODUCT_NAME="${PRODUCT_NAME:-Example Corp account recovery}" LOG_FORMAT="${LOG_FORMAT:-text}" \
-  "$ROOT/target/debug/server" &
+run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO"
 APP_PID=$!
-wait_http "http://127.0.0.1:$APP_PORT/healthz" 60
+run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" >"$ROOT/.tools/demo-mfa-app.log" 2>&1
+MFA_APP_PID=$!
+SCRIPTED_PORT=$(free_port)
+"$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" 2>"$ROOT/.tools/scripted-cognito.log" &
+SCRIPTED_PID=$!
+wait_http "http://127.0.0.1:$SCRIPTED_PORT/" 30
+run_app "$ROOT/.tools/demo-pool.json" "$CHOICE_APP_PORT" "http://127.0.0.1:$SCRIPTED_PORT" \
+  SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false >"$ROOT/.tools/demo-choice-app.log" 2>&1
+CHOICE_APP_PID=$!
+for p in "$APP_PORT" "$MFA_APP_PORT" "$CHOICE_APP_PORT"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
 cat <<MSG
 
@@ -56,6 +79,13 @@ cat <<MSG
     nina    password Demo-Passw0rd!   CONFIRMED, no verified email or phone
     maya    password Demo-Passw0rd!   CONFIRMED, authenticator app set up: sign-in asks for its code
             (with DEMO_MFA=ON every user, tom too, sets up an authenticator app at sign-in)
+
+  A second copy, in front of a pool that requires a second factor: http://127.0.0.1:$MFA_APP_PORT
+    rita    password Temp-Passw0rd!   temporary password: choose a new one, then set up an authenticator app
+
+  A third, with choice-based sign-in (SIGN_IN_FLOW=choice), in front of a scripted Cognito that
+  sends what moto cannot (a choice of second factor, email codes): http://127.0.0.1:$CHOICE_APP_PORT
+    any username, password Scripted-Passw0rd! (or none, for a one-time code), every code 123456
 
   The current authenticator code (moto uses one key for every user, shown on the set-up page):
     $PY scripts/moto.py totp

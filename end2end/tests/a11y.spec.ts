@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
 import { createUser, MFA_POOL, SMS_POOL, totpUser } from './fixtures/moto';
+import { CHOICE, scriptedUser } from './fixtures/scripted';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
@@ -134,6 +135,34 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
       await app.signIn(user);
       await expect(page).toHaveURL(/\/sign-in\/code$/);
       await expectAccessible(page, app.js, '/sign-in/code');
+    });
+
+    // The steps moto never sends, from scripts/scripted_cognito.py.
+    test('/sign-in/choose with second factors to choose from', async ({ app, page }) => {
+      await app.open(`${CHOICE}/sign-in`);
+      await app.signIn(scriptedUser());
+      await expect(page).toHaveURL(/\/sign-in\/choose$/);
+      await expectAccessible(page, app.js, '/sign-in/choose (SELECT_MFA_TYPE)');
+    });
+
+    test('/sign-in/choose with first factors to choose from', async ({ app, page }) => {
+      await app.open(`${CHOICE}/sign-in`);
+      await app.signIn(scriptedUser(), '');
+      await expect(page).toHaveURL(/\/sign-in\/choose$/);
+      await expect(page.getByRole('link', { name: app.t.mfa.use_password })).toBeVisible();
+      await expectAccessible(page, app.js, '/sign-in/choose (SELECT_CHALLENGE)');
+    });
+
+    test('/sign-in/code for an email code, with a wrong code', async ({ app, page }) => {
+      await app.open(`${CHOICE}/sign-in`);
+      await app.signIn(scriptedUser());
+      await page.getByLabel(app.t.mfa.kind_email).check();
+      await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
+      await expect(page).toHaveURL(/\/sign-in\/code$/);
+      await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill('654321');
+      await page.getByRole('button', { name: app.t.mfa.verify }).click();
+      await expect(app.errorSummary()).toBeVisible();
+      await expectAccessible(page, app.js, '/sign-in/code (EMAIL_OTP, wrong code)');
     });
 
     test('rate-limited', async ({ app, page, user }) => {

@@ -1,4 +1,5 @@
 import { test, expect } from './fixtures/app';
+import { CHOICE, scriptedUser } from './fixtures/scripted';
 
 // The app instance with a per-user limit of 2 attempts per 15 minutes (scripts/test.sh).
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
@@ -45,6 +46,14 @@ test('no page breaks the content security policy', async ({ app, page, user }) =
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   await app.open('/account/password');
+  // The choice and code pages of a second factor (scripts/scripted_cognito.py).
+  await app.open(`${CHOICE}/sign-in`);
+  await app.signIn(scriptedUser());
+  await expect(page).toHaveURL(/\/sign-in\/choose$/);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await expect(page.locator('#time-left')).toContainText(/\d:\d\d/);
   expect(violations).toEqual([]);
 });
 
