@@ -8,13 +8,34 @@ use secrecy::SecretString;
 use crate::policy::PasswordPolicy;
 
 /// Where server-side sessions are kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SessionStoreKind {
     /// In this process's memory: one instance only (the default, and the demo).
     Memory,
     /// Redis at this `redis://` (or `rediss://`) URL: shared by every instance; rate limits
-    /// are counted there too.
+    /// are counted there too. The URL may carry the AUTH password (`rediss://:token@host`).
     Redis(String),
+}
+
+/// Never prints the URL's user name or password.
+impl std::fmt::Debug for SessionStoreKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory => f.write_str("Memory"),
+            Self::Redis(url) => {
+                let shown = match url::Url::parse(url) {
+                    Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+                        let _ = u.set_username("");
+                        let _ = u.set_password(Some("redacted"));
+                        u.to_string()
+                    }
+                    Ok(u) => u.to_string(),
+                    Err(_) => "<unparsable>".into(),
+                };
+                f.debug_tuple("Redis").field(&shown).finish()
+            }
+        }
+    }
 }
 
 /// All settings of the app, in sections. Secrets are `SecretString`s, so `Debug` never prints
@@ -282,6 +303,12 @@ impl Settings {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))?.load_files()
     }
 
+    /// Only the address the app listens on, from the environment (for `server health`, which
+    /// needs no other setting).
+    pub fn listen_addr_from_env() -> Result<SocketAddr, ConfigError> {
+        listen_addr(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
     /// Parses settings through `get` (the environment, or a map in tests), section by
     /// section. Reads no files: [`Settings::load_files`] does.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
@@ -414,16 +441,21 @@ fn endpoint(get: Get, region: &str) -> Result<((String, u16), Option<String>), C
     Ok((host_port, url))
 }
 
+/// `LISTEN_ADDR`, else `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000.
+fn listen_addr(get: Get) -> Result<SocketAddr, ConfigError> {
+    match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
+        None => Ok(SocketAddr::from(([127, 0, 0, 1], 3000))),
+        Some(v) => address(&v, "LISTEN_ADDR", "0.0.0.0:3000"),
+    }
+}
+
 fn http(get: Get) -> Result<HttpSettings, ConfigError> {
     let public_origin = required(
         get,
         "PUBLIC_ORIGIN",
         "the https origin users see, like https://reset.example.com",
     )?;
-    let listen_addr = match get("LISTEN_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")) {
-        None => SocketAddr::from(([127, 0, 0, 1], 3000)),
-        Some(v) => address(&v, "LISTEN_ADDR", "0.0.0.0:3000")?,
-    };
+    let listen_addr = listen_addr(get)?;
     let max_connections = bounded(
         get,
         "MAX_CONNECTIONS",
@@ -881,6 +913,20 @@ mod tests {
         assert_eq!(
             d.cognito.endpoint,
             ("cognito-idp.eu-west-1.amazonaws.com".to_string(), 443)
+        );
+        m.insert(
+            "SESSION_STORE",
+            "rediss://:s3cr3t-token@cache.example:6379/0",
+        );
+        let store = read(&m).unwrap().session.store;
+        assert_eq!(
+            store,
+            SessionStoreKind::Redis("rediss://:s3cr3t-token@cache.example:6379/0".into())
+        );
+        let shown = format!("{store:?}");
+        assert!(
+            !shown.contains("s3cr3t-token") && shown.contains("cache.example"),
+            "{shown}"
         );
         m.insert("SESSION_STORE", "postgres://x");
         assert_eq!(read(&m).unwrap_err().variable, "SESSION_STORE");

@@ -30,6 +30,7 @@ use tower_http::{
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub mod admin;
+pub mod health;
 pub mod page_cache;
 pub mod security;
 pub mod store;

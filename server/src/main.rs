@@ -20,6 +20,8 @@ enum Command {
     /// Help-desk commands for a user of the pool (reset, set or verify, sign out, show).
     #[command(subcommand)]
     Admin(server::admin::AdminCommand),
+    /// Exit 0 when the app on LISTEN_ADDR answers /healthz with 200 (the container health check).
+    Health,
 }
 
 /// Logs go to stderr through a writer thread, so requests never wait on the write itself;
@@ -61,6 +63,7 @@ async fn main() {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Admin(cmd) => std::process::exit(server::admin::run(cmd).await),
+        Command::Health => std::process::exit(server::health::run()),
     }
 }
 

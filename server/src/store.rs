@@ -59,6 +59,9 @@ impl SessionStore for Backend {
 /// than `timeout` (so a Redis outage is a quick 503, not a hang).
 pub fn redis_pool(url: &str, timeout: Duration) -> Result<fred::clients::Pool, String> {
     use fred::prelude::*;
+    // rustls has both its crypto back-ends compiled in (through different dependencies), so it
+    // cannot pick one for `rediss://` by itself (it would panic): aws-lc-rs, as the AWS SDK uses.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut config = Config::from_url(url).map_err(|e| format!("SESSION_STORE: {e}"))?;
     config.fail_fast = false;
     let perf = PerformanceConfig {

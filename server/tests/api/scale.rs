@@ -238,6 +238,108 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
     assert!(r.headers().contains_key("retry-after"));
 }
 
+/// ElastiCache with encryption in transit and AUTH (the reference deployment): `rediss://` is
+/// TLS for real (checked against the CA in `SSL_CERT_FILE`), the password is sent, sessions
+/// work, and neither the password nor the URL reaches a log line. A plain-text URL or a wrong
+/// password is not ready.
+#[tokio::test]
+async fn rediss_is_tls_with_the_password_and_sessions_work_through_it() {
+    let _ = spawn_app(false).await; // moto and the environment
+    const TOKEN: &str = "auth-token-3f9d1c0b7a";
+    let redis = start_tls_redis(TOKEN);
+    let pool = create_pool(false).await;
+    let ca = redis.ca.to_string_lossy().into_owned();
+    let log = std::env::temp_dir().join(format!("reset-tls-{}.log", rand::random::<u32>()));
+    let store = format!("rediss://:{TOKEN}@127.0.0.1:{}/0", redis.port);
+    let bin = spawn_binary(
+        &pool,
+        &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)],
+        &log,
+    )
+    .await;
+    let app = TestApp {
+        base: bin.base.clone(),
+        pool: pool.clone(),
+        client: client(),
+        sessions: None,
+    };
+    // The first connection (TLS handshake, AUTH) may still be under way.
+    let mut ready = text(&app, "/readyz").await;
+    for _ in 0..20 {
+        if ready.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        ready = text(&app, "/readyz").await;
+    }
+    assert_eq!(ready, (200, "ready".into()));
+    let user = random_user();
+    confirmed_user(&pool, &user, "Old-Passw0rd!").await;
+    let r = app.call("reset/request", &[("username", &user)]).await;
+    assert_eq!(location(&r), "/reset/confirm");
+    assert!(
+        app.page("/reset/confirm").await.contains("We sent a code"),
+        "the session was kept in Redis"
+    );
+    drop(bin);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !logged.contains(TOKEN) && !logged.contains("rediss://"),
+        "{logged}"
+    );
+
+    let not_ready = |store: String| {
+        let (pool, ca, log) = (pool.clone(), ca.clone(), log.clone());
+        async move {
+            let bin = spawn_binary(
+                &pool,
+                &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)],
+                &log,
+            )
+            .await;
+            let app = TestApp {
+                base: bin.base.clone(),
+                pool,
+                client: client(),
+                sessions: None,
+            };
+            text(&app, "/readyz").await.0
+        }
+    };
+    // Plain text to the TLS port, a wrong password, and a CA the app does not trust.
+    assert_eq!(
+        not_ready(format!("redis://:{TOKEN}@127.0.0.1:{}/0", redis.port)).await,
+        503
+    );
+    assert_eq!(
+        not_ready(format!("rediss://:wrong-token@127.0.0.1:{}/0", redis.port)).await,
+        503
+    );
+    let untrusted = {
+        let (pool, log) = (pool.clone(), log.clone());
+        let bin = spawn_binary(
+            &pool,
+            &[
+                ("SESSION_STORE", &store),
+                ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+            ],
+            &log,
+        )
+        .await;
+        let app = TestApp {
+            base: bin.base.clone(),
+            pool,
+            client: client(),
+            sessions: None,
+        };
+        text(&app, "/readyz").await.0
+    };
+    assert_eq!(
+        untrusted, 503,
+        "a certificate from an unknown CA is refused"
+    );
+}
+
 #[tokio::test]
 async fn redis_down_gives_a_503_and_not_ready_then_recovers() {
     let redis = start_redis();

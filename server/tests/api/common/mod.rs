@@ -481,6 +481,123 @@ pub fn start_redis() -> Redis {
     Redis { port, child }
 }
 
+/// A Redis server that speaks only TLS and wants a password, as ElastiCache does with
+/// encryption in transit and AUTH: a CA and a certificate for 127.0.0.1 made with `openssl`.
+pub struct TlsRedis {
+    pub port: u16,
+    /// The CA's certificate (PEM), for `SSL_CERT_FILE`.
+    pub ca: PathBuf,
+    _redis: Redis,
+}
+
+pub fn start_tls_redis(password: &str) -> TlsRedis {
+    let dir = std::env::temp_dir().join(format!("reset-tls-{}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl is not installed");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=reset test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "redis.key",
+        "-out",
+        "redis.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "redis.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "redis.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let port = free_port();
+    let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--tls-cert-file",
+            &path("redis.pem"),
+            "--tls-key-file",
+            &path("redis.key"),
+        ])
+        .args([
+            "--tls-ca-cert-file",
+            &path("ca.pem"),
+            "--tls-auth-clients",
+            "no",
+        ])
+        .args([
+            "--requirepass",
+            password,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server is not installed: run `make test` (or scripts/setup.sh) first");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    TlsRedis {
+        port,
+        ca: dir.join("ca.pem"),
+        _redis: Redis { port, child },
+    }
+}
+
 /// The server binary, started as operators run it (JSON logs to `log`), against `pool`.
 pub struct Binary {
     pub child: std::process::Child,
