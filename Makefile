@@ -9,3 +9,8 @@ test:
 .PHONY: bench
 bench:
 	@bash scripts/bench.sh
+
+# The container image (README "Deployment"): release build, then podman, FROM scratch.
+.PHONY: image
+image:
+	@bash scripts/image.sh

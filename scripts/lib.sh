@@ -23,7 +23,7 @@ start_moto() {
   echo $!
 }
 
-# Builds the site (WASM, JS, CSS into target/site) and the server: debug profile by default.
+# Builds the site (WASM, JS, CSS into target/site, or $LEPTOS_SITE_ROOT) and the server: debug profile by default.
 # With --release: the release profile (size-optimised WASM, wasm-opt). Then writes a brotli
 # and a gzip copy next to each built asset, which the server sends as they are.
 build_site() {
@@ -31,7 +31,9 @@ build_site() {
   if [ "${1:-}" = --release ]; then release="--release"; profile=release; q_br=11; q_gz=9; fi
   # shellcheck disable=SC2086
   cargo leptos build $release $LIB_CARGO_ARGS
-  local hashes="$ROOT/target/$profile/hash.txt" pkg="$ROOT/target/site/pkg"
+  # LEPTOS_SITE_ROOT (which cargo-leptos honours too) puts the site elsewhere: the image's
+  # release site must not replace the debug one the test instances serve.
+  local hashes="$ROOT/target/$profile/hash.txt" pkg="${LEPTOS_SITE_ROOT:-$ROOT/target/site}/pkg"
   local keep=() ext hash f
   while IFS=': ' read -r ext hash; do
     [ -n "$hash" ] && keep+=("$pkg/$LEPTOS_OUTPUT_NAME.$hash.$ext")

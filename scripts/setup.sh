@@ -34,7 +34,7 @@ emit "export PATH=\"${CARGO_HOME:-$HOME/.cargo}/bin:$TOOLS/node/node_modules/.bi
 # wrong WASM file name.
 emit "export LEPTOS_OUTPUT_NAME=reset"
 
-step "1/7 Rust toolchain and the wasm32-unknown-unknown target"
+step "1/8 Rust toolchain and the wasm32-unknown-unknown target"
 WASM_MODE="${FORCE_WASM_MODE:-}"
 if [ "$WASM_MODE" = debian ]; then
   ok "FORCE_WASM_MODE=debian: using Debian's rustc-web and building std for wasm"
@@ -76,7 +76,7 @@ fi
 emit "export WASM_MODE=$WASM_MODE"
 ok "mode: $WASM_MODE"
 
-step "2/7 cargo-leptos 0.3"
+step "2/8 cargo-leptos 0.3"
 if command -v cargo-leptos >/dev/null && cargo-leptos --version 2>/dev/null | grep -q ' 0\.3\.'; then
   ok "$(cargo-leptos --version)"
 else
@@ -84,7 +84,7 @@ else
   $CARGO_FOR_INSTALL install cargo-leptos --locked --version '^0.3'
 fi
 
-step "3/7 wasm-bindgen-cli at the version in Cargo.lock"
+step "3/8 wasm-bindgen-cli at the version in Cargo.lock"
 WB_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock")"
 if command -v wasm-bindgen >/dev/null && [ "$(wasm-bindgen --version | awk '{print $2}')" = "$WB_VERSION" ]; then
   ok "wasm-bindgen $WB_VERSION"
@@ -93,7 +93,7 @@ else
   $CARGO_FOR_INSTALL install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
 
-step "4/7 wasm-opt (npm binaryen) for release builds"
+step "4/8 wasm-opt (npm binaryen) for release builds"
 if [ -x "$TOOLS/node/node_modules/.bin/wasm-opt" ]; then
   ok "wasm-opt present"
 else
@@ -102,12 +102,12 @@ else
   ok "installed binaryen 132"
 fi
 
-step "5/7 Chromium (Debian) for the browser tests"
+step "5/8 Chromium (Debian) for the browser tests"
 if command -v chromium >/dev/null; then ok "$(chromium --version 2>/dev/null | head -1)"; else apt_install chromium; fi
 # Redis and nginx for the scale-out tests (two instances behind a load balancer).
 apt_install curl redis-server nginx brotli
 
-step "6/7 end2end node packages (from package-lock.json)"
+step "6/8 end2end node packages (from package-lock.json)"
 if [ -f "$ROOT/end2end/node_modules/.package-lock.json" ] && cmp -s "$ROOT/end2end/package-lock.json" "$TOOLS/e2e-lock.stamp"; then
   ok "node_modules up to date"
 else
@@ -116,7 +116,7 @@ else
   ok "installed"
 fi
 
-step "7/7 moto (the Cognito emulator) in .tools/venv"
+step "7/8 moto (the Cognito emulator) in .tools/venv"
 if [ -x "$TOOLS/venv/bin/moto_server" ] && cmp -s "$ROOT/scripts/requirements.txt" "$TOOLS/requirements.stamp"; then
   ok "moto present"
 else
@@ -125,6 +125,19 @@ else
   "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
   cp "$ROOT/scripts/requirements.txt" "$TOOLS/requirements.stamp"
   ok "installed $(grep moto "$ROOT/scripts/requirements.txt")"
+fi
+
+step "8/8 podman (make image) and the deployment checks (cfn-lint, kubernetes-validate)"
+# The image test skips with a message where podman cannot be installed; nothing else needs it.
+apt_install podman binutils ca-certificates || ok "podman could not be installed: the image test will be skipped"
+if [ -x "$TOOLS/deploy-venv/bin/cfn-lint" ] && cmp -s "$ROOT/scripts/requirements-deploy.txt" "$TOOLS/requirements-deploy.stamp"; then
+  ok "$("$TOOLS/deploy-venv/bin/cfn-lint" --version)"
+else
+  # Its own venv: cfn-lint's dependencies must not move moto's pins.
+  python3 -m venv "$TOOLS/deploy-venv"
+  "$TOOLS/deploy-venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements-deploy.txt"
+  cp "$ROOT/scripts/requirements-deploy.txt" "$TOOLS/requirements-deploy.stamp"
+  ok "installed $(tr '\n' ' ' <"$ROOT/scripts/requirements-deploy.txt")"
 fi
 
 mv "$TOOLS/env.sh.new" "$TOOLS/env.sh"

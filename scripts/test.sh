@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, builds, then runs every test:
 #   cargo test (unit tests, Cognito error mapping with aws-smithy-mocks, integration against moto)
-#   Playwright (every flow in Chromium, JavaScript on and off).
+#   Playwright (every flow in Chromium, JavaScript on and off), the scale-out test,
+#   the deployment templates (cfn-lint, kubernetes-validate) and the container image.
 set -euo pipefail
 bash "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/lib.sh"
@@ -12,6 +13,12 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 START=$(date +%s)
+
+echo; echo "==> deploy/: cfn-lint on the CloudFormation template, kubernetes-validate on the manifests"
+"$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml
+"$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
+echo "    both clean"
+"$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
 
 echo; echo "==> build: cargo leptos build (server + WASM + CSS)"
 build_site
@@ -80,4 +87,6 @@ echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
 echo; echo "==> scale-out: Redis + two instances + nginx (Playwright, kill, 500-flow load)"
 cargo build -p server --example loadgen
 MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/scale.sh
+echo; echo "==> image: make image (release build, podman), then the image's file system serves the app"
+MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/image_test.sh
 echo; echo "all tests passed in $(( $(date +%s) - START ))s"

@@ -1,0 +1,109 @@
+"""What cfn-lint and the schema cannot know: that deploy/ agrees with the app and the README.
+
+- the task role has exactly the cognito-idp actions the README lists for the web app, and no
+  IAM statement of ours has a wildcard action or resource;
+- TRUSTED_PROXIES is the balancer's own subnets; the header timeout outlasts the balancer's
+  idle timeout; the stop timeout covers SHUTDOWN_GRACE_SECS; no stickiness; readiness is
+  /readyz on the metrics port the image listens on;
+- the Kubernetes grace period covers the preStop sleep and SHUTDOWN_GRACE_SECS, and its probes
+  use the image's ports.
+Run with .tools/deploy-venv/bin/python (cfn-lint's loader reads the template's !Tags).
+"""
+import re
+import sys
+from pathlib import Path
+
+import yaml
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+errors = []
+
+
+def check(ok, what):
+    if not ok:
+        errors.append(what)
+
+
+def env_of(container):
+    return {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+
+
+def port_of(addr):
+    return int(str(addr).rsplit(":", 1)[1])
+
+
+# The image's own defaults (deploy/image/Containerfile).
+containerfile = (ROOT / "deploy/image/Containerfile").read_text()
+image_env = dict(re.findall(r"\b([A-Z_]+)=(\S+)", containerfile.split("ENV", 1)[1].split("EXPOSE")[0]))
+metrics_port = port_of(image_env["METRICS_ADDR"])
+app_port = port_of(image_env["LISTEN_ADDR"])
+
+# README: "IAM actions of the web app: `cognito-idp:…`, …"
+readme = (ROOT / "README.md").read_text()
+m = re.search(r"IAM actions of the web app: ([^\n]+)", readme)
+check(m is not None, "README has no 'IAM actions of the web app:' line")
+readme_actions = set(re.findall(r"`(cognito-idp:[A-Za-z]+)`", m.group(1))) if m else set()
+
+template, matches = decode(str(ROOT / "deploy/aws/reset.yaml"))
+check(not matches, f"the template does not load: {matches}")
+res = template["Resources"]
+
+# IAM: exact actions, no wildcards.
+role_actions = set()
+for statement in (s for p in res["TaskRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]):
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    role_actions |= {a for a in actions if a.startswith("cognito-idp:")}
+check(role_actions == readme_actions, f"task role {sorted(role_actions)} != README {sorted(readme_actions)}")
+for name, r in res.items():
+    if r["Type"] != "AWS::IAM::Role":
+        continue
+    for policy in r["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            check(not any("*" in a for a in actions), f"{name}: a wildcard action {actions}")
+            check("*" not in str(statement.get("Resource", "")), f"{name}: a wildcard resource")
+
+# The balancer, the target group and the task agree with the app.
+container = res["Task"]["Properties"]["ContainerDefinitions"][0]
+env = env_of(container)
+balancer_subnets = {s["Ref"] for s in res["Balancer"]["Properties"]["Subnets"]}
+proxies = env["TRUSTED_PROXIES"]["Fn::Join"][1]
+proxy_subnets = {p["Fn::GetAtt"][0] for p in proxies if p["Fn::GetAtt"][1] == "CidrBlock"}
+check(proxy_subnets == balancer_subnets, f"TRUSTED_PROXIES {proxy_subnets} is not the balancer's subnets {balancer_subnets}")
+attrs = {a["Key"]: a["Value"] for a in res["Balancer"]["Properties"]["LoadBalancerAttributes"]}
+check(int(env["HTTP_HEADER_TIMEOUT_SECS"]) > int(attrs["idle_timeout.timeout_seconds"]),
+      "HTTP_HEADER_TIMEOUT_SECS must be above the balancer's idle timeout")
+check(int(container["StopTimeout"]) >= int(env["SHUTDOWN_GRACE_SECS"]) + 5, "StopTimeout must cover SHUTDOWN_GRACE_SECS")
+tg = res["Targets"]["Properties"]
+tg_attrs = {a["Key"]: a["Value"] for a in tg["TargetGroupAttributes"]}
+check(tg_attrs.get("stickiness.enabled") == "false", "the target group must not be sticky")
+check(tg["HealthCheckPath"] == "/readyz" and int(tg["HealthCheckPort"]) == metrics_port == port_of(env["METRICS_ADDR"]),
+      "the health check must be /readyz on the metrics port")
+check(int(tg["Port"]) == app_port == port_of(env["LISTEN_ADDR"]), "the target port must be the app's")
+check(container["HealthCheck"]["Command"] == ["CMD", "/app/server", "health"], "the container health check runs `server health`")
+secrets = res["Task"]["Properties"]["ContainerDefinitions"][0]["Secrets"]["Fn::If"][2]
+check({s["Name"] for s in secrets} == {"SERVER_SECRET", "SESSION_STORE"}, "SERVER_SECRET and SESSION_STORE come from Secrets Manager")
+check(res["Cache"]["Properties"]["TransitEncryptionEnabled"] is True, "the cache must use TLS")
+check(str(res["SessionStoreUrl"]["Properties"]["SecretString"]).count("rediss://") == 1, "SESSION_STORE must be rediss://")
+
+# Kubernetes.
+docs = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/reset.yaml").read_text()) if d]
+kinds = {d["kind"]: d for d in docs}
+for kind in ("Deployment", "Service", "PodDisruptionBudget"):
+    check(kind in kinds, f"the Kubernetes example has no {kind}")
+config = kinds["ConfigMap"]["data"]
+pod = kinds["Deployment"]["spec"]["template"]["spec"]
+c = pod["containers"][0]
+pre_stop = c["lifecycle"]["preStop"]["sleep"]["seconds"]
+check(pod["terminationGracePeriodSeconds"] >= pre_stop + int(config["SHUTDOWN_GRACE_SECS"]),
+      "terminationGracePeriodSeconds must cover preStop + SHUTDOWN_GRACE_SECS")
+ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+check(ports == {"http": app_port, "metrics": metrics_port}, f"container ports {ports} are not the image's")
+check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "readiness must be /readyz on the metrics port")
+check(pod["securityContext"]["runAsUser"] == 10001, "the pod must run as the image's user")
+
+if errors:
+    print("deploy/ disagrees with the app:\n  " + "\n  ".join(errors), file=sys.stderr)
+    sys.exit(1)
+print(f"    deploy/ agrees with the app and the README (task role: {', '.join(sorted(role_actions))})")
