@@ -19,6 +19,8 @@ echo; echo "==> deploy/: cfn-lint on the CloudFormation template, kubernetes-val
 "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
 echo "    both clean"
 "$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
+echo "==> deploy/custom-message: the Lambda trigger's tests (node --test)"
+node --test --test-reporter=dot deploy/custom-message/
 
 echo; echo "==> build: cargo leptos build (server + WASM + CSS)"
 build_site
