@@ -288,15 +288,14 @@ async fn rediss_is_tls_with_the_password_and_sessions_work_through_it() {
         "{logged}"
     );
 
-    let not_ready = |store: String| {
-        let (pool, ca, log) = (pool.clone(), ca.clone(), log.clone());
+    let readiness = |store: String, ca: String| {
+        let (pool, log) = (pool.clone(), log.clone());
         async move {
-            let bin = spawn_binary(
-                &pool,
-                &[("SESSION_STORE", &store), ("SSL_CERT_FILE", &ca)],
-                &log,
-            )
-            .await;
+            let env = [
+                ("SESSION_STORE", store.as_str()),
+                ("SSL_CERT_FILE", ca.as_str()),
+            ];
+            let bin = spawn_binary(&pool, &env, &log).await;
             let app = TestApp {
                 base: bin.base.clone(),
                 pool,
@@ -306,36 +305,16 @@ async fn rediss_is_tls_with_the_password_and_sessions_work_through_it() {
             text(&app, "/readyz").await.0
         }
     };
+    let port = redis.port;
     // Plain text to the TLS port, a wrong password, and a CA the app does not trust.
+    let plain = format!("redis://:{TOKEN}@127.0.0.1:{port}/0");
+    assert_eq!(readiness(plain, ca.clone()).await, 503);
+    let wrong = format!("rediss://:wrong-token@127.0.0.1:{port}/0");
+    assert_eq!(readiness(wrong, ca.clone()).await, 503);
+    let system_cas = "/etc/ssl/certs/ca-certificates.crt".to_string();
     assert_eq!(
-        not_ready(format!("redis://:{TOKEN}@127.0.0.1:{}/0", redis.port)).await,
-        503
-    );
-    assert_eq!(
-        not_ready(format!("rediss://:wrong-token@127.0.0.1:{}/0", redis.port)).await,
-        503
-    );
-    let untrusted = {
-        let (pool, log) = (pool.clone(), log.clone());
-        let bin = spawn_binary(
-            &pool,
-            &[
-                ("SESSION_STORE", &store),
-                ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
-            ],
-            &log,
-        )
-        .await;
-        let app = TestApp {
-            base: bin.base.clone(),
-            pool,
-            client: client(),
-            sessions: None,
-        };
-        text(&app, "/readyz").await.0
-    };
-    assert_eq!(
-        untrusted, 503,
+        readiness(store, system_cas).await,
+        503,
         "a certificate from an unknown CA is refused"
     );
 }

@@ -457,17 +457,14 @@ impl Drop for Redis {
 
 pub fn start_redis() -> Redis {
     let port = free_port();
+    spawn_redis(port, &["--port", &port.to_string()])
+}
+
+/// `redis-server` on 127.0.0.1 with `args`, nothing saved; returns once `port` accepts.
+fn spawn_redis(port: u16, args: &[&str]) -> Redis {
     let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
+        .args(args)
+        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -493,108 +490,47 @@ pub struct TlsRedis {
 pub fn start_tls_redis(password: &str) -> TlsRedis {
     let dir = std::env::temp_dir().join(format!("reset-tls-{}", rand::random::<u32>()));
     std::fs::create_dir_all(&dir).unwrap();
-    let openssl = |args: &[&str]| {
+    // Each command line is split on spaces (no argument has one).
+    let openssl = |line: &str| {
+        let args: Vec<&str> = line.split_whitespace().collect();
         let out = Command::new("openssl")
-            .args(args)
+            .args(&args)
             .current_dir(&dir)
             .output()
             .expect("openssl is not installed");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "openssl {line}: {err}");
     };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=reset test CA",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "redis.key",
-        "-out",
-        "redis.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
+    openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=reset-test-CA");
+    openssl("req -newkey rsa:2048 -nodes -keyout redis.key -out redis.csr -subj /CN=127.0.0.1");
     std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "redis.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "redis.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
+    openssl("x509 -req -in redis.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out redis.pem -days 2 -extfile san.ext");
     let port = free_port();
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            "0",
-            "--tls-port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .args([
-            "--tls-cert-file",
-            &path("redis.pem"),
-            "--tls-key-file",
-            &path("redis.key"),
-        ])
-        .args([
-            "--tls-ca-cert-file",
-            &path("ca.pem"),
-            "--tls-auth-clients",
-            "no",
-        ])
-        .args([
-            "--requirepass",
-            password,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server is not installed: run `make test` (or scripts/setup.sh) first");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (cert, key, ca) = (path("redis.pem"), path("redis.key"), path("ca.pem"));
+    let tls_port = port.to_string();
+    let mut args = vec![
+        "--port",
+        "0",
+        "--tls-port",
+        &tls_port,
+        "--tls-auth-clients",
+        "no",
+    ];
+    args.extend([
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &ca,
+    ]);
+    args.extend(["--requirepass", password]);
+    let redis = spawn_redis(port, &args);
     TlsRedis {
         port,
         ca: dir.join("ca.pem"),
-        _redis: Redis { port, child },
+        _redis: redis,
     }
 }
 
