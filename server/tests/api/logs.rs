@@ -15,12 +15,7 @@ const TEMP_PW: &str = "Temp-Passw0rd!";
 /// Every token, session and code moto holds for `pool` (keys and values of its token and
 /// session tables), and every user's password.
 async fn moto_secrets(pool: &Pool) -> Vec<String> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let data = moto_data().await;
     let mut out = vec![];
     let mut add = |v: &Value| {
         if let Some(s) = v.as_str() {

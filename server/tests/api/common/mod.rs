@@ -166,14 +166,13 @@ pub async fn temporary_user(pool: &Pool, name: &str, temporary: &str) {
     .await;
 }
 
-/// The latest reset code moto issued to `name` in `pool`. moto builds `data.json` from every
-/// backend while other tests write to them, and now and then answers a 500 for it: asked again.
-pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
+/// moto's whole state (`/moto-api/data.json`). moto builds it from every backend while other
+/// tests write to them, and now and then answers a 500 (or a half-written body): asked again.
+pub async fn moto_data() -> Value {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let mut data = Value::Null;
     for attempt in 0..10 {
         let r = http
             .get(format!("{}/moto-api/data.json", moto()))
@@ -182,15 +181,17 @@ pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
             .expect("moto answers data.json");
         let status = r.status();
         match r.json::<Value>().await {
-            Ok(v) if status.is_success() => {
-                data = v;
-                break;
-            }
+            Ok(v) if status.is_success() => return v,
             _ if attempt < 9 => tokio::time::sleep(Duration::from_millis(200)).await,
             other => panic!("moto's data.json: {status} {other:?}"),
         }
     }
-    data["cognitoidp"]["CognitoIdpUser"]
+    unreachable!("the last attempt returns or panics")
+}
+
+/// The latest reset code moto issued to `name` in `pool`.
+pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
+    moto_data().await["cognitoidp"]["CognitoIdpUser"]
         .as_array()?
         .iter()
         .find(|u| u["user_pool_id"] == pool.id.as_str() && u["username"] == name)
