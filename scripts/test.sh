@@ -64,12 +64,9 @@ SCRIPTED_PORT=$(free_port)
 "$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" >"$LOGS/scripted-cognito.log" 2>&1 &
 PIDS+=("$!")
 wait_http "http://127.0.0.1:$SCRIPTED_PORT/" 30
-P_CHOICE=$(free_port)
-env $(app_env "$POOL_JSON" public "$P_CHOICE") AWS_ENDPOINT_URL="http://127.0.0.1:$SCRIPTED_PORT" \
-  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true \
-  SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false "${FAST[@]}" \
-  "$ROOT/target/debug/server" >"$LOGS/app-choice.log" 2>&1 &
-PIDS+=("$!")
+# (The later AWS_ENDPOINT_URL overrides start_app's moto one.)
+P_CHOICE=$(free_port); start_app public "$P_CHOICE" "$LOGS/app-choice.log" "${FAST[@]}" \
+  AWS_ENDPOINT_URL="http://127.0.0.1:$SCRIPTED_PORT" SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false
 for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
 echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
