@@ -66,6 +66,8 @@ pub enum AppError {
     ResendCooldown(u32),
     CodeNotDelivered,
     NoResetInProgress,
+    /// The reset link from the email is incomplete (cut by the mail program, or edited).
+    BrokenLink,
     NoChallengeInProgress,
     ChallengeExpired,
     NotSignedIn,

@@ -137,6 +137,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/sign-in") view=sign_in::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=reset::ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/confirm") view=reset::ConfirmResetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset/link/used") view=reset::LinkUsedPage ssr=SsrMode::Async/>
                     <Route path=path!("/new-password") view=new_password::NewPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/code") view=mfa::MfaCodePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>

@@ -3,7 +3,9 @@
 //!
 //! The counting is GCRA (a leaky bucket kept as one "theoretical arrival time" per key), behind
 //! the [`LimitStore`] trait: in this process's memory by default; a shared store makes the
-//! limits hold across instances.
+//! limits hold across instances. The same store keeps the few small records that must hold
+//! across instances too (a used reset link, a "this wasn't me" token): [`LimitStore::put`],
+//! [`LimitStore::get`], [`LimitStore::take`].
 
 use std::{
     collections::HashMap,
@@ -55,7 +57,20 @@ pub type LimitFuture<'a> =
 /// when refused, with how long until an attempt would be allowed.
 pub trait LimitStore: Send + Sync + std::fmt::Debug {
     fn hit<'a>(&'a self, key: &'a str, limit: Limit) -> LimitFuture<'a>;
+
+    /// Stores `value` under `key` for `ttl`, replacing what was there.
+    fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> RecordFuture<'a, ()>;
+
+    /// The value under `key`, while it has not expired.
+    fn get<'a>(&'a self, key: &'a str) -> RecordFuture<'a, Option<String>>;
+
+    /// Removes the value under `key` and returns it: of callers racing for one key, only one
+    /// gets it (single use).
+    fn take<'a>(&'a self, key: &'a str) -> RecordFuture<'a, Option<String>>;
 }
+
+/// Boxed future of a record operation of a [`LimitStore`].
+pub type RecordFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// One GCRA step in milliseconds since the epoch: the new arrival time, or the wait.
 pub fn gcra(tat: Option<u64>, now: u64, limit: Limit) -> Result<u64, u64> {
@@ -81,6 +96,8 @@ pub fn now_ms() -> u64 {
 #[derive(Debug, Default)]
 pub struct MemoryLimits {
     tats: Mutex<HashMap<String, u64>>,
+    /// Records: value and expiry (ms since the epoch).
+    records: Mutex<HashMap<String, (String, u64)>>,
 }
 
 impl MemoryLimits {
@@ -109,10 +126,48 @@ impl MemoryLimits {
     }
 }
 
+impl MemoryLimits {
+    fn records(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, u64)>> {
+        let mut map = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 50_000 {
+            let now = now_ms();
+            map.retain(|_, (_, until)| *until > now);
+        }
+        map
+    }
+}
+
 impl LimitStore for MemoryLimits {
     fn hit<'a>(&'a self, key: &'a str, limit: Limit) -> LimitFuture<'a> {
         let r = self.hit_at(key, limit, now_ms());
         Box::pin(async move { Ok(r) })
+    }
+
+    fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> RecordFuture<'a, ()> {
+        let until = now_ms() + ttl.as_millis() as u64;
+        self.records()
+            .insert(key.to_string(), (value.to_string(), until));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> RecordFuture<'a, Option<String>> {
+        let now = now_ms();
+        let v = self
+            .records()
+            .get(key)
+            .filter(|(_, until)| *until > now)
+            .map(|(v, _)| v.clone());
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn take<'a>(&'a self, key: &'a str) -> RecordFuture<'a, Option<String>> {
+        let now = now_ms();
+        let v = self
+            .records()
+            .remove(key)
+            .filter(|(_, until)| *until > now)
+            .map(|(v, _)| v);
+        Box::pin(async move { Ok(v) })
     }
 }
 
@@ -244,6 +299,19 @@ impl From<Limited> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn records_expire_and_are_taken_once() {
+        let m = MemoryLimits::default();
+        m.put("a", "1", Duration::from_secs(60)).await.unwrap();
+        m.put("gone", "2", Duration::ZERO).await.unwrap();
+        assert_eq!(m.get("a").await.unwrap().as_deref(), Some("1"));
+        assert_eq!(m.get("gone").await.unwrap(), None);
+        assert_eq!(m.get("never").await.unwrap(), None);
+        assert_eq!(m.take("a").await.unwrap().as_deref(), Some("1"));
+        assert_eq!(m.take("a").await.unwrap(), None);
+        assert_eq!(m.take("gone").await.unwrap(), None);
+    }
 
     fn limit(max: u32, secs: u64) -> Limit {
         Limit {

@@ -7,6 +7,11 @@ pub const RESET: &str = "/reset";
 pub const RESET_CONFIRM: &str = "/reset/confirm";
 /// The code page right after "Resend code".
 pub const RESET_CONFIRM_RESENT: &str = "/reset/confirm?resent";
+/// The link in the reset email (`?u=<username>&c=<code>`): not a page, it moves both into
+/// the session and redirects to [`RESET_CONFIRM`].
+pub const RESET_LINK: &str = "/reset/link";
+/// A reset link opened again after its code set a password.
+pub const RESET_LINK_USED: &str = "/reset/link/used";
 pub const NEW_PASSWORD: &str = "/new-password";
 /// A second-factor code (authenticator app, text message or email).
 pub const MFA_CODE: &str = "/sign-in/code";
@@ -18,11 +23,12 @@ pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 
 /// Every page the router serves (checked against the router by the server's tests).
-pub const PAGES: [&str; 10] = [
+pub const PAGES: [&str; 11] = [
     HOME,
     SIGN_IN,
     RESET,
     RESET_CONFIRM,
+    RESET_LINK_USED,
     NEW_PASSWORD,
     MFA_CODE,
     MFA_CHOOSE,

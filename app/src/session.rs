@@ -28,6 +28,9 @@ pub struct ResetFlow {
     pub sent_at: i64,
     /// The reset was started by an administrator (sign-in raised PasswordResetRequired).
     pub admin_reset: bool,
+    /// The code from the email's link, filled into the code field (never logged).
+    #[serde(default)]
+    pub link_code: Option<Token>,
 }
 
 /// A sign-in challenge in progress (a new password, an MFA code, a choice, an enrolment).

@@ -26,6 +26,8 @@ pub struct AppState {
     pub audit_key: Arc<[u8; 32]>,
     /// Key for the device cookies (see [`crate::device`]).
     pub device_key: Arc<[u8; 32]>,
+    /// Key for the marks of used reset links and the "this wasn't me" tokens.
+    pub link_key: Arc<[u8; 32]>,
     /// Rate limits and where they are counted.
     pub limiter: RateLimiter,
 }
@@ -55,6 +57,7 @@ impl AppState {
             decoy_key: Arc::new(crate::audit::derive_key(&secret, "decoy")),
             audit_key: Arc::new(crate::audit::derive_key(&secret, "audit")),
             device_key: Arc::new(crate::audit::derive_key(&secret, "device")),
+            link_key: Arc::new(crate::audit::derive_key(&secret, "link")),
             settings: Arc::new(settings),
             cognito,
             policy,

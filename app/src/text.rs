@@ -63,6 +63,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         }
         CodeNotDelivered => td_string!(l, errors.code_not_delivered).to_string(),
         NoResetInProgress => td_string!(l, errors.no_reset_in_progress).to_string(),
+        BrokenLink => td_string!(l, errors.broken_link).to_string(),
         NoChallengeInProgress => td_string!(l, errors.no_challenge_in_progress).to_string(),
         ChallengeExpired => td_string!(l, errors.challenge_expired).to_string(),
         NotSignedIn => td_string!(l, errors.not_signed_in).to_string(),

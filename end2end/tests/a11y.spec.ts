@@ -51,7 +51,7 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
   test.describe(`every page and state in ${locale}`, () => {
     test.use({ locale });
 
-    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/new-password', '/no-such-page']) {
+    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/new-password', '/no-such-page']) {
       test(`${path} empty`, async ({ app, page }) => {
         await app.open(path);
         await expectAccessible(page, app.js, `${path} empty`);
@@ -63,6 +63,13 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
       await page.locator('button[type=submit]').click();
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/reset with an error');
+    });
+
+    test('/reset after a broken email link', async ({ app, page }) => {
+      await page.goto('/reset/link?u=jane');
+      if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+      await expect(page.locator('#error-summary')).toBeVisible();
+      await expectAccessible(page, app.js, '/reset after a broken link');
     });
 
     test('/sign-in with wrong credentials', async ({ app, page, user }) => {

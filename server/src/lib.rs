@@ -265,6 +265,7 @@ pub fn router(services: Services) -> Router {
     };
     router
         .merge(brand_routes(&settings))
+        .route(app::paths::RESET_LINK, get(app::reset::link::ssr::handler))
         .route(
             "/language/{code}",
             get(security::choose_language).with_state(guard.clone()),

@@ -27,7 +27,12 @@ use axum::{
 use crate::security::CspNonce;
 
 /// The pages that may be kept: the same for every anonymous visitor.
-pub const PUBLIC_PAGES: &[&str] = &[app::paths::HOME, app::paths::RESET, app::paths::SIGN_IN];
+pub const PUBLIC_PAGES: &[&str] = &[
+    app::paths::HOME,
+    app::paths::RESET,
+    app::paths::SIGN_IN,
+    app::paths::RESET_LINK_USED,
+];
 
 /// At most this many (path, language) pages are kept; later ones are rendered every time.
 const MAX_ENTRIES: usize = 256;

@@ -372,7 +372,10 @@ pub async fn headers(
         "max-age=31536000; includeSubDomains",
     );
     set(h, "x-content-type-options", "nosniff");
-    set(h, "referrer-policy", "same-origin");
+    // A handler may ask for less (the reset link: `no-referrer`).
+    if !h.contains_key("referrer-policy") {
+        set(h, "referrer-policy", "same-origin");
+    }
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
     set(h, "x-frame-options", "DENY");

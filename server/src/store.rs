@@ -120,6 +120,46 @@ impl app::limits::LimitStore for RedisLimits {
             Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
         })
     }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> app::limits::RecordFuture<'a, ()> {
+        use fred::prelude::*;
+        Box::pin(async move {
+            let ms = (ttl.as_millis() as i64).max(1);
+            self.0
+                .next()
+                .set::<(), _, _>(key, value, Some(Expiration::PX(ms)), None, false)
+                .await
+                .map_err(|e| app::limits::StoreError(e.to_string()))
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> app::limits::RecordFuture<'a, Option<String>> {
+        use fred::prelude::*;
+        Box::pin(async move {
+            self.0
+                .next()
+                .get::<Option<String>, _>(key)
+                .await
+                .map_err(|e| app::limits::StoreError(e.to_string()))
+        })
+    }
+
+    fn take<'a>(&'a self, key: &'a str) -> app::limits::RecordFuture<'a, Option<String>> {
+        use fred::prelude::*;
+        Box::pin(async move {
+            // GETDEL (Redis 6.2+): one caller gets the value.
+            self.0
+                .next()
+                .getdel::<Option<String>, _>(key)
+                .await
+                .map_err(|e| app::limits::StoreError(e.to_string()))
+        })
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub struct FlowView {
     pub admin_reset: bool,
     /// The code was just resent.
     pub resent: bool,
+    /// The reset came from the email's link (its code is filled in).
+    pub from_link: bool,
 }
 
 /// What `/reset/confirm` shows.
@@ -207,7 +209,15 @@ fn confirm_form(
     let left = countdown(flow.cooldown_left);
     let hydrated = crate::components::use_hydrated();
     let l = crate::text::locale();
-    let lead = crate::text::delivery_text(l, &flow.delivery);
+    let lead = if flow.from_link {
+        td_string!(l, reset.from_link).to_string()
+    } else {
+        format!(
+            "{} {}",
+            crate::text::delivery_text(l, &flow.delivery),
+            td_string!(l, reset.sent_hint)
+        )
+    };
     view! {
         {flow.admin_reset.then(|| view! {
             <div class="alert alert-info" role="status">
@@ -215,7 +225,7 @@ fn confirm_form(
             </div>
         })}
         {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
-        <p class="lead" id="delivery">{lead}" "{td_string!(l, reset.sent_hint)}</p>
+        <p class="lead" id="delivery">{lead}</p>
         <ErrorSummary error/>
         {move || error.get().filter(|e| e.offers_resend()).map(|_| view! {
             <ActionForm action=resend attr:class="inline-form">
@@ -262,6 +272,9 @@ fn StartOver() -> impl IntoView {
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
 
+pub mod link;
+pub use link::LinkUsedPage;
+
 /// Server-side logic of the reset flow, testable without HTTP.
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -287,20 +300,43 @@ pub mod ssr {
 
     /// The `/reset/confirm` page's state (`resent`: right after "Resend code").
     pub async fn confirm_state(ctx: &Ctx, resent: bool) -> Result<ConfirmState, AppError> {
-        let flash = ctx.session.take_flash().await?;
+        confirm_state_of(&ctx.state, &ctx.session, resent).await
+    }
+
+    /// [`confirm_state`] from the state and session.
+    pub async fn confirm_state_of(
+        state: &AppState,
+        session: &AppSession,
+        resent: bool,
+    ) -> Result<ConfirmState, AppError> {
+        let flash = session.take_flash().await?;
         let form = [FormId::ConfirmReset, FormId::ResendCode]
             .into_iter()
             .map(|f| FormState::for_form(flash.as_ref(), f))
             .find(|f| f.error.is_some())
             .unwrap_or_default();
-        let cooldown = ctx.state.settings.flows.resend_cooldown.as_secs();
-        let flow = ctx.session.reset().await?.map(|f| FlowView {
-            cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
-            delivery: f.delivery,
-            admin_reset: f.admin_reset,
-            resent,
+        let mut form = form;
+        let cooldown = state.settings.flows.resend_cooldown.as_secs();
+        let flow = session.reset().await?.map(|f| {
+            // The code from the email's link is filled in until the user types another.
+            if let (Some(code), true) = (
+                &f.link_code,
+                form.field(crate::paths::field::CODE).is_empty(),
+            ) {
+                form.fields.push((
+                    crate::paths::field::CODE.to_string(),
+                    code.expose().to_string(),
+                ));
+            }
+            FlowView {
+                cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
+                from_link: f.link_code.is_some() && !resent,
+                delivery: f.delivery,
+                admin_reset: f.admin_reset,
+                resent,
+            }
         });
-        let policy = ctx.state.policy.clone();
+        let policy = state.policy.clone();
         Ok(ConfirmState { form, policy, flow })
     }
 
@@ -338,6 +374,7 @@ pub mod ssr {
         let delivery = send_code(state, username).await?;
         session
             .start_reset(&ResetFlow {
+                link_code: None,
                 username: username.to_string(),
                 delivery: Some(delivery),
                 sent_at: now(),
@@ -388,6 +425,7 @@ pub mod ssr {
             .await
         {
             Ok(()) => {
+                super::link::ssr::mark_used(state, &flow.username, code).await;
                 let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
                 session
                     .end_all(Some(&Notice::PasswordReset {

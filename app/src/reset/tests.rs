@@ -186,6 +186,7 @@ async fn empty_username_is_refused_before_cognito() {
 async fn session_with_flow(sent_ago: i64) -> crate::session::AppSession {
     let s = testing::session();
     s.set_reset(&ResetFlow {
+        link_code: None,
         username: "jane".into(),
         delivery: None,
         sent_at: now() - sent_ago,
@@ -420,4 +421,114 @@ async fn every_confirm_forgot_password_error_has_a_deliberate_answer() {
             "{name}: the flow survives an error"
         );
     }
+}
+
+fn link(u: Option<&str>, c: Option<&str>) -> super::link::ssr::LinkQuery {
+    super::link::ssr::LinkQuery {
+        u: u.map(str::to_string),
+        c: c.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn opening_a_link_starts_the_reset_and_never_calls_cognito() {
+    use super::link::ssr::open;
+    let forgot = mock!(Client::forgot_password).then_output(delivered);
+    let confirm_rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&forgot, &confirm_rule]
+    ));
+    let s = testing::session();
+    let q = link(Some("jane"), Some(" 123456 "));
+    // A mail scanner opening it twice uses nothing up.
+    for _ in 0..2 {
+        assert_eq!(open(&state, &s, &q).await, Ok(crate::paths::RESET_CONFIRM));
+    }
+    let flow = s.reset().await.unwrap().expect("a reset in progress");
+    assert_eq!(flow.username, "jane");
+    assert_eq!(flow.link_code.as_ref().map(|c| c.expose()), Some("123456"));
+    assert_eq!(flow.delivery, None);
+    assert_eq!((forgot.num_calls(), confirm_rule.num_calls()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_broken_link_says_so_and_starts_nothing() {
+    use super::link::ssr::open;
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
+    let long = "9".repeat(crate::flow::input::MAX_CODE + 1);
+    for q in [
+        link(None, None),
+        link(Some("jane"), None),
+        link(None, Some("123456")),
+        link(Some("  "), Some("123456")),
+        link(Some("jane"), Some("")),
+        link(Some("jane"), Some(&long)),
+        link(Some(&"j".repeat(200)), Some("123456")),
+    ] {
+        let s = testing::session();
+        assert_eq!(
+            open(&state, &s, &q).await,
+            Err(AppError::BrokenLink),
+            "{q:?}"
+        );
+        assert!(s.reset().await.unwrap().is_none());
+    }
+    assert_eq!(AppError::BrokenLink.status(), 400);
+}
+
+#[tokio::test]
+async fn a_link_whose_code_set_the_password_leads_to_link_used() {
+    use super::link::ssr::open;
+    let rule = mock!(Client::confirm_forgot_password)
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let out = mock!(Client::admin_user_global_sign_out)
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule, &out]));
+    let s = testing::session();
+    let q = link(Some("Jane"), Some("123456"));
+    assert_eq!(open(&state, &s, &q).await, Ok(crate::paths::RESET_CONFIRM));
+    assert_eq!(confirm(&state, &s, "123456", "Kite-Lamp-9!").await, Ok(()));
+    // Any browser, any spelling of the username Cognito treats alike.
+    for u in ["Jane", "jane"] {
+        let again = testing::session();
+        let got = open(&state, &again, &link(Some(u), Some("123456"))).await;
+        assert_eq!(got, Ok(crate::paths::RESET_LINK_USED));
+        assert!(again.reset().await.unwrap().is_none());
+    }
+    // Another code for the same user (a newer email) still works.
+    let newer = link(Some("jane"), Some("654321"));
+    assert_eq!(
+        open(&state, &testing::session(), &newer).await,
+        Ok(crate::paths::RESET_CONFIRM)
+    );
+}
+
+#[tokio::test]
+async fn the_confirm_page_fills_in_the_links_code_until_another_is_typed() {
+    let s = testing::session();
+    s.set_reset(&ResetFlow {
+        link_code: Some("123456".into()),
+        username: "jane".into(),
+        delivery: None,
+        sent_at: now(),
+        admin_reset: false,
+    })
+    .await
+    .unwrap();
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
+    let page = confirm_state_of(&state, &s, false).await.unwrap();
+    assert_eq!(page.form.field(crate::paths::field::CODE), "123456");
+    assert!(page.flow.expect("flow").from_link);
+    // A failed post keeps what the user typed instead.
+    s.set_flash(&crate::forms::Flash {
+        form: crate::forms::FormId::ConfirmReset,
+        error: AppError::PasswordTooCommon,
+        fields: vec![("code".into(), "111111".into())],
+    })
+    .await
+    .unwrap();
+    let page = confirm_state_of(&state, &s, false).await.unwrap();
+    assert_eq!(page.form.field(crate::paths::field::CODE), "111111");
 }

@@ -158,6 +158,7 @@ pub mod ssr {
                 let delivery = send_code(state, username).await?;
                 session
                     .start_reset(&ResetFlow {
+                        link_code: None,
                         username: username.to_string(),
                         delivery: Some(delivery),
                         sent_at: now(),

@@ -161,6 +161,26 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         .await;
     assert_eq!(location(&r), "/sign-in");
 
+    // Reset by the email's link: opened (the code in its URL), confirmed, opened again.
+    let r = fresh().call("reset/request", &[("username", &user)]).await;
+    assert_eq!(location(&r), "/reset/confirm");
+    let code3 = latest_code(&pool, &user).await.unwrap();
+    let e = fresh();
+    let open = |c: &reqwest::Client| {
+        c.get(format!("{base}/reset/link"))
+            .query(&[("u", user.as_str()), ("c", code3.as_str())])
+            .send()
+    };
+    assert_eq!(location(&open(&e.client).await.unwrap()), "/reset/confirm");
+    assert_eq!(
+        location(&e.confirm(&code3, "Fifth-Passw0rd!").await),
+        "/sign-in"
+    );
+    assert_eq!(
+        location(&open(&client()).await.unwrap()),
+        "/reset/link/used"
+    );
+
     // A temporary password and its challenge.
     let temp = random_user();
     temporary_user(&pool, &temp, TEMP_PW).await;
@@ -227,6 +247,9 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
             TEMP_PW,
             "Third-Passw0rd!",
             "Fourth-Passw0rd!",
+            "Fifth-Passw0rd!",
+            &code3,
+            code3.trim_start_matches("moto-confirmation-code:"),
             "Wrong-Passw0rd!",
             &code,
             &code2,
@@ -297,6 +320,8 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         ("reset_requested", "ok"),
         ("reset_confirmed", "ExpiredCode"), // moto answers a wrong code so
         ("reset_confirmed", "ok"),
+        ("reset_link_opened", "ok"),
+        ("reset_link_opened", "used"),
         ("sign_in", "WrongCredentials"),
         ("sign_in", "ok"),
         ("password_changed", "ok"),

@@ -7,6 +7,7 @@ mod admin;
 mod branding;
 mod flows;
 mod i18n;
+mod link;
 mod logs;
 mod mfa;
 mod probes;

@@ -214,6 +214,14 @@ async fn with_redis_a_flow_moves_between_instances_and_limits_hold_across_them()
     let code = latest_code(&pool, &user).await.unwrap();
     let r = on(&b).confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
+    // The code's email link, opened through A, knows B used it.
+    let r = client()
+        .get(format!("{}/reset/link", a.base))
+        .query(&[("u", user.as_str()), ("c", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/reset/link/used", "the used mark is shared");
 
     // Three attempts through A use up the user's allowance on B too.
     let limited = random_user();
