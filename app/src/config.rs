@@ -48,6 +48,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub flows: FlowSettings,
     pub brand: BrandSettings,
+    pub notify: NotifySettings,
     pub ops: OpsSettings,
     /// `SERVER_SECRET`: key (at least 32 characters) for decoy answers, the keyed username
     /// hashes in audit logs and the device cookies. Every instance of one deployment needs the
@@ -169,6 +170,27 @@ pub struct BrandSettings {
     /// `BRAND_LOGO`: a logo file (SVG, PNG, JPEG or WebP, at most 256 KB) the app serves, or an
     /// `https://` URL. A file is read by [`Settings::load_files`], not while parsing.
     pub logo: Option<crate::branding::Logo>,
+}
+
+/// Security notifications: an email (Amazon SES) after a password or MFA change, with a
+/// "This wasn't me" link.
+#[derive(Clone, Debug)]
+pub struct NotifySettings {
+    /// `NOTIFY_EMAIL`: send them (default false; needs `ses:SendEmail` and
+    /// `cognito-idp:AdminGetUser`).
+    pub enabled: bool,
+    /// `NOTIFY_FROM`: the sender, an SES-verified identity, e.g.
+    /// `Account security <no-reply@example.com>` (required with `NOTIFY_EMAIL=true`).
+    pub from: String,
+    /// `SES_CONFIGURATION_SET`: the SES configuration set to send with (optional).
+    pub configuration_set: Option<String>,
+    /// `NOT_ME_SIGN_OUT`: the "This wasn't me" page offers to sign the user out everywhere
+    /// (`AdminUserGlobalSignOut`) and start a reset (default false).
+    pub not_me_action: bool,
+    /// `NOT_ME_LINK_TTL_SECS`: how long the "This wasn't me" link works (default 7 days).
+    pub not_me_ttl: Duration,
+    /// The SES endpoint when `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL` set one.
+    pub endpoint_url: Option<String>,
 }
 
 /// Running the service: metrics and shutdown.
@@ -320,6 +342,7 @@ impl Settings {
             limits: limits(get)?,
             flows: flows(get)?,
             brand: brand(get)?,
+            notify: notify(get)?,
             ops: ops(get)?,
             server_secret: server_secret(get)?,
             cognito,
@@ -686,6 +709,38 @@ fn logo(v: &str) -> Result<crate::branding::Logo, ConfigError> {
     })
 }
 
+fn notify(get: Get) -> Result<NotifySettings, ConfigError> {
+    let enabled = boolean(get, "NOTIFY_EMAIL", false)?;
+    let from = get("NOTIFY_FROM").unwrap_or_default();
+    let address = from
+        .rsplit_once('<')
+        .map(|(_, a)| a.trim_end_matches('>'))
+        .unwrap_or(&from)
+        .trim();
+    let well_formed = matches!(address.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.'))
+        && !from.contains(['\r', '\n']);
+    if (enabled || !from.is_empty()) && !well_formed {
+        return Err(err(
+            "NOTIFY_FROM",
+            format!("is missing or malformed: expected the SES sender, like no-reply@example.com or \"Account security <no-reply@example.com>\" (got {from:?})"),
+        ));
+    }
+    Ok(NotifySettings {
+        enabled,
+        from,
+        configuration_set: get("SES_CONFIGURATION_SET"),
+        not_me_action: boolean(get, "NOT_ME_SIGN_OUT", false)?,
+        not_me_ttl: secs(
+            get,
+            "NOT_ME_LINK_TTL_SECS",
+            7 * 24 * 3600,
+            3600,
+            30 * 24 * 3600,
+        )?,
+        endpoint_url: get("AWS_ENDPOINT_URL_SESV2").or_else(|| get("AWS_ENDPOINT_URL")),
+    })
+}
+
 fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
     Ok(OpsSettings {
         metrics_addr: get("METRICS_ADDR")
@@ -812,6 +867,31 @@ mod tests {
 
     fn read(map: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
         Settings::from_lookup(|k| map.get(k).map(|v| v.to_string()))?.load_files()
+    }
+
+    #[test]
+    fn notifications_are_off_by_default_and_need_a_sender_when_on() {
+        let s = read(&base()).unwrap();
+        assert!(!s.notify.enabled && !s.notify.not_me_action);
+        assert_eq!(s.notify.not_me_ttl, Duration::from_secs(7 * 24 * 3600));
+        let mut m = base();
+        m.insert("NOTIFY_EMAIL", "true");
+        assert_eq!(read(&m).unwrap_err().variable, "NOTIFY_FROM");
+        for bad in [
+            "no-reply",
+            "a@b",
+            "Security <x@example.com>\nBcc: y@example.com",
+        ] {
+            m.insert("NOTIFY_FROM", bad);
+            assert_eq!(read(&m).unwrap_err().variable, "NOTIFY_FROM", "{bad:?}");
+        }
+        m.insert("NOTIFY_FROM", "Account security <no-reply@example.com>");
+        m.insert("NOT_ME_LINK_TTL_SECS", "60");
+        assert_eq!(read(&m).unwrap_err().variable, "NOT_ME_LINK_TTL_SECS");
+        m.remove("NOT_ME_LINK_TTL_SECS");
+        let s = read(&m).unwrap();
+        assert!(s.notify.enabled);
+        assert_eq!(s.notify.from, "Account security <no-reply@example.com>");
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum AppError {
     NoResetInProgress,
     /// The reset link from the email is incomplete (cut by the mail program, or edited).
     BrokenLink,
+    /// A "This wasn't me" link that expired or was used.
+    LinkExpired,
     NoChallengeInProgress,
     ChallengeExpired,
     NotSignedIn,
@@ -128,6 +130,7 @@ impl AppError {
                 S::TOO_MANY_REQUESTS
             }
             AppError::NoResetInProgress
+            | AppError::LinkExpired
             | AppError::NoChallengeInProgress
             | AppError::ChallengeExpired => S::CONFLICT,
             AppError::Unavailable | AppError::CodeNotDelivered => S::SERVICE_UNAVAILABLE,

@@ -17,6 +17,7 @@ pub enum FormId {
     MfaCode,
     MfaChoose,
     MfaSetup,
+    NotMe,
 }
 
 impl FormId {
@@ -31,6 +32,7 @@ impl FormId {
             FormId::MfaCode => crate::paths::MFA_CODE,
             FormId::MfaChoose => crate::paths::MFA_CHOOSE,
             FormId::MfaSetup => crate::paths::MFA_SETUP,
+            FormId::NotMe => crate::paths::NOT_ME,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod forms;
 pub mod mfa;
 pub mod new_password;
+pub mod notify;
 pub mod password;
 pub mod paths;
 pub mod policy;
@@ -138,6 +139,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/reset") view=reset::ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/confirm") view=reset::ConfirmResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/link/used") view=reset::LinkUsedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/not-me") view=notify::not_me::NotMePage ssr=SsrMode::Async/>
                     <Route path=path!("/new-password") view=new_password::NewPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/code") view=mfa::MfaCodePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>

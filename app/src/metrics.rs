@@ -59,6 +59,7 @@ pub struct Metrics {
     cognito_seconds: Histograms<OperationLabels>,
     rate_limited: Family<LimitLabels, Counter>,
     connections_refused: Counter,
+    notifications: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -102,8 +103,15 @@ impl Metrics {
             "Connections closed at once because MAX_CONNECTIONS were open",
             connections_refused.clone(),
         );
+        let notifications = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Security notification emails by change and outcome (sent, failed, skipped)",
+            notifications.clone(),
+        );
         Self {
             registry,
+            notifications,
             requests,
             request_seconds,
             flows,
@@ -144,6 +152,17 @@ impl Metrics {
                 outcome: outcome.to_string(),
             })
             .observe(took.as_secs_f64());
+    }
+
+    /// A security notification for `change`: `sent`, `failed` (SES or Cognito refused) or
+    /// `skipped` (no verified email).
+    pub fn notification(&self, change: &str, outcome: &str) {
+        self.notifications
+            .get_or_create(&OutcomeLabels {
+                event: change.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
     }
 
     pub fn limited(&self, action: &str, scope: &str) {

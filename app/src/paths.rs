@@ -13,6 +13,11 @@ pub const RESET_LINK: &str = "/reset/link";
 /// A reset link opened again after its code set a password.
 pub const RESET_LINK_USED: &str = "/reset/link/used";
 pub const NEW_PASSWORD: &str = "/new-password";
+/// "This wasn't me" (from a security notification).
+pub const NOT_ME: &str = "/not-me";
+/// The link in a security notification (`?t=<token>`): not a page, it moves the token into
+/// the session and redirects to [`NOT_ME`].
+pub const NOT_ME_LINK: &str = "/not-me/link";
 /// A second-factor code (authenticator app, text message or email).
 pub const MFA_CODE: &str = "/sign-in/code";
 /// Choosing the second factor.
@@ -23,12 +28,13 @@ pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 
 /// Every page the router serves (checked against the router by the server's tests).
-pub const PAGES: [&str; 11] = [
+pub const PAGES: [&str; 12] = [
     HOME,
     SIGN_IN,
     RESET,
     RESET_CONFIRM,
     RESET_LINK_USED,
+    NOT_ME,
     NEW_PASSWORD,
     MFA_CODE,
     MFA_CHOOSE,

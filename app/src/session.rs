@@ -15,6 +15,8 @@ const CHALLENGE: &str = "challenge";
 const AUTH: &str = "auth";
 const FLASH: &str = "flash";
 const NOTICE: &str = "notice";
+/// A "This wasn't me" token from a notification's link.
+const NOT_ME: &str = "not_me";
 /// Unix seconds when this session record was created (for the absolute lifetime).
 const STARTED: &str = "started";
 
@@ -31,6 +33,9 @@ pub struct ResetFlow {
     /// The code from the email's link, filled into the code field (never logged).
     #[serde(default)]
     pub link_code: Option<Token>,
+    /// Started from "This wasn't me": the user was signed out everywhere first.
+    #[serde(default)]
+    pub secured: bool,
 }
 
 /// A sign-in challenge in progress (a new password, an MFA code, a choice, an enrolment).
@@ -135,7 +140,7 @@ impl AppSession {
     }
 
     async fn holds_nothing(&self) -> Result<bool, AppError> {
-        for key in [RESET, CHALLENGE, AUTH, FLASH, NOTICE] {
+        for key in [RESET, CHALLENGE, AUTH, FLASH, NOTICE, NOT_ME] {
             if self.0.get_value(key).await.map_err(store_err)?.is_some() {
                 return Ok(false);
             }
@@ -193,6 +198,16 @@ impl AppSession {
     }
 
     /// Takes the one-time form state left by a failed no-JS post.
+    /// The "This wasn't me" token this browser opened, if any.
+    pub async fn not_me(&self) -> Result<Option<Token>, AppError> {
+        self.get(NOT_ME).await
+    }
+
+    /// Keeps the "This wasn't me" token from a notification's link.
+    pub async fn set_not_me(&self, token: &Token) -> Result<(), AppError> {
+        self.set(NOT_ME, token).await
+    }
+
     pub async fn take_flash(&self) -> Result<Option<Flash>, AppError> {
         self.take(FLASH).await
     }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub link_key: Arc<[u8; 32]>,
     /// Rate limits and where they are counted.
     pub limiter: RateLimiter,
+    /// Security notifications by email, when `NOTIFY_EMAIL` is on.
+    pub mailer: Option<crate::notify::ses::Mailer>,
 }
 
 impl AppState {
@@ -63,7 +65,13 @@ impl AppState {
             policy,
             leptos_options,
             limiter,
+            mailer: None,
         }
+    }
+
+    /// The state with `mailer` sending the security notifications.
+    pub fn with_mailer(self, mailer: Option<crate::notify::ses::Mailer>) -> Self {
+        AppState { mailer, ..self }
     }
 
     /// The keyed hash of a username (for audit logs and limit keys).

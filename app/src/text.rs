@@ -64,6 +64,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         CodeNotDelivered => td_string!(l, errors.code_not_delivered).to_string(),
         NoResetInProgress => td_string!(l, errors.no_reset_in_progress).to_string(),
         BrokenLink => td_string!(l, errors.broken_link).to_string(),
+        LinkExpired => td_string!(l, not_me.expired).to_string(),
         NoChallengeInProgress => td_string!(l, errors.no_challenge_in_progress).to_string(),
         ChallengeExpired => td_string!(l, errors.challenge_expired).to_string(),
         NotSignedIn => td_string!(l, errors.not_signed_in).to_string(),
@@ -210,6 +211,27 @@ pub fn resend_status(l: Locale, left: u32) -> String {
     } else {
         td_string!(l, reset.didnt_get_it).to_string()
     }
+}
+
+/// `2026-12-02 07:56 UTC` for Unix seconds `at` (the same on the server and in the browser).
+pub fn utc_time(at: i64) -> String {
+    let days = at.div_euclid(86_400);
+    let secs = at.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
 /// The BCP 47 tag of `l` (`pt-BR`, `zh-Hant`).

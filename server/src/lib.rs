@@ -117,7 +117,9 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
         redis,
         cognito: settings.cognito.endpoint.clone(),
     };
-    let state = AppState::new(settings, cognito, policy, leptos_options, limits);
+    let mailer = app::notify::ses::Mailer::from_settings(&settings).await;
+    let state =
+        AppState::new(settings, cognito, policy, leptos_options, limits).with_mailer(mailer);
     Ok(Services {
         state,
         sessions,
@@ -266,6 +268,10 @@ pub fn router(services: Services) -> Router {
     router
         .merge(brand_routes(&settings))
         .route(app::paths::RESET_LINK, get(app::reset::link::ssr::handler))
+        .route(
+            app::paths::NOT_ME_LINK,
+            get(app::notify::not_me::ssr::handler),
+        )
         .route(
             "/language/{code}",
             get(security::choose_language).with_state(guard.clone()),

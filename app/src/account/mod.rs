@@ -57,7 +57,8 @@ pub async fn change_password(
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::change_password(&ctx.state, &ctx.session, &current, &new, everywhere);
     // Each try is a current-password guess: limited like sign-in.
-    let step = Step::limited(Action::ChangePassword, "password_changed");
+    let step = Step::limited(Action::ChangePassword, "password_changed")
+        .notifies(crate::notify::Change::PasswordChanged);
     let result = ctx.step(step, user.as_deref(), logic).await;
     let kept = [(field::SIGN_OUT_EVERYWHERE, "on")];
     let kept = if everywhere { &kept[..] } else { &[] };

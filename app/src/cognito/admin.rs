@@ -24,6 +24,8 @@ pub struct UserSummary {
     pub email_verified: bool,
     pub phone_number: Option<String>,
     pub phone_number_verified: bool,
+    /// The `locale` attribute (the user's language), when set.
+    pub locale: Option<String>,
 }
 
 impl Cognito {
@@ -162,6 +164,7 @@ impl Cognito {
             email_verified: attrs.get("email_verified") == Some(&"true"),
             phone_number: attrs.get("phone_number").map(|s| s.to_string()),
             phone_number_verified: attrs.get("phone_number_verified") == Some(&"true"),
+            locale: attrs.get("locale").map(|s| s.to_string()),
         })
     }
 }

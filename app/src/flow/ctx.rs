@@ -22,6 +22,8 @@ pub struct Step {
     pub limit: Option<Action>,
     pub audit: Option<&'static str>,
     pub at_least: Option<Duration>,
+    /// The security notification a success sends (see [`crate::notify`]).
+    pub notify: Option<crate::notify::Change>,
 }
 
 impl Step {
@@ -31,6 +33,7 @@ impl Step {
             limit: Some(action),
             audit: Some(event),
             at_least: None,
+            notify: None,
         }
     }
 
@@ -39,6 +42,14 @@ impl Step {
         Step {
             audit: Some(event),
             ..Step::default()
+        }
+    }
+
+    /// On success, emails the user that `change` happened.
+    pub fn notifies(self, change: crate::notify::Change) -> Self {
+        Step {
+            notify: Some(change),
+            ..self
         }
     }
 
@@ -238,7 +249,22 @@ impl Ctx {
         if let Some(event) = step.audit {
             self.audit(event, username, &result);
         }
+        if let (Some(change), Some(user), Ok(_)) = (step.notify, username, &result) {
+            self.notify(change, user);
+        }
         result
+    }
+
+    /// Emails `username` that `change` happened, from this request (on its own task).
+    pub fn notify(&self, change: crate::notify::Change, username: &str) {
+        if self.state.mailer.is_none() {
+            return;
+        }
+        let headers = use_context::<http::request::Parts>()
+            .map(|p| p.headers)
+            .unwrap_or_default();
+        let origin = crate::notify::Origin::of_request(&headers, self.ip);
+        crate::notify::spawn(&self.state, change, username, origin);
     }
 
     /// Writes an audit event for `result` of this request.

@@ -54,7 +54,8 @@ pub async fn set_new_password(
     let attributes = attributes.unwrap_or_default();
     let user = ctx.session.challenge().await?.map(|f| f.username);
     let logic = ssr::set_new_password(&ctx.state, &ctx.session, &new, &attributes);
-    let step = Step::audited("challenge_completed");
+    let step = Step::audited("challenge_completed")
+        .notifies(crate::notify::Change::TemporaryPasswordChanged);
     let result = ctx.step(step, user.as_deref(), logic).await;
     ctx.remember_device_after(&result, user.as_deref());
     let kept: Vec<_> = attributes

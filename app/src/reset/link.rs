@@ -111,6 +111,7 @@ pub mod ssr {
                 sent_at: now(),
                 admin_reset: false,
                 link_code: Some(code.into()),
+                secured: false,
             })
             .await?;
         Ok(paths::RESET_CONFIRM)

@@ -22,6 +22,7 @@ use crate::{
     flow::{load_page, Code, Ctx, NewPassword, Step, Username},
     forms::FormId,
     limits::Action,
+    notify::Change,
     paths,
 };
 
@@ -43,6 +44,8 @@ pub struct FlowView {
     pub resent: bool,
     /// The reset came from the email's link (its code is filled in).
     pub from_link: bool,
+    /// Started from "This wasn't me": the user was signed out everywhere.
+    pub secured: bool,
 }
 
 /// What `/reset/confirm` shows.
@@ -86,7 +89,7 @@ pub async fn confirm_reset(
     let typed = Code::new(&code);
     let user = ctx.session.reset().await?.map(|f| f.username);
     let logic = ssr::confirm_reset(&ctx.state, &ctx.session, &typed, &new);
-    let step = Step::limited(Action::Confirm, "reset_confirmed");
+    let step = Step::limited(Action::Confirm, "reset_confirmed").notifies(Change::PasswordReset);
     let result = ctx.step(step, user.as_deref(), logic).await;
     let kept = ssr::kept_code(&result, &code);
     let next = result.map(|()| paths::SIGN_IN);
@@ -224,6 +227,9 @@ fn confirm_form(
                 {td_string!(l, reset.admin_reset)}
             </div>
         })}
+        {flow.secured.then(|| view! {
+            <div class="alert alert-success" role="status">{td_string!(l, reset.secured)}</div>
+        })}
         {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
         <p class="lead" id="delivery">{lead}</p>
         <ErrorSummary error/>
@@ -331,6 +337,7 @@ pub mod ssr {
             FlowView {
                 cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
                 from_link: f.link_code.is_some() && !resent,
+                secured: f.secured && !resent,
                 delivery: f.delivery,
                 admin_reset: f.admin_reset,
                 resent,
@@ -375,6 +382,7 @@ pub mod ssr {
         session
             .start_reset(&ResetFlow {
                 link_code: None,
+                secured: false,
                 username: username.to_string(),
                 delivery: Some(delivery),
                 sent_at: now(),

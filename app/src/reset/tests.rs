@@ -187,6 +187,7 @@ async fn session_with_flow(sent_ago: i64) -> crate::session::AppSession {
     let s = testing::session();
     s.set_reset(&ResetFlow {
         link_code: None,
+        secured: false,
         username: "jane".into(),
         delivery: None,
         sent_at: now() - sent_ago,
@@ -510,6 +511,7 @@ async fn the_confirm_page_fills_in_the_links_code_until_another_is_typed() {
     let s = testing::session();
     s.set_reset(&ResetFlow {
         link_code: Some("123456".into()),
+        secured: false,
         username: "jane".into(),
         delivery: None,
         sent_at: now(),

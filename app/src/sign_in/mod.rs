@@ -159,6 +159,7 @@ pub mod ssr {
                 session
                     .start_reset(&ResetFlow {
                         link_code: None,
+                        secured: false,
                         username: username.to_string(),
                         delivery: Some(delivery),
                         sent_at: now(),

@@ -1,0 +1,287 @@
+//! Security notifications: after a completed reset, a temporary-password change, a signed-in
+//! password change or a new authenticator app, the user gets an email (Amazon SES) in their
+//! language saying what changed, when, from which IP address and browser, with a
+//! "This wasn't me" link ([`not_me`]). Off unless `NOTIFY_EMAIL=true`.
+//!
+//! Sending never blocks or fails the user's flow: it runs on its own task after the answer,
+//! and a failure is logged and counted (`reset_notifications{outcome="failed"}`). The email
+//! goes only to a verified address, and holds no code and no password.
+
+pub mod not_me;
+#[cfg(feature = "ssr")]
+pub mod ses;
+
+use serde::{Deserialize, Serialize};
+
+/// What changed on the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// A reset with a code (`ConfirmForgotPassword`).
+    PasswordReset,
+    /// A temporary password replaced at sign-in (`NEW_PASSWORD_REQUIRED`).
+    TemporaryPasswordChanged,
+    /// A password changed while signed in (`ChangePassword`).
+    PasswordChanged,
+    /// An authenticator app set up (`VerifySoftwareToken`).
+    MfaAdded,
+}
+
+impl Change {
+    /// The name in metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::PasswordReset => "password_reset",
+            Change::TemporaryPasswordChanged => "temporary_password_changed",
+            Change::PasswordChanged => "password_changed",
+            Change::MfaAdded => "mfa_added",
+        }
+    }
+}
+
+/// The family of the browser a `User-Agent` names ("" when it names none the app knows).
+/// Order matters: Edge, Opera and Samsung Internet also say "Chrome", Chrome says "Safari".
+pub fn browser_family(user_agent: &str) -> &'static str {
+    const FAMILIES: [(&str, &str); 9] = [
+        ("Edg/", "Microsoft Edge"),
+        ("EdgA/", "Microsoft Edge"),
+        ("OPR/", "Opera"),
+        ("SamsungBrowser/", "Samsung Internet"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ];
+    FAMILIES
+        .iter()
+        .find(|(token, _)| user_agent.contains(token))
+        .map(|(_, name)| *name)
+        .unwrap_or("")
+}
+
+/// What the email and the "This wasn't me" page say happened.
+pub fn what(l: crate::i18n::Locale, change: Change) -> String {
+    use crate::i18n::td_string;
+    match change {
+        Change::PasswordReset => td_string!(l, notify.what_password_reset),
+        Change::TemporaryPasswordChanged => td_string!(l, notify.what_temporary),
+        Change::PasswordChanged => td_string!(l, notify.what_password_changed),
+        Change::MfaAdded => td_string!(l, notify.what_mfa),
+    }
+    .to_string()
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use std::net::IpAddr;
+
+    use super::{browser_family, ses::Email, what, Change};
+    use crate::{
+        i18n::{td_string, Locale},
+        state::AppState,
+    };
+
+    /// Where and when a change was made, as the email tells it.
+    #[derive(Clone, Debug)]
+    pub struct Origin {
+        pub ip: IpAddr,
+        /// The browser family ("" when unknown).
+        pub browser: &'static str,
+        /// Unix seconds.
+        pub at: i64,
+        /// The language of the page the change was made on (used when the user has no
+        /// `locale` attribute).
+        pub locale: Locale,
+    }
+
+    impl Origin {
+        /// From a request's headers and client address, now.
+        pub fn of_request(headers: &http::HeaderMap, ip: IpAddr) -> Self {
+            let ua = headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            Origin {
+                ip,
+                browser: browser_family(ua),
+                at: crate::clock::now(),
+                locale: crate::text::request_locale(headers),
+            }
+        }
+    }
+
+    /// The locale of a `locale` attribute such as `ja`, `pt_BR` or `zh-TW`, if the app has it.
+    pub fn attribute_locale(tag: &str) -> Option<Locale> {
+        let tag = tag.replace('_', "-");
+        let tag = crate::text::normalise_tag(&tag);
+        crate::text::parse_locale(tag)
+            .or_else(|| crate::text::parse_locale(tag.split('-').next().unwrap_or("")))
+    }
+
+    fn subject(l: Locale, change: Change) -> String {
+        match change {
+            Change::PasswordReset => td_string!(l, notify.subject_password_reset),
+            Change::TemporaryPasswordChanged => td_string!(l, notify.subject_temporary),
+            Change::PasswordChanged => td_string!(l, notify.subject_password_changed),
+            Change::MfaAdded => td_string!(l, notify.subject_mfa),
+        }
+        .to_string()
+    }
+
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    }
+
+    /// The email for `change` to `to`, in `l`. `not_me` is the "This wasn't me" link (absent
+    /// when no token could be stored: the email then points to the reset page).
+    #[allow(clippy::too_many_arguments)]
+    pub fn compose(
+        l: Locale,
+        change: Change,
+        origin: &Origin,
+        username: &str,
+        to: &str,
+        product: &str,
+        not_me: Option<&str>,
+        reset_url: &str,
+    ) -> Email {
+        let unknown = td_string!(l, notify.unknown_browser).to_string();
+        let browser = if origin.browser.is_empty() {
+            unknown.as_str()
+        } else {
+            origin.browser
+        };
+        let ip = origin.ip.to_string();
+        let time = crate::text::utc_time(origin.at);
+        let lines = [
+            what(l, change),
+            td_string!(l, notify.account, username = username).to_string(),
+            td_string!(l, notify.when, time = time.as_str()).to_string(),
+            td_string!(l, notify.from, browser = browser, ip = ip.as_str()).to_string(),
+        ];
+        let if_you = td_string!(l, notify.if_you).to_string();
+        let (act, link, button) = match not_me {
+            Some(url) => (
+                td_string!(l, notify.not_me).to_string(),
+                url,
+                td_string!(l, notify.not_me_button).to_string(),
+            ),
+            None => (
+                td_string!(l, notify.not_me).to_string(),
+                reset_url,
+                td_string!(l, not_me.reset).to_string(),
+            ),
+        };
+        let footer = td_string!(l, notify.footer).to_string();
+        let subject = subject(l, change);
+        let text = format!(
+            "{product}\n\n{}\n\n{if_you}\n{act}\n{button}: {link}\n\n{footer}\n",
+            lines.join("\n")
+        );
+        let dir = if crate::text::is_rtl(l) { "rtl" } else { "ltr" };
+        let lang = crate::text::code(l);
+        let p = |s: &str| format!("<p style=\"margin:0 0 12px\">{}</p>", escape(s));
+        let html = format!(
+            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+             <body style=\"font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px\">\
+             <p style=\"margin:0 0 24px;font-weight:600\">{}</p>{}{}{}\
+             <p style=\"margin:24px 0\"><a href=\"{}\" style=\"background:#b3261e;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">{}</a></p>\
+             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p></body></html>",
+            escape(&subject),
+            escape(product),
+            lines.iter().map(|s| p(s)).collect::<String>(),
+            p(&if_you),
+            p(&act),
+            escape(link),
+            escape(&button),
+            escape(&footer),
+        );
+        Email {
+            to: to.to_string(),
+            subject,
+            text,
+            html,
+        }
+    }
+
+    /// Emails `username` about `change` on a task of its own, when notifications are on.
+    pub fn spawn(state: &AppState, change: Change, username: &str, origin: Origin) {
+        if state.mailer.is_none() {
+            return;
+        }
+        let state = state.clone();
+        let username = username.to_string();
+        tokio::spawn(async move {
+            let outcome = deliver(&state, change, &username, &origin).await;
+            crate::metrics::metrics().notification(change.name(), outcome);
+        });
+    }
+
+    /// Looks the user up, writes the email, sends it. Returns the outcome for the metric.
+    pub async fn deliver(
+        state: &AppState,
+        change: Change,
+        username: &str,
+        origin: &Origin,
+    ) -> &'static str {
+        let Some(mailer) = &state.mailer else {
+            return "skipped";
+        };
+        let user = match state.cognito.admin_get_user(username).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!(kind = ?e, change = change.name(), "AdminGetUser for a notification failed; none sent");
+                return "failed";
+            }
+        };
+        let Some(to) = user.email.filter(|_| user.email_verified) else {
+            tracing::info!(change = change.name(), "no verified email: no notification");
+            return "skipped";
+        };
+        let l = user
+            .locale
+            .as_deref()
+            .and_then(attribute_locale)
+            .unwrap_or(origin.locale);
+        let base = &state.settings.http.public_origin;
+        let not_me = match super::not_me::ssr::issue(state, &user.username, change, origin.at).await
+        {
+            Ok(token) => Some(format!("{base}{}?t={token}", crate::paths::NOT_ME_LINK)),
+            Err(e) => {
+                tracing::error!(error = %e.0, "could not store a \"this wasn't me\" token; the email links to the reset page");
+                None
+            }
+        };
+        let reset = format!("{base}{}", crate::paths::RESET);
+        let email = compose(
+            l,
+            change,
+            origin,
+            &user.username,
+            &to,
+            &state.settings.brand.product_name,
+            not_me.as_deref(),
+            &reset,
+        );
+        match mailer.send(&email).await {
+            Ok(()) => {
+                tracing::info!(change = change.name(), "security notification sent");
+                "sent"
+            }
+            Err(code) => {
+                tracing::error!(code = %code, change = change.name(), "SES SendEmail failed; the notification was not sent");
+                "failed"
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;

@@ -1,0 +1,324 @@
+//! "This wasn't me": the link in a security notification (`/not-me/link?t=<token>`) and the
+//! page it leads to (`/not-me`).
+//!
+//! The token is 16 random bytes naming a record in the shared store (the username, what changed
+//! and when), its expiry, and an HMAC of both keyed from `SERVER_SECRET`: a forged or expired
+//! token is refused before the store is asked, and the URL carries no username. Like the reset
+//! link, opening it only moves the token into the session (mail scanners open links): the page
+//! explains the next steps, and the action (with `NOT_ME_SIGN_OUT=true`: sign out everywhere and
+//! start a reset) is a form post that uses the token up.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use super::Change;
+use crate::{
+    components::{page_state, ErrorSummary, Submit},
+    error::AppError,
+    forms::FormState,
+    i18n::td_string,
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    flow::{load_page, Ctx, Step},
+    forms::FormId,
+    limits::Action,
+    paths,
+};
+
+/// What `/not-me` shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotMeState {
+    /// What changed and when (Unix seconds), while the link is valid.
+    pub change: Option<(Change, i64)>,
+    /// The operator lets this page sign the user out everywhere and start a reset.
+    pub can_secure: bool,
+    pub form: FormState,
+}
+
+/// The state of `/not-me`.
+#[server(prefix = "/api", endpoint = "not-me/state")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn load_not_me() -> Result<NotMeState, AppError> {
+    load_page(async |ctx: &Ctx| ssr::state(ctx).await).await
+}
+
+/// "Sign me out everywhere and reset my password".
+#[server(prefix = "/api", endpoint = "not-me/secure")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn secure_account() -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let step = Step::limited(Action::ResetRequest, "not_me_secured");
+    let logic = ssr::secure(&ctx.state, &ctx.session, ctx.ip);
+    let result = ctx.step(step, None, logic).await;
+    let next = result.map(|()| paths::RESET_CONFIRM);
+    ctx.finish(FormId::NotMe, crate::flow::NO_FIELDS, next)
+        .await
+}
+
+/// `/not-me`: what happened, and what to do if it was not the user.
+#[component]
+pub fn NotMePage() -> impl IntoView {
+    let action = ServerAction::<SecureAccount>::new();
+    let l = crate::text::locale();
+    view! {
+        <Title text=td_string!(l, not_me.title)/>
+        <h1>{td_string!(l, not_me.title)}</h1>
+        {page_state(|| (), |_| load_not_me(), None, move |st: NotMeState| {
+            let initial = st.form.error.clone();
+            let error = Signal::derive(move || match action.value().get() {
+                Some(Err(e)) => Some(e),
+                _ => initial.clone(),
+            });
+            let secure = (st.change.is_some() && st.can_secure).then(|| view! {
+                <ActionForm action=action>
+                    <p>{td_string!(l, not_me.secure_hint)}</p>
+                    <Submit label=td_string!(l, not_me.secure) busy=td_string!(l, not_me.securing) pending=action.pending()/>
+                </ActionForm>
+            });
+            let manual = (st.change.is_none() || !st.can_secure).then(|| view! {
+                <p><A href={crate::paths::RESET} attr:class="button">{td_string!(l, not_me.reset)}</A></p>
+            });
+            view! {
+                <ErrorSummary error/>
+                {match st.change {
+                    Some((change, at)) => view! {
+                        <p class="lead">{change_text(l, change, at)}</p>
+                        <p>{td_string!(l, not_me.lead)}</p>
+                    }.into_any(),
+                    None => view! {
+                        <div class="alert alert-info" role="status">{td_string!(l, not_me.expired)}</div>
+                    }.into_any(),
+                }}
+                {secure}
+                {manual}
+                <ul>
+                    <li>{td_string!(l, not_me.tell)}</li>
+                    <li>{td_string!(l, not_me.elsewhere)}</li>
+                </ul>
+            }
+        })}
+    }
+}
+
+fn change_text(l: crate::i18n::Locale, change: Change, at: i64) -> String {
+    let what = super::what(l, change);
+    let time = crate::text::utc_time(at);
+    format!(
+        "{what} {}",
+        td_string!(l, notify.when, time = time.as_str())
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use axum::{
+        extract::Query,
+        response::{IntoResponse, Response},
+    };
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use hmac::{Hmac, Mac};
+    use http::{header, HeaderValue, StatusCode};
+    use serde::{Deserialize, Serialize};
+
+    use super::{Change, NotMeState};
+    use crate::{
+        clock::now,
+        cognito::Token,
+        error::AppError,
+        flow::{send_code, Ctx},
+        forms::{FormId, FormState},
+        limits::StoreError,
+        paths,
+        session::{AppSession, ResetFlow},
+        state::AppState,
+    };
+
+    const KEY_PREFIX: &str = "not-me:";
+
+    /// What the store keeps for a token.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Record {
+        pub username: String,
+        pub change: Change,
+        pub at: i64,
+    }
+
+    fn mac(state: &AppState, id: &[u8], exp: &[u8]) -> Hmac<sha2::Sha256> {
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(&state.link_key[..]).expect("any key length");
+        mac.update(b"not-me\0");
+        mac.update(id);
+        mac.update(exp);
+        mac
+    }
+
+    fn store_key(id: &[u8]) -> String {
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{KEY_PREFIX}{hex}")
+    }
+
+    /// A new token for `username`'s `change` at `at`, its record stored for `NOT_ME_LINK_TTL_SECS`.
+    pub async fn issue(
+        state: &AppState,
+        username: &str,
+        change: Change,
+        at: i64,
+    ) -> Result<String, StoreError> {
+        let ttl = state.settings.notify.not_me_ttl;
+        let id: [u8; 16] = rand::random();
+        let exp = (now() + ttl.as_secs() as i64).to_be_bytes();
+        let tag = mac(state, &id, &exp).finalize().into_bytes();
+        let record = Record {
+            username: username.to_string(),
+            change,
+            at,
+        };
+        let json = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
+        state.limiter.store.put(&store_key(&id), &json, ttl).await?;
+        let mut bytes = Vec::with_capacity(40);
+        bytes.extend_from_slice(&id);
+        bytes.extend_from_slice(&exp);
+        bytes.extend_from_slice(&tag[..16]);
+        Ok(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The store key of a well-formed, authentic, unexpired `token`.
+    pub fn verify(state: &AppState, token: &str) -> Option<String> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        if bytes.len() != 40 {
+            return None;
+        }
+        let (id, rest) = bytes.split_at(16);
+        let (exp, tag) = rest.split_at(8);
+        mac(state, id, exp).verify_truncated_left(tag).ok()?;
+        let exp = i64::from_be_bytes(exp.try_into().ok()?);
+        (exp > now()).then(|| store_key(id))
+    }
+
+    fn parse(v: Option<String>) -> Option<Record> {
+        v.and_then(|s| serde_json::from_str(&s).ok())
+    }
+
+    fn store_err(e: StoreError) -> AppError {
+        tracing::error!(error = %e.0, "store unavailable for a \"this wasn't me\" token");
+        AppError::Unavailable
+    }
+
+    /// The record of `token`, leaving it in place.
+    pub async fn peek(state: &AppState, token: &str) -> Result<Option<Record>, AppError> {
+        let Some(key) = verify(state, token) else {
+            return Ok(None);
+        };
+        state
+            .limiter
+            .store
+            .get(&key)
+            .await
+            .map(parse)
+            .map_err(store_err)
+    }
+
+    /// The record of `token`, used up (only one caller gets it).
+    pub async fn redeem(state: &AppState, token: &str) -> Result<Option<Record>, AppError> {
+        let Some(key) = verify(state, token) else {
+            return Ok(None);
+        };
+        state
+            .limiter
+            .store
+            .take(&key)
+            .await
+            .map(parse)
+            .map_err(store_err)
+    }
+
+    /// The page's state.
+    pub async fn state(ctx: &Ctx) -> Result<NotMeState, AppError> {
+        let flash = ctx.session.take_flash().await?;
+        let record = match ctx.session.not_me().await? {
+            Some(t) => peek(&ctx.state, t.expose()).await?,
+            None => None,
+        };
+        Ok(NotMeState {
+            change: record.map(|r| (r.change, r.at)),
+            can_secure: ctx.state.settings.notify.not_me_action,
+            form: FormState::for_form(flash.as_ref(), FormId::NotMe),
+        })
+    }
+
+    /// Signs the user out everywhere and starts a reset (code sent), using the token up.
+    pub async fn secure(
+        state: &AppState,
+        session: &AppSession,
+        ip: std::net::IpAddr,
+    ) -> Result<(), AppError> {
+        if !state.settings.notify.not_me_action {
+            return Err(AppError::Refused);
+        }
+        let token = session.not_me().await?.ok_or(AppError::LinkExpired)?;
+        let record = redeem(state, token.expose())
+            .await?
+            .ok_or(AppError::LinkExpired)?;
+        tracing::warn!(
+            target: "audit",
+            event = "not_me",
+            change = record.change.name(),
+            user = %state.user_hash(&record.username),
+            client_ip = %ip,
+            "audit"
+        );
+        if let Err((kind, code)) = state.cognito.admin_sign_out(&record.username).await {
+            tracing::error!(kind = ?kind, code = %code, "AdminUserGlobalSignOut for \"this wasn't me\" failed");
+        }
+        let user = crate::flow::Username::parse(&record.username)?;
+        let delivery = send_code(state, &user).await?;
+        session
+            .start_reset(&ResetFlow {
+                username: record.username,
+                delivery: Some(delivery),
+                sent_at: now(),
+                admin_reset: false,
+                link_code: None,
+                secured: true,
+            })
+            .await
+    }
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    pub struct LinkQuery {
+        pub t: Option<String>,
+    }
+
+    /// `GET /not-me/link?t=…`: the token goes into the session; the browser goes on to
+    /// `/not-me` (never a page with the token in its URL; nothing is used up).
+    pub async fn handler(
+        session: tower_sessions::Session,
+        query: Result<Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
+    ) -> Response {
+        let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
+        let session = AppSession(session);
+        let stored = if token.is_empty() || token.len() > 128 {
+            Ok(())
+        } else {
+            session.set_not_me(&Token::from(token.as_str())).await
+        };
+        let mut res = match stored {
+            Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, paths::NOT_ME)]).into_response(),
+            Err(e) => (
+                e.status(),
+                "The link could not be opened now. Try again in a minute.",
+            )
+                .into_response(),
+        };
+        let h = res.headers_mut();
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
