@@ -64,6 +64,7 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     // Use the same environment the in-process tests use (moto endpoint, site root).
     let _ = spawn_app(false).await;
     let pool = create_pool(true).await;
+    let sender = crate::notify::verified_sender().await;
     let log = std::env::temp_dir().join(format!("reset-log-{}.jsonl", rand::random::<u32>()));
     let mut server = spawn_binary(
         &pool,
@@ -74,6 +75,9 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
                 "log-test-secret-log-test-secret-0123456789",
             ),
             // Production's format, at debug level for the app itself and its HTTP layer.
+            ("NOTIFY_EMAIL", "true"),
+            ("NOTIFY_FROM", sender.as_str()),
+            ("NOT_ME_SIGN_OUT", "true"),
             (
                 "RUST_LOG",
                 "info,app=debug,server=debug,tower_http=debug,tower_sessions=debug",
@@ -238,8 +242,24 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     let r = c.call("mfa/code", &[("code", &mfa_code)]).await;
     assert_eq!(location(&r), "/account");
 
+    // The security emails: their "This wasn't me" tokens are secrets too; one is acted on.
+    let sent = crate::notify::wait_for(&format!("{user}@example.com"), 4).await;
+    let links: Vec<String> = sent
+        .iter()
+        .map(|m| crate::notify::not_me_path(m, &base))
+        .collect();
+    let n = fresh();
+    assert_eq!(location(&n.get(&links[0]).await), "/not-me");
+    let r = n.post_form("/not-me", "not-me/secure", &[]).await;
+    assert_eq!(location(&r), "/reset/confirm");
+
     // Everything moto now holds that must stay secret, plus what we typed.
     let mut secrets = moto_secrets(&pool).await;
+    secrets.extend(
+        links
+            .iter()
+            .map(|l| l.trim_start_matches("/not-me/link?t=").to_string()),
+    );
     secrets.extend(
         [
             OLD_PW,
@@ -330,6 +350,7 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         ("mfa_code", "ok"),
         ("rate_limited", "user"),
         ("csrf_refused", "refused"),
+        ("not_me_secured", "ok"),
     ] {
         assert!(
             events.contains(&(event.to_string(), outcome.to_string())),

@@ -10,6 +10,7 @@ mod i18n;
 mod link;
 mod logs;
 mod mfa;
+mod notify;
 mod probes;
 mod scale;
 mod security;

@@ -12,7 +12,7 @@ const TEMP: &str = "Temp-Passw0rd!";
 const NEW_PW: &str = "New-Passw0rd!";
 
 /// A pool that requires a second factor and offers authenticator apps and text messages.
-async fn mfa_pool(mode: &str) -> Pool {
+pub async fn mfa_pool(mode: &str) -> Pool {
     let pool = create_pool(false).await;
     moto_call(
         "SetUserPoolMfaConfig",
@@ -65,7 +65,7 @@ pub async fn totp(secret: &str) -> String {
 }
 
 /// The key the set-up page shows (`<code id="totp-key">`), as typed.
-fn shown_key(page: &str) -> String {
+pub fn shown_key(page: &str) -> String {
     let start = page.find("id=\"totp-key\"").expect("the key is shown");
     let rest = &page[start..];
     let text = &rest[rest.find('>').unwrap() + 1..rest.find("</code>").unwrap()];
