@@ -262,14 +262,9 @@ pub mod ssr {
         let record = redeem(state, token.expose())
             .await?
             .ok_or(AppError::LinkExpired)?;
-        tracing::warn!(
-            target: "audit",
-            event = "not_me",
-            change = record.change.name(),
-            user = %state.user_hash(&record.username),
-            client_ip = %ip,
-            "audit"
-        );
+        // Who reported it (the request's own audit event, `not_me_secured`, knows no user).
+        let user = state.user_hash(&record.username);
+        crate::audit::event("not_me_reported", record.change.name(), ip, Some(&user));
         if let Err((kind, code)) = state.cognito.admin_sign_out(&record.username).await {
             tracing::error!(kind = ?kind, code = %code, "AdminUserGlobalSignOut for \"this wasn't me\" failed");
         }

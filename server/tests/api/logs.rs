@@ -351,6 +351,7 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         ("rate_limited", "user"),
         ("csrf_refused", "refused"),
         ("not_me_secured", "ok"),
+        ("not_me_reported", "password_reset"),
     ] {
         assert!(
             events.contains(&(event.to_string(), outcome.to_string())),
