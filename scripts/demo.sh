@@ -55,7 +55,10 @@ run_app() { # pool-json port endpoint [extra env...]
 }
 
 echo "==> starting the app ($DEMO_CLIENT app client)"
-run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO"
+# Security notifications go to moto's SES (read them with `moto.py emails`).
+"$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
+run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO" \
+  NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true
 APP_PID=$!
 run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" >"$ROOT/.tools/demo-mfa-app.log" 2>&1
 MFA_APP_PID=$!
@@ -90,8 +93,12 @@ cat <<MSG
   The current authenticator code (moto uses one key for every user, shown on the set-up page):
     $PY scripts/moto.py totp
 
-  Latest reset code per user (after "Forgot password"):
-    $PY scripts/moto.py --endpoint $MOTO codes --pool $POOL
+  Latest reset code per user (after "Forgot password"), with the link the reset email carries
+  once the Custom message trigger (deploy/custom-message) is attached:
+    $PY scripts/moto.py --endpoint $MOTO codes --pool $POOL --links http://127.0.0.1:$APP_PORT
+
+  The security emails the app sent (after a reset or a password change), "This wasn't me" link included:
+    $PY scripts/moto.py --endpoint $MOTO emails
 
   Admin commands against the demo pool, e.g.:
     AWS_ENDPOINT_URL=$MOTO AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo COGNITO_USER_POOL_ID=$POOL target/debug/server admin show alice

@@ -5,7 +5,11 @@
                                               and two app clients (without / with a secret)
   moto.py user  --endpoint URL --pool ID NAME [--email ADDR] [--unverified] [--temporary PW]
                                               create a user (no message sent)
-  moto.py codes --endpoint URL [--pool ID]    print the latest reset code of every user
+  moto.py codes --endpoint URL [--pool ID] [--links ORIGIN]
+                                              print the latest reset code of every user (and
+                                              the email's reset link to the app at ORIGIN)
+  moto.py ses-sender --endpoint URL ADDR      verify ADDR as an SES sender (for NOTIFY_FROM)
+  moto.py emails --endpoint URL [--to ADDR]   print the emails the app sent through SES
 
 Only talks to the endpoint given (127.0.0.1 in this project).
 """
@@ -129,6 +133,30 @@ def codes(endpoint, pool=None):
     return out
 
 
+def ses_sender(endpoint, address):
+    req = urllib.request.Request(
+        endpoint.rstrip("/") + "/v2/email/identities",
+        data=json.dumps({"EmailIdentity": address}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ses/aws4_request, SignedHeaders=host, Signature=x",
+        },
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        r.read()
+
+
+def emails(endpoint, to=None):
+    with urllib.request.urlopen(endpoint.rstrip("/") + "/moto-api/data.json", timeout=30) as r:
+        data = json.loads(r.read())
+    out = []
+    for m in data.get("ses", {}).get("Message", []):
+        dest = m.get("destinations", {}).get("ToAddresses", [])
+        if to is None or to in dest:
+            out.append({"to": dest, "from": m.get("source"), "subject": m.get("subject"), "body": m.get("body")})
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--endpoint", default="http://127.0.0.1:5055")
@@ -147,6 +175,11 @@ def main():
     c = sub.add_parser("codes")
     c.add_argument("--pool")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--links", metavar="ORIGIN", help="also print each code's reset link to the app at ORIGIN")
+    s = sub.add_parser("ses-sender", help="verify an SES sender address")
+    s.add_argument("address")
+    e = sub.add_parser("emails", help="the emails sent through SES")
+    e.add_argument("--to")
     tu = sub.add_parser("totp-user", help="set up an authenticator app for a user")
     tu.add_argument("--client", required=True)
     tu.add_argument("name")
@@ -166,6 +199,18 @@ def main():
         create_user(args.endpoint, args.pool, args.name, args.email, not args.unverified, args.temporary)
     elif args.cmd == "totp-user":
         totp_user(args.endpoint, args.client, args.name, args.password)
+    elif args.cmd == "ses-sender":
+        ses_sender(args.endpoint, args.address)
+    elif args.cmd == "emails":
+        import html, re
+        for m in emails(args.endpoint, args.to):
+            text = re.sub(r"<[^>]+>", "\n", m["body"] or "")
+            text = "\n".join(l for l in (html.unescape(x).strip() for x in text.splitlines()) if l)
+            links = re.findall(r'href="([^"]+)"', m["body"] or "")
+            print(f"To: {', '.join(m['to'])}\nFrom: {m['from']}\nSubject: {m['subject']}\n\n{text}")
+            for link in links:
+                print(f"Link: {html.unescape(link)}")
+            print("-" * 72)
     elif args.cmd == "totp":
         print(totp(args.secret))
     elif args.cmd == "codes":
@@ -175,8 +220,13 @@ def main():
         elif not found:
             print("no reset codes yet: request one on the Forgot password page first")
         else:
+            import urllib.parse
             for name, code in sorted(found.items()):
-                print(f"{name:<12} {code}")
+                link = ""
+                if args.links:
+                    q = urllib.parse.urlencode({"u": name, "c": code})
+                    link = f"  {args.links.rstrip('/')}/reset/link?{q}"
+                print(f"{name:<12} {code}{link}")
 
 
 if __name__ == "__main__":

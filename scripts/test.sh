@@ -53,8 +53,11 @@ start_app() { # kind port log [extra env...]
 # Every browser test comes from 127.0.0.1: the per-IP limit is raised on the instances whose
 # limits are not under test, and the uniform-timing pad shortened.
 FAST=(RATE_LIMIT_IP=10000/15m RATE_LIMIT_USER=100/15m RESET_MIN_RESPONSE_MS=50)
-P_JS=$(free_port); start_app secret "$P_JS" "$LOGS/app-js.log" "${FAST[@]}"
-P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log" "${FAST[@]}"
+# The two main instances send security notifications through moto's SES (notify.spec.ts).
+"$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
+NOTIFY=(NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true)
+P_JS=$(free_port); start_app secret "$P_JS" "$LOGS/app-js.log" "${FAST[@]}" "${NOTIFY[@]}"
+P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log" "${FAST[@]}" "${NOTIFY[@]}"
 P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[@]}" CHALLENGE_TTL_SECS=3 RESEND_COOLDOWN_SECS=3
 P_LIMITED=$(free_port); start_app public "$P_LIMITED" "$LOGS/app-limited.log" RATE_LIMIT_USER=2/15m RESET_MIN_RESPONSE_MS=50
 P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}"

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
-import { createUser, MFA_POOL, SMS_POOL, totpUser } from './fixtures/moto';
+import { createUser, MFA_POOL, SMS_POOL, sentEmails, totpUser } from './fixtures/moto';
 import { CHOICE, scriptedUser } from './fixtures/scripted';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -51,7 +51,7 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
   test.describe(`every page and state in ${locale}`, () => {
     test.use({ locale });
 
-    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/new-password', '/no-such-page']) {
+    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/not-me', '/new-password', '/no-such-page']) {
       test(`${path} empty`, async ({ app, page }) => {
         await app.open(path);
         await expectAccessible(page, app.js, `${path} empty`);
@@ -70,6 +70,15 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
       if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
       await expect(page.locator('#error-summary')).toBeVisible();
       await expectAccessible(page, app.js, '/reset after a broken link');
+    });
+
+    test('/not-me from a security email', async ({ app, page, user }) => {
+      await app.open('/reset');
+      await app.completeReset(user.username, NEW_PASSWORD);
+      const [mail] = await sentEmails(`${user.username}@example.com`);
+      await app.open(/href="([^"]+\/not-me\/link\?t=[^"]+)"/.exec(mail.body)![1]);
+      await expect(page.locator('form button[type=submit]')).toBeVisible();
+      await expectAccessible(page, app.js, '/not-me from an email');
     });
 
     test('/sign-in with wrong credentials', async ({ app, page, user }) => {

@@ -1,0 +1,31 @@
+import { test, expect, NEW_PASSWORD } from './fixtures/app';
+import { sentEmails } from './fixtures/moto';
+
+test.describe('security notifications', () => {
+  test('after a reset the user gets an email, and "This wasn\'t me" signs them out everywhere and starts a reset', async ({ app, page, user }) => {
+    await app.open('/reset');
+    await app.completeReset(user.username, NEW_PASSWORD);
+    const [mail] = await sentEmails(`${user.username}@example.com`);
+    expect(mail.subject).toBe('Your password was reset');
+    expect(mail.source).toBe('Account security <security@example.com>');
+    expect(mail.body).not.toContain(NEW_PASSWORD);
+    expect(mail.body).toContain('IP address 127.0.0.1');
+
+    await page.setContent(mail.body);
+    await page.getByRole('link', { name: "This wasn't me" }).click();
+    await expect(page).toHaveURL(/\/not-me$/);
+    if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText("Wasn't you?");
+    await expect(page.locator('.lead')).toContainText('The password of your account was reset with a code.');
+    await page.getByRole('button', { name: 'Sign me out everywhere and reset my password' }).click();
+    await expect(page).toHaveURL(/\/reset\/confirm$/);
+    await expect(page.getByRole('status').first()).toContainText('You are now signed out everywhere');
+
+    // The same link again: used up, and the page says what to do instead.
+    await page.setContent(mail.body);
+    await page.getByRole('link', { name: "This wasn't me" }).click();
+    await expect(page).toHaveURL(/\/not-me$/);
+    await expect(page.getByRole('status')).toContainText('This link has expired or was already used');
+    await expect(page.getByRole('link', { name: 'Reset your password now' })).toBeVisible();
+  });
+});
