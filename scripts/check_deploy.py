@@ -1,6 +1,6 @@
 """What cfn-lint and the schema cannot know: that deploy/ agrees with the app and the README.
 
-- the task role has exactly the cognito-idp actions the README lists for the web app, and no
+- the task role has exactly the cognito-idp and ses actions the README lists for the web app, and no
   IAM statement of ours has a wildcard action or resource;
 - TRUSTED_PROXIES is the balancer's own subnets; the header timeout outlasts the balancer's
   idle timeout; the stop timeout covers SHUTDOWN_GRACE_SECS; no stickiness; readiness is
@@ -43,22 +43,28 @@ app_port = port_of(image_env["LISTEN_ADDR"])
 readme = (ROOT / "README.md").read_text()
 m = re.search(r"IAM actions of the web app: ([^\n]+)", readme)
 check(m is not None, "README has no 'IAM actions of the web app:' line")
-readme_actions = set(re.findall(r"`(cognito-idp:[A-Za-z]+)`", m.group(1))) if m else set()
+readme_actions = set(re.findall(r"`((?:cognito-idp|ses):[A-Za-z]+)`", m.group(1))) if m else set()
 
 template, matches = decode(str(ROOT / "deploy/aws/reset.yaml"))
 check(not matches, f"the template does not load: {matches}")
 res = template["Resources"]
 
+def policies(role):
+    """A role's policies, a conditional one (`!If [cond, policy, NoValue]`) as its policy."""
+    for p in role["Properties"].get("Policies", []):
+        yield p["Fn::If"][1] if "Fn::If" in p else p
+
+
 # IAM: exact actions, no wildcards.
 role_actions = set()
-for statement in (s for p in res["TaskRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]):
+for statement in (s for p in policies(res["TaskRole"]) for s in p["PolicyDocument"]["Statement"]):
     actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-    role_actions |= {a for a in actions if a.startswith("cognito-idp:")}
+    role_actions |= {a for a in actions if a.startswith(("cognito-idp:", "ses:"))}
 check(role_actions == readme_actions, f"task role {sorted(role_actions)} != README {sorted(readme_actions)}")
 for name, r in res.items():
     if r["Type"] != "AWS::IAM::Role":
         continue
-    for policy in r["Properties"].get("Policies", []):
+    for policy in policies(r):
         for statement in policy["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             check(not any("*" in a for a in actions), f"{name}: a wildcard action {actions}")
