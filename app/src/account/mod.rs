@@ -60,8 +60,11 @@ pub async fn change_password(
     let step = Step::limited(Action::ChangePassword, "password_changed")
         .notifies(crate::notify::Change::PasswordChanged);
     let result = ctx.step(step, user.as_deref(), logic).await;
-    let kept = [(field::SIGN_OUT_EVERYWHERE, "on")];
-    let kept = if everywhere { &kept[..] } else { &[] };
+    let kept: &[_] = if everywhere {
+        &[(field::SIGN_OUT_EVERYWHERE, "on")]
+    } else {
+        &[]
+    };
     ctx.finish(FormId::ChangePassword, kept, result).await
 }
 

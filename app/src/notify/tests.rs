@@ -5,9 +5,8 @@ use aws_sdk_cognitoidentityprovider::{
     operation::{
         admin_get_user::{AdminGetUserError, AdminGetUserOutput},
         admin_user_global_sign_out::AdminUserGlobalSignOutOutput,
-        forgot_password::ForgotPasswordOutput,
     },
-    types::{AttributeType, CodeDeliveryDetailsType, DeliveryMediumType},
+    types::AttributeType,
     Client,
 };
 use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
@@ -263,23 +262,11 @@ async fn an_expired_token_is_refused_by_its_signed_expiry() {
     );
 }
 
-fn delivered() -> ForgotPasswordOutput {
-    ForgotPasswordOutput::builder()
-        .code_delivery_details(
-            CodeDeliveryDetailsType::builder()
-                .destination("j***@e***.com")
-                .delivery_medium(DeliveryMediumType::Email)
-                .attribute_name("email")
-                .build(),
-        )
-        .build()
-}
-
 #[tokio::test]
 async fn this_wasnt_me_signs_out_everywhere_and_starts_a_reset_once() {
     let out = mock!(Client::admin_user_global_sign_out)
         .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
-    let forgot = mock!(Client::forgot_password).then_output(delivered);
+    let forgot = mock!(Client::forgot_password).then_output(crate::reset::tests::delivered);
     let state = testing::state_with(
         mock_client!(aws_sdk_cognitoidentityprovider, [&out, &forgot]),
         &[("NOT_ME_SIGN_OUT", "true")],

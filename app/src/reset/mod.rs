@@ -276,7 +276,7 @@ fn StartOver() -> impl IntoView {
 }
 
 #[cfg(all(test, feature = "ssr"))]
-mod tests;
+pub(crate) mod tests;
 
 pub mod link;
 pub use link::LinkUsedPage;

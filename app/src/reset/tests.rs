@@ -33,7 +33,7 @@ async fn confirm(
     confirm_reset(state, session, &testing::code(code), &new).await
 }
 
-fn delivered() -> ForgotPasswordOutput {
+pub(crate) fn delivered() -> ForgotPasswordOutput {
     ForgotPasswordOutput::builder()
         .code_delivery_details(
             CodeDeliveryDetailsType::builder()
