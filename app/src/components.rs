@@ -1,6 +1,6 @@
-//! Building blocks shared by the pages: error summary, notices, password fields with the live
-//! checklist, countdowns. Everything renders meaningfully without JavaScript; hydration only
-//! adds live behaviour.
+//! Building blocks shared by the pages: forms, error summary, notices, password fields with the
+//! live checklist, countdowns. All of it is rendered on the server; the parts that come alive
+//! in the browser are islands (`crate::islands`), given their words here.
 
 use leptos::prelude::*;
 
@@ -8,16 +8,47 @@ use crate::{
     error::{AppError, Field},
     forms::Notice,
     i18n::td_string,
+    islands::{
+        self, ChecklistText, FieldLink, PasswordField, PasswordSpec, ResendCountdown, Runs,
+        StepTimer, N,
+    },
     paths::field,
-    policy::{PasswordPolicy, Rule},
+    policy::PasswordPolicy,
     text::{error_text, locale, notice_text, rule_label},
 };
 
-/// True once the page is hydrated (never during server rendering).
-pub fn use_hydrated() -> ReadSignal<bool> {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    hydrated
+/// Set while a page renders when it holds an island, so the shell sends the script that wakes
+/// them (a page without one loads no WASM at all).
+#[derive(Clone, Debug, Default)]
+pub struct IslandsUsed(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl IslandsUsed {
+    /// Whether an island was rendered.
+    pub fn any(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Notes that this page holds an island (call it where an island is rendered).
+pub fn uses_island() {
+    if let Some(used) = use_context::<IslandsUsed>() {
+        used.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A form that posts to the server function at `action` the way every browser does: the
+/// server answers with a redirect to the next page, or back to this one with the error
+/// (post/redirect/get). With or without JavaScript, the same.
+#[component]
+pub fn PostForm(
+    action: &'static str,
+    #[prop(optional)] class: Option<&'static str>,
+    #[prop(optional)] novalidate: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=action class=class novalidate=novalidate>{children()}</form>
+    }
 }
 
 /// The skeleton of every page: its state is loaded on the server before the page is sent (so
@@ -86,47 +117,25 @@ pub fn CodeInput(
     }
 }
 
-/// The error at the top of a form: announced to screen readers, linked to its field.
+/// The error at the top of a form: announced to screen readers, linked to its field, and
+/// focused when the page loads (so it is read first).
 #[component]
 pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let l = locale();
-    // After a failed submit (JavaScript on), focus moves to the summary so it is read first.
-    let summary = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |first: Option<()>| {
-        let has_error = error.with(|e| e.is_some());
-        if first.is_some() && has_error {
-            if let Some(el) = summary.get() {
-                let _ = el.focus();
-            }
+    error.get_untracked().map(|e| {
+        let text = error_text(l, &e);
+        view! {
+            <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary" autofocus>
+                {match e.field() {
+                    Some(f) => {
+                        uses_island();
+                        view! { <FieldLink target=f.input_id().to_string() text/> }.into_any()
+                    }
+                    None => view! { <p>{text}</p> }.into_any(),
+                }}
+            </div>
         }
-    });
-    move || {
-        error.get().map(|e| {
-            let href = e.field().map(|f| format!("#{}", f.input_id()));
-            let text = error_text(l, &e);
-            view! {
-                <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary" node_ref=summary>
-                    {match href {
-                        Some(h) => {
-                            let id = h.trim_start_matches('#').to_string();
-                            // Following the link focuses the field (browsers only scroll to it).
-                            let focus_field = move |ev: leptos::ev::MouseEvent| {
-                                if let Some(el) = document()
-                                    .get_element_by_id(&id)
-                                    .and_then(|e| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(e).ok())
-                                {
-                                    ev.prevent_default();
-                                    let _ = el.focus();
-                                }
-                            };
-                            view! { <a href=h on:click=focus_field>{text}</a> }.into_any()
-                        }
-                        None => view! { <p>{text}</p> }.into_any(),
-                    }}
-                </div>
-            }
-        })
-    }
+    })
 }
 
 /// A one-time notice (success or warning).
@@ -182,7 +191,31 @@ pub fn invalid(error: Signal<Option<AppError>>, field: Field) -> Signal<bool> {
     Signal::derive(move || error.get().and_then(|e| e.field()) == Some(field))
 }
 
-/// A password input with a show/hide toggle (shown only once hydrated, as it needs JS).
+/// What a password field shows, from the form's error, in the page's language.
+pub fn password_spec(
+    field: Field,
+    name: &'static str,
+    label: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<AppError>>,
+    describedby: Option<&'static str>,
+) -> PasswordSpec {
+    let l = locale();
+    PasswordSpec {
+        id: field.input_id().to_string(),
+        name: name.to_string(),
+        label: label.to_string(),
+        autocomplete: autocomplete.to_string(),
+        error: error
+            .get_untracked()
+            .filter(|e| e.field() == Some(field))
+            .map(|e| error_text(l, &e)),
+        describedby: describedby.map(str::to_string),
+        show: td_string!(l, form.show).to_string(),
+    }
+}
+
+/// A password input with a show/hide toggle (an island: the toggle needs JavaScript).
 #[component]
 pub fn PasswordInput(
     field: Field,
@@ -190,91 +223,15 @@ pub fn PasswordInput(
     label: &'static str,
     autocomplete: &'static str,
     #[prop(into)] error: Signal<Option<AppError>>,
-    #[prop(optional)] value: Option<RwSignal<String>>,
-    #[prop(optional)] describedby: Option<&'static str>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
-    let shown = RwSignal::new(false);
-    let id = field.input_id();
-    let is_invalid = invalid(error, field);
-    let on_input = move |ev| {
-        if let Some(v) = value {
-            v.set(event_target_value(&ev));
-        }
-    };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <div class="password-row">
-                <input
-                    id=id
-                    name=name
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    autocapitalize="off"
-                    spellcheck="false"
-                    aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
-                    aria-describedby=described_by(is_invalid, field, describedby)
-                    on:input=on_input
-                />
-                <button
-                    type="button"
-                    class="toggle"
-                    hidden=move || !hydrated.get()
-                    aria-pressed=move || if shown.get() { "true" } else { "false" }
-                    aria-controls=id
-                    on:click=move |_| shown.update(|s| *s = !*s)
-                >
-                    {td_string!(locale(), form.show)}
-                    <span class="visually-hidden">{format!(" {label}")}</span>
-                </button>
-            </div>
-            <FieldError field error/>
-        </div>
-    }
+    uses_island();
+    let spec = password_spec(field, name, label, autocomplete, error, None);
+    view! { <PasswordField spec/> }
 }
 
-/// The password rules, ticked off live as the user types (once hydrated).
-#[component]
-pub fn Checklist(policy: PasswordPolicy, #[prop(into)] password: Signal<String>) -> impl IntoView {
-    let rules: Vec<Rule> = policy.rules();
-    let l = locale();
-    view! {
-        <div class="checklist" id="password-rules">
-            <p class="checklist-title">{td_string!(l, form.rules_title)}</p>
-            <ul>
-                {rules
-                    .into_iter()
-                    .map(|rule| {
-                        let met = move || rule.is_met(&password.get());
-                        view! {
-                            <li
-                                class=move || if met() { "rule met" } else { "rule" }
-                                data-met=move || if met() { "true" } else { "false" }
-                            >
-                                <span class="mark" aria-hidden="true">{move || if met() { "✓" } else { "•" }}</span>
-                                {rule_label(l, &rule)}
-                                <span class="visually-hidden">{move || if met() { format!(" {}", td_string!(l, form.rule_done)) } else { String::new() }}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        </div>
-    }
-}
-
-/// The error a form shows: the latest server answer with JavaScript on, else the one a no-JS
-/// post left for this page view.
-pub fn form_error(
-    latest: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
-    initial: Option<AppError>,
-) -> Signal<Option<AppError>> {
-    Signal::derive(move || match latest() {
-        Some(Err(e)) => Some(e),
-        Some(Ok(())) => None,
-        None => initial.clone(),
-    })
+/// The error a form shows: the one its last post left for this page view.
+pub fn form_error(initial: Option<AppError>) -> Signal<Option<AppError>> {
+    Signal::stored(initial)
 }
 
 /// The username field (kept after a failed post; never a password).
@@ -305,19 +262,40 @@ pub fn UsernameInput(
     }
 }
 
-/// New password, its live checklist, and the confirmation.
+/// New password, its live checklist, and the confirmation (an island).
 #[component]
 pub fn NewPasswordFields(
     policy: PasswordPolicy,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let new_password = RwSignal::new(String::new());
+    uses_island();
     let l = locale();
-    view! {
-        <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password) autocomplete="new-password" error value=new_password describedby="password-rules"/>
-        <Checklist policy password=new_password/>
-        <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
-    }
+    let new = password_spec(
+        Field::NewPassword,
+        field::NEW_PASSWORD,
+        td_string!(l, form.new_password),
+        "new-password",
+        error,
+        Some("password-rules"),
+    );
+    let confirm = password_spec(
+        Field::ConfirmPassword,
+        field::CONFIRM_PASSWORD,
+        td_string!(l, form.confirm_password),
+        "new-password",
+        error,
+        None,
+    );
+    let checklist = ChecklistText {
+        title: td_string!(l, form.rules_title).to_string(),
+        rules: policy
+            .rules()
+            .into_iter()
+            .map(|r| (r, rule_label(l, &r)))
+            .collect(),
+        done: td_string!(l, form.rule_done).to_string(),
+    };
+    view! { <islands::NewPasswordFields new confirm checklist/> }
 }
 
 /// "1:05"-style minutes and seconds.
@@ -325,41 +303,69 @@ pub fn mm_ss(seconds: u32) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
-/// A number of seconds that counts down once hydrated (static text without JS).
-pub fn countdown(start: u32) -> ReadSignal<u32> {
-    let (left, set_left) = signal(start);
-    Effect::new(move |_| {
-        if start == 0 {
-            return;
+/// A countdown's texts for every second up to `max`, as [`Runs`]: `text(n)` with the number
+/// cut out, one entry where the wording changes (plural forms).
+pub fn runs(max: u32, text: impl Fn(u32) -> String) -> Runs {
+    let mut runs: Runs = vec![];
+    for n in 0..=max.min(MAX_COUNTDOWN) {
+        let template = text(n).replacen(&n.to_string(), N, 1);
+        if runs.last().map(|(_, t)| t) != Some(&template) {
+            runs.push((n, template));
         }
-        let handle = set_interval_with_handle(
-            move || set_left.update(|s| *s = s.saturating_sub(1)),
-            std::time::Duration::from_secs(1),
-        );
-        if let Ok(h) = handle {
-            on_cleanup(move || h.clear());
-        }
-    });
-    left
+    }
+    runs
 }
 
-/// A submit button that says it is busy while the action runs.
+/// Countdowns longer than this show the text of this many seconds until they get there.
+pub const MAX_COUNTDOWN: u32 = 3600;
+
+/// "Resend code" with the time until it may be used, counted down once live.
 #[component]
-pub fn Submit(
-    label: &'static str,
-    busy: &'static str,
-    #[prop(into)] pending: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <button type="submit" class="primary" aria-disabled=move || if pending.get() { "true" } else { "false" }>
-            {move || if pending.get() { busy } else { label }}
-        </button>
-    }
+pub fn ResendButton(seconds: u32, action: &'static str) -> impl IntoView {
+    uses_island();
+    let l = locale();
+    let texts = runs(seconds, |n| crate::text::resend_status(l, n));
+    let label = td_string!(l, reset.resend).to_string();
+    view! { <ResendCountdown seconds texts label action=action.to_string()/> }
+}
+
+/// The time left on a step (`template` holds [`N`] where the time goes), counted down once
+/// live; at zero the page loads again.
+#[component]
+pub fn TimeLeft(seconds: u32, template: String) -> impl IntoView {
+    uses_island();
+    view! { <StepTimer seconds texts=vec![(0, template)]/> }
+}
+
+/// A submit button.
+#[component]
+pub fn Submit(label: &'static str) -> impl IntoView {
+    view! { <button type="submit" class="primary">{label}</button> }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countdown_runs_say_what_the_server_says_in_every_language() {
+        use crate::i18n::Locale;
+        use crate::islands::text_at;
+        use crate::text::resend_status;
+        use leptos_i18n::Locale as _;
+        for &l in Locale::get_all() {
+            let runs = runs(180, |n| resend_status(l, n));
+            // A few plural forms, not one text per second.
+            assert!(runs.len() <= 8, "{l:?}: {} runs", runs.len());
+            for n in 0..=180 {
+                assert_eq!(
+                    text_at(&runs, n, false),
+                    resend_status(l, n),
+                    "{l:?} at {n}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn minutes_and_seconds() {

@@ -1,11 +1,13 @@
 //! The password reset app: pages, components and server functions. Built twice: with `ssr`
-//! into the server, and with `hydrate` into the WASM that makes pages live in the browser.
+//! into the server, which renders every page, and with `hydrate` into the WASM, which holds
+//! only the islands (`islands`) that make parts of a page live in the browser.
 #![recursion_limit = "256"]
 
 pub mod account;
 pub mod components;
 pub mod error;
 pub mod forms;
+pub mod islands;
 pub mod mfa;
 pub mod new_password;
 pub mod notify;
@@ -55,8 +57,7 @@ use crate::i18n::{td_string, I18nContextProvider, Locale};
 use leptos_i18n::Locale as _;
 use serde::{Deserialize, Serialize};
 
-/// Operator branding shown on every page. The server renders it into `<head>`; the browser
-/// reads it back from there before hydrating, so both render the same header.
+/// Operator branding shown on every page (the server renders it; no island needs it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Branding {
     pub product_name: String,
@@ -67,10 +68,17 @@ pub struct Branding {
     pub styled: bool,
 }
 
-/// The HTML document around the app (server only renders it). When the request carries an
-/// [`forms::ErrorPage`] (the server's error pages), that page is rendered and no script is
-/// sent: there is nothing to hydrate.
+/// The HTML document around the app (server only renders it). The script that wakes the
+/// islands comes last, and only on a page that holds one: any other page loads no WASM and no
+/// JavaScript. When the request carries an [`forms::ErrorPage`] (the server's error pages),
+/// that page is rendered and no script is sent.
 pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
+    // Islands: only they hydrate, so the rest of the page carries no hydration markers.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let islands = components::IslandsUsed::default();
+    provide_context(islands.clone());
     let help = brand.support_url.clone();
     let live = problem().is_none();
     view! {
@@ -86,15 +94,15 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 <meta name="application-name" content=brand.product_name.clone()/>
                 {help.map(|h| view! { <link rel="help" href=h/> })}
                 {brand.styled.then(|| view! { <link rel="stylesheet" href="/brand.css"/> })}
-                {brand.logo.clone().map(|l| view! { <meta name="brand-logo" content=l/> })}
-                {live.then(|| view! {
-                    <AutoReload options=options.clone()/>
-                    <HydrationScripts options/>
-                })}
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                // Evaluated after the page above has rendered (and noted its islands).
+                {move || (live && islands.any()).then(|| view! {
+                    <AutoReload options=options.clone()/>
+                    <HydrationScripts options=options.clone() islands=true/>
+                })}
             </body>
         </html>
     }
@@ -119,12 +127,10 @@ fn Layout() -> impl IntoView {
     let name = brand.product_name.clone();
     let title_name = name.clone();
     let l = text::locale();
-    // Tests (and curious users) can tell a hydrated page from a server-rendered one.
-    let hydrated = components::use_hydrated();
     view! {
         <Title formatter=move |t: String| td_string!(l, app.title, page = t, product = title_name.clone()).to_string()/>
         <Router>
-          <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+          <div class="app">
             <a class="skip-link" href="#main">{td_string!(l, app.skip_link)}</a>
             <header class="site-header">
                 <A href={crate::paths::HOME} attr:class="brand">
@@ -252,32 +258,10 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// The browser entry point: hydrates the server-rendered page.
+/// The browser entry point: wakes the islands on the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let head = |selector: &str, attr: &str| {
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(selector).ok().flatten())
-            .and_then(|e| e.get_attribute(attr))
-    };
-    let brand = Branding {
-        product_name: head("meta[name=application-name]", "content").unwrap_or_default(),
-        support_url: head("link[rel=help]", "href"),
-        logo: head("meta[name=brand-logo]", "content"),
-        styled: head("link[href='/brand.css']", "href").is_some(),
-    };
-    // After a form succeeds, load the next page from the server (not a client-side route):
-    // names are only ever sent inside server-rendered HTML, never in a JSON answer.
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|loc: &str| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().assign(loc);
-        }
-    });
-    leptos::mount::hydrate_body(move || {
-        provide_context(brand);
-        view! { <App/> }
-    });
+    leptos::mount::hydrate_islands();
 }

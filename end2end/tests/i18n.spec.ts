@@ -1,4 +1,4 @@
-import { test, expect } from './fixtures/app';
+import { test, expect, islandsLive } from './fixtures/app';
 
 test.describe('in the browser language', () => {
   test.use({ locale: 'ja-JP' });
@@ -17,7 +17,7 @@ test('the language switcher works with and without JavaScript, right-to-left inc
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.getByRole('link', { name: 'العربية' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
-  if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(page);
   await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
   await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('تسجيل الدخول');

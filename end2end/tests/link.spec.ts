@@ -1,4 +1,4 @@
-import { test, expect, latestCode, NEW_PASSWORD, App } from './fixtures/app';
+import { test, expect, latestCode, NEW_PASSWORD, App, islandsLive } from './fixtures/app';
 import { resetEmail } from './fixtures/email';
 
 test('the link in the reset email fills in the code, sets the password, and is used up', async ({ app, page, user, browser, baseURL }) => {
@@ -15,7 +15,7 @@ test('the link in the reset email fills in the code, sets the password, and is u
   await mail.getByRole('link', { name: 'Choose a new password' }).click();
   await expect(mail).toHaveURL(/\/reset\/confirm$/);
   const p = new App(mail, app.js);
-  if (app.js) await expect(mail.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(mail);
   await expect(mail.locator('#delivery')).toContainText('We filled in the code from your email');
   await expect(mail.getByLabel(p.t.form.code)).toHaveValue(code);
   await mail.getByLabel(p.t.form.new_password, { exact: true }).fill(NEW_PASSWORD);

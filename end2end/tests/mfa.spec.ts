@@ -4,7 +4,7 @@
 // sign-in with an authenticator code, and the text-message code page.
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { test, expect, NEW_PASSWORD } from './fixtures/app';
+import { test, expect, NEW_PASSWORD, islandsLive } from './fixtures/app';
 import { createUser, freshTotp, MFA_POOL, smsUser, totpUser } from './fixtures/moto';
 
 const MFA = process.env.E2E_URL_MFA ?? 'http://127.0.0.1:3000';
@@ -16,7 +16,7 @@ test('a temporary password, then an authenticator app set up from the page, then
   await expect(page).toHaveURL(/\/new-password$/);
   await app.setNewPassword(NEW_PASSWORD);
   await expect(page).toHaveURL(/\/sign-in\/setup$/);
-  if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(page);
 
   // The key as the user reads it, and the QR code as a phone's camera reads it.
   const key = (await page.locator('#totp-key').innerText()).replace(/\s/g, '');

@@ -1,4 +1,4 @@
-import { test, expect, NEW_PASSWORD } from './fixtures/app';
+import { test, expect, NEW_PASSWORD, islandsLive } from './fixtures/app';
 import { sentEmails } from './fixtures/moto';
 
 test.describe('security notifications', () => {
@@ -14,7 +14,7 @@ test.describe('security notifications', () => {
     await page.setContent(mail.body);
     await page.getByRole('link', { name: "This wasn't me" }).click();
     await expect(page).toHaveURL(/\/not-me$/);
-    if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    if (app.js) await islandsLive(page);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText("Wasn't you?");
     await expect(page.locator('.lead')).toContainText('The password of your account was reset with a code.');
     await page.getByRole('button', { name: 'Sign me out everywhere and reset my password' }).click();

@@ -1,4 +1,4 @@
-import { test, expect, latestCode, NEW_PASSWORD } from './fixtures/app';
+import { test, expect, latestCode, NEW_PASSWORD, islandsLive } from './fixtures/app';
 
 test('forgot password, code, new password, then sign in with it', async ({ app, page, user }) => {
   await app.open('/reset');
@@ -18,7 +18,7 @@ test('forgot password, code, new password, then sign in with it', async ({ app, 
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByText(`You are signed in as ${user.username}`)).toBeVisible();
   // The next page after a success is loaded from the server (names only in its HTML).
-  if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(page);
 });
 
 test('a wrong code keeps the user on the code page, with the resend one click away', async ({ app, page, user }) => {
@@ -48,8 +48,8 @@ test('password rules are shown before submitting, and enforced after', async ({ 
   await expect(app.errorSummary()).toContainText('Your new password needs at least 8 characters');
   // The code the user typed is kept; the passwords are not.
   await expect(page.getByLabel('Code')).toHaveValue(code);
-  // Without JavaScript the page is new, and passwords are never sent back to it.
-  if (!app.js) await expect(page.getByLabel('New password', { exact: true })).toHaveValue('');
+  // The form posted and the page is new (with JavaScript too): passwords are never sent back.
+  await expect(page.getByLabel('New password', { exact: true })).toHaveValue('');
 
   await app.enterCode(code, NEW_PASSWORD, 'Different-Passw0rd!');
   await expect(app.errorSummary()).toContainText("don't match");

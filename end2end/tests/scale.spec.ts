@@ -1,4 +1,4 @@
-import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
+import { test, expect, NEW_PASSWORD, latestCode, islandsLive } from './fixtures/app';
 
 // Run by scripts/scale.sh: nginx (round robin) at E2E_URL_LB in front of instances A and B,
 // which share sessions and rate limits through Redis. nginx names the instance that served
@@ -24,7 +24,7 @@ function recordUpstreams(page: import('@playwright/test').Page) {
 test('a reset flow whose requests alternate between instances completes', async ({ app, page, user }) => {
   const seen = recordUpstreams(page);
   await page.goto(`${LB}/reset`);
-  if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(page);
   await app.requestCode(user.username);
   await expect(page.locator('#delivery')).toContainText('We sent a code');
   await app.enterCode(await latestCode(user.username), NEW_PASSWORD);
@@ -40,14 +40,14 @@ test('a flow continues on the other instance after the one it started on is kill
   test.skip(!app.js, 'runs once (it kills an instance); the JavaScript-on run comes last');
   const seen = recordUpstreams(page);
   await page.goto(`${LB}/reset`);
-  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await islandsLive(page);
   await page.getByLabel('Username').fill(user.username);
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().includes('/api/reset/request')),
     page.getByRole('button', { name: 'Send code' }).click(),
   ]);
   await expect(page).toHaveURL(/\/reset\/confirm/);
-  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await islandsLive(page);
   // Kill the instance that started the reset; nginx must carry on with the other one.
   const started = response.headers()['x-upstream'];
   const [victim, survivor] = started === A ? [process.env.E2E_PID_A, B] : [process.env.E2E_PID_B, A];

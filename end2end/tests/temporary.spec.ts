@@ -1,4 +1,4 @@
-import { test, expect, NEW_PASSWORD } from './fixtures/app';
+import { test, expect, NEW_PASSWORD, islandsLive } from './fixtures/app';
 
 test('a temporary password leads to a new password and signs in', async ({ app, page, tempUser }) => {
   await app.open('/sign-in');
@@ -9,7 +9,7 @@ test('a temporary password leads to a new password and signs in', async ({ app, 
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByText(`You are signed in as ${tempUser.username}`)).toBeVisible();
   // The next page after a success is loaded from the server (names only in its HTML).
-  if (app.js) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  if (app.js) await islandsLive(page);
 });
 
 test('a weak new password is refused with the rules', async ({ app, page, tempUser }) => {

@@ -2,14 +2,15 @@
 //! (`/account/password`, `ChangePassword`, optional `GlobalSignOut`) and sign out
 //! (`RevokeToken`, session flushed).
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        form_error, page_state, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput, Submit,
+        form_error, page_state, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput,
+        PostForm, Submit,
     },
     error::{AppError, Field},
     forms::{FormState, Notice},
@@ -119,48 +120,42 @@ pub fn AccountPage() -> impl IntoView {
 /// The sign-out button (a form, so it works without JavaScript).
 #[component]
 pub fn SignOutButton() -> impl IntoView {
-    let action = ServerAction::<SignOut>::new();
     view! {
-        <ActionForm action=action attr:class="inline-form">
+        <PostForm action=SignOut::PATH class="inline-form">
             <button type="submit" class="secondary">{td_string!(crate::text::locale(), account.sign_out)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 /// `/account/password`.
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, account.change_password)/>
         {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
-            AccountState { account: Some(_), form, policy, .. } => change_form(action, form, policy).into_any(),
+            AccountState { account: Some(_), form, policy, .. } => change_form(form, policy).into_any(),
             _ => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),
         })}
     }
 }
 
-fn change_form(
-    action: ServerAction<ChangePassword>,
-    form: FormState,
-    policy: PasswordPolicy,
-) -> impl IntoView {
-    let error = form_error(move || action.value().get(), form.error.clone());
+fn change_form(form: FormState, policy: PasswordPolicy) -> impl IntoView {
+    let error = form_error(form.error.clone());
     let everywhere = !form.field(field::SIGN_OUT_EVERYWHERE).is_empty();
     let l = crate::text::locale();
     view! {
         <h1>{td_string!(l, account.change_password)}</h1>
         <ErrorSummary error/>
-        <ActionForm action=action attr:novalidate="">
+        <PostForm action=ChangePassword::PATH novalidate=true>
             <PasswordInput field=Field::CurrentPassword name=field::CURRENT_PASSWORD label=td_string!(l, form.current_password) autocomplete="current-password" error/>
             <NewPasswordFields policy error/>
             <div class="field checkbox">
                 <input id=field::SIGN_OUT_EVERYWHERE name=field::SIGN_OUT_EVERYWHERE type="checkbox" checked=everywhere/>
                 <label for=field::SIGN_OUT_EVERYWHERE>{td_string!(l, account.sign_out_everywhere)}</label>
             </div>
-            <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=action.pending()/>
-        </ActionForm>
+            <Submit label=td_string!(l, reset.change)/>
+        </PostForm>
         <p class="aside"><a href={crate::paths::ACCOUNT} rel="external">{td_string!(l, account.back)}</a></p>
     }
 }

@@ -4,16 +4,17 @@
 //! `MFA_SETUP` with `AssociateSoftwareToken` and `VerifySoftwareToken`). Every step keeps
 //! Cognito's session server-side only and leads on through `flow::next_step`.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{countdown, form_error, mm_ss, page_state, CodeInput, ErrorSummary, Submit},
+    components::{form_error, page_state, CodeInput, ErrorSummary, PostForm, Submit, TimeLeft},
     error::AppError,
     forms::{Factor, FormState, MfaKind},
     i18n::td_string,
+    islands::{CopyKey, N},
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -177,18 +178,9 @@ fn mfa_page(
 /// The time left on the step; when it runs out in an open tab the page loads again and the
 /// server sends the user to sign in with the reason.
 fn time_left(seconds: u32) -> impl IntoView {
-    let left = countdown(seconds);
-    Effect::new(move |_| {
-        if left.get() == 0 {
-            let _ = window().location().reload();
-        }
-    });
     let l = crate::text::locale();
-    view! {
-        <p class="timer" id="time-left" aria-live="off">
-            {move || td_string!(l, new_password.time_left, time = mm_ss(left.get())).to_string()}
-        </p>
-    }
+    let template = td_string!(l, new_password.time_left, time = N).to_string();
+    view! { <TimeLeft seconds template/> }
 }
 
 /// The code input every step with a code shares.
@@ -203,24 +195,23 @@ fn code_input(
 /// `/sign-in/code`.
 #[component]
 pub fn MfaCodePage() -> impl IntoView {
-    let action = ServerAction::<MfaCode>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, mfa.code_title)/>
         <h1>{td_string!(l, mfa.code_title)}</h1>
         {mfa_page(crate::paths::MFA_CODE, move |step, form, seconds| {
             let StepView::Code { kind, destination } = step else { return ().into_any() };
-            let error = form_error(move || action.value().get(), form.error.clone());
+            let error = form_error(form.error.clone());
             let lead = crate::text::mfa_code_lead(l, kind, destination.as_deref());
             let sent = kind != MfaKind::Totp;
             view! {
                 <p class="lead" id="code-lead">{lead}</p>
                 {time_left(seconds)}
                 <ErrorSummary error/>
-                <ActionForm action=action attr:novalidate="">
+                <PostForm action=MfaCode::PATH novalidate=true>
                     {code_input(error, Some("code-lead"))}
-                    <Submit label=td_string!(l, mfa.verify) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
-                </ActionForm>
+                    <Submit label=td_string!(l, mfa.verify)/>
+                </PostForm>
                 {sent.then(|| view! { <RestartForm/> })}
             }
             .into_any()
@@ -232,20 +223,18 @@ pub fn MfaCodePage() -> impl IntoView {
 /// "Send a new code" (SMS and email): sign in again.
 #[component]
 fn RestartForm() -> impl IntoView {
-    let action = ServerAction::<MfaRestart>::new();
     let l = crate::text::locale();
     view! {
-        <ActionForm action=action attr:class="inline-form resend">
+        <PostForm action=MfaRestart::PATH class="inline-form resend">
             {td_string!(l, reset.didnt_get_it)}" "
             <button type="submit" class="link">{td_string!(l, mfa.send_new_code)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 /// `/sign-in/choose`.
 #[component]
 pub fn MfaChoosePage() -> impl IntoView {
-    let action = ServerAction::<MfaChoose>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, mfa.choose_title)/>
@@ -260,11 +249,11 @@ pub fn MfaChoosePage() -> impl IntoView {
                 ),
                 _ => return ().into_any(),
             };
-            let error = form_error(move || action.value().get(), form.error.clone());
+            let error = form_error(form.error.clone());
             view! {
                 {time_left(seconds)}
                 <ErrorSummary error/>
-                <ActionForm action=action attr:novalidate="">
+                <PostForm action=MfaChoose::PATH novalidate=true>
                     <fieldset class="choices" id=field::FACTOR>
                         <legend>{td_string!(l, mfa.choose_lead)}</legend>
                         {options.into_iter().enumerate().map(|(i, kind)| {
@@ -283,8 +272,8 @@ pub fn MfaChoosePage() -> impl IntoView {
                             </div>
                         })}
                     </fieldset>
-                    <Submit label=td_string!(l, mfa.continue_) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
-                </ActionForm>
+                    <Submit label=td_string!(l, mfa.continue_)/>
+                </PostForm>
                 {password.then(|| view! {
                     <p><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.use_password)}</A></p>
                 })}
@@ -298,21 +287,20 @@ pub fn MfaChoosePage() -> impl IntoView {
 /// `/sign-in/setup`.
 #[component]
 pub fn MfaSetupPage() -> impl IntoView {
-    let action = ServerAction::<MfaSetup>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, mfa.setup_title)/>
         <h1>{td_string!(l, mfa.setup_title)}</h1>
         {mfa_page(crate::paths::MFA_SETUP, move |step, form, seconds| {
             let StepView::Setup { options, totp } = step else { return ().into_any() };
-            let error = form_error(move || action.value().get(), form.error.clone());
+            let error = form_error(form.error.clone());
             match totp {
                 Some(totp) => view! {
                     <p class="lead">{td_string!(l, mfa.setup_lead)}</p>
                     {time_left(seconds)}
                     <ErrorSummary error/>
                     <TotpKey totp/>
-                    <ActionForm action=action attr:novalidate="">
+                    <PostForm action=MfaSetup::PATH novalidate=true>
                         {code_input(error, Some("setup-hint"))}
                         <p class="hint" id="setup-hint">{td_string!(l, mfa.setup_code_hint)}</p>
                         <div class="field">
@@ -320,8 +308,8 @@ pub fn MfaSetupPage() -> impl IntoView {
                             <input id=field::DEVICE_NAME name=field::DEVICE_NAME type="text" maxlength="64"
                                 autocomplete="off" value=form.field(field::DEVICE_NAME)/>
                         </div>
-                        <Submit label=td_string!(l, mfa.verify) busy=td_string!(l, mfa.verifying) pending=action.pending()/>
-                    </ActionForm>
+                        <Submit label=td_string!(l, mfa.verify)/>
+                    </PostForm>
                 }
                 .into_any(),
                 None => view! {
@@ -340,19 +328,11 @@ pub fn MfaSetupPage() -> impl IntoView {
 #[component]
 pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
     let l = crate::text::locale();
-    let hydrated = crate::components::use_hydrated();
-    let (copied, set_copied) = signal(false);
-    let key = totp.key.clone();
-    let copy = move |_: leptos::ev::MouseEvent| {
-        let plain: String = key
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>();
-        #[cfg(feature = "hydrate")]
-        let _ = window().navigator().clipboard().write_text(&plain);
-        let _ = plain;
-        set_copied.set(true);
-    };
+    crate::components::uses_island();
+    let (copy, copied) = (
+        td_string!(l, mfa.copy).to_string(),
+        td_string!(l, mfa.copied).to_string(),
+    );
     view! {
         <ol class="steps">
             <li>{td_string!(l, mfa.setup_step_scan)}</li>
@@ -360,11 +340,7 @@ pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
         <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
         <p>{td_string!(l, mfa.setup_step_key)}</p>
         <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
-            {move || hydrated.get().then(|| view! {
-                <button type="button" class="secondary" id="copy-key" on:click=copy.clone()>
-                    {move || if copied.get() { td_string!(l, mfa.copied) } else { td_string!(l, mfa.copy) }}
-                </button>
-            })}
+            <CopyKey copy copied/>
         </p>
     }
 }

@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        countdown, form_error, invalid, mm_ss, page_state, ErrorSummary, NewPasswordFields, Submit,
+        form_error, invalid, page_state, ErrorSummary, NewPasswordFields, PostForm, Submit,
+        TimeLeft,
     },
     error::{AppError, Field},
     forms::FormState,
@@ -84,7 +85,6 @@ fn attribute_input_type(name: &str) -> &'static str {
 /// `/new-password`.
 #[component]
 pub fn NewPasswordPage() -> impl IntoView {
-    let action = ServerAction::<SetNewPassword>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, new_password.title)/>
@@ -99,36 +99,24 @@ pub fn NewPasswordPage() -> impl IntoView {
                 }.into_any()
             }
             NewPasswordState { flow: Some(flow), form, policy, .. } => {
-                challenge_form(action, flow, form, policy).into_any()
+                challenge_form(flow, form, policy).into_any()
             }
         })}
     }
 }
 
-fn challenge_form(
-    action: ServerAction<SetNewPassword>,
-    flow: ChallengeView,
-    form: FormState,
-    policy: PasswordPolicy,
-) -> impl IntoView {
-    let error = form_error(move || action.value().get(), form.error.clone());
-    let left = countdown(flow.seconds_left);
+fn challenge_form(flow: ChallengeView, form: FormState, policy: PasswordPolicy) -> impl IntoView {
+    let error = form_error(form.error.clone());
     let attr_invalid = invalid(error, Field::Attribute);
-    // When the time runs out in an open tab, load the page again: the server ends the challenge
-    // and sends the user to sign in with the reason.
-    Effect::new(move |_| {
-        if left.get() == 0 {
-            let _ = window().location().reload();
-        }
-    });
     let l = crate::text::locale();
+    // When the time runs out in an open tab, the page loads again: the server ends the
+    // challenge and sends the user to sign in with the reason.
+    let template = td_string!(l, new_password.time_left, time = crate::islands::N).to_string();
     view! {
         <p class="lead">{td_string!(l, new_password.lead)}</p>
-        <p class="timer" id="time-left" aria-live="off">
-            {move || td_string!(l, new_password.time_left, time = mm_ss(left.get())).to_string()}
-        </p>
+        <TimeLeft seconds=flow.seconds_left template/>
         <ErrorSummary error/>
-        <ActionForm action=action attr:novalidate="">
+        <PostForm action=SetNewPassword::PATH novalidate=true>
             <NewPasswordFields policy error/>
             {(!flow.required_attributes.is_empty()).then(|| view! {
                 <fieldset id="attributes" class="attributes">
@@ -147,8 +135,8 @@ fn challenge_form(
                     }).collect_view()}
                 </fieldset>
             })}
-            <Submit label=td_string!(l, new_password.submit) busy=td_string!(l, new_password.busy) pending=action.pending()/>
-        </ActionForm>
+            <Submit label=td_string!(l, new_password.submit)/>
+        </PostForm>
     }
 }
 

@@ -8,14 +8,14 @@
 //! explains the next steps, and the action (with `NOT_ME_SIGN_OUT=true`: sign out everywhere and
 //! start a reset) is a form post that uses the token up.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use super::Change;
 use crate::{
-    components::{page_state, ErrorSummary, Submit},
+    components::{form_error, page_state, ErrorSummary, PostForm, Submit},
     error::AppError,
     forms::FormState,
     i18n::td_string,
@@ -61,22 +61,17 @@ pub async fn secure_account() -> Result<(), AppError> {
 /// `/not-me`: what happened, and what to do if it was not the user.
 #[component]
 pub fn NotMePage() -> impl IntoView {
-    let action = ServerAction::<SecureAccount>::new();
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, not_me.title)/>
         <h1>{td_string!(l, not_me.title)}</h1>
         {page_state(|| (), |_| load_not_me(), None, move |st: NotMeState| {
-            let initial = st.form.error.clone();
-            let error = Signal::derive(move || match action.value().get() {
-                Some(Err(e)) => Some(e),
-                _ => initial.clone(),
-            });
+            let error = form_error(st.form.error.clone());
             let secure = (st.change.is_some() && st.can_secure).then(|| view! {
-                <ActionForm action=action>
+                <PostForm action=SecureAccount::PATH>
                     <p>{td_string!(l, not_me.secure_hint)}</p>
-                    <Submit label=td_string!(l, not_me.secure) busy=td_string!(l, not_me.securing) pending=action.pending()/>
-                </ActionForm>
+                    <Submit label=td_string!(l, not_me.secure)/>
+                </PostForm>
             });
             let manual = (st.change.is_none() || !st.can_secure).then(|| view! {
                 <p><A href={crate::paths::RESET} attr:class="button">{td_string!(l, not_me.reset)}</A></p>

@@ -1,15 +1,15 @@
 //! Forgot password (`/reset`, `ForgotPassword`) and enter code (`/reset/confirm`,
 //! `ConfirmForgotPassword`), with resend and start over.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        countdown, form_error, page_state, CodeInput, ErrorSummary, NewPasswordFields, Submit,
-        UsernameInput,
+        form_error, page_state, CodeInput, ErrorSummary, NewPasswordFields, PostForm, ResendButton,
+        Submit, UsernameInput,
     },
     error::AppError,
     forms::{Delivery, FormState},
@@ -141,7 +141,6 @@ pub async fn load_confirm(resent: bool) -> Result<ConfirmState, AppError> {
 /// `/reset`: ask for the username.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let action = ServerAction::<RequestReset>::new();
     let l = crate::text::locale();
     let blank = RequestState {
         form: FormState::default(),
@@ -151,13 +150,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <h1>{td_string!(l, reset.heading)}</h1>
         <p class="lead">{td_string!(l, reset.lead)}</p>
         {page_state(|| (), |_| load_request(), Some(blank), move |st: RequestState| {
-            let error = form_error(move || action.value().get(), st.form.error.clone());
+            let error = form_error(st.form.error.clone());
             view! {
                 <ErrorSummary error/>
-                <ActionForm action=action attr:novalidate="">
+                <PostForm action=RequestReset::PATH novalidate=true>
                     <UsernameInput value=st.form.field(field::USERNAME) error/>
-                    <Submit label=td_string!(l, reset.send) busy=td_string!(l, reset.sending) pending=action.pending()/>
-                </ActionForm>
+                    <Submit label=td_string!(l, reset.send)/>
+                </PostForm>
             }
         })}
         <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, reset.back_to_sign_in)}</A></p>
@@ -167,20 +166,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// `/reset/confirm`: code + new password, resend, start over.
 #[component]
 pub fn ConfirmResetPage() -> impl IntoView {
-    let confirm = ServerAction::<ConfirmReset>::new();
-    let resend = ServerAction::<ResendCode>::new();
     let query = leptos_router::hooks::use_query_map();
-    let source = move || {
-        (
-            resend.version().get(),
-            query.with(|q| q.get("resent").is_some()),
-        )
-    };
+    let source = move || query.with(|q| q.get("resent").is_some());
     let l = crate::text::locale();
     view! {
         <Title text=td_string!(l, reset.confirm_title)/>
         <h1>{td_string!(l, reset.confirm_title)}</h1>
-        {page_state(source, |(_, resent)| load_confirm(resent), None, move |st: ConfirmState| match st {
+        {page_state(source, load_confirm, None, move |st: ConfirmState| match st {
             ConfirmState { flow: None, form, .. } => {
                 let e = form.error.clone().or(Some(AppError::NoResetInProgress));
                 view! {
@@ -189,28 +181,14 @@ pub fn ConfirmResetPage() -> impl IntoView {
                 }.into_any()
             }
             ConfirmState { flow: Some(flow), form, policy } => {
-                confirm_form(confirm, resend, flow, form, policy).into_any()
+                confirm_form(flow, form, policy).into_any()
             }
         })}
     }
 }
 
-fn confirm_form(
-    confirm: ServerAction<ConfirmReset>,
-    resend: ServerAction<ResendCode>,
-    flow: FlowView,
-    form: FormState,
-    policy: PasswordPolicy,
-) -> impl IntoView {
-    let initial = form.error.clone();
-    let error = Signal::derive(
-        move || match (confirm.value().get(), resend.value().get()) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
-            _ => initial.clone(),
-        },
-    );
-    let left = countdown(flow.cooldown_left);
-    let hydrated = crate::components::use_hydrated();
+fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl IntoView {
+    let error = form_error(form.error.clone());
     let l = crate::text::locale();
     let lead = if flow.from_link {
         td_string!(l, reset.from_link).to_string()
@@ -233,31 +211,17 @@ fn confirm_form(
         {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
         <p class="lead" id="delivery">{lead}</p>
         <ErrorSummary error/>
-        {move || error.get().filter(|e| e.offers_resend()).map(|_| view! {
-            <ActionForm action=resend attr:class="inline-form">
+        {form.error.as_ref().filter(|e| e.offers_resend()).map(|_| view! {
+            <PostForm action=ResendCode::PATH class="inline-form">
                 <button type="submit" class="secondary">{td_string!(l, reset.send_new_code)}</button>
-            </ActionForm>
+            </PostForm>
         })}
-        <ActionForm action=confirm attr:novalidate="">
+        <PostForm action=ConfirmReset::PATH novalidate=true>
             <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error hint=Some("delivery")/>
             <NewPasswordFields policy error/>
-            <Submit label=td_string!(l, reset.change) busy=td_string!(l, reset.changing) pending=confirm.pending()/>
-        </ActionForm>
-        <div class="resend">
-            <p id="resend-status" aria-live="polite">
-                {move || crate::text::resend_status(l, left.get())}
-            </p>
-            <ActionForm action=resend attr:class="inline-form">
-                <button
-                    type="submit"
-                    class="secondary"
-                    id="resend"
-                    disabled=move || { hydrated.get() && left.get() != 0 }
-                >
-                    {td_string!(l, reset.resend)}
-                </button>
-            </ActionForm>
-        </div>
+            <Submit label=td_string!(l, reset.change)/>
+        </PostForm>
+        <ResendButton seconds=flow.cooldown_left action=ResendCode::PATH/>
         <StartOver/>
     }
 }
@@ -265,13 +229,12 @@ fn confirm_form(
 /// "Wrong account? Start over."
 #[component]
 fn StartOver() -> impl IntoView {
-    let action = ServerAction::<StartOver>::new();
     let l = crate::text::locale();
     view! {
-        <ActionForm action=action attr:class="inline-form aside">
+        <PostForm action=StartOver::PATH class="inline-form aside">
             {td_string!(l, reset.wrong_account)}" "
             <button type="submit" class="link">{td_string!(l, reset.start_over)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -1,14 +1,15 @@
 //! Sign in (`/sign-in`, `InitiateAuth` with `USER_PASSWORD_AUTH`): to the account page, to the
 //! new-password page for a temporary password, or to the code page after an admin reset.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        form_error, page_state, ErrorSummary, NoticeBox, PasswordInput, Submit, UsernameInput,
+        form_error, page_state, ErrorSummary, NoticeBox, PasswordInput, PostForm, Submit,
+        UsernameInput,
     },
     error::{AppError, Field},
     forms::{FormState, Notice},
@@ -62,7 +63,6 @@ pub async fn load_sign_in() -> Result<SignInState, AppError> {
 /// `/sign-in`.
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
     let l = crate::text::locale();
     let blank = SignInState {
         form: FormState::default(),
@@ -73,18 +73,18 @@ pub fn SignInPage() -> impl IntoView {
         <Title text=td_string!(l, sign_in.title)/>
         <h1>{td_string!(l, sign_in.title)}</h1>
         {page_state(|| (), |_| load_sign_in(), Some(blank), move |st: SignInState| {
-            let error = form_error(move || action.value().get(), st.form.error.clone());
+            let error = form_error(st.form.error.clone());
             let username = st.form.field(field::USERNAME);
             let focus_username = username.is_empty();
             view! {
                 <NoticeBox notice=st.notice.clone()/>
                 <ErrorSummary error/>
-                <ActionForm action=action attr:novalidate="">
+                <PostForm action=SignIn::PATH novalidate=true>
                     <UsernameInput value=username error autofocus=focus_username/>
                     <PasswordInput field=Field::Password name=field::PASSWORD label=td_string!(l, form.password) autocomplete="current-password" error/>
                     {st.choice.then(|| view! { <p class="hint">{td_string!(l, sign_in.code_hint)}</p> })}
-                    <Submit label=td_string!(l, sign_in.submit) busy=td_string!(l, sign_in.busy) pending=action.pending()/>
-                </ActionForm>
+                    <Submit label=td_string!(l, sign_in.submit)/>
+                </PostForm>
             }
         })}
         <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
