@@ -120,7 +120,14 @@ fn assert_security_headers(r: &reqwest::Response, what: &str, cacheable: bool) {
 #[tokio::test]
 async fn every_kind_of_response_carries_the_security_headers() {
     let app = spawn_app(false).await;
-    let page = app.get("/reset").await;
+    // A page without islands sends no script at all; one with an island (the sign-in page's
+    // password field) sends the script that wakes it, with this response's nonce.
+    let plain = app.get("/reset").await.text().await.unwrap();
+    assert!(
+        !plain.contains("<script") && !plain.contains(".wasm"),
+        "no script on /reset"
+    );
+    let page = app.get("/sign-in").await;
     assert_eq!(page.status(), 200);
     assert_security_headers(&page, "a page", false);
     let nonce = header(&page, "content-security-policy")
@@ -134,9 +141,9 @@ async fn every_kind_of_response_carries_the_security_headers() {
     let html = page.text().await.unwrap();
     assert!(
         html.contains(&format!("nonce=\"{nonce}\"")),
-        "the hydration script carries this response's nonce"
+        "the islands' script carries this response's nonce"
     );
-    let again = app.get("/reset").await;
+    let again = app.get("/sign-in").await;
     assert!(
         !header(&again, "content-security-policy").contains(&nonce),
         "a new nonce per response"
@@ -150,7 +157,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
     assert_eq!(error.status(), 400);
     assert_security_headers(&error, "a server-function error", false);
 
-    let assets = asset_paths(&app.page("/reset").await);
+    let assets = asset_paths(&app.page("/sign-in").await);
     assert_eq!(assets.len(), 3, "CSS, JS and WASM are linked: {assets:?}");
     for path in assets {
         let asset = app.get(&path).await;
@@ -185,7 +192,7 @@ async fn anonymous_page_views_are_rendered_once_per_language_with_a_fresh_nonce_
     let app = spawn_app(false).await;
     let client = reqwest::Client::new();
     let get = |lang: Option<&'static str>, cookie: Option<&'static str>| {
-        let mut r = client.get(format!("{}/reset", app.base));
+        let mut r = client.get(format!("{}/sign-in", app.base));
         if let Some(l) = lang {
             r = r.header("Accept-Language", l);
         }
@@ -259,7 +266,7 @@ fn asset_paths(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn pages_and_assets_are_compressed_and_assets_have_hashed_names() {
     let app = spawn_app(false).await;
-    let html = app.page("/reset").await;
+    let html = app.page("/sign-in").await;
     let client = reqwest::Client::new();
     let get = |path: String, encoding: &'static str| {
         client
