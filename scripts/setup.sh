@@ -33,6 +33,9 @@ emit "export PATH=\"${CARGO_HOME:-$HOME/.cargo}/bin:$TOOLS/node/node_modules/.bi
 # each rebuilds Leptos for the other and the test build links a server that asks for the
 # wrong WASM file name.
 emit "export LEPTOS_OUTPUT_NAME=reset"
+# No incremental caches: on a fresh clone they never pay off, and they are gigabytes of the
+# disk a CI run has (one run failed with "No space left on device" while compiling).
+emit "export CARGO_INCREMENTAL=0"
 
 step "1/8 Rust toolchain and the wasm32-unknown-unknown target"
 WASM_MODE="${FORCE_WASM_MODE:-}"

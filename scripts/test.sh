@@ -13,6 +13,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 START=$(date +%s)
+echo "    disk: $(df -h "$ROOT" | awk 'NR==2 {print $4 " free of " $2}')"
 
 echo; echo "==> deploy/: cfn-lint on the CloudFormation template, kubernetes-validate on the manifests"
 "$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml

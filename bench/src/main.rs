@@ -1,7 +1,7 @@
 //! The performance benchmark behind `make bench` (see `scripts/bench.sh`, which builds the
 //! release site first). In one run, on one machine, it measures:
 //!
-//! 1. bytes sent to the browser for `/reset` and `/reset/confirm` (`Accept-Encoding: br, gzip`);
+//! 1. bytes sent to the browser for `/reset`, `/reset/confirm` and `/sign-in` (`Accept-Encoding: br, gzip`);
 //! 2. `GET /reset` throughput and latency at 64 connections, next to a baseline: a minimal
 //!    axum server answering the same HTML bytes from memory;
 //! 3. the reset-request server function (the JavaScript path) against a zero-latency Cognito
@@ -624,6 +624,14 @@ async fn run() -> Result<(), Error> {
         return Err(format!("starting a reset: {}", started.status()).into());
     }
     let confirm = transfer(&client, &app.base, "/reset/confirm").await?;
+    // The sign-in page: its password field is an island (the first two: `/reset` has none).
+    let sign_in = transfer(&client, &app.base, "/sign-in").await?;
+    let pages = [
+        ("`/reset`", &reset),
+        ("`/reset/confirm`", &confirm),
+        ("`/sign-in`", &sign_in),
+    ];
+    let heaviest = pages.iter().map(|(_, t)| t.total()).max().unwrap_or(0);
 
     // 5b. RSS after 10 000 sessions: each server-function call without a cookie is a new
     // visitor, whose reset in progress the memory store keeps.
@@ -739,7 +747,7 @@ async fn run() -> Result<(), Error> {
         "| Page | HTML | CSS | JS | WASM | Total | HTML + CSS |".into(),
     );
     line(&mut md, "|---|---|---|---|---|---|---|".into());
-    for (name, t) in [("`/reset`", &reset), ("`/reset/confirm`", &confirm)] {
+    for (name, t) in pages {
         line(
             &mut md,
             format!(
@@ -843,9 +851,9 @@ async fn run() -> Result<(), Error> {
     line(&mut md, "|---|---|---|".into());
     let rows: Vec<(String, String, bool)> = vec![
         (
-            "`/reset` total compressed ≤ 70 KiB".into(),
-            kib(reset.total()),
-            reset.total() <= budget_kib(70),
+            "Every page measured, total compressed ≤ 60 KiB (the heaviest)".into(),
+            kib(heaviest),
+            heaviest <= budget_kib(60),
         ),
         (
             "`/reset` HTML + CSS ≤ 15 KiB".into(),
