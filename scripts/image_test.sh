@@ -61,8 +61,10 @@ wait_http "http://127.0.0.1:$P/healthz" 60 || { tail -20 "$LOGS/image-app.log" >
 URL="http://127.0.0.1:$P"
 page=$(curl -fsS "$URL/reset") || fail "/reset did not answer 200"
 grep -q '<form' <<<"$page" || fail "/reset has no form"
-asset=$(grep -o '/pkg/reset\.[A-Za-z0-9_-]*\.wasm' <<<"$page" | head -1)
-[ -n "$asset" ] || fail "/reset names no hashed WASM asset"
+# /reset has no island (it loads no WASM); /sign-in's password field is one.
+sign_in=$(curl -fsS "$URL/sign-in") || fail "/sign-in did not answer 200"
+asset=$(grep -o '/pkg/reset\.[A-Za-z0-9_-]*\.wasm' <<<"$sign_in" | head -1)
+[ -n "$asset" ] || fail "/sign-in names no hashed WASM asset"
 headers=$(curl -fsS -o /dev/null -D - -H 'Accept-Encoding: br' "$URL$asset") || fail "$asset did not answer 200"
 grep -qi '^content-encoding: br' <<<"$headers" || fail "$asset was not served from its .br copy"
 grep -qi '^cache-control: .*immutable' <<<"$headers" || fail "$asset is not immutable"
@@ -71,4 +73,4 @@ health || fail "server health reported the running app unhealthy"
 if [ -n "$PID" ]; then kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; fi
 if [ -n "$CID" ]; then podman_ rm -f "$CID" >/dev/null; CID=""; fi
 if health 2>/dev/null; then fail "server health reported a stopped app healthy"; fi
-echo "    /healthz, /reset, $asset (br, immutable), /readyz and 'server health' passed"
+echo "    /healthz, /reset, /sign-in, $asset (br, immutable), /readyz and 'server health' passed"
