@@ -329,11 +329,12 @@ pub fn ResendButton(seconds: u32, action: &'static str) -> impl IntoView {
     view! { <ResendCountdown seconds texts label action=action.to_string()/> }
 }
 
-/// The time left on a step (`template` holds [`N`] where the time goes), counted down once
-/// live; at zero the page loads again.
+/// The time left on a step, counted down once live; at zero the page loads again (the server
+/// then says what happened).
 #[component]
-pub fn TimeLeft(seconds: u32, template: String) -> impl IntoView {
+pub fn TimeLeft(seconds: u32) -> impl IntoView {
     uses_island();
+    let template = td_string!(locale(), new_password.time_left, time = N).to_string();
     view! { <StepTimer seconds texts=vec![(0, template)]/> }
 }
 

@@ -61,12 +61,9 @@ pub async fn change_password(
     let step = Step::limited(Action::ChangePassword, "password_changed")
         .notifies(crate::notify::Change::PasswordChanged);
     let result = ctx.step(step, user.as_deref(), logic).await;
-    let kept: &[_] = if everywhere {
-        &[(field::SIGN_OUT_EVERYWHERE, "on")]
-    } else {
-        &[]
-    };
-    ctx.finish(FormId::ChangePassword, kept, result).await
+    let kept = everywhere.then_some((field::SIGN_OUT_EVERYWHERE, "on"));
+    ctx.finish(FormId::ChangePassword, kept.as_slice(), result)
+        .await
 }
 
 /// Signs out: revokes the refresh token and deletes the server-side session.

@@ -14,7 +14,7 @@ use crate::{
     error::AppError,
     forms::{Factor, FormState, MfaKind},
     i18n::td_string,
-    islands::{CopyKey, N},
+    islands::CopyKey,
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -178,9 +178,7 @@ fn mfa_page(
 /// The time left on the step; when it runs out in an open tab the page loads again and the
 /// server sends the user to sign in with the reason.
 fn time_left(seconds: u32) -> impl IntoView {
-    let l = crate::text::locale();
-    let template = td_string!(l, new_password.time_left, time = N).to_string();
-    view! { <TimeLeft seconds template/> }
+    view! { <TimeLeft seconds/> }
 }
 
 /// The code input every step with a code shares.

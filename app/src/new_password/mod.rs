@@ -111,10 +111,9 @@ fn challenge_form(flow: ChallengeView, form: FormState, policy: PasswordPolicy) 
     let l = crate::text::locale();
     // When the time runs out in an open tab, the page loads again: the server ends the
     // challenge and sends the user to sign in with the reason.
-    let template = td_string!(l, new_password.time_left, time = crate::islands::N).to_string();
     view! {
         <p class="lead">{td_string!(l, new_password.lead)}</p>
-        <TimeLeft seconds=flow.seconds_left template/>
+        <TimeLeft seconds=flow.seconds_left/>
         <ErrorSummary error/>
         <PostForm action=SetNewPassword::PATH novalidate=true>
             <NewPasswordFields policy error/>
