@@ -17,8 +17,7 @@ echo "    lighthouse $("$LH_DIR/node_modules/.bin/lighthouse" --version)"
 echo; echo "==> build: cargo leptos build --release (server + WASM + CSS, brotli/gzip copies)"
 START=$(date +%s)
 build_site --release
-# shellcheck disable=SC2086
-cargo build --release -p bench $LIB_CARGO_ARGS
+cargo build --release -p bench
 echo "    built in $(( $(date +%s) - START ))s"
 
 echo; echo "==> bench"

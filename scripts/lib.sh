@@ -27,10 +27,21 @@ start_moto() {
 # With --release: the release profile (size-optimised WASM, wasm-opt). Then writes a brotli
 # and a gzip copy next to each built asset, which the server sends as they are.
 build_site() {
-  local release="" profile=debug q_br=4 q_gz=6
+  local release="" profile=debug q_br=4 q_gz=6 lib_args="$LIB_CARGO_ARGS"
   if [ "${1:-}" = --release ]; then release="--release"; profile=release; q_br=11; q_gz=9; fi
-  # shellcheck disable=SC2086
-  cargo leptos build $release $LIB_CARGO_ARGS
+  if [ -n "$release" ]; then
+    # The release WASM gets a standard library built with it (optimised for size like the rest)
+    # and panics that abort at once: no panic messages, no formatting code for them (Leptos'
+    # guide on binary size). Unstable flags, so RUSTC_BOOTSTRAP for this build only; the
+    # target's RUSTFLAGS reach the WASM build, not the server's.
+    lib_args="--lib-cargo-args=-Zbuild-std=std,panic_abort"
+    # shellcheck disable=SC2086
+    RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+      cargo leptos build $release $lib_args
+  else
+    # shellcheck disable=SC2086
+    cargo leptos build $lib_args
+  fi
   # LEPTOS_SITE_ROOT (which cargo-leptos honours too) puts the site elsewhere: the image's
   # release site must not replace the debug one the test instances serve.
   local hashes="$ROOT/target/$profile/hash.txt" pkg="${LEPTOS_SITE_ROOT:-$ROOT/target/site}/pkg"

@@ -76,6 +76,11 @@ else
     CARGO_FOR_INSTALL="env RUSTC=/usr/bin/rustc /usr/bin/cargo"
   fi
 fi
+if [ "$WASM_MODE" = rustup ]; then
+  # The release WASM builds its own standard library (scripts/lib.sh build_site --release).
+  if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then ok "rust-src is there"
+  else rustup component add rust-src >/dev/null && ok "added rust-src"; fi
+fi
 emit "export WASM_MODE=$WASM_MODE"
 ok "mode: $WASM_MODE"
 

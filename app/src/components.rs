@@ -9,8 +9,8 @@ use crate::{
     forms::Notice,
     i18n::td_string,
     islands::{
-        self, ChecklistText, FieldLink, PasswordField, PasswordSpec, ResendCountdown, Runs,
-        StepTimer, N,
+        ChecklistText, FieldLink, LinkText, PasswordChecklist, ResendCountdown,
+        ResendText, Runs, ShowToggle, StepTimer, TimerText, ToggleText, CHECKLIST_ID, N,
     },
     paths::field,
     policy::PasswordPolicy,
@@ -30,10 +30,26 @@ impl IslandsUsed {
 }
 
 /// Notes that this page holds an island (call it where an island is rendered).
-pub fn uses_island() {
+fn uses_island() {
     if let Some(used) = use_context::<IslandsUsed>() {
         used.0.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// Renders an island with what it needs from the server (see `crate::islands`): `given` is
+/// context for it alone. Notes that the page needs the script that wakes islands.
+pub fn island<T, V>(given: T, render: impl FnOnce() -> V) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    uses_island();
+    let owner = Owner::new();
+    let view = owner.with(|| {
+        provide_context(given);
+        render()
+    });
+    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner)
 }
 
 /// A form that posts to the server function at `action` the way every browser does: the
@@ -128,8 +144,8 @@ pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
             <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary" autofocus>
                 {match e.field() {
                     Some(f) => {
-                        uses_island();
-                        view! { <FieldLink target=f.input_id().to_string() text/> }.into_any()
+                        let link = LinkText { target: f.input_id().to_string(), text };
+                        island(link, || view! { <FieldLink/> }).into_any()
                     }
                     None => view! { <p>{text}</p> }.into_any(),
                 }}
@@ -191,31 +207,7 @@ pub fn invalid(error: Signal<Option<AppError>>, field: Field) -> Signal<bool> {
     Signal::derive(move || error.get().and_then(|e| e.field()) == Some(field))
 }
 
-/// What a password field shows, from the form's error, in the page's language.
-pub fn password_spec(
-    field: Field,
-    name: &'static str,
-    label: &'static str,
-    autocomplete: &'static str,
-    error: Signal<Option<AppError>>,
-    describedby: Option<&'static str>,
-) -> PasswordSpec {
-    let l = locale();
-    PasswordSpec {
-        id: field.input_id().to_string(),
-        name: name.to_string(),
-        label: label.to_string(),
-        autocomplete: autocomplete.to_string(),
-        error: error
-            .get_untracked()
-            .filter(|e| e.field() == Some(field))
-            .map(|e| error_text(l, &e)),
-        describedby: describedby.map(str::to_string),
-        show: td_string!(l, form.show).to_string(),
-    }
-}
-
-/// A password input with a show/hide toggle (an island: the toggle needs JavaScript).
+/// A password input with its show/hide toggle (an island: the toggle needs JavaScript).
 #[component]
 pub fn PasswordInput(
     field: Field,
@@ -223,10 +215,36 @@ pub fn PasswordInput(
     label: &'static str,
     autocomplete: &'static str,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// The id of a text that also describes the input (after its error).
+    #[prop(optional)]
+    describedby: Option<&'static str>,
 ) -> impl IntoView {
-    uses_island();
-    let spec = password_spec(field, name, label, autocomplete, error, None);
-    view! { <PasswordField spec/> }
+    let id = field.input_id();
+    let is_invalid = invalid(error, field);
+    let toggle = ToggleText {
+        input: id.to_string(),
+        show: td_string!(locale(), form.show).to_string(),
+        label: format!(" {label}"),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <div class="password-row">
+                <input
+                    id=id
+                    name=name
+                    type="password"
+                    autocomplete=autocomplete
+                    autocapitalize="off"
+                    spellcheck="false"
+                    aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
+                    aria-describedby=described_by(is_invalid, field, describedby)
+                />
+                {island(toggle, || view! { <ShowToggle/> })}
+            </div>
+            <FieldError field error/>
+        </div>
+    }
 }
 
 /// The error a form shows: the one its last post left for this page view.
@@ -262,30 +280,13 @@ pub fn UsernameInput(
     }
 }
 
-/// New password, its live checklist, and the confirmation (an island).
+/// New password, its live checklist (an island), and the confirmation.
 #[component]
 pub fn NewPasswordFields(
     policy: PasswordPolicy,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    uses_island();
     let l = locale();
-    let new = password_spec(
-        Field::NewPassword,
-        field::NEW_PASSWORD,
-        td_string!(l, form.new_password),
-        "new-password",
-        error,
-        Some("password-rules"),
-    );
-    let confirm = password_spec(
-        Field::ConfirmPassword,
-        field::CONFIRM_PASSWORD,
-        td_string!(l, form.confirm_password),
-        "new-password",
-        error,
-        None,
-    );
     let checklist = ChecklistText {
         title: td_string!(l, form.rules_title).to_string(),
         rules: policy
@@ -293,9 +294,15 @@ pub fn NewPasswordFields(
             .into_iter()
             .map(|r| (r, rule_label(l, &r)))
             .collect(),
-        done: td_string!(l, form.rule_done).to_string(),
+        done: format!(" {}", td_string!(l, form.rule_done)),
     };
-    view! { <islands::NewPasswordFields new confirm checklist/> }
+    view! {
+        <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password)
+            autocomplete="new-password" error describedby=CHECKLIST_ID/>
+        {island(checklist, || view! { <PasswordChecklist/> })}
+        <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD
+            label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
+    }
 }
 
 /// "1:05"-style minutes and seconds.
@@ -322,20 +329,22 @@ pub const MAX_COUNTDOWN: u32 = 3600;
 /// "Resend code" with the time until it may be used, counted down once live.
 #[component]
 pub fn ResendButton(seconds: u32, action: &'static str) -> impl IntoView {
-    uses_island();
     let l = locale();
-    let texts = runs(seconds, |n| crate::text::resend_status(l, n));
-    let label = td_string!(l, reset.resend).to_string();
-    view! { <ResendCountdown seconds texts label action=action.to_string()/> }
+    let resend = ResendText {
+        seconds,
+        runs: runs(seconds, |n| crate::text::resend_status(l, n)),
+        label: td_string!(l, reset.resend).to_string(),
+        action: action.to_string(),
+    };
+    island(resend, || view! { <ResendCountdown/> })
 }
 
 /// The time left on a step, counted down once live; at zero the page loads again (the server
 /// then says what happened).
 #[component]
 pub fn TimeLeft(seconds: u32) -> impl IntoView {
-    uses_island();
-    let template = td_string!(locale(), new_password.time_left, time = N).to_string();
-    view! { <StepTimer seconds texts=vec![(0, template)]/> }
+    let text = td_string!(locale(), new_password.time_left, time = N).to_string();
+    island(TimerText { seconds, text }, || view! { <StepTimer/> })
 }
 
 /// A submit button.
@@ -351,13 +360,15 @@ mod tests {
     #[test]
     fn countdown_runs_say_what_the_server_says_in_every_language() {
         use crate::i18n::Locale;
-        use crate::islands::text_at;
+        use crate::islands::{runs_from_data, runs_to_data, text_at};
         use crate::text::resend_status;
         use leptos_i18n::Locale as _;
         for &l in Locale::get_all() {
             let runs = runs(180, |n| resend_status(l, n));
             // A few plural forms, not one text per second.
             assert!(runs.len() <= 8, "{l:?}: {} runs", runs.len());
+            // The page carries them in an attribute, and the browser reads the same back.
+            assert_eq!(runs_from_data(&runs_to_data(&runs)), runs, "{l:?}");
             for n in 0..=180 {
                 assert_eq!(
                     text_at(&runs, n, false),

@@ -3,43 +3,79 @@
 //! the page: show/hide on password fields, the live checklist, countdowns, the copy button and
 //! the error summary's link to its field. The WASM holds these and nothing else.
 //!
-//! Islands get their words as props, already translated by the server for the page's language,
-//! so no locale's strings are compiled into the WASM. Each island's root carries `data-live`
-//! once it runs in the browser (what the browser tests wait for).
+//! **Islands take no props.** Leptos sends an island's props as JSON, and the JSON decoder was
+//! the largest part of the WASM. Instead:
+//! - the server renders an island with what it needs (words in the page's language, ids),
+//!   given by its wrapper in `components` as context ([`given`]); in the browser there is none,
+//!   and none is needed for what is already on the page: hydration keeps the server's text and
+//!   attributes as they are, so no locale's strings are compiled into the WASM;
+//! - what the browser does need (a number of seconds, the next wording, a rule) the server
+//!   writes into the island's `data-*` attributes, read when the island comes alive
+//!   ([`when_live`]), which also sets `data-live="true"` on its root (what the browser tests
+//!   wait for).
+//!
+//! An island's structure therefore never depends on what it is given: optional parts of a
+//! field (its error message) stay outside the island, in plain server HTML.
 
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use leptos::{
+    html, prelude::*, tachys::html::element::ElementType, wasm_bindgen::JsCast, web_sys,
+};
 
-use crate::policy::Rule;
+use crate::{paths::field, policy::Rule};
 
-/// True once the island runs in the browser (never during server rendering).
-fn use_live() -> ReadSignal<bool> {
-    let (live, set_live) = signal(false);
-    Effect::new(move |_| set_live.set(true));
-    live
+/// What the server gave this island to render (`Default` in the browser, where the page
+/// already shows it).
+fn given<T: Clone + Default + Send + Sync + 'static>() -> T {
+    use_context::<T>().unwrap_or_default()
+}
+
+/// Once the island is live in the browser: `start` with its root element (to read the
+/// `data-*` the server wrote there), then its root gets `data-live`. Never runs on the server.
+fn when_live<E>(root: NodeRef<E>, start: impl FnOnce(&web_sys::Element) + 'static) -> Signal<bool>
+where
+    E: ElementType + 'static,
+    E::Output: JsCast + Clone + AsRef<web_sys::Element> + 'static,
+{
+    let live = RwSignal::new(false);
+    root.on_load(move |el| {
+        start(el.as_ref());
+        live.set(true);
+    });
+    live.into()
 }
 
 /// `data-live` for an island's root.
-fn marker(live: ReadSignal<bool>) -> impl Fn() -> Option<&'static str> + Send + Sync + Clone {
+fn marker(live: Signal<bool>) -> impl Fn() -> Option<&'static str> + Send + Sync + Clone {
     move || live.get().then_some("true")
 }
 
-/// A number of seconds that counts down in the browser (static during server rendering).
-fn countdown(start: u32) -> ReadSignal<u32> {
-    let (left, set_left) = signal(start);
-    Effect::new(move |_| {
-        if start == 0 {
-            return;
-        }
-        let handle = set_interval_with_handle(
-            move || set_left.update(|s| *s = s.saturating_sub(1)),
-            std::time::Duration::from_secs(1),
-        );
-        if let Ok(h) = handle {
-            on_cleanup(move || h.clear());
-        }
-    });
-    left
+/// The attribute `name` of `el` ("" when it has none).
+fn data(el: &web_sys::Element, name: &str) -> String {
+    el.get_attribute(name).unwrap_or_default()
+}
+
+/// The element with `id`, as `T`.
+fn by_id<T: JsCast>(id: &str) -> Option<T> {
+    document().get_element_by_id(id)?.dyn_into().ok()
+}
+
+/// Counts `left` down by one a second to zero, then calls `at_zero`.
+fn count_down(left: RwSignal<u32>, at_zero: impl Fn() + 'static) {
+    if left.get_untracked() == 0 {
+        return;
+    }
+    let _ = set_interval_with_handle(
+        move || {
+            let n = left.get_untracked();
+            if n > 0 {
+                left.set(n - 1);
+                if n == 1 {
+                    at_zero();
+                }
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
 }
 
 /// What a countdown says, for every second: runs of `(from, text)`, where `{n}` in a text stands
@@ -65,90 +101,71 @@ pub fn text_at(runs: &[(u32, String)], n: u32, clock: bool) -> String {
         .unwrap_or_default()
 }
 
-/// Everything a password field shows, in the page's language.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordSpec {
-    pub id: String,
-    pub name: String,
-    pub label: String,
-    pub autocomplete: String,
-    /// The field's error message, when the form's error is about it.
-    pub error: Option<String>,
-    /// Ids of texts that also describe the input (after its error).
-    pub describedby: Option<String>,
-    /// The toggle's word ("Show").
-    pub show: String,
+/// [`Runs`] as the page carries them in `data-runs`: a line per run, `from` and its text.
+pub fn runs_to_data(runs: &[(u32, String)]) -> String {
+    let lines: Vec<String> = runs.iter().map(|(n, t)| format!("{n} {t}")).collect();
+    lines.join("\n")
 }
 
-/// A password input with its show/hide toggle (offered only once live: it needs JavaScript).
-fn password_field(
-    spec: PasswordSpec,
-    live: ReadSignal<bool>,
-    value: Option<RwSignal<String>>,
-) -> impl IntoView {
-    let PasswordSpec {
-        id,
-        name,
-        label,
-        autocomplete,
-        error,
-        describedby,
-        show,
-    } = spec;
+/// [`Runs`] read back from [`runs_to_data`] (lines that are not a run are skipped).
+pub fn runs_from_data(data: &str) -> Runs {
+    data.lines()
+        .filter_map(|line| {
+            let (n, text) = line.split_once(' ')?;
+            Some((n.parse().ok()?, text.to_string()))
+        })
+        .collect()
+}
+
+/// What the show/hide toggle of a password field shows.
+#[derive(Clone, Debug, Default)]
+pub struct ToggleText {
+    /// The id of the password input.
+    pub input: String,
+    /// The toggle's word ("Show").
+    pub show: String,
+    /// The field's label, read after it by screen readers ("Show Password").
+    pub label: String,
+}
+
+/// The show/hide toggle of a password field (offered only once live: it needs JavaScript). A
+/// toggle button: its name stays, `aria-pressed` says whether the password is shown.
+#[island]
+pub fn ShowToggle() -> impl IntoView {
+    let ToggleText { input, show, label } = given();
+    let button = NodeRef::<html::Button>::new();
     let shown = RwSignal::new(false);
-    let error_id = format!("{id}-error");
-    let described: Vec<String> = error
-        .as_ref()
-        .map(|_| error_id.clone())
-        .into_iter()
-        .chain(describedby)
-        .collect();
-    let described = (!described.is_empty()).then(|| described.join(" "));
-    let on_input = move |ev| {
-        if let Some(v) = value {
-            v.set(event_target_value(&ev));
+    let live = when_live(button, |_| {});
+    let on_click = move |_| {
+        shown.update(|s| *s = !*s);
+        let controls = button.get().map(|b| data(&b, "aria-controls"));
+        if let Some(input) = controls.and_then(|id| by_id::<web_sys::Element>(&id)) {
+            let kind = if shown.get_untracked() { "text" } else { "password" };
+            let _ = input.set_attribute("type", kind);
         }
     };
     view! {
-        <div class="field" data-live=marker(live)>
-            <label for=id.clone()>{label.clone()}</label>
-            <div class="password-row">
-                <input
-                    id=id.clone()
-                    name=name
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    autocapitalize="off"
-                    spellcheck="false"
-                    aria-invalid=if error.is_some() { "true" } else { "false" }
-                    aria-describedby=described
-                    on:input=on_input
-                />
-                <button
-                    type="button"
-                    class="toggle"
-                    hidden=move || !live.get()
-                    aria-pressed=move || if shown.get() { "true" } else { "false" }
-                    aria-controls=id
-                    on:click=move |_| shown.update(|s| *s = !*s)
-                >
-                    {show}
-                    <span class="visually-hidden">{format!(" {label}")}</span>
-                </button>
-            </div>
-            {error.map(|text| view! { <p class="field-error" id=error_id>{text}</p> })}
-        </div>
+        <button
+            type="button"
+            class="toggle"
+            node_ref=button
+            hidden=move || !live.get()
+            aria-pressed=move || if shown.get() { "true" } else { "false" }
+            aria-controls=input
+            data-live=marker(live)
+            on:click=on_click
+        >
+            {show}
+            <span class="visually-hidden">{label}</span>
+        </button>
     }
 }
 
-/// One password field (sign-in, current password).
-#[island]
-pub fn PasswordField(spec: PasswordSpec) -> impl IntoView {
-    password_field(spec, use_live(), None)
-}
+/// The id of the new-password checklist (one per page: the new password's field refers to it).
+pub const CHECKLIST_ID: &str = "password-rules";
 
-/// The live checklist's words.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What the new-password checklist shows.
+#[derive(Clone, Debug, Default)]
 pub struct ChecklistText {
     pub title: String,
     /// Each rule with its label.
@@ -157,21 +174,44 @@ pub struct ChecklistText {
     pub done: String,
 }
 
-/// New password, the rules ticked off as the user types, and the confirmation.
+/// The rules of the checklist on this page: the server knows them; the browser reads them from
+/// the page (`data-rules`) before hydrating, as the island's list must match what is there.
+fn checklist_rules(given: Vec<(Rule, String)>) -> Vec<(Rule, String)> {
+    if cfg!(feature = "ssr") || !given.is_empty() {
+        return given;
+    }
+    let codes = by_id::<web_sys::Element>(CHECKLIST_ID)
+        .map(|el| data(&el, "data-rules"))
+        .unwrap_or_default();
+    codes
+        .split(' ')
+        .filter_map(Rule::from_code)
+        .map(|r| (r, String::new()))
+        .collect()
+}
+
+/// The new password's rules, ticked off as the user types in the new-password field.
 #[island]
-pub fn NewPasswordFields(
-    new: PasswordSpec,
-    confirm: PasswordSpec,
-    checklist: ChecklistText,
-) -> impl IntoView {
-    let live = use_live();
+pub fn PasswordChecklist() -> impl IntoView {
+    let ChecklistText { title, rules, done } = given();
+    let rules = checklist_rules(rules);
+    let codes: Vec<String> = rules.iter().map(|(r, _)| r.code()).collect();
     let password = RwSignal::new(String::new());
-    let ChecklistText { title, rules, done } = checklist;
-    let rules = rules
+    let root = NodeRef::<html::Div>::new();
+    let live = when_live(root, move |_| {
+        let on_input = move |ev: leptos::ev::Event| {
+            let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if target.is_some_and(|t| t.id() == field::NEW_PASSWORD) {
+                password.set(event_target_value(&ev));
+            }
+        };
+        // The listener lives as long as the page.
+        let _ = window_event_listener(leptos::ev::input, on_input);
+    });
+    let items = rules
         .into_iter()
         .map(|(rule, label)| {
             let met = move || rule.is_met(&password.get());
-            let done = done.clone();
             view! {
                 <li
                     class=move || if met() { "rule met" } else { "rule" }
@@ -179,32 +219,56 @@ pub fn NewPasswordFields(
                 >
                     <span class="mark" aria-hidden="true">{move || if met() { "✓" } else { "•" }}</span>
                     {label}
-                    <span class="visually-hidden">{move || if met() { format!(" {done}") } else { String::new() }}</span>
+                    <span class="visually-hidden" hidden=move || !met()>{done.clone()}</span>
                 </li>
             }
         })
         .collect_view();
     view! {
-        <div class="island" data-live=marker(live)>
-            {password_field(new, live, Some(password))}
-            <div class="checklist" id="password-rules">
-                <p class="checklist-title">{title}</p>
-                <ul>{rules}</ul>
-            </div>
-            {password_field(confirm, live, None)}
+        <div class="checklist" id=CHECKLIST_ID node_ref=root data-rules=codes.join(" ")
+            data-live=marker(live)>
+            <p class="checklist-title">{title}</p>
+            <ul>{items}</ul>
         </div>
     }
+}
+
+/// What "Resend code" shows.
+#[derive(Clone, Debug, Default)]
+pub struct ResendText {
+    /// Seconds until another code may be asked for.
+    pub seconds: u32,
+    /// The status for every second (see [`Runs`]).
+    pub runs: Runs,
+    /// The button's label.
+    pub label: String,
+    /// Where the form posts.
+    pub action: String,
 }
 
 /// "Resend code": the time until another code may be asked for, counted down, and the button,
 /// which waits for it once live (without JavaScript the server says how long to wait).
 #[island]
-pub fn ResendCountdown(seconds: u32, texts: Runs, label: String, action: String) -> impl IntoView {
-    let live = use_live();
-    let left = countdown(seconds);
+pub fn ResendCountdown() -> impl IntoView {
+    let ResendText {
+        seconds,
+        runs,
+        label,
+        action,
+    } = given();
+    let (left, texts) = (RwSignal::new(seconds), RwSignal::new(Runs::new()));
+    let root = NodeRef::<html::Div>::new();
+    let live = when_live(root, move |el| {
+        texts.set(runs_from_data(&data(el, "data-runs")));
+        left.set(data(el, "data-seconds").parse().unwrap_or(0));
+        count_down(left, || {});
+    });
     view! {
-        <div class="resend" data-live=marker(live)>
-            <p id="resend-status" aria-live="polite">{move || text_at(&texts, left.get(), false)}</p>
+        <div class="resend" node_ref=root data-seconds=seconds data-runs=runs_to_data(&runs)
+            data-live=marker(live)>
+            <p id="resend-status" aria-live="polite">
+                {move || texts.with(|t| text_at(t, left.get(), false))}
+            </p>
             <form method="post" action=action class="inline-form">
                 <button type="submit" class="secondary" id="resend" disabled=move || live.get() && left.get() != 0>
                     {label}
@@ -214,63 +278,94 @@ pub fn ResendCountdown(seconds: u32, texts: Runs, label: String, action: String)
     }
 }
 
+/// What a step's timer shows.
+#[derive(Clone, Debug, Default)]
+pub struct TimerText {
+    /// Seconds left on the step.
+    pub seconds: u32,
+    /// The text, `{n}` standing for the time left (`1:05`).
+    pub text: String,
+}
+
 /// The time left on a step, counted down; when it runs out in an open tab the page loads again
 /// and the server says what happened.
 #[island]
-pub fn StepTimer(seconds: u32, texts: Runs) -> impl IntoView {
-    let live = use_live();
-    let left = countdown(seconds);
-    Effect::new(move |_| {
-        if live.get() && left.get() == 0 {
+pub fn StepTimer() -> impl IntoView {
+    let TimerText { seconds, text } = given();
+    let (left, template) = (RwSignal::new(seconds), RwSignal::new(String::new()));
+    let root = NodeRef::<html::P>::new();
+    let live = when_live(root, move |el| {
+        template.set(data(el, "data-text"));
+        left.set(data(el, "data-seconds").parse().unwrap_or(0));
+        count_down(left, || {
             let _ = window().location().reload();
-        }
+        });
     });
+    let runs = |template: &String| vec![(0, template.clone())];
     view! {
-        <p class="timer" id="time-left" aria-live="off" data-live=marker(live)>
-            {move || text_at(&texts, left.get(), true)}
+        <p class="timer" id="time-left" aria-live="off" node_ref=root data-seconds=seconds
+            data-text=text.clone() data-live=marker(live)>
+            {move || template.with(|t| text_at(&runs(t), left.get(), true))}
         </p>
     }
 }
 
+/// What the copy button says.
+#[derive(Clone, Debug, Default)]
+pub struct CopyText {
+    pub copy: String,
+    /// After a copy.
+    pub copied: String,
+}
+
 /// The button that copies the authenticator key shown in `#totp-key` (offered once live).
 #[island]
-pub fn CopyKey(copy: String, copied: String) -> impl IntoView {
-    let live = use_live();
-    let (done, set_done) = signal(false);
-    let on_click = move |_: leptos::ev::MouseEvent| {
-        let key = document()
-            .get_element_by_id("totp-key")
+pub fn CopyKey() -> impl IntoView {
+    let CopyText { copy, copied } = given();
+    let button = NodeRef::<html::Button>::new();
+    let live = when_live(button, |_| {});
+    let said = RwSignal::new(None::<String>);
+    let on_click = move |_| {
+        let key = by_id::<web_sys::Element>("totp-key")
             .and_then(|e| e.text_content())
             .unwrap_or_default();
         let plain: String = key.chars().filter(|c| !c.is_whitespace()).collect();
         #[cfg(feature = "hydrate")]
         let _ = window().navigator().clipboard().write_text(&plain);
         let _ = plain;
-        set_done.set(true);
+        said.set(button.get().map(|b| data(&b, "data-copied")));
     };
     view! {
-        <button type="button" class="secondary" id="copy-key" hidden=move || !live.get()
-            data-live=marker(live) on:click=on_click>
-            {move || if done.get() { copied.clone() } else { copy.clone() }}
+        <button type="button" class="secondary" id="copy-key" node_ref=button
+            hidden=move || !live.get() data-copied=copied data-live=marker(live) on:click=on_click>
+            {move || said.get().unwrap_or_else(|| copy.clone())}
         </button>
     }
+}
+
+/// What the error summary's link says and where it goes.
+#[derive(Clone, Debug, Default)]
+pub struct LinkText {
+    /// The id of the field.
+    pub target: String,
+    pub text: String,
 }
 
 /// The error summary's link to the field it is about: following it focuses the field (a plain
 /// link only scrolls to it).
 #[island]
-pub fn FieldLink(target: String, text: String) -> impl IntoView {
-    let live = use_live();
-    let href = format!("#{target}");
+pub fn FieldLink() -> impl IntoView {
+    let LinkText { target, text } = given();
+    let link = NodeRef::<html::A>::new();
+    let live = when_live(link, |_| {});
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        if let Some(el) = document().get_element_by_id(&target).and_then(|e| {
-            leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(e).ok()
-        }) {
+        let href = link.get().map(|a| data(&a, "href")).unwrap_or_default();
+        if let Some(el) = by_id::<web_sys::HtmlElement>(href.trim_start_matches('#')) {
             ev.prevent_default();
             let _ = el.focus();
         }
     };
-    view! { <a href=href data-live=marker(live) on:click=on_click>{text}</a> }
+    view! { <a href=format!("#{target}") node_ref=link data-live=marker(live) on:click=on_click>{text}</a> }
 }
 
 #[cfg(test)]
@@ -290,5 +385,17 @@ mod tests {
         let clock = vec![(0, "Time left: {n}".to_string())];
         assert_eq!(text_at(&clock, 65, true), "Time left: 1:05");
         assert_eq!(text_at(&[], 3, false), "");
+    }
+
+    #[test]
+    fn runs_read_back_from_the_page() {
+        let runs = vec![
+            (0, "Didn't get it? Ask again.".to_string()),
+            (1, "In {n} second".to_string()),
+            (2, " with a leading space".to_string()),
+        ];
+        assert_eq!(runs_from_data(&runs_to_data(&runs)), runs);
+        assert_eq!(runs_from_data(""), Runs::new());
+        assert_eq!(runs_from_data("x y\n3 z"), vec![(3, "z".to_string())]);
     }
 }

@@ -55,6 +55,29 @@ impl Rule {
         }
     }
 
+    /// How the page writes the rule for the browser's checklist: `min:8`, `upper`, `lower`,
+    /// `digit`, `symbol`.
+    pub fn code(&self) -> String {
+        match self {
+            Rule::MinLength(n) => format!("min:{n}"),
+            Rule::Uppercase => "upper".into(),
+            Rule::Lowercase => "lower".into(),
+            Rule::Digit => "digit".into(),
+            Rule::Symbol => "symbol".into(),
+        }
+    }
+
+    /// The rule a [`Rule::code`] stands for.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Some(match code {
+            "upper" => Rule::Uppercase,
+            "lower" => Rule::Lowercase,
+            "digit" => Rule::Digit,
+            "symbol" => Rule::Symbol,
+            _ => Rule::MinLength(code.strip_prefix("min:")?.parse().ok()?),
+        })
+    }
+
     /// Whether `password` meets this rule.
     pub fn is_met(&self, password: &str) -> bool {
         match self {
@@ -118,6 +141,17 @@ mod tests {
             vec![Rule::Uppercase, Rule::Digit, Rule::Symbol]
         );
         assert_eq!(p.unmet("Ab1!"), vec![Rule::MinLength(8)]);
+    }
+
+    #[test]
+    fn every_rule_reads_back_from_its_code() {
+        for r in PasswordPolicy::default().rules() {
+            assert_eq!(Rule::from_code(&r.code()), Some(r));
+        }
+        assert_eq!(Rule::from_code("min:12"), Some(Rule::MinLength(12)));
+        for bad in ["", "min:", "min:x", "MIN:8", "upper "] {
+            assert_eq!(Rule::from_code(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

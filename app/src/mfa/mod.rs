@@ -10,11 +10,13 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{form_error, page_state, CodeInput, ErrorSummary, PostForm, Submit, TimeLeft},
+    components::{
+        form_error, island, page_state, CodeInput, ErrorSummary, PostForm, Submit, TimeLeft,
+    },
     error::AppError,
     forms::{Factor, FormState, MfaKind},
     i18n::td_string,
-    islands::CopyKey,
+    islands::{CopyKey, CopyText},
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -326,11 +328,10 @@ pub fn MfaSetupPage() -> impl IntoView {
 #[component]
 pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
     let l = crate::text::locale();
-    crate::components::uses_island();
-    let (copy, copied) = (
-        td_string!(l, mfa.copy).to_string(),
-        td_string!(l, mfa.copied).to_string(),
-    );
+    let copy = CopyText {
+        copy: td_string!(l, mfa.copy).to_string(),
+        copied: td_string!(l, mfa.copied).to_string(),
+    };
     view! {
         <ol class="steps">
             <li>{td_string!(l, mfa.setup_step_scan)}</li>
@@ -338,7 +339,7 @@ pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
         <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
         <p>{td_string!(l, mfa.setup_step_key)}</p>
         <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
-            <CopyKey copy copied/>
+            {island(copy, || view! { <CopyKey/> })}
         </p>
     }
 }
