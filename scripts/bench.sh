@@ -14,6 +14,21 @@ if [ ! -x "$LH_DIR/node_modules/.bin/lighthouse" ]; then
 fi
 echo "    lighthouse $("$LH_DIR/node_modules/.bin/lighthouse" --version)"
 
+echo; echo "==> the anchor: Amplify UI's Authenticator (bench/amplify), Vite production build"
+AMP="$ROOT/.tools/amplify"
+mkdir -p "$AMP"
+cp -r "$ROOT"/bench/amplify/{package.json,package-lock.json,index.html,vite.config.js,src} "$AMP/"
+if ! cmp -s "$AMP/package-lock.json" "$AMP/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  (cd "$AMP" && npm ci --silent --no-audit --no-fund >/dev/null)
+  cp "$AMP/package-lock.json" "$AMP/node_modules/.package-lock.json.installed"
+fi
+(cd "$AMP" && npx vite build --logLevel warn)
+# Compressed like our assets (brotli 11, gzip 9), served as they are.
+find "$AMP/dist" -type f ! -name '*.br' ! -name '*.gz' | while read -r f; do
+  brotli -f -q 11 -o "$f.br" "$f"; gzip -f -k -n -9 "$f"
+done
+echo "    @aws-amplify/ui-react $(node -p "require('$AMP/node_modules/@aws-amplify/ui-react/package.json').version"), aws-amplify $(node -p "require('$AMP/node_modules/aws-amplify/package.json').version"), vite $(node -p "require('$AMP/node_modules/vite/package.json').version")"
+
 echo; echo "==> build: cargo leptos build --release (server + WASM + CSS, brotli/gzip copies)"
 START=$(date +%s)
 build_site --release
@@ -26,5 +41,6 @@ export BENCH_SITE_ROOT="$ROOT/target/site"
 export BENCH_OUT="$ROOT/target/bench/bench.md"
 export BENCH_NOTE="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), release profile, $(date -u +%Y-%m-%d)"
 export LIGHTHOUSE="$LH_DIR/node_modules/.bin/lighthouse"
+export BENCH_AMPLIFY="$AMP/dist"
 export CHROME_PATH="${CHROME_PATH:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
 "$ROOT/target/release/bench"

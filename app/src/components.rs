@@ -9,8 +9,8 @@ use crate::{
     forms::Notice,
     i18n::td_string,
     islands::{
-        ChecklistText, FieldLink, LinkText, PasswordChecklist, ResendCountdown,
-        ResendText, Runs, ShowToggle, StepTimer, TimerText, ToggleText, CHECKLIST_ID, N,
+        ChecklistText, FieldLink, LinkText, PasswordChecklist, ResendCountdown, ResendText, Runs,
+        ShowToggle, StepTimer, TimerText, ToggleText, CHECKLIST_ID, N,
     },
     paths::field,
     policy::PasswordPolicy,

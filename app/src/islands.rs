@@ -17,9 +17,7 @@
 //! An island's structure therefore never depends on what it is given: optional parts of a
 //! field (its error message) stay outside the island, in plain server HTML.
 
-use leptos::{
-    html, prelude::*, tachys::html::element::ElementType, wasm_bindgen::JsCast, web_sys,
-};
+use leptos::{html, prelude::*, tachys::html::element::ElementType, wasm_bindgen::JsCast, web_sys};
 
 use crate::{paths::field, policy::Rule};
 
@@ -140,7 +138,11 @@ pub fn ShowToggle() -> impl IntoView {
         shown.update(|s| *s = !*s);
         let controls = button.get().map(|b| data(&b, "aria-controls"));
         if let Some(input) = controls.and_then(|id| by_id::<web_sys::Element>(&id)) {
-            let kind = if shown.get_untracked() { "text" } else { "password" };
+            let kind = if shown.get_untracked() {
+                "text"
+            } else {
+                "password"
+            };
             let _ = input.set_attribute("type", kind);
         }
     };
@@ -200,7 +202,9 @@ pub fn PasswordChecklist() -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let live = when_live(root, move |_| {
         let on_input = move |ev: leptos::ev::Event| {
-            let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let target = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
             if target.is_some_and(|t| t.id() == field::NEW_PASSWORD) {
                 password.set(event_target_value(&ev));
             }

@@ -1,12 +1,15 @@
 //! The performance benchmark behind `make bench` (see `scripts/bench.sh`, which builds the
 //! release site first). In one run, on one machine, it measures:
 //!
-//! 1. bytes sent to the browser for `/reset`, `/reset/confirm` and `/sign-in` (`Accept-Encoding: br, gzip`);
+//! 1. bytes sent to the browser for every page ([`PAGES`], each reached as a visitor reaches it,
+//!    against a Cognito stub) and for the anchor, Amplify UI's Authenticator on its
+//!    forgot-password screen (`BENCH_AMPLIFY`: its Vite build; `Accept-Encoding: br, gzip`);
 //! 2. `GET /reset` throughput and latency at 64 connections, next to a baseline: a minimal
 //!    axum server answering the same HTML bytes from memory;
 //! 3. the reset-request server function (the JavaScript path) against a zero-latency Cognito
 //!    stub, same load;
-//! 4. Lighthouse (mobile) performance score and total blocking time for `/reset`;
+//! 4. Lighthouse (mobile) performance score and total blocking time for every page and the
+//!    anchor;
 //! 5. the server's idle RSS, and its RSS after 10 000 sessions in the memory store;
 //!
 //! and writes them, with the budgets, as a Markdown table.
@@ -18,7 +21,8 @@
 //! Settings (environment): `BENCH_SERVER` (the release server binary), `BENCH_SITE_ROOT`,
 //! `BENCH_OUT` (the Markdown file), `BENCH_SECS` (seconds per load run, default 10),
 //! `BENCH_CONNS` (default 64), `LIGHTHOUSE` (the lighthouse CLI; skipped when unset),
-//! `CHROME_PATH`, `BENCH_NOTE` (a line about the build, e.g. the commit).
+//! `CHROME_PATH`, `BENCH_AMPLIFY` (the Amplify page's built folder; skipped when unset),
+//! `BENCH_NOTE` (a line about the build, e.g. the commit).
 
 use std::{
     collections::BTreeMap,
@@ -52,6 +56,7 @@ fn main() -> Result<(), Error> {
     match args.get(1).map(String::as_str) {
         Some("baseline") => rt.block_on(baseline(PathBuf::from(&args[2]))),
         Some("stub") => rt.block_on(cognito_stub()),
+        Some("static") => rt.block_on(static_site(PathBuf::from(&args[2]))),
         _ => rt.block_on(run()),
     }
 }
@@ -79,29 +84,70 @@ async fn baseline(html: PathBuf) -> Result<(), Error> {
     serve(router).await
 }
 
-/// A Cognito that answers `ForgotPassword` at once (and refuses anything else).
+/// A built site from a folder, with the brotli and gzip copies beside each file sent as they
+/// are (the Amplify page: what any static host or CDN does).
+async fn static_site(dir: PathBuf) -> Result<(), Error> {
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    serve(axum::Router::new().fallback_service(files)).await
+}
+
+/// A Cognito that answers at once: `ForgotPassword`, and the sign-in calls that lead to each
+/// page of the app (see [`stub_answer`]); anything else is refused.
 async fn cognito_stub() -> Result<(), Error> {
-    let router = axum::Router::new().fallback(|headers: axum::http::HeaderMap| async move {
-        let target = headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let json = [("content-type", "application/x-amz-json-1.1")];
-        if target.ends_with(".ForgotPassword") {
-            (
-                axum::http::StatusCode::OK,
-                json,
-                r#"{"CodeDeliveryDetails":{"AttributeName":"email","DeliveryMedium":"EMAIL","Destination":"b***@e***"}}"#,
-            )
-        } else {
-            (
-                axum::http::StatusCode::BAD_REQUEST,
-                json,
-                r#"{"__type":"InvalidParameterException","message":"the benchmark stub answers ForgotPassword only"}"#,
-            )
-        }
-    });
+    let router = axum::Router::new().fallback(
+        |headers: axum::http::HeaderMap, body: String| async move {
+            let target = headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let op = target.rsplit('.').next().unwrap_or("");
+            let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let user = request["AuthParameters"]["USERNAME"].as_str().unwrap_or("");
+            let json = [("content-type", "application/x-amz-json-1.1")];
+            match stub_answer(op, user) {
+                Some(answer) => (axum::http::StatusCode::OK, json, answer),
+                None => (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    json,
+                    format!(r#"{{"__type":"InvalidParameterException","message":"the benchmark stub does not answer {op}"}}"#),
+                ),
+            }
+        },
+    );
     serve(router).await
+}
+
+/// The stub's answer to `op`. Signing in, the user's name picks what comes next: a new
+/// password (`bench-new`), an authenticator code (`bench-totp`), a choice of second factor
+/// (`bench-choose`), setting one up (`bench-setup`); anyone else is signed in.
+fn stub_answer(op: &str, user: &str) -> Option<String> {
+    let challenge = |name: &str, params: &str| {
+        format!(
+            r#"{{"ChallengeName":"{name}","Session":"bench-session-0123456789","ChallengeParameters":{{"USER_ID_FOR_SRP":"{user}"{params}}}}}"#
+        )
+    };
+    Some(match (op, user) {
+        ("ForgotPassword", _) => r#"{"CodeDeliveryDetails":{"AttributeName":"email","DeliveryMedium":"EMAIL","Destination":"b***@e***"}}"#.into(),
+        ("InitiateAuth", "bench-new") => challenge(
+            "NEW_PASSWORD_REQUIRED",
+            r#","requiredAttributes":"[]","userAttributes":"{}""#,
+        ),
+        ("InitiateAuth", "bench-totp") => challenge("SOFTWARE_TOKEN_MFA", ""),
+        ("InitiateAuth", "bench-choose") => challenge(
+            "SELECT_MFA_TYPE",
+            r#","MFAS_CAN_CHOOSE":"[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]""#,
+        ),
+        ("InitiateAuth", "bench-setup") => challenge(
+            "MFA_SETUP",
+            r#","MFAS_CAN_SETUP":"[\"SOFTWARE_TOKEN_MFA\"]""#,
+        ),
+        ("InitiateAuth", _) => r#"{"AuthenticationResult":{"AccessToken":"bench.access.token","ExpiresIn":3600,"IdToken":"bench.id.token","RefreshToken":"bench-refresh","TokenType":"Bearer"},"ChallengeParameters":{}}"#.into(),
+        ("AssociateSoftwareToken", _) => r#"{"SecretCode":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","Session":"bench-session-0123456789"}"#.into(),
+        ("GetUser", _) => r#"{"Username":"bench-user","UserAttributes":[{"Name":"email","Value":"bench@example.com"},{"Name":"email_verified","Value":"true"}]}"#.into(),
+        _ => return None,
+    })
 }
 
 /// Starts this binary in `mode` and reads the port it prints.
@@ -224,14 +270,25 @@ impl Transfer {
     }
 }
 
-/// The `/pkg` files a page links (stylesheet, module script, WASM preload).
+/// The files a page loads from its own site: stylesheets, module scripts, the WASM preload
+/// (`href="/…"` and `src="/…"`).
 fn asset_paths(html: &str) -> Vec<String> {
-    html.split("href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .filter(|href| href.starts_with("/pkg/"))
-        .map(str::to_string)
-        .collect()
+    let mut paths = vec![];
+    for attr in ["href=\"", "src=\""] {
+        let found = html
+            .split(attr)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next());
+        paths.extend(
+            found
+                .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+                .filter(|p| [".css", ".js", ".wasm"].iter().any(|e| p.ends_with(e)))
+                .map(str::to_string),
+        );
+    }
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 /// Bytes on the wire for a body (the client does not decode), and its encoding.
@@ -287,6 +344,73 @@ async fn transfer(client: &reqwest::Client, base: &str, page: &str) -> Result<Tr
         t.encodings.push(format!("{kind} {enc}"));
     }
     Ok(t)
+}
+
+// ---- Visitors -----------------------------------------------------------------------------
+
+/// A browser of its own (cookies kept, redirects not followed), and its cookie jar.
+fn browser() -> Result<(reqwest::Client, Arc<reqwest::cookie::Jar>), Error> {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok((client, jar))
+}
+
+/// How a visitor gets to a page: a fresh visit, a reset asked for, or signed in as one of the
+/// stub's users (see [`stub_answer`]).
+#[derive(Clone, Copy)]
+enum Visit {
+    Fresh,
+    ResetAsked,
+    SignedIn(&'static str),
+}
+
+/// The app's pages the benchmark measures, and how each is reached.
+const PAGES: [(&str, Visit); 8] = [
+    ("/reset", Visit::Fresh),
+    ("/reset/confirm", Visit::ResetAsked),
+    ("/sign-in", Visit::Fresh),
+    ("/new-password", Visit::SignedIn("bench-new")),
+    ("/sign-in/code", Visit::SignedIn("bench-totp")),
+    ("/sign-in/choose", Visit::SignedIn("bench-choose")),
+    ("/sign-in/setup", Visit::SignedIn("bench-setup")),
+    ("/account/password", Visit::SignedIn("bench-user")),
+];
+
+/// A visitor who has made `visit`'s posts (as a browser does: same origin, form-encoded);
+/// returns its browser and its `Cookie` header.
+async fn visitor(base: &str, visit: Visit) -> Result<(reqwest::Client, Option<String>), Error> {
+    let (client, jar) = browser()?;
+    let post = |path: &str, form: Vec<(&'static str, &'static str)>| {
+        client
+            .post(format!("{base}{path}"))
+            .header("Origin", base)
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let answer = match visit {
+        Visit::Fresh => None,
+        Visit::ResetAsked => {
+            Some(post("/api/reset/request", vec![("username", "bench-bytes")]).await?)
+        }
+        Visit::SignedIn(user) => Some(
+            post(
+                "/api/sign-in",
+                vec![("username", user), ("password", "Bench-password-1")],
+            )
+            .await?,
+        ),
+    };
+    if let Some(a) = answer.filter(|a| !a.status().is_success()) {
+        return Err(format!("{base}: getting there ({}): {}", a.url(), a.status()).into());
+    }
+    let url = reqwest::Url::parse(base)?;
+    let cookie = reqwest::cookie::CookieStore::cookies(jar.as_ref(), &url)
+        .and_then(|v| v.to_str().ok().map(str::to_string));
+    Ok((client, cookie))
 }
 
 // ---- Load ---------------------------------------------------------------------------------
@@ -508,10 +632,24 @@ struct Lighthouse {
     tbt_ms: f64,
     fcp_ms: f64,
     lcp_ms: f64,
+    /// What the browser loaded (Lighthouse's `total-byte-weight`: on the wire, headers too).
+    bytes: f64,
 }
 
-async fn lighthouse(bin: &str, url: &str, out: &std::path::Path) -> Result<Lighthouse, Error> {
-    let status = Command::new(bin)
+async fn lighthouse(
+    bin: &str,
+    url: &str,
+    cookie: Option<&str>,
+    out: &std::path::Path,
+) -> Result<Lighthouse, Error> {
+    let mut cmd = Command::new(bin);
+    if let Some(c) = cookie {
+        cmd.arg(format!(
+            "--extra-headers={}",
+            serde_json::json!({ "Cookie": c })
+        ));
+    }
+    let status = cmd
         .arg(url)
         .args([
             "--only-categories=performance",
@@ -539,6 +677,7 @@ async fn lighthouse(bin: &str, url: &str, out: &std::path::Path) -> Result<Light
         tbt_ms: audit("total-blocking-time"),
         fcp_ms: audit("first-contentful-paint"),
         lcp_ms: audit("largest-contentful-paint"),
+        bytes: audit("total-byte-weight"),
     })
 }
 
@@ -611,27 +750,26 @@ async fn run() -> Result<(), Error> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = app.rss().unwrap_or(0);
 
-    // 1. Bytes. `/reset/confirm` is shown with a reset in progress (the session has one).
-    let reset = transfer(&client, &app.base, "/reset").await?;
-    let started = client
-        .post(format!("{}/api/reset/request", app.base))
-        .header("Origin", &app.base)
-        .header("Accept", "application/json")
-        .form(&[("username", "bench-bytes")])
-        .send()
-        .await?;
-    if !started.status().is_success() {
-        return Err(format!("starting a reset: {}", started.status()).into());
+    // 1. Bytes of every page, each reached the way a visitor reaches it.
+    let mut pages = vec![];
+    for (path, visit) in PAGES {
+        let (browser, cookie) = visitor(&app.base, visit).await?;
+        let bytes = transfer(&browser, &app.base, path).await?;
+        pages.push((path, bytes, cookie));
     }
-    let confirm = transfer(&client, &app.base, "/reset/confirm").await?;
-    // The sign-in page: its password field is an island (the first two: `/reset` has none).
-    let sign_in = transfer(&client, &app.base, "/sign-in").await?;
-    let pages = [
-        ("`/reset`", &reset),
-        ("`/reset/confirm`", &confirm),
-        ("`/sign-in`", &sign_in),
-    ];
-    let heaviest = pages.iter().map(|(_, t)| t.total()).max().unwrap_or(0);
+    let reset = pages[0].1.clone();
+    let heaviest = pages.iter().map(|(_, t, _)| t.total()).max().unwrap_or(0);
+    // The anchor: Amplify UI's Authenticator on its forgot-password screen (scripts/bench.sh
+    // builds it), served from its folder with brotli and gzip copies like our assets.
+    let amplify = match std::env::var("BENCH_AMPLIFY") {
+        Ok(dir) if !dir.is_empty() => {
+            let (child, port) = helper("static", Some(&dir)).await?;
+            let base = format!("http://127.0.0.1:{port}");
+            let bytes = transfer(&browser()?.0, &base, "/").await?;
+            Some((child, base, bytes))
+        }
+        _ => None,
+    };
 
     // 5b. RSS after 10 000 sessions: each server-function call without a cookie is a new
     // visitor, whose reset in progress the memory store keeps.
@@ -707,21 +845,24 @@ async fn run() -> Result<(), Error> {
     )
     .await;
 
-    // 4. Lighthouse, with the server quiet again.
-    let lh = match std::env::var("LIGHTHOUSE") {
-        Ok(bin) if !bin.is_empty() => {
-            eprintln!("bench: lighthouse");
-            Some(
-                lighthouse(
-                    &bin,
-                    &format!("{}/reset", app.base),
-                    &dir.join("lighthouse.json"),
-                )
-                .await,
-            )
+    // 4. Lighthouse on every page (with its visitor's cookie: loading a page does not use up
+    // the step it shows) and on the Amplify page, with the server quiet again.
+    let mut lh: Vec<(String, Result<Lighthouse, Error>)> = vec![];
+    if let Some(bin) = std::env::var("LIGHTHOUSE").ok().filter(|b| !b.is_empty()) {
+        for (path, _, cookie) in &pages {
+            eprintln!("bench: lighthouse {path}");
+            let report = dir.join(format!("lighthouse{}.json", path.replace('/', "-")));
+            let url = format!("{}{path}", app.base);
+            let run = lighthouse(&bin, &url, cookie.as_deref(), &report).await;
+            lh.push((format!("`{path}`"), run));
         }
-        _ => None,
-    };
+        if let Some((_, base, _)) = &amplify {
+            eprintln!("bench: lighthouse Amplify");
+            let report = dir.join("lighthouse-amplify.json");
+            let run = lighthouse(&bin, &format!("{base}/"), None, &report).await;
+            lh.push(("Amplify Authenticator".into(), run));
+        }
+    }
 
     // ---- The report ----
     let mut md = String::new();
@@ -747,7 +888,16 @@ async fn run() -> Result<(), Error> {
         "| Page | HTML | CSS | JS | WASM | Total | HTML + CSS |".into(),
     );
     line(&mut md, "|---|---|---|---|---|---|---|".into());
-    for (name, t) in pages {
+    let amplify_bytes = amplify.as_ref().map(|(_, _, t)| t.clone());
+    let rows = pages
+        .iter()
+        .map(|(path, t, _)| (format!("`{path}`"), t.clone()))
+        .chain(
+            amplify_bytes
+                .clone()
+                .map(|t| ("Amplify Authenticator, forgot password".to_string(), t)),
+        );
+    for (name, t) in rows {
         line(
             &mut md,
             format!(
@@ -762,6 +912,20 @@ async fn run() -> Result<(), Error> {
                 kib(t.wasm_raw),
                 kib(t.total()),
                 kib(t.html + t.css),
+            ),
+        );
+    }
+    let ratio = amplify_bytes
+        .as_ref()
+        .map(|a| heaviest as f64 / a.total().max(1) as f64);
+    if let Some(r) = ratio {
+        line(
+            &mut md,
+            format!(
+                "\nThe heaviest page against Amplify's: {:.1} % ({} of {}).",
+                100.0 * r,
+                kib(heaviest),
+                kib(amplify_bytes.as_ref().map_or(0, |a| a.total()))
             ),
         );
     }
@@ -806,35 +970,48 @@ async fn run() -> Result<(), Error> {
     line(&mut md, String::new());
     line(
         &mut md,
-        "**Lighthouse** (`/reset`, mobile preset, simulated throttling)\n".into(),
+        "**Lighthouse** (mobile preset, simulated throttling)\n".into(),
     );
-    let lh_ok = match &lh {
-        Some(Ok(l)) => {
-            line(
-                &mut md,
-                "| Performance | TBT | FCP | LCP |\n|---|---|---|---|".into(),
-            );
-            line(
-                &mut md,
-                format!(
-                    "| {:.0} | {:.0} ms | {:.0} ms | {:.0} ms |",
-                    l.score, l.tbt_ms, l.fcp_ms, l.lcp_ms
-                ),
-            );
-            Some((l.score, l.tbt_ms))
+    let mut ours: Vec<(f64, f64)> = vec![];
+    if lh.is_empty() {
+        line(
+            &mut md,
+            "Lighthouse was not run (`LIGHTHOUSE` unset).".into(),
+        );
+    } else {
+        line(
+            &mut md,
+            "| Page | Performance | TBT | FCP | LCP | Bytes loaded |\n|---|---|---|---|---|---|"
+                .into(),
+        );
+    }
+    for (name, run) in &lh {
+        match run {
+            Ok(l) => {
+                line(
+                    &mut md,
+                    format!(
+                        "| {name} | {:.0} | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
+                        l.score,
+                        l.tbt_ms,
+                        l.fcp_ms,
+                        l.lcp_ms,
+                        kib(l.bytes as u64)
+                    ),
+                );
+                if name.starts_with('`') {
+                    ours.push((l.score, l.tbt_ms));
+                }
+            }
+            Err(e) => line(&mut md, format!("| {name} | failed: {e} | | | | |")),
         }
-        Some(Err(e)) => {
-            line(&mut md, format!("Lighthouse failed: {e}"));
-            None
-        }
-        None => {
-            line(
-                &mut md,
-                "Lighthouse was not run (`LIGHTHOUSE` unset).".into(),
-            );
-            None
-        }
-    };
+    }
+    // Every page measured, or the budget is not met.
+    let lh_ok = (ours.len() == pages.len()).then(|| {
+        let worst_score = ours.iter().map(|o| o.0).fold(f64::INFINITY, f64::min);
+        let worst_tbt = ours.iter().map(|o| o.1).fold(0.0, f64::max);
+        (worst_score, worst_tbt)
+    });
     line(&mut md, String::new());
     line(
         &mut md,
@@ -851,9 +1028,17 @@ async fn run() -> Result<(), Error> {
     line(&mut md, "|---|---|---|".into());
     let rows: Vec<(String, String, bool)> = vec![
         (
-            "Every page measured, total compressed ≤ 60 KiB (the heaviest)".into(),
+            format!(
+                "Every page ({} measured), total compressed ≤ 60 KiB (the heaviest)",
+                pages.len()
+            ),
             kib(heaviest),
             heaviest <= budget_kib(60),
+        ),
+        (
+            "The heaviest page ≤ ⅓ of Amplify's, in the same run".into(),
+            ratio.map_or("not measured".into(), |r| format!("{:.1} %", 100.0 * r)),
+            ratio.is_some_and(|r| r <= 1.0 / 3.0),
         ),
         (
             "`/reset` HTML + CSS ≤ 15 KiB".into(),
@@ -861,14 +1046,19 @@ async fn run() -> Result<(), Error> {
             reset.html + reset.css <= budget_kib(15),
         ),
         (
-            "SSR ≥ 50 % of baseline throughput".into(),
+            "SSR through the page cache ≥ 50 % of baseline throughput".into(),
             format!("{:.1} %", 100.0 * ssr_run.rps() / base_run.rps()),
             ssr_run.rps() >= 0.5 * base_run.rps(),
         ),
         (
-            "Server function ≥ 25 % of baseline throughput".into(),
+            "SSR rendered every time ≥ 25 % of baseline throughput".into(),
+            format!("{:.1} %", 100.0 * render_run.rps() / base_run.rps()),
+            render_run.rps() >= 0.25 * base_run.rps(),
+        ),
+        (
+            "Server function ≥ 15 % of baseline throughput".into(),
             format!("{:.1} %", 100.0 * fn_run.rps() / base_run.rps()),
-            fn_run.rps() >= 0.25 * base_run.rps(),
+            fn_run.rps() >= 0.15 * base_run.rps(),
         ),
         (
             "SSR p99 < 10 ms at 64 connections".into(),
@@ -881,12 +1071,12 @@ async fn run() -> Result<(), Error> {
             fn_run.percentile_ms(0.99) < 10.0,
         ),
         (
-            "Lighthouse performance 100".into(),
+            "Lighthouse performance 100, every page (the lowest)".into(),
             lh_ok.map_or("not measured".into(), |(s, _)| format!("{s:.0}")),
             lh_ok.is_some_and(|(s, _)| s >= 100.0),
         ),
         (
-            "Lighthouse TBT 0 ms".into(),
+            "Lighthouse TBT 0 ms, every page (the highest)".into(),
             lh_ok.map_or("not measured".into(), |(_, t)| format!("{t:.0} ms")),
             lh_ok.is_some_and(|(_, t)| t < 0.5),
         ),
