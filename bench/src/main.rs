@@ -10,7 +10,8 @@
 //!    stub, same load;
 //! 4. Lighthouse (mobile) performance score and total blocking time for every page and the
 //!    anchor;
-//! 5. the server's idle RSS, and its RSS after 10 000 sessions in the memory store;
+//! 5. the server's idle RSS, and its RSS after 10 000 sessions in the memory store; and Redis'
+//!    memory for the same 10 000 sessions on a Redis store (`BENCH_REDIS`: redis-server);
 //!
 //! and writes them, with the budgets, as a Markdown table.
 //!
@@ -178,6 +179,7 @@ impl App {
         site: &str,
         cognito: u16,
         log: &std::path::Path,
+        extra: &[(&str, String)],
     ) -> Result<App, Error> {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -216,6 +218,7 @@ impl App {
             .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{cognito}"))
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             .env("PUBLIC_ORIGIN", &base)
+            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
@@ -344,6 +347,67 @@ async fn transfer(client: &reqwest::Client, base: &str, page: &str) -> Result<Tr
         t.encodings.push(format!("{kind} {enc}"));
     }
     Ok(t)
+}
+
+// ---- Redis --------------------------------------------------------------------------------
+
+/// A Redis server of its own on a free port (no persistence), killed on drop.
+async fn redis(bin: &str) -> Result<(Child, SocketAddr), Error> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    for _ in 0..100 {
+        if redis_command(addr, &["PING"]).await.is_ok() {
+            return Ok((child, addr));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("redis-server did not start".into())
+}
+
+/// One Redis command; its answer as text (a status, a number or a bulk string).
+async fn redis_command(addr: SocketAddr, args: &[&str]) -> Result<String, Error> {
+    let mut req = format!("*{}\r\n", args.len());
+    for a in args {
+        req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    let mut conn = BufReader::new(TcpStream::connect(addr).await?);
+    conn.get_mut().write_all(req.as_bytes()).await?;
+    let mut head = String::new();
+    conn.read_line(&mut head).await?;
+    match head.chars().next() {
+        Some('$') => {
+            let len: usize = head[1..].trim().parse()?;
+            let mut body = vec![0; len + 2];
+            conn.read_exact(&mut body).await?;
+            body.truncate(len);
+            Ok(String::from_utf8(body)?)
+        }
+        Some('+' | ':') => Ok(head[1..].trim().to_string()),
+        _ => Err(format!("redis: {}", head.trim()).into()),
+    }
+}
+
+/// Redis' `used_memory` in bytes.
+async fn redis_memory(addr: SocketAddr) -> Result<u64, Error> {
+    let info = redis_command(addr, &["INFO", "memory"]).await?;
+    let line = info.lines().find_map(|l| l.strip_prefix("used_memory:"));
+    Ok(line.ok_or("no used_memory in INFO")?.trim().parse()?)
 }
 
 // ---- Visitors -----------------------------------------------------------------------------
@@ -737,7 +801,7 @@ async fn run() -> Result<(), Error> {
     let dur = Duration::from_secs(secs);
 
     let (_stub, stub_port) = helper("stub", None).await?;
-    let app = App::start(&server, &site, stub_port, &dir.join("server.log")).await?;
+    let app = App::start(&server, &site, stub_port, &dir.join("server.log"), &[]).await?;
     let host = app.addr.to_string();
     eprintln!("bench: server up at {}", app.base);
 
@@ -789,6 +853,26 @@ async fn run() -> Result<(), Error> {
         mib(idle_rss),
         mib(sessions_rss)
     );
+
+    // 5c. The same sessions on Redis: a second instance with a Redis of its own; Redis'
+    // `used_memory` before and after, per session made (limits' counters included).
+    let on_redis = match std::env::var("BENCH_REDIS").ok().filter(|b| !b.is_empty()) {
+        Some(bin) => {
+            eprintln!("bench: {sessions} sessions on Redis");
+            let (_redis, raddr) = redis(&bin).await?;
+            let store = [("SESSION_STORE", format!("redis://{raddr}"))];
+            let log = dir.join("server-redis.log");
+            let second = App::start(&server, &site, stub_port, &log, &store).await?;
+            let before = redis_memory(raddr).await?;
+            let h = second.addr.to_string();
+            let request = Arc::new(move |n| server_fn_request(&h, 2_000_000 + n));
+            let made = load_n(second.addr, request, conns, sessions).await;
+            let after = redis_memory(raddr).await?;
+            let keys: u64 = redis_command(raddr, &["DBSIZE"]).await?.parse()?;
+            Some((made, keys, after.saturating_sub(before)))
+        }
+        None => None,
+    };
 
     // 2. SSR against the baseline (the same bytes the app sends without compression).
     let html_file = dir.join("reset.html");
@@ -1013,14 +1097,27 @@ async fn run() -> Result<(), Error> {
         (worst_score, worst_tbt)
     });
     line(&mut md, String::new());
+    let per_memory = sessions_rss.saturating_sub(idle_rss) / made.max(1);
     line(
         &mut md,
         format!(
-            "**Memory** (server RSS): idle {}, after {made} sessions in the memory store {}.\n",
+            "**Memory**: server RSS idle {}, after {made} sessions in the memory store {} ({per_memory} bytes a session).",
             mib(idle_rss),
             mib(sessions_rss)
         ),
     );
+    let per_redis = on_redis.map(|(made, _, grew)| grew / made.max(1));
+    match on_redis {
+        Some((made, keys, grew)) => line(
+            &mut md,
+            format!(
+                "On Redis: `used_memory` grew by {} for {made} sessions ({keys} keys): {} bytes a session.\n",
+                mib(grew),
+                grew / made.max(1)
+            ),
+        ),
+        None => line(&mut md, "Redis was not measured (`BENCH_REDIS` unset).\n".into()),
+    }
 
     let budget_kib = |n: u64| n * 1024;
     line(&mut md, "**Budgets**\n".into());
@@ -1079,6 +1176,11 @@ async fn run() -> Result<(), Error> {
             "Lighthouse TBT 0 ms, every page (the highest)".into(),
             lh_ok.map_or("not measured".into(), |(_, t)| format!("{t:.0} ms")),
             lh_ok.is_some_and(|(_, t)| t < 0.5),
+        ),
+        (
+            "Redis memory per session ≤ 640 bytes".into(),
+            per_redis.map_or("not measured".into(), |b| format!("{b} bytes")),
+            per_redis.is_some_and(|b| b <= 640),
         ),
         (
             "Idle RSS < 40 MiB".into(),
