@@ -6,6 +6,14 @@ set -euo pipefail
 bash "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/lib.sh"
 
+echo; echo "==> wrk (Debian), the load generator"
+if ! command -v wrk >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+echo "    $(wrk -v 2>&1 | head -1)"
+export WRK="$(command -v wrk)" BENCH_WRK_SCRIPT="$ROOT/bench/wrk/bench.lua"
+
 echo; echo "==> lighthouse@12 (npm)"
 LH_DIR="$ROOT/.tools/lighthouse"
 if [ ! -x "$LH_DIR/node_modules/.bin/lighthouse" ]; then
