@@ -260,7 +260,9 @@ pub fn ResendCountdown() -> impl IntoView {
         label,
         action,
     } = given();
-    let (left, texts) = (RwSignal::new(seconds), RwSignal::new(Runs::new()));
+    // On the server these render the page's text; in the browser they start empty (the text is
+    // on the page) and are read from it when the island comes alive.
+    let (left, texts) = (RwSignal::new(seconds), RwSignal::new(runs.clone()));
     let root = NodeRef::<html::Div>::new();
     let live = when_live(root, move |el| {
         texts.set(runs_from_data(&data(el, "data-runs")));
@@ -296,7 +298,7 @@ pub struct TimerText {
 #[island]
 pub fn StepTimer() -> impl IntoView {
     let TimerText { seconds, text } = given();
-    let (left, template) = (RwSignal::new(seconds), RwSignal::new(String::new()));
+    let (left, template) = (RwSignal::new(seconds), RwSignal::new(text.clone()));
     let root = NodeRef::<html::P>::new();
     let live = when_live(root, move |el| {
         template.set(data(el, "data-text"));
@@ -389,6 +391,147 @@ mod tests {
         let clock = vec![(0, "Time left: {n}".to_string())];
         assert_eq!(text_at(&clock, 65, true), "Time left: 1:05");
         assert_eq!(text_at(&[], 3, false), "");
+    }
+
+    /// The server's HTML of an island rendered with `given` (none: as the browser has it).
+    #[cfg(feature = "ssr")]
+    fn html<T: Send + Sync + 'static, V: IntoView + 'static>(
+        given: Option<T>,
+        island: impl FnOnce() -> V,
+    ) -> String {
+        Owner::new().with(|| {
+            if let Some(g) = given {
+                provide_context(g);
+            }
+            island().to_html()
+        })
+    }
+
+    /// Tags and attribute names only: what hydration walks.
+    #[cfg(feature = "ssr")]
+    fn skeleton(html: &str) -> String {
+        let mut out = String::new();
+        for tag in html.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or("");
+            let mut in_quotes = false;
+            let mut names = String::new();
+            let mut skipping = false;
+            for c in tag.chars() {
+                match c {
+                    '"' => in_quotes = !in_quotes,
+                    '=' if !in_quotes => skipping = true,
+                    ' ' if !in_quotes => {
+                        skipping = false;
+                        names.push(' ');
+                    }
+                    _ if !in_quotes && !skipping => names.push(c),
+                    _ => {}
+                }
+            }
+            out.push_str(&format!("<{}>", names.replace("data-component ", "")));
+        }
+        out
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn islands_render_what_they_are_given_with_the_same_structure_as_without() {
+        let resend = ResendText {
+            seconds: 42,
+            runs: vec![(0, "Ask again".into()), (1, "Wait {n} s".into())],
+            label: "Resend".into(),
+            action: "/api/reset/resend".into(),
+        };
+        let timer = TimerText {
+            seconds: 65,
+            text: "Time left: {n}".into(),
+        };
+        let toggle = ToggleText {
+            input: "password".into(),
+            show: "Show".into(),
+            label: " Password".into(),
+        };
+        let copy = CopyText {
+            copy: "Copy".into(),
+            copied: "Copied".into(),
+        };
+        let link = LinkText {
+            target: "code".into(),
+            text: "Enter the code".into(),
+        };
+        let cases: Vec<(String, String, &[&str])> = vec![
+            (
+                html(Some(resend), || view! { <ResendCountdown/> }),
+                html(None::<ResendText>, || view! { <ResendCountdown/> }),
+                &[
+                    "Wait 42 s",
+                    "data-seconds=\"42\"",
+                    "data-runs=\"0 Ask again\n1 Wait {n} s\"",
+                    "action=\"/api/reset/resend\"",
+                    ">Resend<",
+                ],
+            ),
+            (
+                html(Some(timer), || view! { <StepTimer/> }),
+                html(None::<TimerText>, || view! { <StepTimer/> }),
+                &[
+                    "Time left: 1:05",
+                    "data-seconds=\"65\"",
+                    "data-text=\"Time left: {n}\"",
+                ],
+            ),
+            (
+                html(Some(toggle), || view! { <ShowToggle/> }),
+                html(None::<ToggleText>, || view! { <ShowToggle/> }),
+                &[
+                    "aria-controls=\"password\"",
+                    "hidden",
+                    "Show<",
+                    " Password<",
+                ],
+            ),
+            (
+                html(Some(copy), || view! { <CopyKey/> }),
+                html(None::<CopyText>, || view! { <CopyKey/> }),
+                &["data-copied=\"Copied\"", ">Copy<"],
+            ),
+            (
+                html(Some(link), || view! { <FieldLink/> }),
+                html(None::<LinkText>, || view! { <FieldLink/> }),
+                &["href=\"#code\"", ">Enter the code<"],
+            ),
+        ];
+        for (given, bare, expected) in cases {
+            for e in expected {
+                assert!(given.contains(e), "{e:?} not in {given}");
+            }
+            assert!(!given.contains("data-props"), "{given}");
+            assert_eq!(skeleton(&given), skeleton(&bare), "{given}\n{bare}");
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_checklist_writes_its_rules_for_the_browser() {
+        let text = ChecklistText {
+            title: "Your password needs".into(),
+            rules: vec![
+                (Rule::MinLength(8), "8 characters".into()),
+                (Rule::Digit, "a number".into()),
+            ],
+            done: " done".into(),
+        };
+        let page = html(Some(text), || view! { <PasswordChecklist/> });
+        for e in [
+            "id=\"password-rules\"",
+            "data-rules=\"min:8 digit\"",
+            "8 characters",
+            "a number",
+            "data-met=\"false\"",
+        ] {
+            assert!(page.contains(e), "{e:?} not in {page}");
+        }
+        assert_eq!(page.matches("<li").count(), 2, "{page}");
     }
 
     #[test]
