@@ -10,46 +10,76 @@
 //!   and none is needed for what is already on the page: hydration keeps the server's text and
 //!   attributes as they are, so no locale's strings are compiled into the WASM;
 //! - what the browser does need (a number of seconds, the next wording, a rule) the server
-//!   writes into the island's `data-*` attributes, read when the island comes alive
-//!   ([`when_live`]), which also sets `data-live="true"` on its root (what the browser tests
-//!   wait for).
+//!   writes into `data-*` attributes of the island's root, which the browser reads before the
+//!   island hydrates ([`kept`]: hydration writes an island's `data-*` attributes from what the
+//!   browser's code holds, so it must hold the same). Such an island has an id of its own
+//!   (one per page).
+//!
+//! [`when_live`] sets `data-live="true"` on an island's root once it runs (what the browser
+//! tests wait for).
 //!
 //! An island's structure therefore never depends on what it is given: optional parts of a
 //! field (its error message) stay outside the island, in plain server HTML.
 
-use leptos::{html, prelude::*, tachys::html::element::ElementType, wasm_bindgen::JsCast, web_sys};
+use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
 
 use crate::{paths::field, policy::Rule};
 
 /// What the server gave this island to render (`Default` in the browser, where the page
-/// already shows it).
+/// already shows it: the browser's code does not even look for it).
 fn given<T: Clone + Default + Send + Sync + 'static>() -> T {
-    use_context::<T>().unwrap_or_default()
+    #[cfg(feature = "ssr")]
+    return use_context::<T>().unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    T::default()
 }
 
-/// Once the island is live in the browser: `start` with its root element (to read the
-/// `data-*` the server wrote there), then its root gets `data-live`. Never runs on the server.
-fn when_live<E>(root: NodeRef<E>, start: impl FnOnce(&web_sys::Element) + 'static) -> Signal<bool>
-where
-    E: ElementType + 'static,
-    E::Output: JsCast + Clone + AsRef<web_sys::Element> + 'static,
-{
+/// Once the island is live in the browser: `start`, then its root gets `data-live`. Never runs on
+/// the server. (One effect type for every island, and no node refs: each distinct signal or
+/// effect type is code in the WASM.)
+fn when_live(start: impl FnOnce() + 'static) -> RwSignal<bool> {
+    live_after(Box::new(start))
+}
+
+fn live_after(start: Box<dyn FnOnce()>) -> RwSignal<bool> {
     let live = RwSignal::new(false);
-    root.on_load(move |el| {
-        start(el.as_ref());
-        live.set(true);
+    let start = std::cell::Cell::new(Some(start));
+    Effect::new(move |_| {
+        if let Some(start) = start.take() {
+            untrack(start);
+            live.set(true);
+        }
     });
-    live.into()
+    live
 }
 
 /// `data-live` for an island's root.
-fn marker(live: Signal<bool>) -> impl Fn() -> Option<&'static str> + Send + Sync + Clone {
+fn marker(live: RwSignal<bool>) -> impl Fn() -> Option<&'static str> + Send + Sync + Clone {
     move || live.get().then_some("true")
 }
 
 /// The attribute `name` of `el` ("" when it has none).
 fn data(el: &web_sys::Element, name: &str) -> String {
     el.get_attribute(name).unwrap_or_default()
+}
+
+/// The attribute `name` of the element an event came to ("" when it has none).
+fn own(ev: &web_sys::Event, name: &str) -> String {
+    let el = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    el.map(|el| data(&el, name)).unwrap_or_default()
+}
+
+/// The `data-*` attribute `name` of the island whose root is `id`: on the server `value` (which
+/// it writes); in the browser what the page says, read before the island hydrates.
+fn kept(id: &str, name: &str, value: String) -> String {
+    if cfg!(feature = "ssr") {
+        return value;
+    }
+    by_id::<web_sys::Element>(id)
+        .map(|el| data(&el, name))
+        .unwrap_or_default()
 }
 
 /// The element with `id`, as `T`.
@@ -131,13 +161,11 @@ pub struct ToggleText {
 #[island]
 pub fn ShowToggle() -> impl IntoView {
     let ToggleText { input, show, label } = given();
-    let button = NodeRef::<html::Button>::new();
     let shown = RwSignal::new(false);
-    let live = when_live(button, |_| {});
-    let on_click = move |_| {
+    let live = when_live(|| {});
+    let on_click = move |ev: leptos::ev::MouseEvent| {
         shown.update(|s| *s = !*s);
-        let controls = button.get().map(|b| data(&b, "aria-controls"));
-        if let Some(input) = controls.and_then(|id| by_id::<web_sys::Element>(&id)) {
+        if let Some(input) = by_id::<web_sys::Element>(&own(&ev, "aria-controls")) {
             let kind = if shown.get_untracked() {
                 "text"
             } else {
@@ -150,7 +178,6 @@ pub fn ShowToggle() -> impl IntoView {
         <button
             type="button"
             class="toggle"
-            node_ref=button
             hidden=move || !live.get()
             aria-pressed=move || if shown.get() { "true" } else { "false" }
             aria-controls=input
@@ -176,31 +203,21 @@ pub struct ChecklistText {
     pub done: String,
 }
 
-/// The rules of the checklist on this page: the server knows them; the browser reads them from
-/// the page (`data-rules`) before hydrating, as the island's list must match what is there.
-fn checklist_rules(given: Vec<(Rule, String)>) -> Vec<(Rule, String)> {
-    if cfg!(feature = "ssr") || !given.is_empty() {
-        return given;
-    }
-    let codes = by_id::<web_sys::Element>(CHECKLIST_ID)
-        .map(|el| data(&el, "data-rules"))
-        .unwrap_or_default();
-    codes
-        .split(' ')
-        .filter_map(Rule::from_code)
-        .map(|r| (r, String::new()))
-        .collect()
-}
-
 /// The new password's rules, ticked off as the user types in the new-password field.
 #[island]
 pub fn PasswordChecklist() -> impl IntoView {
     let ChecklistText { title, rules, done } = given();
-    let rules = checklist_rules(rules);
+    // The browser needs the rules (not their labels: they are on the page).
     let codes: Vec<String> = rules.iter().map(|(r, _)| r.code()).collect();
+    let codes = kept(CHECKLIST_ID, "data-rules", codes.join(" "));
+    let mut labels = rules.into_iter().map(|(_, label)| label);
+    let rules: Vec<(Rule, String)> = codes
+        .split(' ')
+        .filter_map(Rule::from_code)
+        .map(|r| (r, labels.next().unwrap_or_default()))
+        .collect();
     let password = RwSignal::new(String::new());
-    let root = NodeRef::<html::Div>::new();
-    let live = when_live(root, move |_| {
+    let live = when_live(move || {
         let on_input = move |ev: leptos::ev::Event| {
             let target = ev
                 .target()
@@ -229,7 +246,7 @@ pub fn PasswordChecklist() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="checklist" id=CHECKLIST_ID node_ref=root data-rules=codes.join(" ")
+        <div class="checklist" id=CHECKLIST_ID data-rules=codes
             data-live=marker(live)>
             <p class="checklist-title">{title}</p>
             <ul>{items}</ul>
@@ -260,20 +277,19 @@ pub fn ResendCountdown() -> impl IntoView {
         label,
         action,
     } = given();
-    // On the server these render the page's text; in the browser they start empty (the text is
-    // on the page) and are read from it when the island comes alive.
-    let (left, texts) = (RwSignal::new(seconds), RwSignal::new(runs.clone()));
-    let root = NodeRef::<html::Div>::new();
-    let live = when_live(root, move |el| {
-        texts.set(runs_from_data(&data(el, "data-runs")));
-        left.set(data(el, "data-seconds").parse().unwrap_or(0));
-        count_down(left, || {});
-    });
+    let runs = kept(RESEND_ID, "data-runs", runs_to_data(&runs));
+    let seconds = kept(RESEND_ID, "data-seconds", seconds.to_string());
+    let left = RwSignal::new(seconds.parse().unwrap_or(0));
+    let live = when_live(move || count_down(left, || {}));
+    let text = {
+        let runs = runs_from_data(&runs);
+        move || text_at(&runs, left.get(), false)
+    };
     view! {
-        <div class="resend" node_ref=root data-seconds=seconds data-runs=runs_to_data(&runs)
+        <div class="resend" id=RESEND_ID data-seconds=seconds data-runs=runs
             data-live=marker(live)>
             <p id="resend-status" aria-live="polite">
-                {move || texts.with(|t| text_at(t, left.get(), false))}
+                {text}
             </p>
             <form method="post" action=action class="inline-form">
                 <button type="submit" class="secondary" id="resend" disabled=move || live.get() && left.get() != 0>
@@ -283,6 +299,9 @@ pub fn ResendCountdown() -> impl IntoView {
         </div>
     }
 }
+
+/// The id of "Resend code" (one per page).
+pub const RESEND_ID: &str = "resend-code";
 
 /// What a step's timer shows.
 #[derive(Clone, Debug, Default)]
@@ -298,23 +317,25 @@ pub struct TimerText {
 #[island]
 pub fn StepTimer() -> impl IntoView {
     let TimerText { seconds, text } = given();
-    let (left, template) = (RwSignal::new(seconds), RwSignal::new(text.clone()));
-    let root = NodeRef::<html::P>::new();
-    let live = when_live(root, move |el| {
-        template.set(data(el, "data-text"));
-        left.set(data(el, "data-seconds").parse().unwrap_or(0));
+    let text = kept(TIMER_ID, "data-text", text);
+    let seconds = kept(TIMER_ID, "data-seconds", seconds.to_string());
+    let left = RwSignal::new(seconds.parse().unwrap_or(0));
+    let live = when_live(move || {
         count_down(left, || {
             let _ = window().location().reload();
-        });
+        })
     });
-    let runs = |template: &String| vec![(0, template.clone())];
+    let runs = vec![(0, text.clone())];
     view! {
-        <p class="timer" id="time-left" aria-live="off" node_ref=root data-seconds=seconds
-            data-text=text.clone() data-live=marker(live)>
-            {move || template.with(|t| text_at(&runs(t), left.get(), true))}
+        <p class="timer" id=TIMER_ID aria-live="off" data-seconds=seconds data-text=text
+            data-live=marker(live)>
+            {move || text_at(&runs, left.get(), true)}
         </p>
     }
 }
+
+/// The id of a step's timer (one per page).
+pub const TIMER_ID: &str = "time-left";
 
 /// What the copy button says.
 #[derive(Clone, Debug, Default)]
@@ -328,9 +349,11 @@ pub struct CopyText {
 #[island]
 pub fn CopyKey() -> impl IntoView {
     let CopyText { copy, copied } = given();
-    let button = NodeRef::<html::Button>::new();
-    let live = when_live(button, |_| {});
-    let said = RwSignal::new(None::<String>);
+    let copied = kept(COPY_ID, "data-copied", copied);
+    let after = copied.clone();
+    let live = when_live(|| {});
+    // What the button says after a copy ("" before).
+    let said = RwSignal::new(String::new());
     let on_click = move |_| {
         let key = by_id::<web_sys::Element>("totp-key")
             .and_then(|e| e.text_content())
@@ -339,15 +362,22 @@ pub fn CopyKey() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         let _ = window().navigator().clipboard().write_text(&plain);
         let _ = plain;
-        said.set(button.get().map(|b| data(&b, "data-copied")));
+        said.set(after.clone());
+    };
+    let label = move || match said.get() {
+        s if s.is_empty() => copy.clone(),
+        s => s,
     };
     view! {
-        <button type="button" class="secondary" id="copy-key" node_ref=button
-            hidden=move || !live.get() data-copied=copied data-live=marker(live) on:click=on_click>
-            {move || said.get().unwrap_or_else(|| copy.clone())}
+        <button type="button" class="secondary" id=COPY_ID hidden=move || !live.get()
+            data-copied=copied data-live=marker(live) on:click=on_click>
+            {label}
         </button>
     }
 }
+
+/// The id of the copy button (one per page).
+pub const COPY_ID: &str = "copy-key";
 
 /// What the error summary's link says and where it goes.
 #[derive(Clone, Debug, Default)]
@@ -362,16 +392,15 @@ pub struct LinkText {
 #[island]
 pub fn FieldLink() -> impl IntoView {
     let LinkText { target, text } = given();
-    let link = NodeRef::<html::A>::new();
-    let live = when_live(link, |_| {});
+    let live = when_live(|| {});
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let href = link.get().map(|a| data(&a, "href")).unwrap_or_default();
+        let href = own(&ev, "href");
         if let Some(el) = by_id::<web_sys::HtmlElement>(href.trim_start_matches('#')) {
             ev.prevent_default();
             let _ = el.focus();
         }
     };
-    view! { <a href=format!("#{target}") node_ref=link data-live=marker(live) on:click=on_click>{text}</a> }
+    view! { <a href=format!("#{target}") data-live=marker(live) on:click=on_click>{text}</a> }
 }
 
 #[cfg(test)]
