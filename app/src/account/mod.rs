@@ -20,9 +20,8 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{load_page, Ctx, NewPassword, Step},
+    flow::{load_page, Ctx, NewPassword},
     forms::FormId,
-    limits::Action,
     paths,
 };
 
@@ -57,10 +56,7 @@ pub async fn change_password(
     let everywhere = sign_out_everywhere.is_some();
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::change_password(&ctx.state, &ctx.session, &current, &new, everywhere);
-    // Each try is a current-password guess: limited like sign-in.
-    let step = Step::limited(Action::ChangePassword, "password_changed")
-        .notifies(crate::notify::Change::PasswordChanged);
-    let result = ctx.step(step, user.as_deref(), logic).await;
+    let result = ctx.step(ssr::change_step(), user.as_deref(), logic).await;
     let kept = everywhere.then_some((field::SIGN_OUT_EVERYWHERE, "on"));
     ctx.finish(FormId::ChangePassword, kept.as_slice(), result)
         .await
@@ -229,6 +225,13 @@ pub mod ssr {
             }
             Err(e) => Err(idp_error(e)),
         }
+    }
+
+    /// The password change as a step: each try is a current-password guess, so it is limited
+    /// like sign-in; a change sends the security notification.
+    pub fn change_step() -> crate::flow::Step {
+        crate::flow::Step::limited(crate::limits::Action::ChangePassword, "password_changed")
+            .notifies(crate::notify::Change::PasswordChanged)
     }
 
     /// `/account/password` posted. Returns the page to go to next.
