@@ -55,15 +55,15 @@ use leptos_router::{
 
 use crate::i18n::{td_string, I18nContextProvider, Locale};
 use leptos_i18n::Locale as _;
-use serde::{Deserialize, Serialize};
 
 /// Operator branding shown on every page (the server renders it; no island needs it).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Its texts are shared, so the per-request copy allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Branding {
-    pub product_name: String,
-    pub support_url: Option<String>,
+    pub product_name: std::sync::Arc<str>,
+    pub support_url: Option<std::sync::Arc<str>>,
     /// The logo's URL (`/brand/logo.svg` when the app serves the file).
-    pub logo: Option<String>,
+    pub logo: Option<std::sync::Arc<str>>,
     /// A `BRAND_COLOR` is set: the page links `/brand.css`.
     pub styled: bool,
 }

@@ -12,11 +12,19 @@ use crate::{
     policy::PasswordPolicy,
 };
 
-/// Everything a request may need; cheap to clone.
+/// Everything a request may need; cloning it (once per request) costs two reference counts and
+/// the Cognito handle's, no allocation: what never changes is behind one `Arc`.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub settings: Arc<Settings>,
+    shared: Arc<Shared>,
+    /// Per request: the same client, told the user's address (see `flow::Ctx`).
     pub cognito: Cognito,
+}
+
+/// The part of [`AppState`] that is the same for every request (read through `Deref`).
+#[derive(Clone, Debug)]
+pub struct Shared {
+    pub settings: Arc<Settings>,
     /// The password rules in force (from `DescribeUserPool`, else the settings).
     pub policy: PasswordPolicy,
     pub leptos_options: LeptosOptions,
@@ -55,28 +63,45 @@ impl AppState {
             global: settings.limits.global,
             user_ceiling: settings.limits.user_ceiling,
         };
-        AppState {
+        let shared = Shared {
             decoy_key: Arc::new(crate::audit::derive_key(&secret, "decoy")),
             audit_key: Arc::new(crate::audit::derive_key(&secret, "audit")),
             device_key: Arc::new(crate::audit::derive_key(&secret, "device")),
             link_key: Arc::new(crate::audit::derive_key(&secret, "link")),
             settings: Arc::new(settings),
-            cognito,
             policy,
             leptos_options,
             limiter,
             mailer: None,
+        };
+        AppState {
+            shared: Arc::new(shared),
+            cognito,
         }
     }
 
     /// The state with `mailer` sending the security notifications.
     pub fn with_mailer(self, mailer: Option<crate::notify::ses::Mailer>) -> Self {
-        AppState { mailer, ..self }
+        let shared = Shared {
+            mailer,
+            ..Arc::unwrap_or_clone(self.shared)
+        };
+        AppState {
+            shared: Arc::new(shared),
+            ..self
+        }
     }
 
     /// The keyed hash of a username (for audit logs and limit keys).
     pub fn user_hash(&self, username: &str) -> String {
         crate::audit::user_hash(&self.audit_key, username)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
     }
 }
 

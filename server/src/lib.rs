@@ -217,9 +217,9 @@ pub fn router(services: Services) -> Router {
         ));
 
     let brand = Branding {
-        product_name: settings.brand.product_name.clone(),
-        support_url: settings.brand.support_url.clone(),
-        logo: settings.brand.logo.as_ref().map(|l| l.src()),
+        product_name: settings.brand.product_name.as_str().into(),
+        support_url: settings.brand.support_url.as_deref().map(Into::into),
+        logo: settings.brand.logo.as_ref().map(|l| l.src().into()),
         styled: settings.brand.colour.is_some(),
     };
     let context = {
@@ -245,14 +245,14 @@ pub fn router(services: Services) -> Router {
     // The middlewares' error pages go through the same shell as every page.
     let render =
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_shell.clone());
-    let guard = security::Guard {
+    let guard = Arc::new(security::Guard {
         public_origin: settings.http.public_origin.clone(),
         trusted_proxies: settings.http.trusted_proxies.clone(),
         secure_cookies: settings.session.cookie_secure,
         pages: Arc::new(pages),
         error_pages: security::ErrorPages(Arc::new(render)),
         body_timeout: settings.http.body_timeout,
-    };
+    });
     let absolute = settings.session.absolute.as_secs() as i64;
     let logo_origin = match &settings.brand.logo {
         Some(app::branding::Logo::Url(u)) => url_origin(u),
@@ -265,7 +265,7 @@ pub fn router(services: Services) -> Router {
     } else {
         Router::<AppState>::new().route("/healthz", get(healthz))
     };
-    router
+    let app = router
         .merge(brand_routes(&settings))
         .route(app::paths::RESET_LINK, get(app::reset::link::ssr::handler))
         .route(
@@ -288,48 +288,30 @@ pub fn router(services: Services) -> Router {
             .precompressed_gzip(),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .route_layer(middleware::from_fn(label_route))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, error_shell))
+        .with_state(state);
+    // The middlewares wrap the router once, outermost first. (With `Router::layer` each route
+    // would get its own copy of the whole stack, cloned with the page's handler and its state
+    // by every layer on every request; that was a tenth of a rendered page's profile.)
+    let known_routes: Arc<std::collections::HashSet<String>> = Arc::new(
+        guard
+            .pages
+            .iter()
+            .cloned()
+            .chain(leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()))
+            .collect(),
+    );
+    let service = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(middleware::from_fn_with_state(
             guard.clone(),
-            security::error_pages,
+            security::set_client_ip,
         ))
-        .layer(middleware::from_fn(move |req: Request, next: Next| {
-            session_lifetime(absolute, req, next)
-        }))
-        .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            guard.clone(),
-            security::friendly_failures,
-        ))
-        .layer(middleware::from_fn_with_state(
-            guard.clone(),
-            security::bounded_bodies,
-        ))
-        .layer(middleware::from_fn_with_state(
-            guard.clone(),
-            security::csrf,
-        ))
-        .layer(middleware::from_fn(security::refuse_trace))
-        .layer(middleware::from_fn(security::normalise_languages))
-        .layer(middleware::from_fn_with_state(
-            page_cache,
-            page_cache::serve,
-        ))
-        .layer(middleware::from_fn_with_state(
-            logo_origin,
-            security::headers,
-        ))
-        .layer(middleware::from_fn(track))
-        // Pages and server-function answers are compressed as they are sent (built assets
-        // come precompressed, see `/pkg` above).
-        .layer(
-            CompressionLayer::new()
-                .quality(tower_http::CompressionLevel::Precise(5))
-                .compress_when(compressible),
-        )
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -357,13 +339,43 @@ pub fn router(services: Services) -> Router {
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
+        // Pages and server-function answers are compressed as they are sent (built assets
+        // come precompressed, see `/pkg` above).
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(5))
+                .compress_when(compressible),
+        )
+        .layer(middleware::from_fn_with_state(known_routes, track))
         .layer(middleware::from_fn_with_state(
-            guard,
-            security::set_client_ip,
+            logo_origin,
+            security::headers,
         ))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            page_cache,
+            page_cache::serve,
+        ))
+        .layer(middleware::from_fn(security::normalise_languages))
+        .layer(middleware::from_fn(security::refuse_trace))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::csrf,
+        ))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::bounded_bodies,
+        ))
+        .layer(middleware::from_fn_with_state(
+            guard.clone(),
+            security::friendly_failures,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            session_lifetime(absolute, req, next)
+        }))
+        .layer(middleware::from_fn_with_state(guard, security::error_pages))
+        .service(app);
+    Router::new().fallback_service(service)
 }
 
 /// `scheme://host[:port]` of an absolute URL.
@@ -452,23 +464,40 @@ async fn metrics_text() -> impl IntoResponse {
     )
 }
 
-/// Counts each request by route (the matched pattern, never the raw path), method and status.
-async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| {
-            if req.uri().path().starts_with("/pkg/") {
-                "/pkg".into()
-            } else {
-                "unmatched".into()
-            }
-        });
+/// Hands the route's pattern out with its answer, for [`track`] (which runs before routing).
+async fn label_route(req: Request, next: Next) -> Response {
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let mut res = next.run(req).await;
+    if let Some(m) = matched {
+        res.extensions_mut().insert(m);
+    }
+    res
+}
+
+/// Counts each request by route, method and status. The route is the matched pattern, or for
+/// an answer given before routing (a refused request, a cached page) the path when it is one
+/// of the app's own (`known`), never any other raw path.
+async fn track(
+    axum::extract::State(known): axum::extract::State<Arc<std::collections::HashSet<String>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let fallback = if known.contains(path) {
+        path.to_string()
+    } else if path.starts_with("/pkg/") {
+        "/pkg".into()
+    } else {
+        "unmatched".into()
+    };
     let method = req.method().to_string();
     let started = std::time::Instant::now();
     let res = next.run(req).await;
-    app::metrics::metrics().request(&route, &method, res.status().as_u16(), started.elapsed());
+    let route = res
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(fallback.as_str(), MatchedPath::as_str);
+    app::metrics::metrics().request(route, &method, res.status().as_u16(), started.elapsed());
     res
 }
 

@@ -108,7 +108,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Reads every request body up front, within [`MAX_BODY`] and the body timeout, before any
 /// session or server function sees it: a larger body is answered 413 without being read to
 /// the end, a body slower than the timeout (or shorter than it said) 408.
-pub async fn bounded_bodies(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+pub async fn bounded_bodies(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let guard: &Guard = &guard;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -193,7 +194,11 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
 }
 
 /// Puts [`ClientIp`] into the request's extensions.
-pub async fn set_client_ip(State(guard): State<Guard>, mut req: Request, next: Next) -> Response {
+pub async fn set_client_ip(
+    State(guard): State<Arc<Guard>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -220,7 +225,7 @@ pub fn csrf_allows(headers: &HeaderMap, public_origin: &str) -> bool {
 }
 
 /// Refuses cross-site state-changing requests with a readable 403 page.
-pub async fn csrf(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+pub async fn csrf(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD)
         || csrf_allows(req.headers(), &guard.public_origin)
     {
@@ -271,7 +276,7 @@ pub async fn normalise_languages(mut req: Request, next: Next) -> Response {
 /// `GET /language/{code}?back=/path`: keeps the chosen language in a cookie and goes back to
 /// the page (a plain link, so the switcher works without JavaScript).
 pub async fn choose_language(
-    State(guard): State<Guard>,
+    State(guard): State<Arc<Guard>>,
     axum::extract::Path(code): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
@@ -399,7 +404,7 @@ pub async fn headers(
 /// Turns a server function's "answer with a page" marker (JavaScript off) into that page, and
 /// gives server-function errors the status their `AppError` calls for (including errors raised
 /// before the function body ran, which Leptos answers with 500).
-pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+pub async fn error_pages(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
@@ -456,7 +461,11 @@ pub async fn error_pages(State(guard): State<Guard>, req: Request, next: Next) -
 
 /// A bare 500 from a layer (tower-sessions answers one when the session store fails while
 /// saving) becomes the friendly "temporarily unavailable" page with 503.
-pub async fn friendly_failures(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+pub async fn friendly_failures(
+    State(guard): State<Arc<Guard>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let wants_json = req
         .headers()
         .get(header::ACCEPT)

@@ -44,7 +44,7 @@ impl Cognito {
         let out = self
             .client
             .describe_user_pool()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .send()
             .await
             .map_err(|e| classify(e, "DescribeUserPool"))?;
@@ -67,7 +67,7 @@ impl Cognito {
     pub async fn admin_reset_password(&self, username: &str) -> Result<(), IdpError> {
         self.client
             .admin_reset_user_password()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .username(username)
             .send()
             .await
@@ -85,7 +85,7 @@ impl Cognito {
     ) -> Result<(), IdpError> {
         self.client
             .admin_set_user_password()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .username(username)
             .password(password)
             .permanent(permanent)
@@ -110,7 +110,7 @@ impl Cognito {
             .map_err(|_| IdpError::Unexpected)?;
         self.client
             .admin_update_user_attributes()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .username(username)
             .user_attributes(attr)
             .send()
@@ -125,7 +125,7 @@ impl Cognito {
     pub async fn admin_sign_out(&self, username: &str) -> Result<(), (IdpError, String)> {
         self.client
             .admin_user_global_sign_out()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .username(username)
             .send()
             .await
@@ -143,7 +143,7 @@ impl Cognito {
         let out = self
             .client
             .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
+            .user_pool_id(&*self.user_pool_id)
             .username(username)
             .send()
             .await

@@ -12,7 +12,7 @@ pub use admin::UserSummary;
 use errors::classify;
 pub use errors::{kind_of, IdpError, KINDS};
 
-use std::{collections::HashMap, fmt, time::Duration};
+use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
 use aws_config::{timeout::TimeoutConfig, BehaviorVersion, Region};
 use aws_sdk_cognitoidentityprovider::{
@@ -122,12 +122,13 @@ pub use crate::forms::{Delivery, Factor, MfaKind};
 #[derive(Clone)]
 pub struct Cognito {
     client: Client,
-    user_pool_id: String,
-    client_id: String,
-    client_secret: Option<SecretString>,
+    // Shared, so that the per-request copy (`for_user_at`) costs no allocation.
+    user_pool_id: Arc<str>,
+    client_id: Arc<str>,
+    client_secret: Option<Arc<SecretString>>,
     /// The end user's IP address, sent as `UserContextData` so Cognito's threat protection
     /// sees the user, not this server (see [`Cognito::for_user_at`]).
-    user_ip: Option<String>,
+    user_ip: Option<std::net::IpAddr>,
 }
 
 impl fmt::Debug for Cognito {
@@ -191,9 +192,9 @@ impl Cognito {
     ) -> Self {
         Self {
             client,
-            user_pool_id,
-            client_id,
-            client_secret,
+            user_pool_id: user_pool_id.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.map(Arc::new),
             user_ip: None,
         }
     }
@@ -201,7 +202,7 @@ impl Cognito {
     /// The same client, for calls made on behalf of a user at `ip`.
     pub fn for_user_at(&self, ip: std::net::IpAddr) -> Self {
         Self {
-            user_ip: (!ip.is_unspecified()).then(|| ip.to_string()),
+            user_ip: (!ip.is_unspecified()).then_some(ip),
             ..self.clone()
         }
     }
@@ -209,9 +210,11 @@ impl Cognito {
     /// `UserContextData` with the user's IP address (no `EncodedData`: that needs Cognito's
     /// JavaScript collector in the browser, see the README).
     fn context(&self) -> Option<UserContextDataType> {
-        self.user_ip
-            .as_ref()
-            .map(|ip| UserContextDataType::builder().ip_address(ip).build())
+        self.user_ip.as_ref().map(|ip| {
+            UserContextDataType::builder()
+                .ip_address(ip.to_string())
+                .build()
+        })
     }
 
     fn hash(&self, username: &str) -> Option<String> {
@@ -240,7 +243,7 @@ impl Cognito {
             .client
             .initiate_auth()
             .auth_flow(flow)
-            .client_id(&self.client_id)
+            .client_id(&*self.client_id)
             .auth_parameters("USERNAME", username)
             .set_user_context_data(self.context());
         for (key, value) in params {
@@ -296,7 +299,7 @@ impl Cognito {
             .client
             .initiate_auth()
             .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .client_id(&self.client_id)
+            .client_id(&*self.client_id)
             .auth_parameters("REFRESH_TOKEN", refresh.expose())
             .set_user_context_data(self.context());
         if let Some(h) = self.hash(hash_username) {
@@ -389,7 +392,7 @@ impl Cognito {
         let mut req = self
             .client
             .respond_to_auth_challenge()
-            .client_id(&self.client_id)
+            .client_id(&*self.client_id)
             .challenge_name(challenge)
             .session(session.expose())
             .challenge_responses("USERNAME", username)
@@ -463,7 +466,7 @@ impl Cognito {
         let mut req = self
             .client
             .forgot_password()
-            .client_id(&self.client_id)
+            .client_id(&*self.client_id)
             .username(username)
             .set_user_context_data(self.context());
         if let Some(h) = self.hash(username) {
@@ -497,7 +500,7 @@ impl Cognito {
         let mut req = self
             .client
             .confirm_forgot_password()
-            .client_id(&self.client_id)
+            .client_id(&*self.client_id)
             .username(username)
             .confirmation_code(code)
             .password(new_password)
@@ -549,7 +552,7 @@ impl Cognito {
             .client
             .revoke_token()
             .token(refresh.expose())
-            .client_id(&self.client_id);
+            .client_id(&*self.client_id);
         if let Some(s) = &self.client_secret {
             req = req.client_secret(s.expose_secret());
         }
