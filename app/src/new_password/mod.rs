@@ -21,7 +21,7 @@ use crate::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    flow::{load_page, Ctx, NewPassword, Step},
+    flow::{load_page, Ctx, NewPassword},
     forms::FormId,
 };
 
@@ -55,14 +55,9 @@ pub async fn set_new_password(
     let attributes = attributes.unwrap_or_default();
     let user = ctx.session.challenge().await?.map(|f| f.username);
     let logic = ssr::set_new_password(&ctx.state, &ctx.session, &new, &attributes);
-    let step = Step::audited("challenge_completed")
-        .notifies(crate::notify::Change::TemporaryPasswordChanged);
-    let result = ctx.step(step, user.as_deref(), logic).await;
+    let result = ctx.step(ssr::step(), user.as_deref(), logic).await;
     ctx.remember_device_after(&result, user.as_deref());
-    let kept: Vec<_> = attributes
-        .iter()
-        .map(|(k, v)| (field::attribute(k), v))
-        .collect();
+    let kept = ssr::kept_fields(&attributes);
     ctx.finish(FormId::NewPassword, &kept, result).await
 }
 
@@ -146,6 +141,20 @@ mod tests;
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use std::collections::HashMap;
+
+    /// The audited step of a temporary password's change (it notifies the user).
+    pub fn step() -> crate::flow::Step {
+        crate::flow::Step::audited("challenge_completed")
+            .notifies(crate::notify::Change::TemporaryPasswordChanged)
+    }
+
+    /// The attributes typed, under their form field names, to show again after an error.
+    pub fn kept_fields(attributes: &HashMap<String, String>) -> Vec<(String, &String)> {
+        attributes
+            .iter()
+            .map(|(k, v)| (crate::paths::field::attribute(k), v))
+            .collect()
+    }
 
     use super::{ChallengeView, NewPasswordState};
     use crate::{
