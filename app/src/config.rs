@@ -156,6 +156,13 @@ pub struct FlowSettings {
     /// Password rules used when the app may not call `DescribeUserPool`
     /// (`PASSWORD_MIN_LENGTH`, `PASSWORD_REQUIRE_UPPERCASE|LOWERCASE|NUMBERS|SYMBOLS`).
     pub password_policy: PasswordPolicy,
+    /// `STEP_UP_SECS`: a change on the security page needs the password entered within this
+    /// long (default 5 minutes), else it is asked for again.
+    pub step_up: Duration,
+    /// `POOL_FEATURES`: what the pool offers when the app may not read it from Cognito
+    /// (`GetUserPoolMfaConfig`, `DescribeUserPool`): a comma list of `off|optional|required`
+    /// and any of `totp`, `sms`, `email`, `passkeys`, `devices` (default `optional,totp`).
+    pub pool_features: crate::cognito::PoolFeatures,
 }
 
 /// What users see of the operator.
@@ -594,6 +601,8 @@ fn limits(get: Get) -> Result<LimitSettings, ConfigError> {
 fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
     Ok(FlowSettings {
         challenge_ttl: secs(get, "CHALLENGE_TTL_SECS", 180, 1, 900)?,
+        step_up: secs(get, "STEP_UP_SECS", 300, 30, 3600)?,
+        pool_features: pool_features(get)?,
         resend_cooldown: secs(get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?,
         code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
         sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
@@ -609,6 +618,40 @@ fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         },
         password_policy: password_policy(get)?,
     })
+}
+
+fn pool_features(get: Get) -> Result<crate::cognito::PoolFeatures, ConfigError> {
+    use crate::cognito::{MfaRule, PoolFeatures};
+    let Some(v) = get("POOL_FEATURES") else {
+        return Ok(PoolFeatures::default());
+    };
+    let mut f = PoolFeatures {
+        mfa: MfaRule::Optional,
+        totp: false,
+        sms: false,
+        email: false,
+        passkeys: false,
+        devices: false,
+    };
+    for word in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        match word {
+            "off" => f.mfa = MfaRule::Off,
+            "optional" => f.mfa = MfaRule::Optional,
+            "required" => f.mfa = MfaRule::Required,
+            "totp" => f.totp = true,
+            "sms" => f.sms = true,
+            "email" => f.email = true,
+            "passkeys" => f.passkeys = true,
+            "devices" => f.devices = true,
+            other => {
+                return Err(err(
+                    "POOL_FEATURES",
+                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices"),
+                ))
+            }
+        }
+    }
+    Ok(f)
 }
 
 fn password_policy(get: Get) -> Result<PasswordPolicy, ConfigError> {
@@ -1056,6 +1099,15 @@ mod tests {
         assert_eq!(read(&m).unwrap().flows.sign_in_flow, SignInFlow::Choice);
         m.insert("SIGN_IN_FLOW", "srp");
         assert_eq!(read(&m).unwrap_err().variable, "SIGN_IN_FLOW");
+        m.remove("SIGN_IN_FLOW");
+        m.insert("POOL_FEATURES", "required, sms,passkeys");
+        let f = read(&m).unwrap().flows.pool_features;
+        assert_eq!(f.mfa, crate::cognito::MfaRule::Required);
+        assert!(f.sms && f.passkeys && !f.totp && !f.email && !f.devices);
+        m.insert("POOL_FEATURES", "required,webauthn");
+        let e = read(&m).unwrap_err();
+        assert_eq!(e.variable, "POOL_FEATURES");
+        assert!(e.problem.contains("webauthn"), "{}", e.problem);
     }
 
     #[test]

@@ -83,6 +83,22 @@ pub enum AppError {
     TooLarge,
     /// A state-changing request from another site (CSRF check).
     CrossSite,
+    /// A security setting may only be changed right after the password was entered (again).
+    StepUpRequired,
+    /// The pool does not offer this second factor, or its contact is not verified.
+    MfaMethodUnavailable,
+    /// The pool requires a second factor and this is the user's last one.
+    LastMfaMethod,
+    /// The pool does not offer passkeys.
+    PasskeysOff,
+    /// The passkey ceremony took too long or was started elsewhere: start again.
+    PasskeyExpired,
+    /// The authenticator made a passkey Cognito does not take.
+    PasskeyNotSupported,
+    /// The browser gave no passkey (cancelled, timed out, or none for this account).
+    PasskeyFailed,
+    /// The account has no passkey this app can sign in with.
+    NoPasskey,
     Unavailable,
     Unexpected,
 }
@@ -125,7 +141,8 @@ impl AppError {
             AppError::WrongCredentials | AppError::NotSignedIn | AppError::SessionEnded => {
                 S::UNAUTHORIZED
             }
-            AppError::WrongCurrentPassword => S::UNAUTHORIZED,
+            AppError::WrongCurrentPassword | AppError::StepUpRequired => S::UNAUTHORIZED,
+            AppError::LastMfaMethod | AppError::PasskeyExpired => S::CONFLICT,
             AppError::TooManyAttempts | AppError::ResendCooldown(_) | AppError::RateLimited(_) => {
                 S::TOO_MANY_REQUESTS
             }

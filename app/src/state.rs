@@ -40,6 +40,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Security notifications by email, when `NOTIFY_EMAIL` is on.
     pub mailer: Option<crate::notify::ses::Mailer>,
+    /// What the pool offers (from Cognito at start-up, else `POOL_FEATURES`).
+    pub features: crate::cognito::PoolFeatures,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             audit_key: Arc::new(crate::audit::derive_key(&secret, "audit")),
             device_key: Arc::new(crate::audit::derive_key(&secret, "device")),
             link_key: Arc::new(crate::audit::derive_key(&secret, "link")),
+            features: settings.flows.pool_features.clone(),
             settings: Arc::new(settings),
             policy,
             leptos_options,
@@ -84,6 +87,18 @@ impl AppState {
     pub fn with_mailer(self, mailer: Option<crate::notify::ses::Mailer>) -> Self {
         let shared = Shared {
             mailer,
+            ..Arc::unwrap_or_clone(self.shared)
+        };
+        AppState {
+            shared: Arc::new(shared),
+            ..self
+        }
+    }
+
+    /// The state with the pool offering `features`.
+    pub fn with_features(self, features: crate::cognito::PoolFeatures) -> Self {
+        let shared = Shared {
+            features,
             ..Arc::unwrap_or_clone(self.shared)
         };
         AppState {
@@ -142,6 +157,35 @@ pub async fn policy_in_force(
         Err(_) => {
             tracing::warn!("DescribeUserPool timed out; using the configured rules");
             settings.flows.password_policy.clone()
+        }
+    }
+}
+
+/// What the pool offers: read from Cognito when the settings allow it and it answers within 10
+/// seconds, else `POOL_FEATURES`.
+pub async fn features_in_force(
+    cognito: &crate::cognito::Cognito,
+    settings: &Settings,
+) -> crate::cognito::PoolFeatures {
+    let configured = settings.flows.pool_features.clone();
+    if !settings.cognito.describe_user_pool {
+        return configured;
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(10), cognito.pool_features()).await {
+        Ok(Ok(f)) => {
+            tracing::info!(
+                ?f,
+                "MFA, passkey and device settings read from the user pool"
+            );
+            f
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(?e, "could not read the user pool's MFA settings (GetUserPoolMfaConfig); using POOL_FEATURES");
+            configured
+        }
+        Err(_) => {
+            tracing::warn!("GetUserPoolMfaConfig timed out; using POOL_FEATURES");
+            configured
         }
     }
 }

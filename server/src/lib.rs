@@ -107,6 +107,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
     };
     let cognito = Cognito::from_settings(&settings).await;
     let policy = app::state::policy_in_force(&cognito, &settings).await;
+    let features = app::state::features_in_force(&cognito, &settings).await;
     if let Some(w) = settings.brand.colour.as_ref().and_then(|c| c.warning()) {
         tracing::warn!("{w}");
     }
@@ -118,8 +119,9 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
         cognito: settings.cognito.endpoint.clone(),
     };
     let mailer = app::notify::ses::Mailer::from_settings(&settings).await;
-    let state =
-        AppState::new(settings, cognito, policy, leptos_options, limits).with_mailer(mailer);
+    let state = AppState::new(settings, cognito, policy, leptos_options, limits)
+        .with_mailer(mailer)
+        .with_features(features);
     Ok(Services {
         state,
         sessions,

@@ -38,6 +38,15 @@ pub enum IdpError {
     Misconfigured,
     /// Cognito could not be reached or failed internally; worth a retry later.
     Unavailable,
+    /// `WebAuthnNotEnabledException`: the pool does not offer passkeys.
+    PasskeysOff,
+    /// `WebAuthnChallengeNotFoundException`, `WebAuthnClientMismatchException`: the passkey
+    /// ceremony Cognito started is gone (too slow, or begun by another app client): start
+    /// again.
+    PasskeyCeremonyGone,
+    /// `WebAuthnCredentialNotSupportedException`: the authenticator made a kind of passkey
+    /// Cognito does not take.
+    PasskeyNotSupported,
     /// Anything else.
     Unexpected,
 }
@@ -46,7 +55,7 @@ use IdpError::*;
 
 /// Every exception code the operations this app calls can raise, with its kind. One table
 /// serves all of them: each of these codes means the same thing wherever Cognito raises it
-/// (checked against the 15 operations called here), so no operation needs an override. What
+/// (checked against the 27 operations called here), so no operation needs an override. What
 /// a kind means to the user (a wrong code, a decoy answer for an unknown user) is each flow's
 /// decision, not this table's.
 pub const KINDS: &[(&str, IdpError)] = &[
@@ -87,6 +96,18 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("UserNotConfirmedException", UserNotConfirmed),
     ("UserNotFoundException", UserNotFound),
     ("UserPoolTaggingException", Misconfigured),
+    ("WebAuthnChallengeNotFoundException", PasskeyCeremonyGone),
+    ("WebAuthnClientMismatchException", PasskeyCeremonyGone),
+    // The relying-party id is not set, or does not match the domain the app is served from:
+    // the operator's fix (README "Passkeys").
+    ("WebAuthnConfigurationMissingException", Misconfigured),
+    (
+        "WebAuthnCredentialNotSupportedException",
+        PasskeyNotSupported,
+    ),
+    ("WebAuthnNotEnabledException", PasskeysOff),
+    ("WebAuthnOriginNotAllowedException", Misconfigured),
+    ("WebAuthnRelyingPartyMismatchException", Misconfigured),
 ];
 
 /// The kind of an exception code; a code this app does not know is `Unexpected`.
@@ -177,7 +198,7 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), KINDS.len(), "a code is listed twice");
-        assert_eq!(KINDS.len(), 34);
+        assert_eq!(KINDS.len(), 41);
         assert_eq!(kind_of("CodeMismatchException"), CodeMismatch);
         assert_eq!(kind_of("AccessDeniedException"), Unexpected);
         assert_eq!(kind_of(""), Unexpected);

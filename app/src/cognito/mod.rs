@@ -5,9 +5,14 @@
 //! to the user. The SDK's own error text is never logged or passed on. The user-pool calls an
 //! app client makes are here; the IAM-credentialed ones in [`admin`].
 
+mod account;
 mod admin;
 mod errors;
 
+pub use account::{
+    document_json, json_document, MfaPreference, MfaRule, Passkey, PoolFeatures, RememberedDevice,
+    UserSecurity,
+};
 pub use admin::UserSummary;
 use errors::classify;
 pub use errors::{kind_of, IdpError, KINDS};
@@ -113,6 +118,9 @@ pub enum Challenge {
     /// Choice-based sign-in: the user picks the first factor (`SELECT_CHALLENGE`, from
     /// `AvailableChallenges`).
     SelectFactor { options: Vec<Factor> },
+    /// A passkey (`WEB_AUTHN`): the `PublicKeyCredentialRequestOptions` (JSON) for the
+    /// browser's `navigator.credentials.get`.
+    Passkey { options: String },
 }
 
 pub use crate::forms::Medium;
@@ -660,6 +668,12 @@ fn sign_in_outcome(
         },
         ChallengeNameType::MfaSetup => Challenge::MfaSetup {
             options: kinds("MFAS_CAN_SETUP"),
+        },
+        ChallengeNameType::WebAuthn => match param("CREDENTIAL_REQUEST_OPTIONS") {
+            Some(options) => Challenge::Passkey {
+                options: options.to_string(),
+            },
+            None => return SignIn::Unsupported("WEB_AUTHN without options".into()),
         },
         other => return SignIn::Unsupported(other.as_str().to_string()),
     };

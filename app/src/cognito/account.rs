@@ -1,0 +1,462 @@
+//! The calls a signed-in user makes with their own access token: what `/account/security`
+//! shows and changes (MFA settings, an authenticator app, remembered devices, passkeys), the
+//! passkey sign-in, and what the pool offers (read once at start-up with IAM credentials).
+
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, ChallengeNameType, EmailMfaSettingsType, SmsMfaSettingsType,
+    SoftwareTokenMfaSettingsType, UserPoolMfaType, VerifySoftwareTokenResponseType,
+};
+use aws_smithy_types::{Document, Number};
+use serde::{Deserialize, Serialize};
+
+use super::{classify, Cognito, IdpError, MfaKind, SignIn, Token};
+
+/// What `GetUser` says about the user's sign-in security.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSecurity {
+    /// The second factors turned on (`UserMFASettingList`).
+    pub mfa: Vec<MfaKind>,
+    /// The one Cognito asks for first (`PreferredMfaSetting`).
+    pub preferred: Option<MfaKind>,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+}
+
+/// A device Cognito remembers for the user (`ListDevices`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedDevice {
+    /// Cognito's device key (what `ForgetDevice` takes).
+    pub key: String,
+    /// The name the device gave itself (`device_name`), if any.
+    pub name: Option<String>,
+    /// Unix seconds of the last sign-in from it, else when it was remembered.
+    pub last_used: Option<i64>,
+}
+
+/// A passkey of the user (`ListWebAuthnCredentials`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passkey {
+    pub id: String,
+    pub name: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// `platform` (built into the device) or `cross-platform` (a security key), when known.
+    pub attachment: Option<String>,
+}
+
+/// Whether the pool asks for a second factor (`MfaConfiguration`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaRule {
+    Off,
+    #[default]
+    Optional,
+    Required,
+}
+
+/// What the user pool offers, as far as the security page is concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolFeatures {
+    pub mfa: MfaRule,
+    pub totp: bool,
+    pub sms: bool,
+    pub email: bool,
+    /// Passkeys (`WebAuthnConfiguration` with a relying-party id; Essentials plan or above).
+    pub passkeys: bool,
+    /// The pool remembers devices (`DeviceConfiguration`).
+    pub devices: bool,
+}
+
+impl Default for PoolFeatures {
+    /// An optional authenticator app only: what every pool with MFA can do.
+    fn default() -> Self {
+        PoolFeatures {
+            mfa: MfaRule::Optional,
+            totp: true,
+            sms: false,
+            email: false,
+            passkeys: false,
+            devices: false,
+        }
+    }
+}
+
+impl PoolFeatures {
+    /// Whether the pool lets users turn on a second factor of `kind`.
+    pub fn allows(&self, kind: MfaKind) -> bool {
+        self.mfa != MfaRule::Off
+            && match kind {
+                MfaKind::Totp => self.totp,
+                MfaKind::Sms | MfaKind::SmsOtp => self.sms,
+                MfaKind::Email => self.email,
+            }
+    }
+}
+
+/// One change to the user's MFA settings (`SetUserMFAPreference`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MfaPreference {
+    pub kind: MfaKind,
+    pub enabled: bool,
+    pub preferred: bool,
+}
+
+/// A Document (the SDK's JSON) as JSON text.
+pub fn document_json(d: &Document) -> String {
+    fn value(d: &Document) -> serde_json::Value {
+        use serde_json::Value as V;
+        match d {
+            Document::Object(m) => {
+                V::Object(m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+            }
+            Document::Array(a) => V::Array(a.iter().map(value).collect()),
+            Document::Number(Number::PosInt(n)) => V::from(*n),
+            Document::Number(Number::NegInt(n)) => V::from(*n),
+            Document::Number(Number::Float(f)) => V::from(*f),
+            Document::String(s) => V::String(s.clone()),
+            Document::Bool(b) => V::Bool(*b),
+            Document::Null => V::Null,
+        }
+    }
+    value(d).to_string()
+}
+
+/// JSON text as a Document; `None` when it is not JSON.
+pub fn json_document(json: &str) -> Option<Document> {
+    fn doc(v: serde_json::Value) -> Document {
+        use serde_json::Value as V;
+        match v {
+            V::Object(m) => Document::Object(m.into_iter().map(|(k, v)| (k, doc(v))).collect()),
+            V::Array(a) => Document::Array(a.into_iter().map(doc).collect()),
+            V::Number(n) => Document::Number(match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Number::PosInt(u),
+                (_, Some(i)) => Number::NegInt(i),
+                _ => Number::Float(n.as_f64().unwrap_or(0.0)),
+            }),
+            V::String(s) => Document::String(s),
+            V::Bool(b) => Document::Bool(b),
+            V::Null => Document::Null,
+        }
+    }
+    serde_json::from_str(json).ok().map(doc)
+}
+
+fn unix(t: &aws_smithy_types::DateTime) -> i64 {
+    t.secs()
+}
+
+impl Cognito {
+    /// `GetUser`: the user's MFA settings and contacts.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_user(&self, access: &Token) -> Result<UserSecurity, IdpError> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access.expose())
+            .send()
+            .await
+            .map_err(|e| classify(e, "GetUser"))?;
+        let attr = |name: &str| {
+            out.user_attributes()
+                .iter()
+                .find(|a| a.name() == name)
+                .and_then(|a| a.value())
+                .map(str::to_string)
+        };
+        let verified = |name: &str| attr(name).as_deref() == Some("true");
+        Ok(UserSecurity {
+            mfa: out
+                .user_mfa_setting_list()
+                .iter()
+                .filter_map(|m| MfaKind::from_wire(m))
+                .collect(),
+            preferred: out.preferred_mfa_setting().and_then(MfaKind::from_wire),
+            email: attr("email"),
+            email_verified: verified("email_verified"),
+            phone: attr("phone_number"),
+            phone_verified: verified("phone_number_verified"),
+        })
+    }
+
+    /// `AssociateSoftwareToken` with the access token: the secret key of a new authenticator
+    /// app (it replaces the old one once verified).
+    #[tracing::instrument(skip_all)]
+    pub async fn associate_token_for(&self, access: &Token) -> Result<Token, IdpError> {
+        let out = self
+            .client
+            .associate_software_token()
+            .access_token(access.expose())
+            .send()
+            .await
+            .map_err(|e| classify(e, "AssociateSoftwareToken"))?;
+        out.secret_code()
+            .map(Token::from)
+            .ok_or(IdpError::Unexpected)
+    }
+
+    /// `VerifySoftwareToken` with the access token: the new authenticator's first code.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_token_for(
+        &self,
+        access: &Token,
+        code: &str,
+        device_name: &str,
+    ) -> Result<(), IdpError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access.expose())
+            .user_code(code)
+            .friendly_device_name(device_name)
+            .send()
+            .await
+            .map_err(|e| classify(e, "VerifySoftwareToken"))?;
+        match out.status() {
+            Some(VerifySoftwareTokenResponseType::Success) => Ok(()),
+            _ => Err(IdpError::CodeMismatch),
+        }
+    }
+
+    /// `SetUserMFAPreference`: turns each listed factor on or off, and says which is preferred.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_mfa_preference(
+        &self,
+        access: &Token,
+        changes: &[MfaPreference],
+    ) -> Result<(), IdpError> {
+        let mut req = self
+            .client
+            .set_user_mfa_preference()
+            .access_token(access.expose());
+        for c in changes {
+            req = match c.kind {
+                MfaKind::Totp => req.software_token_mfa_settings(
+                    SoftwareTokenMfaSettingsType::builder()
+                        .enabled(c.enabled)
+                        .preferred_mfa(c.preferred)
+                        .build(),
+                ),
+                MfaKind::Sms | MfaKind::SmsOtp => req.sms_mfa_settings(
+                    SmsMfaSettingsType::builder()
+                        .enabled(c.enabled)
+                        .preferred_mfa(c.preferred)
+                        .build(),
+                ),
+                MfaKind::Email => req.email_mfa_settings(
+                    EmailMfaSettingsType::builder()
+                        .enabled(c.enabled)
+                        .preferred_mfa(c.preferred)
+                        .build(),
+                ),
+            };
+        }
+        req.send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "SetUserMFAPreference"))
+    }
+
+    /// `ListDevices`: the devices Cognito remembers (the first 60, newest use first).
+    #[tracing::instrument(skip_all)]
+    pub async fn list_devices(&self, access: &Token) -> Result<Vec<RememberedDevice>, IdpError> {
+        let out = self
+            .client
+            .list_devices()
+            .access_token(access.expose())
+            .limit(60)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ListDevices"))?;
+        let mut devices: Vec<RememberedDevice> = out
+            .devices()
+            .iter()
+            .filter_map(|d| {
+                let name = d
+                    .device_attributes()
+                    .iter()
+                    .find(|a| a.name() == "device_name")
+                    .and_then(|a| a.value())
+                    .map(str::to_string);
+                Some(RememberedDevice {
+                    key: d.device_key()?.to_string(),
+                    name,
+                    last_used: d
+                        .device_last_authenticated_date()
+                        .or(d.device_create_date())
+                        .map(unix),
+                })
+            })
+            .collect();
+        devices.sort_by_key(|d| std::cmp::Reverse(d.last_used));
+        Ok(devices)
+    }
+
+    /// `ForgetDevice`. A device Cognito no longer knows is already forgotten.
+    #[tracing::instrument(skip_all)]
+    pub async fn forget_device(&self, access: &Token, key: &str) -> Result<(), IdpError> {
+        match self
+            .client
+            .forget_device()
+            .access_token(access.expose())
+            .device_key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // The device is gone, or the pool stopped tracking devices: nothing to forget.
+            Err(e)
+                if matches!(
+                    e.as_service_error().and_then(|s| s.code()),
+                    Some("ResourceNotFoundException" | "InvalidUserPoolConfigurationException")
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(classify(e, "ForgetDevice")),
+        }
+    }
+
+    /// `ListWebAuthnCredentials`: the user's passkeys (Cognito allows 20 per user).
+    #[tracing::instrument(skip_all)]
+    pub async fn list_passkeys(&self, access: &Token) -> Result<Vec<Passkey>, IdpError> {
+        let out = self
+            .client
+            .list_web_authn_credentials()
+            .access_token(access.expose())
+            .max_results(20)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ListWebAuthnCredentials"))?;
+        Ok(out
+            .credentials()
+            .iter()
+            .map(|c| Passkey {
+                id: c.credential_id().to_string(),
+                name: c.friendly_credential_name().to_string(),
+                created: unix(c.created_at()),
+                attachment: c.authenticator_attachment().map(str::to_string),
+            })
+            .collect())
+    }
+
+    /// `DeleteWebAuthnCredential`.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_passkey(&self, access: &Token, id: &str) -> Result<(), IdpError> {
+        self.client
+            .delete_web_authn_credential()
+            .access_token(access.expose())
+            .credential_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "DeleteWebAuthnCredential"))
+    }
+
+    /// `StartWebAuthnRegistration`: the `PublicKeyCredentialCreationOptions` (JSON) for the
+    /// browser's `navigator.credentials.create`.
+    #[tracing::instrument(skip_all)]
+    pub async fn start_passkey(&self, access: &Token) -> Result<String, IdpError> {
+        let out = self
+            .client
+            .start_web_authn_registration()
+            .access_token(access.expose())
+            .send()
+            .await
+            .map_err(|e| classify(e, "StartWebAuthnRegistration"))?;
+        Ok(document_json(out.credential_creation_options()))
+    }
+
+    /// `CompleteWebAuthnRegistration` with the browser's credential (its `toJSON()`).
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_passkey(&self, access: &Token, credential: &str) -> Result<(), IdpError> {
+        let doc = json_document(credential).ok_or(IdpError::InvalidParameter)?;
+        self.client
+            .complete_web_authn_registration()
+            .access_token(access.expose())
+            .credential(doc)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "CompleteWebAuthnRegistration"))
+    }
+
+    /// `InitiateAuth` with `USER_AUTH` and a passkey as the preferred first factor.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_in_passkey(&self, username: &str) -> Result<SignIn, IdpError> {
+        let params = [("PREFERRED_CHALLENGE", "WEB_AUTHN")];
+        self.initiate(AuthFlowType::UserAuth, username, &params)
+            .await
+    }
+
+    /// `RespondToAuthChallenge` for `SELECT_CHALLENGE` with a passkey: Cognito answers with
+    /// the `WEB_AUTHN` step.
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_select_passkey(
+        &self,
+        username: &str,
+        session: &Token,
+    ) -> Result<SignIn, IdpError> {
+        let answers = vec![("ANSWER".to_string(), "WEB_AUTHN".to_string())];
+        self.respond(
+            ChallengeNameType::SelectChallenge,
+            username,
+            session,
+            answers,
+        )
+        .await
+    }
+
+    /// `RespondToAuthChallenge` for `WEB_AUTHN` with the browser's assertion (its `toJSON()`).
+    #[tracing::instrument(skip_all)]
+    pub async fn respond_passkey(
+        &self,
+        username: &str,
+        session: &Token,
+        credential: &str,
+    ) -> Result<SignIn, IdpError> {
+        let answers = vec![("CREDENTIAL".to_string(), credential.to_string())];
+        self.respond(ChallengeNameType::WebAuthn, username, session, answers)
+            .await
+    }
+
+    /// What the pool offers (`GetUserPoolMfaConfig` and `DescribeUserPool`; IAM credentials).
+    #[tracing::instrument(skip_all)]
+    pub async fn pool_features(&self) -> Result<PoolFeatures, IdpError> {
+        let mfa = self
+            .client
+            .get_user_pool_mfa_config()
+            .user_pool_id(&*self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, "GetUserPoolMfaConfig"))?;
+        let pool = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&*self.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeUserPool"))?;
+        let devices = pool
+            .user_pool()
+            // Absent when the pool's device tracking is "Don't remember".
+            .is_some_and(|p| p.device_configuration().is_some());
+        Ok(PoolFeatures {
+            mfa: match mfa.mfa_configuration() {
+                Some(UserPoolMfaType::On) => MfaRule::Required,
+                Some(UserPoolMfaType::Optional) => MfaRule::Optional,
+                _ => MfaRule::Off,
+            },
+            totp: mfa
+                .software_token_mfa_configuration()
+                .is_some_and(|t| t.enabled()),
+            sms: mfa.sms_mfa_configuration().is_some(),
+            email: mfa.email_mfa_configuration().is_some(),
+            passkeys: mfa
+                .web_authn_configuration()
+                .is_some_and(|w| w.relying_party_id().is_some()),
+            devices,
+        })
+    }
+}
