@@ -18,6 +18,8 @@ pub enum FormId {
     MfaChoose,
     MfaSetup,
     NotMe,
+    /// Every form of the security page (the step-up password among them).
+    Security,
 }
 
 impl FormId {
@@ -33,6 +35,7 @@ impl FormId {
             FormId::MfaChoose => crate::paths::MFA_CHOOSE,
             FormId::MfaSetup => crate::paths::MFA_SETUP,
             FormId::NotMe => crate::paths::NOT_ME,
+            FormId::Security => crate::paths::ACCOUNT_SECURITY,
         }
     }
 }
@@ -127,6 +130,16 @@ pub enum Notice {
     SignedOut,
     /// The sign-in session ended (tokens expired or revoked).
     SessionEnded,
+    /// Security page: the second factors changed.
+    MfaUpdated,
+    /// Security page: an authenticator app was added (or replaced).
+    AuthenticatorAdded,
+    /// Security page: a remembered device was forgotten.
+    DeviceForgotten,
+    /// Security page: a passkey was added.
+    PasskeyAdded,
+    /// Security page: a passkey was deleted.
+    PasskeyDeleted,
 }
 
 impl Notice {

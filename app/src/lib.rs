@@ -15,6 +15,7 @@ pub mod password;
 pub mod paths;
 pub mod policy;
 pub mod reset;
+pub mod security;
 pub mod sign_in;
 pub mod text;
 
@@ -152,6 +153,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/sign-in/setup") view=mfa::MfaSetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=account::ChangePasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/security") view=security::SecurityPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -26,9 +26,11 @@ pub const MFA_CHOOSE: &str = "/sign-in/choose";
 pub const MFA_SETUP: &str = "/sign-in/setup";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
+/// MFA, authenticator app, remembered devices and passkeys.
+pub const ACCOUNT_SECURITY: &str = "/account/security";
 
 /// Every page the router serves (checked against the router by the server's tests).
-pub const PAGES: [&str; 12] = [
+pub const PAGES: [&str; 13] = [
     HOME,
     SIGN_IN,
     RESET,
@@ -41,6 +43,7 @@ pub const PAGES: [&str; 12] = [
     MFA_SETUP,
     ACCOUNT,
     ACCOUNT_PASSWORD,
+    ACCOUNT_SECURITY,
 ];
 
 /// Form field names (the `name` of an input and the server function's argument).
@@ -56,6 +59,16 @@ pub mod field {
     /// The name the user gives a new authenticator app.
     pub const DEVICE_NAME: &str = "device_name";
     pub const SIGN_OUT_EVERYWHERE: &str = "sign_out_everywhere";
+    /// A second factor on the security page (`SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`).
+    pub const METHOD: &str = "method";
+    /// What to do with it: `on`, `off` or `prefer`.
+    pub const CHANGE: &str = "change";
+    /// A remembered device's key.
+    pub const DEVICE: &str = "device";
+    /// A passkey's credential id.
+    pub const PASSKEY: &str = "passkey";
+    /// What the browser made of a passkey ceremony (its `toJSON()`).
+    pub const CREDENTIAL: &str = "credential";
     /// The attributes Cognito asks for with a new password: `attributes[<name>]`.
     pub const ATTRIBUTES: &str = "attributes";
 

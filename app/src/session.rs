@@ -17,6 +17,10 @@ const FLASH: &str = "flash";
 const NOTICE: &str = "notice";
 /// A "This wasn't me" token from a notification's link.
 const NOT_ME: &str = "not_me";
+/// Set while a sign-in challenge confirms a signed-in user again (step-up): where it ends.
+const STEP_UP: &str = "step_up";
+/// The secret key of an authenticator app being added on the security page.
+const NEW_TOTP: &str = "new_totp";
 /// Unix seconds when this session record was created (for the absolute lifetime).
 const STARTED: &str = "started";
 
@@ -77,6 +81,10 @@ pub struct SignedIn {
     pub tokens: Tokens,
     /// Unix seconds when the access token expires.
     pub access_expires_at: i64,
+    /// Unix seconds when the user last proved who they are (a sign-in or a step-up); a record
+    /// without it counts as long ago.
+    #[serde(default)]
+    pub authenticated_at: i64,
 }
 
 /// The app's view of a tower-sessions `Session`, with named keys.
@@ -140,7 +148,9 @@ impl AppSession {
     }
 
     async fn holds_nothing(&self) -> Result<bool, AppError> {
-        for key in [RESET, CHALLENGE, AUTH, FLASH, NOTICE, NOT_ME] {
+        for key in [
+            RESET, CHALLENGE, AUTH, FLASH, NOTICE, NOT_ME, STEP_UP, NEW_TOTP,
+        ] {
             if self.0.get_value(key).await.map_err(store_err)?.is_some() {
                 return Ok(false);
             }
@@ -224,6 +234,29 @@ impl AppSession {
     /// Leaves a one-time notice for the next page.
     pub async fn set_notice(&self, notice: &Notice) -> Result<(), AppError> {
         self.set(NOTICE, notice).await
+    }
+
+    /// Marks the challenge about to start as a step-up of the signed-in user.
+    pub async fn set_step_up(&self) -> Result<(), AppError> {
+        self.set(STEP_UP, &true).await
+    }
+
+    /// Whether the challenge in progress is a step-up.
+    pub async fn is_step_up(&self) -> Result<bool, AppError> {
+        Ok(self.get::<bool>(STEP_UP).await?.unwrap_or(false))
+    }
+
+    /// The key of the authenticator app being added, if any.
+    pub async fn new_totp(&self) -> Result<Option<Token>, AppError> {
+        self.get(NEW_TOTP).await
+    }
+
+    /// Keeps (or, with `None`, drops) the key of the authenticator app being added.
+    pub async fn set_new_totp(&self, secret: Option<&Token>) -> Result<(), AppError> {
+        match secret {
+            Some(s) => self.set(NEW_TOTP, s).await,
+            None => self.take::<Token>(NEW_TOTP).await.map(|_| ()),
+        }
     }
 
     /// Ends every flow and sign-in: the server-side record is deleted and the next write gets

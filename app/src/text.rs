@@ -72,6 +72,14 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         UnsupportedChallenge => td_string!(l, errors.unsupported_challenge).to_string(),
         AttributesRejected => td_string!(l, errors.attributes_rejected).to_string(),
         Refused => td_string!(l, errors.refused).to_string(),
+        StepUpRequired => td_string!(l, errors.step_up_required).to_string(),
+        MfaMethodUnavailable => td_string!(l, errors.mfa_method_unavailable).to_string(),
+        LastMfaMethod => td_string!(l, errors.last_mfa_method).to_string(),
+        PasskeysOff => td_string!(l, errors.passkeys_off).to_string(),
+        PasskeyExpired => td_string!(l, errors.passkey_expired).to_string(),
+        PasskeyNotSupported => td_string!(l, errors.passkey_not_supported).to_string(),
+        PasskeyFailed => td_string!(l, errors.passkey_failed).to_string(),
+        NoPasskey => td_string!(l, errors.no_passkey).to_string(),
         MissingAttribute(names) => {
             let fields = names
                 .split(',')
@@ -127,6 +135,11 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::PasswordSet { .. } => td_string!(l, notice.password_set),
         Notice::SignedOut => td_string!(l, notice.signed_out),
         Notice::SessionEnded => td_string!(l, notice.session_ended),
+        Notice::MfaUpdated => td_string!(l, notice.mfa_updated),
+        Notice::AuthenticatorAdded => td_string!(l, notice.authenticator_added),
+        Notice::DeviceForgotten => td_string!(l, notice.device_forgotten),
+        Notice::PasskeyAdded => td_string!(l, notice.passkey_added),
+        Notice::PasskeyDeleted => td_string!(l, notice.passkey_deleted),
     }
 }
 

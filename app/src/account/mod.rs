@@ -166,11 +166,11 @@ pub mod ssr {
         clock::now,
         cognito::IdpError,
         error::{AppError, Field},
-        flow::{idp_error, Ctx, NewPassword},
+        flow::{idp_error, refresh, Ctx, NewPassword},
         forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
         paths,
-        session::{AppSession, SignedIn},
+        session::AppSession,
         state::AppState,
     };
 
@@ -200,31 +200,6 @@ pub mod ssr {
             form,
             policy: ctx.state.policy.clone(),
         })
-    }
-
-    /// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
-    /// session is deleted and `SessionEnded` returned.
-    pub async fn refresh(
-        state: &AppState,
-        session: &AppSession,
-        user: &mut SignedIn,
-    ) -> Result<(), AppError> {
-        let Some(refresh) = user.tokens.refresh.clone() else {
-            session.end_all(Some(&Notice::SessionEnded)).await?;
-            return Err(AppError::SessionEnded);
-        };
-        match state.cognito.refresh(&refresh, &user.hash_username).await {
-            Ok(tokens) => {
-                user.access_expires_at = now() + tokens.expires_in;
-                user.tokens = tokens;
-                session.set_signed_in(user).await
-            }
-            Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
-                session.end_all(Some(&Notice::SessionEnded)).await?;
-                Err(AppError::SessionEnded)
-            }
-            Err(e) => Err(idp_error(e)),
-        }
     }
 
     /// The password change as a step: each try is a current-password guess, so it is limited

@@ -36,6 +36,7 @@ async fn signed_in_session(expires_in: i64) -> AppSession {
             expires_in: 3600,
         },
         access_expires_at: now() + expires_in,
+        authenticated_at: now(),
     })
     .await
     .unwrap();

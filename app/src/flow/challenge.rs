@@ -27,6 +27,7 @@ pub fn page_of(step: &Challenge) -> &'static str {
         Challenge::Code { .. } => paths::MFA_CODE,
         Challenge::SelectMfa { .. } | Challenge::SelectFactor { .. } => paths::MFA_CHOOSE,
         Challenge::MfaSetup { .. } => paths::MFA_SETUP,
+        Challenge::Passkey { .. } => paths::MFA_CHOOSE,
     }
 }
 
@@ -42,8 +43,15 @@ pub async fn next_step(
 ) -> Result<&'static str, AppError> {
     match outcome {
         SignIn::Tokens(tokens) => {
+            // A step-up (the signed-in user confirming who they are) goes back to where the
+            // change was asked for.
+            let next = if session.is_step_up().await? {
+                paths::ACCOUNT_SECURITY
+            } else {
+                paths::ACCOUNT
+            };
             session.sign_in(&signed_in(username, tokens)).await?;
-            Ok(paths::ACCOUNT)
+            Ok(next)
         }
         SignIn::Challenge {
             step,

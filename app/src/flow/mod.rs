@@ -17,7 +17,8 @@ use crate::{
     clock::now,
     cognito::{IdpError, Tokens},
     error::AppError,
-    session::SignedIn,
+    forms::Notice,
+    session::{AppSession, SignedIn},
     state::AppState,
 };
 
@@ -87,6 +88,41 @@ pub fn signed_in(username: &str, tokens: Tokens) -> SignedIn {
         hash_username: cognito_username.unwrap_or_else(|| username.to_string()),
         email,
         access_expires_at: now() + tokens.expires_in,
+        authenticated_at: now(),
         tokens,
     }
+}
+
+/// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
+/// session is deleted and `SessionEnded` returned.
+pub async fn refresh(
+    state: &AppState,
+    session: &AppSession,
+    user: &mut SignedIn,
+) -> Result<(), AppError> {
+    let Some(refresh) = user.tokens.refresh.clone() else {
+        session.end_all(Some(&Notice::SessionEnded)).await?;
+        return Err(AppError::SessionEnded);
+    };
+    match state.cognito.refresh(&refresh, &user.hash_username).await {
+        Ok(tokens) => {
+            user.access_expires_at = now() + tokens.expires_in;
+            user.tokens = tokens;
+            session.set_signed_in(user).await
+        }
+        Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
+            session.end_all(Some(&Notice::SessionEnded)).await?;
+            Err(AppError::SessionEnded)
+        }
+        Err(e) => Err(idp_error(e)),
+    }
+}
+
+/// The signed-in user, with tokens good for at least another 30 seconds (refreshed if not).
+pub async fn signed_in_user(state: &AppState, session: &AppSession) -> Result<SignedIn, AppError> {
+    let mut user = session.signed_in().await?.ok_or(AppError::NotSignedIn)?;
+    if user.access_expires_at - now() < 30 {
+        refresh(state, session, &mut user).await?;
+    }
+    Ok(user)
 }
