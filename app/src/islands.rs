@@ -403,6 +403,215 @@ pub fn FieldLink() -> impl IntoView {
     view! { <a href=format!("#{target}") data-live=marker(live) on:click=on_click>{text}</a> }
 }
 
+/// What the passkey buttons say (adding one on the security page, signing in with one).
+#[derive(Clone, Debug, Default)]
+pub struct PasskeyText {
+    pub label: String,
+    /// When the browser gives no passkey (cancelled, timed out, none for this site).
+    pub failed: String,
+    /// Shown instead of the button where the browser cannot make or use passkeys (and, in a
+    /// `<noscript>`, without JavaScript).
+    pub needs: String,
+    /// `create` (a new passkey) or `get` (sign in with one).
+    pub ceremony: String,
+    /// The server functions that give the options and take the credential.
+    pub start: String,
+    pub finish: String,
+}
+
+/// The id of the passkey button's root (one per page).
+pub const PASSKEY_ID: &str = "passkey";
+
+/// A passkey button: on a click, the server's options go to the browser's WebAuthn
+/// (`navigator.credentials.create` on the security page, `.get` at sign-in, as `data-ceremony`
+/// says) and what it makes goes back to the server, which answers with the page to show next
+/// (with its error, if any). Where the browser has no WebAuthn, it says what is needed.
+#[island]
+pub fn PasskeyButton() -> impl IntoView {
+    let PasskeyText {
+        label,
+        failed,
+        needs,
+        ceremony,
+        start,
+        finish,
+    } = given();
+    let failed = kept(PASSKEY_ID, "data-failed", failed);
+    let ceremony = kept(PASSKEY_ID, "data-ceremony", ceremony);
+    let start = kept(PASSKEY_ID, "data-start", start);
+    let finish = kept(PASSKEY_ID, "data-finish", finish);
+    let create = ceremony == "create";
+    let (after, from, to) = (failed.clone(), start.clone(), finish.clone());
+    let supported = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let said = RwSignal::new(String::new());
+    let live = when_live(move || supported.set(webauthn::supported()));
+    let on_click = move |_| {
+        let (start, finish, failed) = (from.clone(), to.clone(), after.clone());
+        busy.set(true);
+        said.set(String::new());
+        leptos::task::spawn_local(async move {
+            if let Err(shown) = webauthn::run(&start, &finish, create).await {
+                said.set(if shown { String::new() } else { failed });
+                busy.set(false);
+            }
+        });
+    };
+    view! {
+        <div class="passkey" id=PASSKEY_ID data-failed=failed data-ceremony=ceremony
+            data-start=start data-finish=finish data-live=marker(live)>
+            <button type="button" class="secondary" hidden=move || !supported.get()
+                disabled=move || busy.get() on:click=on_click>
+                {label}
+            </button>
+            <p class="hint" hidden=move || !live.get() || supported.get()>{needs}</p>
+            <p class="field-error" role="status" aria-live="polite">{move || said.get()}</p>
+        </div>
+    }
+}
+
+/// The browser's WebAuthn, reached through the JavaScript globals (no bindings compiled in
+/// for it: the options and credentials travel as JSON, which `PublicKeyCredential` reads and
+/// writes itself).
+#[cfg(feature = "hydrate")]
+mod webauthn {
+    use js_sys::{Function, Object, Promise, Reflect, JSON};
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    fn get(on: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+        Reflect::get(on, &JsValue::from_str(name))
+    }
+
+    fn method(on: &JsValue, name: &str) -> Result<Function, JsValue> {
+        get(on, name)?.dyn_into::<Function>()
+    }
+
+    async fn wait(p: JsValue) -> Result<JsValue, JsValue> {
+        JsFuture::from(p.dyn_into::<Promise>()?).await
+    }
+
+    /// Whether the browser can make and use passkeys from JSON options.
+    pub fn supported() -> bool {
+        let Ok(pkc) = get(&js_sys::global(), "PublicKeyCredential") else {
+            return false;
+        };
+        pkc.is_function()
+            && get(&pkc, "parseCreationOptionsFromJSON").is_ok_and(|f| f.is_function())
+            && get(&pkc, "parseRequestOptionsFromJSON").is_ok_and(|f| f.is_function())
+    }
+
+    /// Posts `body` (form-encoded) to `url`; the status and the answer's text.
+    async fn post(url: &str, body: &str) -> Result<(u16, String), JsValue> {
+        let init = Object::new();
+        Reflect::set(&init, &"method".into(), &"POST".into())?;
+        let headers = Object::new();
+        Reflect::set(
+            &headers,
+            &"Content-Type".into(),
+            &"application/x-www-form-urlencoded".into(),
+        )?;
+        Reflect::set(&headers, &"Accept".into(), &"application/json".into())?;
+        Reflect::set(&init, &"headers".into(), &headers)?;
+        Reflect::set(&init, &"body".into(), &body.into())?;
+        let global = js_sys::global();
+        let res = wait(method(&global, "fetch")?.call2(&global, &url.into(), &init)?).await?;
+        let status = get(&res, "status")?.as_f64().unwrap_or(0.0) as u16;
+        let text = wait(method(&res, "text")?.call0(&res)?).await?;
+        Ok((status, text.as_string().unwrap_or_default()))
+    }
+
+    /// The ceremony from `start`'s options to `finish`, then the page `finish` names. `Err(true)`:
+    /// the server refused and its page says why (the browser goes there); `Err(false)`: the
+    /// browser gave no credential.
+    pub async fn run(start: &str, finish: &str, create: bool) -> Result<(), bool> {
+        let go = |path: &str| {
+            let _ = leptos::prelude::window().location().assign(path);
+        };
+        // A failed sign-in leaves its error for the sign-in page; a failed new passkey, for
+        // this one.
+        let fallback = if create {
+            leptos::prelude::window()
+                .location()
+                .pathname()
+                .unwrap_or_default()
+        } else {
+            crate::paths::SIGN_IN.to_string()
+        };
+        let body = if create {
+            String::new()
+        } else {
+            typed_username()
+        };
+        let (status, options) = post(start, &body).await.map_err(|_| false)?;
+        if status != 200 {
+            go(&fallback);
+            return Err(true);
+        }
+        let credential = ceremony(&options, create).await.map_err(|_| false)?;
+        let body = format!(
+            "credential={}",
+            String::from(js_sys::encode_uri_component(&credential))
+        );
+        let (status, next) = post(finish, &body).await.map_err(|_| false)?;
+        let next: String = serde_json::from_str(&next).unwrap_or(fallback);
+        go(&next);
+        if status == 200 {
+            Ok(())
+        } else {
+            Err(true)
+        }
+    }
+
+    /// `username=` and what the page's username field holds, where it has one (the sign-in
+    /// page); nothing elsewhere (the choose page goes on with the sign-in in progress).
+    fn typed_username() -> String {
+        let field = leptos::prelude::document().get_element_by_id(crate::paths::field::USERNAME);
+        let value = field
+            .and_then(|f| get(&f, "value").ok())
+            .and_then(|v| v.as_string());
+        match value {
+            Some(v) => format!(
+                "username={}",
+                String::from(js_sys::encode_uri_component(&v))
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// `navigator.credentials.create` or `.get` with the JSON `options` (Cognito's server
+    /// function answers them as a JSON string); the credential's `toJSON()` as text.
+    async fn ceremony(options: &str, create: bool) -> Result<String, JsValue> {
+        let text: String = serde_json::from_str(options).map_err(|_| JsValue::NULL)?;
+        let global = js_sys::global();
+        let pkc = get(&global, "PublicKeyCredential")?;
+        let parse = if create {
+            "parseCreationOptionsFromJSON"
+        } else {
+            "parseRequestOptionsFromJSON"
+        };
+        let public_key = method(&pkc, parse)?.call1(&pkc, &JSON::parse(&text)?)?;
+        let arg = Object::new();
+        Reflect::set(&arg, &"publicKey".into(), &public_key)?;
+        let credentials = get(&get(&global, "navigator")?, "credentials")?;
+        let call = if create { "create" } else { "get" };
+        let made = wait(method(&credentials, call)?.call1(&credentials, &arg)?).await?;
+        let json = method(&made, "toJSON")?.call0(&made)?;
+        JSON::stringify(&json)?.as_string().ok_or(JsValue::NULL)
+    }
+}
+
+/// On the server there is no browser.
+#[cfg(not(feature = "hydrate"))]
+mod webauthn {
+    pub fn supported() -> bool {
+        false
+    }
+    pub async fn run(_: &str, _: &str, _: bool) -> Result<(), bool> {
+        Err(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,8 @@ pub enum StepView {
         options: Vec<MfaKind>,
         totp: Option<TotpSetup>,
     },
+    /// Cognito waits for a passkey (`WEB_AUTHN`): the passkey button, or the password.
+    Passkey,
     /// The sign-in is at its new-password step: that page comes first.
     NewPassword,
 }
@@ -135,7 +137,9 @@ pub async fn load_mfa() -> Result<MfaState, AppError> {
 fn page_of(step: &StepView) -> &'static str {
     match step {
         StepView::Code { .. } => crate::paths::MFA_CODE,
-        StepView::Choose { .. } | StepView::ChooseFactor { .. } => crate::paths::MFA_CHOOSE,
+        StepView::Choose { .. } | StepView::ChooseFactor { .. } | StepView::Passkey => {
+            crate::paths::MFA_CHOOSE
+        }
         StepView::Setup { .. } => crate::paths::MFA_SETUP,
         StepView::NewPassword => crate::paths::NEW_PASSWORD,
     }
@@ -247,33 +251,35 @@ pub fn MfaChoosePage() -> impl IntoView {
                     options.contains(&Factor::Password),
                     options.contains(&Factor::Passkey),
                 ),
+                StepView::Passkey => (vec![], true, true),
                 _ => return ().into_any(),
             };
             let error = form_error(form.error.clone());
+            let codes = !options.is_empty();
             view! {
                 {time_left(seconds)}
                 <ErrorSummary error/>
-                <PostForm action=MfaChoose::PATH novalidate=true>
-                    <fieldset class="choices" id=field::FACTOR>
-                        <legend>{td_string!(l, mfa.choose_lead)}</legend>
-                        {options.into_iter().enumerate().map(|(i, kind)| {
-                            let id = format!("factor-{}", kind.wire().to_lowercase());
-                            view! {
-                                <div class="field checkbox">
-                                    <input type="radio" id=id.clone() name=field::FACTOR value=kind.wire() checked=i == 0/>
-                                    <label for=id>{crate::text::mfa_kind_name(l, kind)}</label>
-                                </div>
-                            }
-                        }).collect_view()}
-                        {passkey.then(|| view! {
-                            <div class="field checkbox">
-                                <input type="radio" id="factor-passkey" name=field::FACTOR value="WEB_AUTHN" disabled=true/>
-                                <label for="factor-passkey">{td_string!(l, mfa.passkey_unavailable)}</label>
-                            </div>
-                        })}
-                    </fieldset>
-                    <Submit label=td_string!(l, mfa.continue_)/>
-                </PostForm>
+                {passkey.then(|| view! {
+                    {island(crate::sign_in::passkey::button_text(), || view! { <crate::islands::PasskeyButton/> })}
+                    <noscript><p class="hint">{td_string!(l, sign_in.passkey_needs_browser)}</p></noscript>
+                })}
+                {codes.then(|| view! {
+                    <PostForm action=MfaChoose::PATH novalidate=true>
+                        <fieldset class="choices" id=field::FACTOR>
+                            <legend>{td_string!(l, mfa.choose_lead)}</legend>
+                            {options.into_iter().enumerate().map(|(i, kind)| {
+                                let id = format!("factor-{}", kind.wire().to_lowercase());
+                                view! {
+                                    <div class="field checkbox">
+                                        <input type="radio" id=id.clone() name=field::FACTOR value=kind.wire() checked=i == 0/>
+                                        <label for=id>{crate::text::mfa_kind_name(l, kind)}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <Submit label=td_string!(l, mfa.continue_)/>
+                    </PostForm>
+                })}
                 {password.then(|| view! {
                     <p><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.use_password)}</A></p>
                 })}
@@ -363,7 +369,7 @@ pub mod ssr {
 
     /// The challenge in progress if it is a second-factor step, or why not: a step that has
     /// run out is ended here (`Ok(None)` then).
-    async fn current(
+    pub(crate) async fn current(
         state: &AppState,
         session: &AppSession,
     ) -> Result<Option<ChallengeFlow>, AppError> {
@@ -456,6 +462,7 @@ pub mod ssr {
                     .map(|s| totp_setup(state, &flow.username, s.expose())),
                 options,
             },
+            Challenge::Passkey { .. } => StepView::Passkey,
             Challenge::NewPassword { .. } => StepView::NewPassword,
         };
         Ok((Some(view), left, false))

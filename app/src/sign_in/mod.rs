@@ -31,6 +31,8 @@ pub struct SignInState {
     pub notice: Option<Notice>,
     /// Choice-based sign-in: the password may be left empty for a one-time code.
     pub choice: bool,
+    /// The pool offers passkeys to this sign-in (choice-based only).
+    pub passkey: bool,
 }
 
 /// Signs in with username and password.
@@ -68,6 +70,7 @@ pub fn SignInPage() -> impl IntoView {
         form: FormState::default(),
         notice: None,
         choice: false,
+        passkey: false,
     };
     view! {
         <Title text=td_string!(l, sign_in.title)/>
@@ -85,11 +88,14 @@ pub fn SignInPage() -> impl IntoView {
                     {st.choice.then(|| view! { <p class="hint">{td_string!(l, sign_in.code_hint)}</p> })}
                     <Submit label=td_string!(l, sign_in.submit)/>
                 </PostForm>
+                {st.passkey.then(|| crate::components::island(passkey::button_text(), || view! { <crate::islands::PasskeyButton/> }))}
             }
         })}
         <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
     }
 }
+
+pub mod passkey;
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
@@ -126,10 +132,12 @@ pub mod ssr {
         }
         let notice = notice.map(|n| n.without_username());
         let choice = ctx.state.settings.flows.sign_in_flow == SignInFlow::Choice;
+        let passkey = choice && ctx.state.features.passkeys;
         Ok(SignInState {
             form,
             notice,
             choice,
+            passkey,
         })
     }
 

@@ -223,3 +223,196 @@ async fn mfa_goes_to_its_page_and_unknown_challenges_are_explained_not_crashed()
         assert_eq!(got, expected);
     }
 }
+
+/// The passkey sign-in: `USER_AUTH` with `WEB_AUTHN` preferred, the browser's options kept with
+/// Cognito's step, the assertion answered as `CREDENTIAL`.
+mod passkey {
+    use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::{
+        RespondToAuthChallengeError, RespondToAuthChallengeOutput,
+    };
+
+    use super::*;
+    use crate::{paths, sign_in::passkey::ssr::*};
+
+    const OPTIONS: &str = r#"{"challenge":"c2lnbi1pbg","rpId":"reset.example.com"}"#;
+    const CHOICE: &[(&str, &str)] = &[
+        ("SIGN_IN_FLOW", "choice"),
+        ("POOL_FEATURES", "optional,totp,passkeys"),
+    ];
+
+    fn webauthn_step() -> InitiateAuthOutput {
+        InitiateAuthOutput::builder()
+            .challenge_name(ChallengeNameType::WebAuthn)
+            .session("cognito-session")
+            .challenge_parameters("CREDENTIAL_REQUEST_OPTIONS", OPTIONS)
+            .challenge_parameters("USERNAME", "jane")
+            .build()
+    }
+
+    fn begin() -> aws_smithy_mocks::Rule {
+        mock!(Client::initiate_auth)
+            .match_requests(|r| {
+                let p = r.auth_parameters().unwrap();
+                r.auth_flow()
+                    == Some(&aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserAuth)
+                    && p.get("PREFERRED_CHALLENGE").map(String::as_str) == Some("WEB_AUTHN")
+                    && p.get("USERNAME").map(String::as_str) == Some("jane")
+                    && !p.contains_key("PASSWORD")
+            })
+            .then_output(webauthn_step)
+    }
+
+    #[tokio::test]
+    async fn a_passkey_signs_in_with_no_password() {
+        let answer = mock!(Client::respond_to_auth_challenge)
+            .match_requests(|r| {
+                r.challenge_name() == Some(&ChallengeNameType::WebAuthn)
+                    && r.session() == Some("cognito-session")
+                    && r.challenge_responses()
+                        .unwrap()
+                        .get("CREDENTIAL")
+                        .map(String::as_str)
+                        == Some(r#"{"id":"cred"}"#)
+            })
+            .then_output(|| {
+                RespondToAuthChallengeOutput::builder()
+                    .authentication_result(
+                        AuthenticationResultType::builder()
+                            .access_token("access")
+                            .expires_in(3600)
+                            .build(),
+                    )
+                    .build()
+            });
+        let begin = begin();
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&begin, &answer]
+        );
+        let state = testing::state_with(client, CHOICE);
+        let session = testing::session();
+        let got = options(&state, &session, Some(" jane ")).await;
+        assert_eq!(got.as_deref(), Ok(OPTIONS));
+        // The page reloaded (the browser's dialog cancelled): the same step's options again.
+        assert_eq!(
+            options(&state, &session, None).await.as_deref(),
+            Ok(OPTIONS)
+        );
+        assert_eq!(begin.num_calls(), 1);
+        assert_eq!(
+            finish(&state, &session, r#"{"id":"cred"}"#).await,
+            Ok(paths::ACCOUNT)
+        );
+        assert!(session.signed_in().await.unwrap().is_some());
+        assert!(session.challenge().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn passkeys_are_offered_only_to_a_choice_sign_in_in_a_pool_that_has_them() {
+        let client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, []);
+        let password_flow =
+            testing::state_with(client.clone(), &[("POOL_FEATURES", "optional,passkeys")]);
+        let session = testing::session();
+        assert_eq!(
+            options(&password_flow, &session, Some("jane")).await,
+            Err(AppError::PasskeysOff)
+        );
+        let no_passkeys = testing::state_with(client, &[("SIGN_IN_FLOW", "choice")]);
+        assert_eq!(
+            options(&no_passkeys, &session, Some("jane")).await,
+            Err(AppError::PasskeysOff)
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_passkey_the_answer_is_the_same_as_for_an_unknown_user() {
+        // Cognito offers the password instead: no passkey for this user.
+        let select = mock!(Client::initiate_auth).then_output(|| {
+            InitiateAuthOutput::builder()
+                .challenge_name(ChallengeNameType::SelectChallenge)
+                .session("s")
+                .challenge_parameters("AVAILABLE_CHALLENGES", r#"["PASSWORD"]"#)
+                .build()
+        });
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&select]
+        );
+        let state = testing::state_with(client, CHOICE);
+        let session = testing::session();
+        assert_eq!(
+            options(&state, &session, Some("jane")).await,
+            Err(AppError::NoPasskey)
+        );
+        assert!(session.challenge().await.unwrap().is_none());
+        let unknown = mock!(Client::initiate_auth)
+            .then_error(|| crate::exception!(InitiateAuthError::UserNotFoundException));
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&unknown]
+        );
+        let state = testing::state_with(client, CHOICE);
+        assert_eq!(
+            options(&state, &session, Some("nobody")).await,
+            Err(AppError::NoPasskey)
+        );
+        assert_eq!(
+            options(&state, &session, Some("  ")).await,
+            Err(AppError::Missing(crate::error::Field::Username))
+        );
+    }
+
+    #[tokio::test]
+    async fn every_passkey_answer_error_has_a_deliberate_answer() {
+        let cases = crate::error_cases!(RespondToAuthChallengeError => AppError;
+            AliasExistsException => AppError::Unexpected,
+            CodeMismatchException => AppError::Unexpected,
+            ExpiredCodeException => AppError::PasskeyExpired,
+            ForbiddenException => AppError::Refused,
+            InternalErrorException => AppError::Unavailable,
+            InvalidEmailRoleAccessPolicyException => AppError::Unexpected,
+            InvalidLambdaResponseException => AppError::Unexpected,
+            InvalidParameterException => AppError::Unexpected,
+            InvalidPasswordException => AppError::Unexpected,
+            InvalidSmsRoleAccessPolicyException => AppError::Unexpected,
+            InvalidSmsRoleTrustRelationshipException => AppError::Unexpected,
+            InvalidUserPoolConfigurationException => AppError::Unexpected,
+            MfaMethodNotFoundException => AppError::Unexpected,
+            // The assertion did not verify (or Cognito's step ran out).
+            NotAuthorizedException => AppError::PasskeyFailed,
+            OperationNotEnabledException => AppError::Unexpected,
+            PasswordHistoryPolicyViolationException => AppError::Unexpected,
+            PasswordResetRequiredException => AppError::Unexpected,
+            ResourceNotFoundException => AppError::Unexpected,
+            SoftwareTokenMfaNotFoundException => AppError::Unexpected,
+            TooManyRequestsException => AppError::TooManyAttempts,
+            UnexpectedLambdaException => AppError::Unexpected,
+            UserLambdaValidationException => AppError::Refused,
+            UserNotConfirmedException => AppError::UserNotConfirmed,
+            UserNotFoundException => AppError::NoPasskey,
+        );
+        assert_eq!(cases.len(), 24);
+        for (name, make, expected) in cases {
+            let begin = begin();
+            let answer = mock!(Client::respond_to_auth_challenge).then_error(make);
+            let client = mock_client!(
+                aws_sdk_cognitoidentityprovider,
+                RuleMode::MatchAny,
+                [&begin, &answer]
+            );
+            let state = testing::state_with(client, CHOICE);
+            let session = testing::session();
+            options(&state, &session, Some("jane")).await.unwrap();
+            assert_eq!(
+                finish(&state, &session, "{}").await,
+                Err(expected),
+                "{name}"
+            );
+            // Cognito's step is spent: the next try starts again.
+            assert!(session.challenge().await.unwrap().is_none(), "{name}");
+        }
+    }
+}
