@@ -102,6 +102,7 @@ pub fn AccountPage() -> impl IntoView {
                 {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = e).to_string()}</p> })}
                 <ul class="actions">
                     <li><A href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
+                    <li><A href={crate::paths::ACCOUNT_SECURITY}>{td_string!(l, account.security)}</A></li>
                 </ul>
                 <SignOutButton/>
             }.into_any(),

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod account_security;
 mod admin;
 mod branding;
 mod flows;
