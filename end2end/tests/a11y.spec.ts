@@ -108,7 +108,7 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
       await expectAccessible(page, app.js, '/sign-in with the success notice');
     });
 
-    for (const path of ['/account', '/account/password']) {
+    for (const path of ['/account', '/account/password', '/account/security']) {
       test(`${path} signed in`, async ({ app, page, user }) => {
         await app.open('/sign-in');
         await app.signIn(user);

@@ -39,6 +39,9 @@ pub struct AccountState {
     pub notice: Option<Notice>,
     pub form: FormState,
     pub policy: PasswordPolicy,
+    /// Right after a temporary password was replaced, in a pool with passkeys: offer one.
+    #[serde(default)]
+    pub passkey_offer: bool,
 }
 
 /// Changes the password of the signed-in user.
@@ -90,9 +93,19 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, account.title)/>
         {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
-            AccountState { account: Some(a), notice, .. } => view! {
+            AccountState { account: Some(a), notice, passkey_offer, .. } => view! {
                 <h1>{td_string!(l, account.title)}</h1>
                 <NoticeBox notice/>
+                {passkey_offer.then(|| view! {
+                    <aside class="offer" aria-labelledby="passkey-offer">
+                        <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
+                        <p>
+                            <A href={format!("{}#passkeys", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.passkey_offer_add)}</A>
+                            " · "
+                            <A href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
+                        </p>
+                    </aside>
+                })}
                 {if a.username.is_empty() {
                     view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
                 } else {
@@ -188,6 +201,9 @@ pub mod ssr {
             None => (None, FormState::default()),
         };
         let page_render = ctx.page_render;
+        // Shown once: the notice is taken with this page.
+        let passkey_offer =
+            ctx.state.features.passkeys && matches!(notice, Some(Notice::PasswordSet { .. }));
         Ok(AccountState {
             account: user.map(|u| AccountView {
                 username: if page_render {
@@ -200,6 +216,7 @@ pub mod ssr {
             notice,
             form,
             policy: ctx.state.policy.clone(),
+            passkey_offer,
         })
     }
 
