@@ -283,6 +283,30 @@ impl Ctx {
         );
     }
 
+    /// Answers an island's call (JSON): an error gets its status and is also left for `form`
+    /// on the page the island goes to next, with the non-secret `fields` (the page shows it in
+    /// its language; the island has no words of its own).
+    pub async fn island_answer<T>(
+        &self,
+        form: FormId,
+        fields: &[(&str, &str)],
+        result: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        if let Err(error) = &result {
+            let flash = Flash {
+                form,
+                error: error.clone(),
+                fields: fields
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            self.session.set_flash(&flash).await?;
+        }
+        page_result(result)
+    }
+
     /// Ends a form post. Success goes to `next`. A failure with JavaScript on is returned (with
     /// its HTTP status) for the page to show; with JavaScript off it is kept in the session with
     /// the non-secret `fields`, and the browser is sent back to the form (post/redirect/get).

@@ -331,17 +331,11 @@ pub async fn passkey_add(
 /// Answers an island's call: an error gets its status and is also left for the page the
 /// island goes to next (it shows errors in the page's language; the browser has no words).
 pub async fn for_island<T>(ctx: &Ctx, result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        let flash = crate::forms::Flash {
-            form: FormId::Security,
-            error: error.clone(),
-            fields: vec![],
-        };
-        if ctx.session.signed_in().await?.is_some() {
-            ctx.session.set_flash(&flash).await?;
-        }
+    if ctx.session.signed_in().await?.is_none() {
+        return crate::flow::page_result(result);
     }
-    crate::flow::page_result(result)
+    ctx.island_answer(FormId::Security, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// A Unix time as `YYYY-MM-DD` (UTC).

@@ -10,6 +10,7 @@ use crate::{error::AppError, i18n::td_string, islands::PasskeyText};
 #[cfg(feature = "ssr")]
 use crate::{
     flow::{Ctx, Step},
+    forms::FormId,
     limits::Action,
     paths::field,
 };
@@ -28,7 +29,7 @@ pub async fn passkey_sign_in_options(username: Option<String>) -> Result<String,
     let step = Step::limited(Action::SignIn, "passkey_sign_in_started");
     let result = ctx.step(step, user.as_deref(), logic).await;
     let kept = [(field::USERNAME, username.as_deref().unwrap_or(""))];
-    ssr::for_island(&ctx, &kept, result).await
+    ctx.island_answer(FormId::SignIn, &kept, result).await
 }
 
 /// Step two (the island): the browser's assertion. Answers with the page to go to next.
@@ -44,7 +45,9 @@ pub async fn passkey_sign_in(credential: String) -> Result<String, AppError> {
     if let (Ok(crate::paths::ACCOUNT), Some(user)) = (&result, &user) {
         ctx.remember_device(user);
     }
-    ssr::for_island(&ctx, crate::flow::NO_FIELDS, result.map(str::to_string)).await
+    let result = result.map(str::to_string);
+    ctx.island_answer(FormId::SignIn, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// What the passkey button on a sign-in page says and calls.
@@ -67,8 +70,8 @@ pub mod ssr {
         cognito::{Challenge, IdpError},
         config::SignInFlow,
         error::AppError,
-        flow::{idp_error, next_step, Ctx, Username},
-        forms::{Factor, Flash, FormId},
+        flow::{idp_error, next_step, Username},
+        forms::Factor,
         mfa::ssr::current,
         session::AppSession,
         state::AppState,
@@ -160,27 +163,5 @@ pub mod ssr {
                 })
             }
         }
-    }
-
-    /// Answers the island; an error is also left for the sign-in page, where the island
-    /// sends the browser (with what the user typed, passwords aside).
-    pub async fn for_island<T>(
-        ctx: &Ctx,
-        fields: &[(&str, &str)],
-        result: Result<T, AppError>,
-    ) -> Result<T, AppError> {
-        if let Err(error) = &result {
-            let flash = Flash {
-                form: FormId::SignIn,
-                error: error.clone(),
-                fields: fields
-                    .iter()
-                    .filter(|(_, v)| !v.is_empty())
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            };
-            ctx.session.set_flash(&flash).await?;
-        }
-        crate::flow::page_result(result)
     }
 }
