@@ -23,6 +23,11 @@ const STEP_UP: &str = "step_up";
 const NEW_TOTP: &str = "new_totp";
 /// Unix seconds when this session record was created (for the absolute lifetime).
 const STARTED: &str = "started";
+/// The username whose password was just reset here: its next sign-in in this browser offers a
+/// passkey.
+const RECOVERED: &str = "recovered";
+/// The account page offers a passkey once (after a reset or a temporary password).
+const PASSKEY_OFFER: &str = "passkey_offer";
 
 /// A password reset in progress (between "Forgot password" and "Enter code").
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -149,7 +154,16 @@ impl AppSession {
 
     async fn holds_nothing(&self) -> Result<bool, AppError> {
         for key in [
-            RESET, CHALLENGE, AUTH, FLASH, NOTICE, NOT_ME, STEP_UP, NEW_TOTP,
+            RESET,
+            CHALLENGE,
+            AUTH,
+            FLASH,
+            NOTICE,
+            NOT_ME,
+            STEP_UP,
+            NEW_TOTP,
+            RECOVERED,
+            PASSKEY_OFFER,
         ] {
             if self.0.get_value(key).await.map_err(store_err)?.is_some() {
                 return Ok(false);
@@ -269,11 +283,33 @@ impl AppSession {
         Ok(())
     }
 
-    /// Signs the user in: new session id (no fixation), flows cleared, tokens stored.
+    /// Signs the user in: new session id (no fixation), flows cleared, tokens stored. The
+    /// first sign-in after this browser reset the same user's password leaves a passkey offer.
     pub async fn sign_in(&self, user: &SignedIn) -> Result<(), AppError> {
+        let recovered = self.get::<String>(RECOVERED).await?;
         self.drop_record().await?;
         self.0.cycle_id().await.map_err(store_err)?;
-        self.set(AUTH, user).await
+        self.set(AUTH, user).await?;
+        if recovered.is_some_and(|r| r.trim().eq_ignore_ascii_case(user.username.trim())) {
+            self.set(PASSKEY_OFFER, &true).await?;
+        }
+        Ok(())
+    }
+
+    /// Remembers that `username`'s password was just reset in this browser (after
+    /// [`Self::end_all`]), so that its next sign-in here can offer a passkey.
+    pub async fn set_recovered(&self, username: &str) -> Result<(), AppError> {
+        self.set(RECOVERED, &username.to_string()).await
+    }
+
+    /// Leaves the passkey offer for the account page (a temporary password was replaced).
+    pub async fn offer_passkey(&self) -> Result<(), AppError> {
+        self.set(PASSKEY_OFFER, &true).await
+    }
+
+    /// Whether the account page offers a passkey now; taken, so it is offered once.
+    pub async fn take_passkey_offer(&self) -> Result<bool, AppError> {
+        Ok(self.take::<bool>(PASSKEY_OFFER).await?.unwrap_or(false))
     }
 
     /// Starts a reset: new session id (no fixation), any earlier flow in this session dropped.
@@ -297,10 +333,15 @@ impl AppSession {
         self.take::<serde_json::Value>(CHALLENGE).await.map(|_| ())
     }
 
-    /// Starts a sign-in challenge: new session id, earlier flows dropped.
+    /// Starts a sign-in challenge: new session id, earlier flows dropped (a just-reset
+    /// username is kept for the sign-in's end).
     pub async fn start_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
+        let recovered = self.get::<String>(RECOVERED).await?;
         self.drop_record().await?;
         self.0.cycle_id().await.map_err(store_err)?;
+        if let Some(r) = recovered {
+            self.set(RECOVERED, &r).await?;
+        }
         self.set(CHALLENGE, flow).await
     }
 }
@@ -317,6 +358,55 @@ mod tests {
         s.0.insert(STARTED, crate::clock::now() - 61).await.unwrap();
         assert!(s.enforce_lifetime(60).await.unwrap());
         assert_eq!(s.take_notice().await.unwrap(), None, "everything gone");
+    }
+
+    fn user(name: &str) -> SignedIn {
+        SignedIn {
+            username: name.into(),
+            hash_username: name.into(),
+            email: None,
+            tokens: Tokens {
+                access: Token::from("access"),
+                id: None,
+                refresh: None,
+                expires_in: 3600,
+            },
+            access_expires_at: 0,
+            authenticated_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_sign_in_after_a_reset_here_offers_a_passkey_once() {
+        let s = crate::testing::session();
+        s.end_all(Some(&Notice::SignedOut)).await.unwrap();
+        s.set_recovered("Jane").await.unwrap();
+        // The sign-in page takes its notice; the reset is still remembered.
+        s.take_notice().await.unwrap();
+        let flow = ChallengeFlow {
+            username: "jane".into(),
+            session: Token::from("cognito-session"),
+            started_at: 0,
+            step: Challenge::Code {
+                kind: crate::forms::MfaKind::Totp,
+                destination: None,
+            },
+            secret: None,
+        };
+        s.start_challenge(&flow).await.unwrap();
+        s.sign_in(&user("jane")).await.unwrap();
+        assert!(s.take_passkey_offer().await.unwrap(), "offered");
+        assert!(!s.take_passkey_offer().await.unwrap(), "once");
+        s.sign_in(&user("jane")).await.unwrap();
+        assert!(!s.take_passkey_offer().await.unwrap(), "not at the next sign-in");
+    }
+
+    #[tokio::test]
+    async fn someone_else_signing_in_after_a_reset_gets_no_offer() {
+        let s = crate::testing::session();
+        s.set_recovered("jane").await.unwrap();
+        s.sign_in(&user("bob")).await.unwrap();
+        assert!(!s.take_passkey_offer().await.unwrap());
     }
 
     #[tokio::test]

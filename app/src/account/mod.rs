@@ -201,9 +201,11 @@ pub mod ssr {
             None => (None, FormState::default()),
         };
         let page_render = ctx.page_render;
-        // Shown once: the notice is taken with this page.
-        let passkey_offer =
-            ctx.state.features.passkeys && matches!(notice, Some(Notice::PasswordSet { .. }));
+        // Shown once, right after a temporary password was replaced (the notice is taken with
+        // this page) or at the first sign-in after a reset in this browser.
+        let after_reset = ctx.session.take_passkey_offer().await?;
+        let passkey_offer = ctx.state.features.passkeys
+            && (after_reset || matches!(notice, Some(Notice::PasswordSet { .. })));
         Ok(AccountState {
             account: user.map(|u| AccountView {
                 username: if page_render {

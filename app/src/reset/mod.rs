@@ -400,10 +400,12 @@ pub mod ssr {
                 let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
                 session
                     .end_all(Some(&Notice::PasswordReset {
-                        username: flow.username,
+                        username: flow.username.clone(),
                         signed_out_elsewhere,
                     }))
-                    .await
+                    .await?;
+                // Its next sign-in here offers a passkey (where the pool has them).
+                session.set_recovered(&flow.username).await
             }
             // Unknown users get the same answer as a wrong code.
             Err(

@@ -111,3 +111,65 @@ async fn signed_out_the_security_page_sends_to_sign_in() {
     let body = r.text().await.unwrap();
     assert!(to == "/sign-in" || body.contains("/sign-in"), "{to} {body}");
 }
+
+/// The pool has passkeys (said by `POOL_FEATURES`: moto's pool cannot say it).
+const WITH_PASSKEYS: &[(&str, &str)] = &[
+    ("DESCRIBE_USER_POOL", "false"),
+    ("POOL_FEATURES", "optional,totp,passkeys"),
+];
+
+#[tokio::test]
+async fn the_first_sign_in_after_a_reset_offers_a_passkey_once() {
+    let app = spawn_app_with(false, WITH_PASSKEYS).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    let r = app.confirm(code.as_str(), PW).await;
+    assert_eq!(location(&r), "/sign-in");
+    let page = app.page("/sign-in").await;
+    assert!(!page.contains("add a passkey"), "not before the sign-in");
+    let r = app
+        .call("sign-in", &[("username", &user), ("password", PW)])
+        .await;
+    assert_eq!(location(&r), "/account");
+    let page = app.page("/account").await;
+    assert!(
+        page.contains("Make your next sign-in easier and safer")
+            && page.contains("href=\"/account/security#passkeys\""),
+        "{page}"
+    );
+    let page = app.page("/account").await;
+    assert!(
+        !page.contains("Make your next sign-in easier and safer"),
+        "offered once"
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_without_a_reset_or_in_a_pool_without_passkeys_offers_nothing() {
+    let app = spawn_app_with(false, WITH_PASSKEYS).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, PW).await;
+    let r = app
+        .call("sign-in", &[("username", &user), ("password", PW)])
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert!(!app
+        .page("/account")
+        .await
+        .contains("Make your next sign-in easier and safer"));
+
+    let app = spawn_app(false).await;
+    let user = random_user();
+    confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
+    app.call("reset/request", &[("username", &user)]).await;
+    let code = latest_code(&app.pool, &user).await.unwrap();
+    app.confirm(code.as_str(), PW).await;
+    app.call("sign-in", &[("username", &user), ("password", PW)])
+        .await;
+    assert!(!app
+        .page("/account")
+        .await
+        .contains("Make your next sign-in easier and safer"));
+}
