@@ -63,11 +63,13 @@ APP_PID=$!
 run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" >"$ROOT/.tools/demo-mfa-app.log" 2>&1
 MFA_APP_PID=$!
 SCRIPTED_PORT=$(free_port)
-"$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" 2>"$ROOT/.tools/scripted-cognito.log" &
+# Its relying party for passkeys is the third app's origin (WebAuthn takes no IP address).
+"$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" --origin "http://localhost:$CHOICE_APP_PORT" 2>"$ROOT/.tools/scripted-cognito.log" &
 SCRIPTED_PID=$!
 wait_http "http://127.0.0.1:$SCRIPTED_PORT/" 30
 run_app "$ROOT/.tools/demo-pool.json" "$CHOICE_APP_PORT" "http://127.0.0.1:$SCRIPTED_PORT" \
-  SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false >"$ROOT/.tools/demo-choice-app.log" 2>&1
+  SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false POOL_FEATURES=optional,totp,passkeys \
+  PUBLIC_ORIGIN="http://localhost:$CHOICE_APP_PORT" >"$ROOT/.tools/demo-choice-app.log" 2>&1
 CHOICE_APP_PID=$!
 for p in "$APP_PORT" "$MFA_APP_PORT" "$CHOICE_APP_PORT"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
@@ -87,8 +89,11 @@ cat <<MSG
     rita    password Temp-Passw0rd!   temporary password: choose a new one, then set up an authenticator app
 
   A third, with choice-based sign-in (SIGN_IN_FLOW=choice), in front of a scripted Cognito that
-  sends what moto cannot (a choice of second factor, email codes): http://127.0.0.1:$CHOICE_APP_PORT
+  sends what moto cannot (a choice of second factor, email codes, passkeys): http://localhost:$CHOICE_APP_PORT
     any username, password Scripted-Passw0rd! (or none, for a one-time code), every code 123456
+    passkey-<anything>     no second factor: add a passkey on /account/security, sign out, then
+                           "Sign in with a passkey" (the browser's own passkey prompt)
+    temporary-<anything>   a temporary password first, then the "add a passkey" offer
 
   The current authenticator code (moto uses one key for every user, shown on the set-up page):
     $PY scripts/moto.py totp

@@ -13,16 +13,30 @@ few operations a sign-in uses, so a real app instance, in a real browser, can wa
 - the code challenges take `123456` (a wrong code is `CodeMismatchException` and the session
   stays); every other step uses up its session, so a replayed step is `NotAuthorizedException`
   as in Cognito;
-- `RevokeToken`, `GlobalSignOut`: accepted. Anything else: `UnknownOperationException`.
+- `RevokeToken`, `GlobalSignOut`, `AdminUserGlobalSignOut`: accepted. Anything else:
+  `UnknownOperationException`.
 
-Listens on 127.0.0.1 only: `python scripted_cognito.py PORT`.
+Passkeys, with a real relying party (py_webauthn, `--origin http://localhost:PORT`): users whose
+name starts with `passkey-` have no second factor (a password signs them in at once), and with
+their access token `GetUser`, `ListWebAuthnCredentials`, `StartWebAuthnRegistration` (options
+made by py_webauthn), `CompleteWebAuthnRegistration` (the browser's credential verified by
+py_webauthn: a malformed one is refused and not kept) and `DeleteWebAuthnCredential` work as in
+Cognito. `InitiateAuth` `USER_AUTH` with `PREFERRED_CHALLENGE=WEB_AUTHN` (or `WEB_AUTHN` chosen
+in `SELECT_CHALLENGE`) gives `WEB_AUTHN` with py_webauthn's request options for a user who has a
+passkey, else `SELECT_CHALLENGE` as Cognito does; the assertion is verified against the stored
+public key and sign count. Users whose name starts with `temporary-` get `NEW_PASSWORD_REQUIRED`
+first (the new password then signs them in), then are signed in like `passkey-` users.
+
+Listens on 127.0.0.1 only: `python scripted_cognito.py PORT [--origin ORIGIN]`.
 """
 import base64
 import json
 import secrets
 import sys
 import time
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
 
 PASSWORD = "Scripted-Passw0rd!"
 CODE = "123456"
@@ -40,6 +54,21 @@ DESTINATIONS = {
 
 # session -> (username, the challenge it answers)
 SESSIONS = {}
+# access token -> username
+ACCESS = {}
+# username -> the password a temporary- user chose (the others keep PASSWORD)
+PASSWORDS = {}
+# username -> [passkey]; a passkey is a dict (id, public key, sign count, name, created, attachment)
+PASSKEYS = {}
+# username -> the challenge (bytes) of the registration in progress
+REGISTERING = {}
+# session -> the challenge (bytes) of the WEB_AUTHN step it answers
+ASSERTING = {}
+LOCK = threading.Lock()
+# The relying party: the app's origin as the browser sees it (set from --origin).
+ORIGIN = "http://localhost"
+PASSKEY_USER = "passkey-"
+TEMPORARY_USER = "temporary-"
 
 
 class Refusal(Exception):
@@ -82,10 +111,12 @@ def select_mfa(username):
 def signed_in(username):
     now = int(time.time())
     claims = {"sub": secrets.token_hex(8), "cognito:username": username, "exp": now + 3600, "iat": now}
+    access = jwt({**claims, "jti": secrets.token_hex(8)})
+    ACCESS[access] = username
     return {
         "ChallengeParameters": {},
         "AuthenticationResult": {
-            "AccessToken": jwt(claims),
+            "AccessToken": access,
             "IdToken": jwt({**claims, "email": f"{username}@example.com"}),
             "RefreshToken": secrets.token_urlsafe(64),
             "ExpiresIn": 3600,
@@ -94,8 +125,8 @@ def signed_in(username):
     }
 
 
-def check_password(password):
-    if password != PASSWORD:
+def check_password(username, password):
+    if password != PASSWORDS.get(username, PASSWORD):
         raise Refusal("NotAuthorizedException", "Incorrect username or password.")
 
 
@@ -104,8 +135,10 @@ def initiate_auth(body):
     username = params.get("USERNAME", "")
     flow = body.get("AuthFlow")
     if flow == "USER_PASSWORD_AUTH" or (flow == "USER_AUTH" and "PASSWORD" in params):
-        check_password(params.get("PASSWORD"))
-        return select_mfa(username)
+        check_password(username, params.get("PASSWORD"))
+        return after_password(username)
+    if flow == "USER_AUTH" and params.get("PREFERRED_CHALLENGE") == "WEB_AUTHN" and PASSKEYS.get(username):
+        return passkey_challenge(username)
     if flow == "USER_AUTH":
         return challenge("SELECT_CHALLENGE", username, {}, ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"])
     raise Refusal("InvalidParameterException", f"AuthFlow {flow} is not scripted")
@@ -118,6 +151,15 @@ def respond(body):
     if session not in SESSIONS or SESSIONS[session][1] != name:
         raise Refusal("NotAuthorizedException", "Invalid session for the user, session is expired.")
     username = SESSIONS[session][0]
+    if name == "WEB_AUTHN":
+        del SESSIONS[session]
+        return passkey_signed_in(username, ASSERTING.pop(session, b""), answers.get("CREDENTIAL", ""))
+    if name == "NEW_PASSWORD_REQUIRED":
+        del SESSIONS[session]
+        if len(answers.get("NEW_PASSWORD", "")) < 8:
+            raise Refusal("InvalidPasswordException", "Password does not conform to policy")
+        PASSWORDS[username] = answers["NEW_PASSWORD"]
+        return signed_in(username)
     if name in CODE_KEYS:
         if answers.get(CODE_KEYS[name]) != CODE:
             raise Refusal("CodeMismatchException", "Invalid code received for user")
@@ -130,9 +172,169 @@ def respond(body):
     if name == "SELECT_CHALLENGE" and answer in ("EMAIL_OTP", "SMS_OTP"):
         return code_challenge(answer, username)
     if name == "SELECT_CHALLENGE" and answer == "PASSWORD":
-        check_password(answers.get("PASSWORD"))
-        return select_mfa(username)
+        check_password(username, answers.get("PASSWORD"))
+        return after_password(username)
+    if name == "SELECT_CHALLENGE" and answer == "WEB_AUTHN":
+        if not PASSKEYS.get(username):
+            raise Refusal("NotAuthorizedException", "Incorrect username or password.")
+        return passkey_challenge(username)
     raise Refusal("InvalidParameterException", f"{name} with answer {answer} is not scripted")
+
+
+def after_password(username):
+    """What follows the right password: a new one, nothing, or a second factor."""
+    if username.startswith(TEMPORARY_USER) and username not in PASSWORDS:
+        return challenge("NEW_PASSWORD_REQUIRED", username, {"USER_ID_FOR_SRP": username, "requiredAttributes": "[]"})
+    if username.startswith((PASSKEY_USER, TEMPORARY_USER)):
+        return signed_in(username)
+    return select_mfa(username)
+
+
+# --- Passkeys: py_webauthn is the relying party -------------------------------------------
+
+
+def rp_id():
+    return urlparse(ORIGIN).hostname
+
+
+def webauthn():
+    # Imported here: the other scripted steps need no WebAuthn library.
+    import webauthn as w
+    from webauthn.helpers import structs
+
+    return w, structs
+
+
+def user_of(body):
+    username = ACCESS.get(body.get("AccessToken", ""))
+    if username is None:
+        raise Refusal("NotAuthorizedException", "Invalid Access Token")
+    return username
+
+
+def get_user(body):
+    username = user_of(body)
+    return {
+        "Username": username,
+        "UserAttributes": [
+            {"Name": "sub", "Value": "scripted"},
+            {"Name": "email", "Value": f"{username}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        "UserMFASettingList": [],
+    }
+
+
+def list_passkeys(body):
+    username = user_of(body)
+    return {
+        "Credentials": [
+            {
+                "CredentialId": k["id"],
+                "FriendlyCredentialName": k["name"],
+                "RelyingPartyId": rp_id(),
+                "AuthenticatorAttachment": k["attachment"],
+                "AuthenticatorTransports": ["internal"],
+                "CreatedAt": k["created"],
+            }
+            for k in PASSKEYS.get(username, [])
+        ]
+    }
+
+
+def start_registration(body):
+    username = user_of(body)
+    w, structs = webauthn()
+    options = w.generate_registration_options(
+        rp_id=rp_id(),
+        rp_name="Scripted pool",
+        user_name=username,
+        user_id=username.encode(),
+        authenticator_selection=structs.AuthenticatorSelectionCriteria(
+            resident_key=structs.ResidentKeyRequirement.REQUIRED,
+            user_verification=structs.UserVerificationRequirement.PREFERRED,
+        ),
+        exclude_credentials=[
+            structs.PublicKeyCredentialDescriptor(id=w.base64url_to_bytes(k["id"]))
+            for k in PASSKEYS.get(username, [])
+        ],
+    )
+    REGISTERING[username] = options.challenge
+    return {"CredentialCreationOptions": json.loads(w.options_to_json(options))}
+
+
+def complete_registration(body):
+    username = user_of(body)
+    w, _ = webauthn()
+    challenge_bytes = REGISTERING.pop(username, None)
+    if challenge_bytes is None:
+        raise Refusal("WebAuthnChallengeNotFoundException", "No registration in progress")
+    credential = body.get("Credential")
+    try:
+        made = w.verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge_bytes,
+            expected_rp_id=rp_id(),
+            expected_origin=ORIGIN,
+        )
+    except Exception as e:  # py_webauthn refuses a malformed or forged credential
+        sys.stderr.write(f"registration refused: {type(e).__name__}: {e}\n")
+        raise Refusal("WebAuthnClientMismatchException", "The credential could not be verified")
+    keys = PASSKEYS.setdefault(username, [])
+    keys.append({
+        "id": base64.urlsafe_b64encode(made.credential_id).rstrip(b"=").decode(),
+        "public_key": made.credential_public_key,
+        "sign_count": made.sign_count,
+        "name": f"Passkey {len(keys) + 1}",
+        "created": int(time.time()),
+        "attachment": (credential or {}).get("authenticatorAttachment") or "platform",
+    })
+    return {}
+
+
+def delete_passkey(body):
+    username = user_of(body)
+    before = PASSKEYS.get(username, [])
+    after = [k for k in before if k["id"] != body.get("CredentialId")]
+    if len(after) == len(before):
+        raise Refusal("ResourceNotFoundException", "No such credential")
+    PASSKEYS[username] = after
+    return {}
+
+
+def passkey_challenge(username):
+    w, structs = webauthn()
+    options = w.generate_authentication_options(
+        rp_id=rp_id(),
+        allow_credentials=[
+            structs.PublicKeyCredentialDescriptor(id=w.base64url_to_bytes(k["id"]))
+            for k in PASSKEYS.get(username, [])
+        ],
+        user_verification=structs.UserVerificationRequirement.PREFERRED,
+    )
+    out = challenge("WEB_AUTHN", username, {"CREDENTIAL_REQUEST_OPTIONS": w.options_to_json(options)})
+    ASSERTING[out["Session"]] = options.challenge
+    return out
+
+
+def passkey_signed_in(username, challenge_bytes, credential_json):
+    w, _ = webauthn()
+    try:
+        credential = json.loads(credential_json)
+        key = next(k for k in PASSKEYS.get(username, []) if k["id"] == credential.get("id"))
+        checked = w.verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge_bytes,
+            expected_rp_id=rp_id(),
+            expected_origin=ORIGIN,
+            credential_public_key=key["public_key"],
+            credential_current_sign_count=key["sign_count"],
+        )
+    except Exception as e:  # unknown credential, bad signature, wrong challenge or origin
+        sys.stderr.write(f"assertion refused: {type(e).__name__}: {e}\n")
+        raise Refusal("NotAuthorizedException", "Incorrect username or password.")
+    key["sign_count"] = checked.new_sign_count
+    return signed_in(username)
 
 
 OPERATIONS = {
@@ -140,6 +342,12 @@ OPERATIONS = {
     "RespondToAuthChallenge": respond,
     "RevokeToken": lambda body: {},
     "GlobalSignOut": lambda body: {},
+    "AdminUserGlobalSignOut": lambda body: {},
+    "GetUser": get_user,
+    "ListWebAuthnCredentials": list_passkeys,
+    "StartWebAuthnRegistration": start_registration,
+    "CompleteWebAuthnRegistration": complete_registration,
+    "DeleteWebAuthnCredential": delete_passkey,
 }
 
 
@@ -152,7 +360,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if operation not in OPERATIONS:
                 raise Refusal("UnknownOperationException", f"{operation} is not scripted")
-            status, out = 200, OPERATIONS[operation](body)
+            with LOCK:
+                status, out = 200, OPERATIONS[operation](body)
         except Refusal as e:
             status, out = 400, {"__type": e.kind, "message": str(e)}
         self.answer(status, out)
@@ -177,4 +386,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[2] == "--origin":
+        ORIGIN = sys.argv[3]
     ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

@@ -63,15 +63,22 @@ P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[
 P_LIMITED=$(free_port); start_app public "$P_LIMITED" "$LOGS/app-limited.log" RATE_LIMIT_USER=2/15m RESET_MIN_RESPONSE_MS=50
 P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}"
 P_SMS=$(free_port); APP_POOL_JSON="$SMS_POOL_JSON" start_app public "$P_SMS" "$LOGS/app-sms.log" "${FAST[@]}"
-# The sign-in steps moto never sends (SELECT_MFA_TYPE, EMAIL_OTP, USER_AUTH): a scripted Cognito.
+# The sign-in steps moto never sends (SELECT_MFA_TYPE, EMAIL_OTP, USER_AUTH) and passkeys (moto
+# has no WebAuthn): a scripted Cognito, whose relying party (py_webauthn) is the passkey
+# instance's origin. WebAuthn takes no IP address as a relying-party id, so that instance is
+# reached as http://localhost (still loopback).
 SCRIPTED_PORT=$(free_port)
-"$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" >"$LOGS/scripted-cognito.log" 2>&1 &
+P_PASSKEY=$(free_port)
+"$PY" scripts/scripted_cognito.py "$SCRIPTED_PORT" --origin "http://localhost:$P_PASSKEY" >"$LOGS/scripted-cognito.log" 2>&1 &
 PIDS+=("$!")
 wait_http "http://127.0.0.1:$SCRIPTED_PORT/" 30
 # (The later AWS_ENDPOINT_URL overrides start_app's moto one.)
 P_CHOICE=$(free_port); start_app public "$P_CHOICE" "$LOGS/app-choice.log" "${FAST[@]}" \
   AWS_ENDPOINT_URL="http://127.0.0.1:$SCRIPTED_PORT" SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false
-for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
+start_app public "$P_PASSKEY" "$LOGS/app-passkey.log" "${FAST[@]}" \
+  AWS_ENDPOINT_URL="http://127.0.0.1:$SCRIPTED_PORT" SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false \
+  POOL_FEATURES=optional,totp,passkeys PUBLIC_ORIGIN="http://localhost:$P_PASSKEY"
+for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE" "$P_PASSKEY"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
 echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
 (
@@ -80,7 +87,7 @@ echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
   E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" \
   E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" E2E_URL_LIMITED="http://127.0.0.1:$P_LIMITED" \
   E2E_URL_MFA="http://127.0.0.1:$P_MFA" E2E_URL_SMS_MFA="http://127.0.0.1:$P_SMS" \
-  E2E_URL_CHOICE="http://127.0.0.1:$P_CHOICE" \
+  E2E_URL_CHOICE="http://127.0.0.1:$P_CHOICE" E2E_URL_PASSKEY="http://localhost:$P_PASSKEY" \
   E2E_SMS_POOL="$("$PY" -c "import json;print(json.load(open('$SMS_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_POOL="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_CLIENT="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['public_client_id'])")" \

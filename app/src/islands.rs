@@ -470,6 +470,13 @@ pub fn PasskeyButton() -> impl IntoView {
     }
 }
 
+/// A path on this site (not `//host`, not a scheme, not an error's name): the only place the
+/// passkey island sends the browser after the server answered.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn is_own_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+}
+
 /// The browser's WebAuthn, reached through the JavaScript globals (no bindings compiled in
 /// for it: the options and credentials travel as JSON, which `PublicKeyCredential` reads and
 /// writes itself).
@@ -554,7 +561,12 @@ mod webauthn {
             String::from(js_sys::encode_uri_component(&credential))
         );
         let (status, next) = post(finish, &body).await.map_err(|_| false)?;
-        let next: String = serde_json::from_str(&next).unwrap_or(fallback);
+        // A refusal's body is the error (JSON too, e.g. `"PasskeyExpired"`), never a page: it
+        // goes to the fallback, where the error left for it is shown.
+        let next = match serde_json::from_str::<String>(&next) {
+            Ok(path) if status == 200 && super::is_own_path(&path) => path,
+            _ => fallback,
+        };
         go(&next);
         if status == 200 {
             Ok(())
@@ -615,6 +627,18 @@ mod webauthn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_passkey_island_goes_only_to_this_sites_pages() {
+        assert!(is_own_path("/account/security"));
+        assert!(is_own_path("/account"));
+        // An error's name (the body of a refusal) is not a page: it was once followed, to
+        // /account/PasskeyExpired.
+        assert!(!is_own_path("PasskeyExpired"));
+        assert!(!is_own_path("//evil.example/x"));
+        assert!(!is_own_path("/\\evil.example"));
+        assert!(!is_own_path("https://evil.example"));
+    }
 
     #[test]
     fn a_countdown_text_is_found_for_every_second() {

@@ -99,11 +99,20 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
             </head>
             <body>
                 <App/>
-                // Evaluated after the page above has rendered (and noted its islands).
-                {move || (live && islands.any()).then(|| view! {
-                    <AutoReload options=options.clone()/>
-                    <HydrationScripts options=options.clone() islands=true/>
-                })}
+                // Evaluated after the page above has rendered (and noted its islands): an
+                // async chunk, as the page's own state is, so that it comes after the page's
+                // even when that state waited on Cognito (a sync one was decided before).
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let (options, islands) = (options.clone(), islands.clone());
+                        Suspend::new(async move {
+                            (live && islands.any()).then(|| view! {
+                                <AutoReload options=options.clone()/>
+                                <HydrationScripts options=options islands=true/>
+                            })
+                        })
+                    }}
+                </Suspense>
             </body>
         </html>
     }

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, NEW_PASSWORD, latestCode, islandsLive } from './fixtures/app';
 import { createUser, MFA_POOL, SMS_POOL, sentEmails, totpUser } from './fixtures/moto';
-import { CHOICE, scriptedUser } from './fixtures/scripted';
+import { CHOICE, PASSKEY, passkeyUser, scriptedUser, temporaryUser } from './fixtures/scripted';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
@@ -117,6 +117,28 @@ for (const locale of ['en-US', 'ja-JP', 'ar']) {
         await expectAccessible(page, app.js, path);
       });
     }
+
+    test('/account/security with passkeys offered', async ({ app, page }) => {
+      await app.open(`${PASSKEY}/sign-in`);
+      await app.signIn(passkeyUser());
+      await expect(page).toHaveURL(/\/account$/);
+      await app.open(`${PASSKEY}/account/security`);
+      await expect(page.locator('#passkeys')).toBeVisible();
+      await expectAccessible(page, app.js, '/account/security with passkeys');
+    });
+
+    test('/sign-in with a passkey button', async ({ app, page }) => {
+      await app.open(`${PASSKEY}/sign-in`);
+      await expectAccessible(page, app.js, '/sign-in with a passkey button');
+    });
+
+    test('/account with the passkey offer', async ({ app, page }) => {
+      await app.open(`${PASSKEY}/sign-in`);
+      await app.signIn(temporaryUser());
+      await app.setNewPassword(NEW_PASSWORD);
+      await expect(page.locator('aside.offer')).toBeVisible();
+      await expectAccessible(page, app.js, '/account with the passkey offer');
+    });
 
     test('/new-password after a temporary password', async ({ app, page, tempUser }) => {
       await app.open('/sign-in');

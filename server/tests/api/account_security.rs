@@ -39,6 +39,12 @@ async fn an_authenticator_app_is_added_from_the_security_page() {
     let r = app.call("security/totp", &[]).await;
     assert_eq!(location(&r), "/account/security");
     let page = app.page("/account/security").await;
+    // The page's state waited on Cognito (GetUser): its island (the key's copy button) still
+    // gets the script that wakes it (it was once decided before the state had arrived).
+    assert!(
+        page.contains("<leptos-island") && page.contains(".wasm"),
+        "the island's script: {page}"
+    );
     let key = shown_key(&page);
     // A wrong code first: the same key stays on the page.
     let r = app
