@@ -398,7 +398,10 @@ mod tests {
         assert!(s.take_passkey_offer().await.unwrap(), "offered");
         assert!(!s.take_passkey_offer().await.unwrap(), "once");
         s.sign_in(&user("jane")).await.unwrap();
-        assert!(!s.take_passkey_offer().await.unwrap(), "not at the next sign-in");
+        assert!(
+            !s.take_passkey_offer().await.unwrap(),
+            "not at the next sign-in"
+        );
     }
 
     #[tokio::test]
