@@ -23,6 +23,17 @@ async function virtualAuthenticator(page: Page) {
   };
 }
 
+/** Changes the client data of the credential the page posts to `url`, on its way. */
+async function changeClientData(page: Page, url: string, change: (client: any) => void) {
+  await page.route(url, (route) => {
+    const credential = JSON.parse(new URLSearchParams(route.request().postData() ?? '').get('credential') ?? '{}');
+    const client = JSON.parse(Buffer.from(credential.response.clientDataJSON, 'base64url').toString());
+    change(client);
+    credential.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString('base64url');
+    route.continue({ postData: new URLSearchParams({ credential: JSON.stringify(credential) }).toString() });
+  });
+}
+
 async function signedIn(app: App, user: { username: string; password: string }) {
   await app.open(`${PASSKEY}/sign-in`);
   await app.signIn(user);
@@ -64,12 +75,8 @@ test('a credential changed on its way to the pool is refused and not kept', asyn
   await app.open(`${PASSKEY}/account/security`);
   // The client data is signed over by nothing at registration, but it carries the challenge
   // and origin the relying party checks: another challenge must be refused.
-  await page.route('**/api/security/passkey/add', (route) => {
-    const credential = JSON.parse(new URLSearchParams(route.request().postData() ?? '').get('credential') ?? '{}');
-    const client = JSON.parse(Buffer.from(credential.response.clientDataJSON, 'base64url').toString());
+  await changeClientData(page, '**/api/security/passkey/add', (client) => {
     client.challenge = Buffer.from('not the challenge the pool gave').toString('base64url');
-    credential.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString('base64url');
-    route.continue({ postData: new URLSearchParams({ credential: JSON.stringify(credential) }).toString() });
   });
   await page.getByRole('button', { name: app.t.security.add_passkey }).click();
   await expect(app.errorSummary()).toContainText(app.t.errors.passkey_expired);
@@ -103,12 +110,8 @@ test('an assertion changed on its way is refused: back to the sign-in page, not 
   await app.open(`${PASSKEY}/sign-in`);
   // The signature covers the client data: another origin in it breaks the signature and the
   // origin check both.
-  await page.route('**/api/sign-in/passkey', (route) => {
-    const credential = JSON.parse(new URLSearchParams(route.request().postData() ?? '').get('credential') ?? '{}');
-    const client = JSON.parse(Buffer.from(credential.response.clientDataJSON, 'base64url').toString());
+  await changeClientData(page, '**/api/sign-in/passkey', (client) => {
     client.origin = 'https://evil.example';
-    credential.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString('base64url');
-    route.continue({ postData: new URLSearchParams({ credential: JSON.stringify(credential) }).toString() });
   });
   await page.getByLabel(app.t.form.username).fill(user.username);
   await page.getByRole('button', { name: app.t.sign_in.passkey }).click();

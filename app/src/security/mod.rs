@@ -291,7 +291,8 @@ fn MfaSection(st: SecurityState, error: Signal<Option<AppError>>) -> impl IntoVi
             {(m.on && m.can_turn_off).then(|| mfa_button(m.kind, "off", td_string!(l, security.turn_off)))}
             {(!m.on && m.usable && m.kind != MfaKind::Totp).then(|| mfa_button(m.kind, "on", td_string!(l, security.turn_on)))}
         });
-        let note = if !m.usable && !m.on {
+        // The authenticator app needs no contact: it is added with its own form below.
+        let note = if !m.usable && !m.on && m.kind != MfaKind::Totp {
             Some(match m.kind {
                 MfaKind::Email => td_string!(l, security.needs_verified_email),
                 _ => td_string!(l, security.needs_verified_phone),
