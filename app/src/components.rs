@@ -29,6 +29,26 @@ impl IslandsUsed {
     }
 }
 
+/// What the script that wakes islands needs from the shell (which provides it).
+#[derive(Clone, Debug)]
+pub struct ScriptOptions {
+    pub options: LeptosOptions,
+    /// False on the server's error pages: they send no script.
+    pub live: bool,
+}
+
+/// The script that wakes islands, when `used` says the part of the page it covers holds one.
+pub fn island_script(used: &IslandsUsed) -> impl IntoView {
+    use_context::<ScriptOptions>()
+        .filter(|s| s.live && used.any())
+        .map(|s| {
+            view! {
+                <AutoReload options=s.options.clone()/>
+                <HydrationScripts options=s.options islands=true/>
+            }
+        })
+}
+
 /// Notes that this page holds an island (call it where an island is rendered).
 fn uses_island() {
     if let Some(used) = use_context::<IslandsUsed>() {
@@ -89,13 +109,24 @@ where
             {move || {
                 let (render, blank) = (render.clone(), blank.clone());
                 Suspend::new(async move {
-                    match (state.await, blank) {
-                        (Ok(st), _) | (Err(_), Some(st)) => render(st).into_any(),
-                        (Err(e), None) => {
-                            view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }
-                                .into_any()
-                        }
-                    }
+                    let loaded = state.await;
+                    // The islands rendered here get their script here: the shell's was decided
+                    // before this state arrived when loading it waited (on Cognito, on Redis).
+                    // Noted per render, as a render may be redone and only the last one sent.
+                    let used = IslandsUsed::default();
+                    let owner = Owner::new();
+                    let view = owner.with(|| {
+                        provide_context(used.clone());
+                        let page = match (loaded, blank) {
+                            (Ok(st), _) | (Err(_), Some(st)) => render(st).into_any(),
+                            (Err(e), None) => {
+                                view! { <ErrorSummary error=Signal::derive(move || Some(e.clone()))/> }
+                                    .into_any()
+                            }
+                        };
+                        view! { {page} {island_script(&used)} }.into_any()
+                    });
+                    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner)
                 })
             }}
         </Suspense>

@@ -80,8 +80,11 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     }
     let islands = components::IslandsUsed::default();
     provide_context(islands.clone());
+    provide_context(components::ScriptOptions {
+        options: options.clone(),
+        live: problem().is_none(),
+    });
     let help = brand.support_url.clone();
-    let live = problem().is_none();
     view! {
         <!DOCTYPE html>
         <html>
@@ -90,7 +93,7 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="referrer" content="same-origin"/>
-                <HashedStylesheet options=options.clone()/>
+                <HashedStylesheet options/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <meta name="application-name" content=brand.product_name.clone()/>
                 {help.map(|h| view! { <link rel="help" href=h/> })}
@@ -99,20 +102,9 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
             </head>
             <body>
                 <App/>
-                // Evaluated after the page above has rendered (and noted its islands): an
-                // async chunk, as the page's own state is, so that it comes after the page's
-                // even when that state waited on Cognito (a sync one was decided before).
-                <Suspense fallback=|| ()>
-                    {move || {
-                        let (options, islands) = (options.clone(), islands.clone());
-                        Suspend::new(async move {
-                            (live && islands.any()).then(|| view! {
-                                <AutoReload options=options.clone()/>
-                                <HydrationScripts options=options islands=true/>
-                            })
-                        })
-                    }}
-                </Suspense>
+                // Islands outside a page's loaded state (pages without one); those inside it
+                // get their script with it (`components::page_state`).
+                {move || components::island_script(&islands)}
             </body>
         </html>
     }
