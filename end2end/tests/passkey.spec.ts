@@ -48,6 +48,16 @@ async function withPasskey(app: App, user: { username: string; password: string 
   await expect(app.page.locator('.alert-success')).toContainText(app.t.notice.passkey_added);
 }
 
+/** A new user with a passkey in the page's authenticator, signed out again, on the sign-in page. */
+async function signedOutWithPasskey(app: App, page: Page) {
+  await virtualAuthenticator(page);
+  const user = passkeyUser();
+  await withPasskey(app, user);
+  await page.context().clearCookies();
+  await app.open(`${PASSKEY}/sign-in`);
+  return user;
+}
+
 test('a passkey added on the security page is made by the browser and kept by the pool', async ({ app, page }) => {
   test.skip(!app.js, 'WebAuthn needs JavaScript (the JavaScript-off test is below)');
   const authenticator = await virtualAuthenticator(page);
@@ -102,12 +112,7 @@ test('signing in with a passkey from the sign-in page: no password', async ({ ap
 
 test('an assertion changed on its way is refused: back to the sign-in page, not signed in', async ({ app, page }) => {
   test.skip(!app.js, 'WebAuthn needs JavaScript');
-  await virtualAuthenticator(page);
-  const user = passkeyUser();
-  await withPasskey(app, user);
-  await page.context().clearCookies();
-
-  await app.open(`${PASSKEY}/sign-in`);
+  const user = await signedOutWithPasskey(app, page);
   // The signature covers the client data: another origin in it breaks the signature and the
   // origin check both.
   await changeClientData(page, '**/api/sign-in/passkey', (client) => {
@@ -123,12 +128,7 @@ test('an assertion changed on its way is refused: back to the sign-in page, not 
 
 test('signing in with a passkey chosen after the username (SELECT_CHALLENGE)', async ({ app, page }) => {
   test.skip(!app.js, 'WebAuthn needs JavaScript');
-  await virtualAuthenticator(page);
-  const user = passkeyUser();
-  await withPasskey(app, user);
-  await page.context().clearCookies();
-
-  await app.open(`${PASSKEY}/sign-in`);
+  const user = await signedOutWithPasskey(app, page);
   await app.signIn(user, '');
   await expect(page).toHaveURL(/\/sign-in\/choose$/);
   await page.getByRole('button', { name: app.t.sign_in.passkey }).click();
