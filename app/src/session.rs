@@ -302,11 +302,6 @@ impl AppSession {
         self.set(RECOVERED, &username.to_string()).await
     }
 
-    /// Leaves the passkey offer for the account page (a temporary password was replaced).
-    pub async fn offer_passkey(&self) -> Result<(), AppError> {
-        self.set(PASSKEY_OFFER, &true).await
-    }
-
     /// Whether the account page offers a passkey now; taken, so it is offered once.
     pub async fn take_passkey_offer(&self) -> Result<bool, AppError> {
         Ok(self.take::<bool>(PASSKEY_OFFER).await?.unwrap_or(false))

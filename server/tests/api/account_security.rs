@@ -165,12 +165,7 @@ async fn the_first_sign_in_after_a_reset_offers_a_passkey_once() {
 #[tokio::test]
 async fn a_sign_in_without_a_reset_or_in_a_pool_without_passkeys_offers_nothing() {
     let app = spawn_app_with(false, WITH_PASSKEYS).await;
-    let user = random_user();
-    confirmed_user(&app.pool, &user, PW).await;
-    let r = app
-        .call("sign-in", &[("username", &user), ("password", PW)])
-        .await;
-    assert_eq!(location(&r), "/account");
+    app.signed_in_user(PW).await;
     assert!(!app.page("/account").await.contains(OFFER));
 
     let app = spawn_app(false).await;

@@ -254,6 +254,17 @@ impl TestApp {
         .await
     }
 
+    /// A new confirmed user with `password`, signed in here (JavaScript on); its name.
+    pub async fn signed_in_user(&self, password: &str) -> String {
+        let user = random_user();
+        confirmed_user(&self.pool, &user, password).await;
+        let r = self
+            .call("sign-in", &[("username", &user), ("password", password)])
+            .await;
+        assert_eq!(location(&r), "/account");
+        user
+    }
+
     /// GET a page.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
