@@ -534,7 +534,7 @@ async fn starting_a_reset_gives_the_browser_a_new_session_id() {
 #[tokio::test]
 async fn current_password_guesses_on_change_password_are_limited() {
     let app = spawn_app_with(false, &[("RATE_LIMIT_USER", "3/15m")]).await;
-    let user = app.signed_in_user(PW).await;
+    app.signed_in_user(PW).await;
     let mut got = vec![];
     for i in 0..4 {
         let r = app
