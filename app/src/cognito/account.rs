@@ -341,17 +341,27 @@ impl Cognito {
             .collect())
     }
 
-    /// `DeleteWebAuthnCredential`.
+    /// `DeleteWebAuthnCredential`. A passkey Cognito no longer knows (deleted in another tab
+    /// or device) is already deleted.
     #[tracing::instrument(skip_all)]
     pub async fn delete_passkey(&self, access: &Token, id: &str) -> Result<(), IdpError> {
-        self.client
+        match self
+            .client
             .delete_web_authn_credential()
             .access_token(access.expose())
             .credential_id(id)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "DeleteWebAuthnCredential"))
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceNotFoundException") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(classify(e, "DeleteWebAuthnCredential")),
+        }
     }
 
     /// `StartWebAuthnRegistration`: the `PublicKeyCredentialCreationOptions` (JSON) for the

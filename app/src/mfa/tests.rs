@@ -510,7 +510,7 @@ async fn choice_based_sign_in_without_a_password_picks_an_email_code() {
     assert_eq!(
         choose(&state, &s, "WEB_AUTHN").await,
         Err(AppError::Missing(crate::error::Field::Factor)),
-        "passkeys are not offered yet"
+        "a passkey is chosen by its island (the browser's ceremony), not by this form"
     );
     assert_eq!(choose(&state, &s, "EMAIL_OTP").await, Ok("/sign-in/code"));
     assert_eq!(

@@ -8,6 +8,7 @@ use aws_sdk_cognitoidentityprovider::{
         delete_web_authn_credential::DeleteWebAuthnCredentialError,
         forget_device::ForgetDeviceError,
         get_user::{GetUserError, GetUserOutput},
+        global_sign_out::{GlobalSignOutError, GlobalSignOutOutput},
         initiate_auth::{InitiateAuthError, InitiateAuthOutput},
         list_devices::{ListDevicesError, ListDevicesOutput},
         list_web_authn_credentials::ListWebAuthnCredentialsError,
@@ -673,13 +674,71 @@ async fn every_passkey_delete_error_has_a_deliberate_answer() {
         NotAuthorizedException => AppError::SessionEnded,
         OperationNotEnabledException => AppError::Unexpected,
         PasswordResetRequiredException => AppError::SessionEnded,
-        ResourceNotFoundException => AppError::Unexpected,
         TooManyRequestsException => AppError::TooManyAttempts,
     );
-    assert_eq!(cases.len(), 9);
+    assert_eq!(cases.len(), 8);
     each_error!(delete_web_authn_credential, cases, |st, s| delete_passkey(
         &st, &s, "cred-1"
     ));
+    // Deleted already (another tab, another device): the user's wish holds, and is said so.
+    let gone = mock!(Client::delete_web_authn_credential)
+        .then_error(|| crate::exception!(DeleteWebAuthnCredentialError::ResourceNotFoundException));
+    let st = state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&gone]
+    ));
+    let s = session_signed_in(0).await;
+    assert_eq!(
+        delete_passkey(&st, &s, "cred-1").await,
+        Ok(crate::paths::ACCOUNT_SECURITY)
+    );
+    assert_eq!(s.take_notice().await.unwrap(), Some(Notice::PasskeyDeleted));
+    assert_eq!(delete_passkey(&st, &s, "").await, Err(AppError::BadRequest));
+}
+
+#[tokio::test]
+async fn every_global_sign_out_error_has_a_deliberate_answer() {
+    let cases = crate::error_cases!(GlobalSignOutError => AppError;
+        ForbiddenException => AppError::Refused,
+        InternalErrorException => AppError::Unavailable,
+        InvalidParameterException => AppError::MfaMethodUnavailable,
+        // The token no longer works: signed out everywhere already, or the user was reset.
+        NotAuthorizedException => AppError::SessionEnded,
+        OperationNotEnabledException => AppError::Unexpected,
+        PasswordResetRequiredException => AppError::SessionEnded,
+        ResourceNotFoundException => AppError::Unexpected,
+        TooManyRequestsException => AppError::TooManyAttempts,
+        UserNotConfirmedException => AppError::UserNotConfirmed,
+    );
+    assert_eq!(cases.len(), 9);
+    for (name, make, expected) in cases {
+        let rule = mock!(Client::global_sign_out).then_error(make);
+        let st = state(mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&rule]
+        ));
+        let s = session_signed_in(0).await;
+        // A refusal keeps this sign-in (the user can try again); a dead token ends it.
+        let ended = expected == AppError::SessionEnded;
+        assert_eq!(sign_out_everywhere(&st, &s).await, Err(expected), "{name}");
+        assert_eq!(s.signed_in().await.unwrap().is_none(), ended, "{name}");
+    }
+    let rule =
+        mock!(Client::global_sign_out).then_output(|| GlobalSignOutOutput::builder().build());
+    let st = state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&rule]
+    ));
+    let s = session_signed_in(0).await;
+    assert_eq!(
+        sign_out_everywhere(&st, &s).await,
+        Ok(crate::paths::SIGN_IN)
+    );
+    assert!(s.signed_in().await.unwrap().is_none());
+    assert_eq!(rule.num_calls(), 1);
 }
 
 #[tokio::test]

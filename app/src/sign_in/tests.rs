@@ -365,6 +365,133 @@ mod passkey {
         );
     }
 
+    /// What a refused start of a passkey sign-in means, from the sign-in page
+    /// (`InitiateAuth`) and from the choose page (`WEB_AUTHN` chosen, `RespondToAuthChallenge`).
+    fn start_answer(code: &str) -> AppError {
+        match code {
+            // No passkey and no such user sound the same (no account enumeration).
+            "NotAuthorizedException" | "UserNotFoundException" => AppError::NoPasskey,
+            "ForbiddenException" | "UserLambdaValidationException" => AppError::Refused,
+            "InternalErrorException" => AppError::Unavailable,
+            "TooManyRequestsException" => AppError::TooManyAttempts,
+            "UserNotConfirmedException" => AppError::UserNotConfirmed,
+            "ExpiredCodeException" => AppError::PasskeyExpired,
+            // The pool's or the operator's to fix; logged with its code.
+            _ => AppError::Unexpected,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_passkey_start_error_has_a_deliberate_answer() {
+        let cases = crate::error_cases!(InitiateAuthError => &str;
+            FeatureUnavailableInTierException => "FeatureUnavailableInTierException",
+            ForbiddenException => "ForbiddenException",
+            InternalErrorException => "InternalErrorException",
+            InvalidEmailRoleAccessPolicyException => "InvalidEmailRoleAccessPolicyException",
+            InvalidLambdaResponseException => "InvalidLambdaResponseException",
+            InvalidParameterException => "InvalidParameterException",
+            InvalidSmsRoleAccessPolicyException => "InvalidSmsRoleAccessPolicyException",
+            InvalidSmsRoleTrustRelationshipException => "InvalidSmsRoleTrustRelationshipException",
+            InvalidUserPoolConfigurationException => "InvalidUserPoolConfigurationException",
+            NotAuthorizedException => "NotAuthorizedException",
+            OperationNotEnabledException => "OperationNotEnabledException",
+            PasswordResetRequiredException => "PasswordResetRequiredException",
+            ResourceNotFoundException => "ResourceNotFoundException",
+            TooManyRequestsException => "TooManyRequestsException",
+            UnexpectedLambdaException => "UnexpectedLambdaException",
+            UnsupportedOperationException => "UnsupportedOperationException",
+            UserLambdaValidationException => "UserLambdaValidationException",
+            UserNotConfirmedException => "UserNotConfirmedException",
+            UserNotFoundException => "UserNotFoundException",
+        );
+        assert_eq!(cases.len(), 19);
+        for (name, make, code) in cases {
+            let rule = mock!(Client::initiate_auth).then_error(make);
+            let client = mock_client!(aws_sdk_cognitoidentityprovider, RuleMode::MatchAny, [&rule]);
+            let state = testing::state_with(client, CHOICE);
+            let session = testing::session();
+            assert_eq!(
+                options(&state, &session, Some("jane")).await,
+                Err(start_answer(code)),
+                "{name}"
+            );
+            assert!(session.challenge().await.unwrap().is_none(), "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_error_choosing_a_passkey_has_a_deliberate_answer() {
+        let cases = crate::error_cases!(RespondToAuthChallengeError => &str;
+            AliasExistsException => "AliasExistsException",
+            CodeMismatchException => "CodeMismatchException",
+            ExpiredCodeException => "ExpiredCodeException",
+            ForbiddenException => "ForbiddenException",
+            InternalErrorException => "InternalErrorException",
+            InvalidEmailRoleAccessPolicyException => "InvalidEmailRoleAccessPolicyException",
+            InvalidLambdaResponseException => "InvalidLambdaResponseException",
+            InvalidParameterException => "InvalidParameterException",
+            InvalidPasswordException => "InvalidPasswordException",
+            InvalidSmsRoleAccessPolicyException => "InvalidSmsRoleAccessPolicyException",
+            InvalidSmsRoleTrustRelationshipException => "InvalidSmsRoleTrustRelationshipException",
+            InvalidUserPoolConfigurationException => "InvalidUserPoolConfigurationException",
+            MfaMethodNotFoundException => "MfaMethodNotFoundException",
+            NotAuthorizedException => "NotAuthorizedException",
+            OperationNotEnabledException => "OperationNotEnabledException",
+            PasswordHistoryPolicyViolationException => "PasswordHistoryPolicyViolationException",
+            PasswordResetRequiredException => "PasswordResetRequiredException",
+            ResourceNotFoundException => "ResourceNotFoundException",
+            SoftwareTokenMfaNotFoundException => "SoftwareTokenMfaNotFoundException",
+            TooManyRequestsException => "TooManyRequestsException",
+            UnexpectedLambdaException => "UnexpectedLambdaException",
+            UserLambdaValidationException => "UserLambdaValidationException",
+            UserNotConfirmedException => "UserNotConfirmedException",
+            UserNotFoundException => "UserNotFoundException",
+        );
+        assert_eq!(cases.len(), 24);
+        for (name, make, code) in cases {
+            // Signed in by name only: Cognito asks which way, a passkey among them.
+            let start = mock!(Client::initiate_auth).then_output(|| {
+                InitiateAuthOutput::builder()
+                    .challenge_name(ChallengeNameType::SelectChallenge)
+                    .session("s1")
+                    .available_challenges(ChallengeNameType::Password)
+                    .available_challenges(ChallengeNameType::WebAuthn)
+                    .build()
+            });
+            let select = mock!(Client::respond_to_auth_challenge)
+                .match_requests(|r| {
+                    r.challenge_name() == Some(&ChallengeNameType::SelectChallenge)
+                        && r.challenge_responses()
+                            .and_then(|c| c.get("ANSWER"))
+                            .map(String::as_str)
+                            == Some("WEB_AUTHN")
+                })
+                .then_error(make);
+            let client = mock_client!(
+                aws_sdk_cognitoidentityprovider,
+                RuleMode::MatchAny,
+                [&start, &select]
+            );
+            let state = testing::state_with(client, CHOICE);
+            let session = testing::session();
+            let page = sign_in(
+                &state,
+                &session,
+                &testing::user("jane"),
+                &testing::secret(""),
+            )
+            .await;
+            assert_eq!(page, Ok("/sign-in/choose"), "{name}");
+            assert_eq!(
+                options(&state, &session, None).await,
+                Err(start_answer(code)),
+                "{name}"
+            );
+            // (The SDK retries a throttled call on its own.)
+            assert!(select.num_calls() >= 1, "{name}");
+        }
+    }
+
     #[tokio::test]
     async fn every_passkey_answer_error_has_a_deliberate_answer() {
         let cases = crate::error_cases!(RespondToAuthChallengeError => AppError;
