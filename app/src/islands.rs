@@ -498,6 +498,13 @@ mod webauthn {
         JsFuture::from(p.dyn_into::<Promise>()?).await
     }
 
+    /// A JSON string's text (how a server function answers a `String`), read by the browser's
+    /// `JSON.parse`: no JSON parser of ours in the WASM (serde_json and its error texts were
+    /// 13 KiB of it, brotli; measured with `make bench`).
+    fn json_string(text: &str) -> Option<String> {
+        JSON::parse(text).ok()?.as_string()
+    }
+
     /// Whether the browser can make and use passkeys from JSON options.
     pub fn supported() -> bool {
         let Ok(pkc) = get(&js_sys::global(), "PublicKeyCredential") else {
@@ -563,8 +570,8 @@ mod webauthn {
         let (status, next) = post(finish, &body).await.map_err(|_| false)?;
         // A refusal's body is the error (JSON too, e.g. `"PasskeyExpired"`), never a page: it
         // goes to the fallback, where the error left for it is shown.
-        let next = match serde_json::from_str::<String>(&next) {
-            Ok(path) if status == 200 && super::is_own_path(&path) => path,
+        let next = match json_string(&next) {
+            Some(path) if status == 200 && super::is_own_path(&path) => path,
             _ => fallback,
         };
         go(&next);
@@ -594,7 +601,7 @@ mod webauthn {
     /// `navigator.credentials.create` or `.get` with the JSON `options` (Cognito's server
     /// function answers them as a JSON string); the credential's `toJSON()` as text.
     async fn ceremony(options: &str, create: bool) -> Result<String, JsValue> {
-        let text: String = serde_json::from_str(options).map_err(|_| JsValue::NULL)?;
+        let text = json_string(options).ok_or(JsValue::NULL)?;
         let global = js_sys::global();
         let pkc = get(&global, "PublicKeyCredential")?;
         let parse = if create {
