@@ -7,6 +7,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ChallengeNameType, EmailMfaSettingsType, SmsMfaSettingsType,
     SoftwareTokenMfaSettingsType, UserPoolMfaType, VerifySoftwareTokenResponseType,
 };
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::{Document, Number};
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,28 @@ pub struct MfaPreference {
     pub kind: MfaKind,
     pub enabled: bool,
     pub preferred: bool,
+}
+
+/// A removal whose thing Cognito no longer knows (one of `gone`) is done already.
+fn done_if_gone<T, E>(
+    sent: Result<T, aws_sdk_cognitoidentityprovider::error::SdkError<E, HttpResponse>>,
+    gone: &[&str],
+    operation: &str,
+) -> Result<(), IdpError>
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    match sent {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .and_then(|s| s.code())
+                .is_some_and(|c| gone.contains(&c)) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(classify(e, operation)),
+    }
 }
 
 /// A Document (the SDK's JSON) as JSON text.
@@ -296,26 +319,22 @@ impl Cognito {
     /// `ForgetDevice`. A device Cognito no longer knows is already forgotten.
     #[tracing::instrument(skip_all)]
     pub async fn forget_device(&self, access: &Token, key: &str) -> Result<(), IdpError> {
-        match self
+        let sent = self
             .client
             .forget_device()
             .access_token(access.expose())
             .device_key(key)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            // The device is gone, or the pool stopped tracking devices: nothing to forget.
-            Err(e)
-                if matches!(
-                    e.as_service_error().and_then(|s| s.code()),
-                    Some("ResourceNotFoundException" | "InvalidUserPoolConfigurationException")
-                ) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(classify(e, "ForgetDevice")),
-        }
+            .await;
+        // The device is gone, or the pool stopped tracking devices: nothing to forget.
+        done_if_gone(
+            sent,
+            &[
+                "ResourceNotFoundException",
+                "InvalidUserPoolConfigurationException",
+            ],
+            "ForgetDevice",
+        )
     }
 
     /// `ListWebAuthnCredentials`: the user's passkeys (Cognito allows 20 per user).
@@ -345,23 +364,18 @@ impl Cognito {
     /// or device) is already deleted.
     #[tracing::instrument(skip_all)]
     pub async fn delete_passkey(&self, access: &Token, id: &str) -> Result<(), IdpError> {
-        match self
+        let sent = self
             .client
             .delete_web_authn_credential()
             .access_token(access.expose())
             .credential_id(id)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error().and_then(|s| s.code())
-                    == Some("ResourceNotFoundException") =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(classify(e, "DeleteWebAuthnCredential")),
-        }
+            .await;
+        done_if_gone(
+            sent,
+            &["ResourceNotFoundException"],
+            "DeleteWebAuthnCredential",
+        )
     }
 
     /// `StartWebAuthnRegistration`: the `PublicKeyCredentialCreationOptions` (JSON) for the
