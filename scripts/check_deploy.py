@@ -108,6 +108,26 @@ ports = {p["name"]: p["containerPort"] for p in c["ports"]}
 check(ports == {"http": app_port, "metrics": metrics_port}, f"container ports {ports} are not the image's")
 check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "readiness must be /readyz on the metrics port")
 check(pod["securityContext"]["runAsUser"] == 10001, "the pod must run as the image's user")
+# Only the ingress may send X-Forwarded-For: a narrow TRUSTED_PROXIES and a NetworkPolicy that
+# lets one peer reach the app's port and one the metrics port.
+import ipaddress
+for cidr in str(config["TRUSTED_PROXIES"]).split(","):
+    net = ipaddress.ip_network(cidr.strip(), strict=False)
+    check(net.prefixlen >= 16, f"TRUSTED_PROXIES {cidr} trusts too much (wider than a /16)")
+policy = kinds.get("NetworkPolicy")
+check(policy is not None, "the Kubernetes example has no NetworkPolicy")
+if policy:
+    spec = policy["spec"]
+    pod_labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    check(spec["podSelector"]["matchLabels"] == pod_labels, "the NetworkPolicy must select the app's pods")
+    check("Ingress" in spec.get("policyTypes", []), "the NetworkPolicy must restrict ingress")
+    by_port = {}
+    for rule in spec.get("ingress", []):
+        check(rule.get("from"), "every NetworkPolicy rule must name who may connect")
+        for p in rule.get("ports", []):
+            by_port.setdefault(p["port"], []).append(rule)
+    check(sorted(by_port) == ["http", "metrics"], f"the NetworkPolicy opens {sorted(by_port)}, not exactly http and metrics")
+    check(all(len(r) == 1 for r in by_port.values()), "one peer per port")
 
 if errors:
     print("deploy/ disagrees with the app:\n  " + "\n  ".join(errors), file=sys.stderr)

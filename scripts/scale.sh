@@ -24,6 +24,7 @@ start_instance() { # port log
     AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true \
     SESSION_STORE="redis://127.0.0.1:$REDIS_PORT" SERVER_SECRET="scale-test-secret-scale-test-secret-0001" \
     TRUSTED_PROXIES=127.0.0.1 RATE_LIMIT_IP=1000000/15m RATE_LIMIT_GLOBAL=100000/1s \
+    MAX_CONNECTIONS_PER_CLIENT=1024 \
     RESET_MIN_RESPONSE_MS=0 RUST_LOG=warn \
     "$ROOT/target/debug/server" >>"$2" 2>&1 &
   echo $!

@@ -100,6 +100,9 @@ pub struct HttpSettings {
     pub body_timeout: Duration,
     /// `MAX_CONNECTIONS`: open connections at once (default 1024); more are closed at once.
     pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_CLIENT`: open connections at once from one peer address (default
+    /// 256, at most `MAX_CONNECTIONS`), so one client cannot hold them all.
+    pub max_connections_per_client: usize,
 }
 
 /// Server-side sessions and their cookie.
@@ -130,6 +133,11 @@ pub struct LimitSettings {
     /// `RATE_LIMIT_USER_CEILING`: attempts per username and action from all clients together
     /// (default `20/15m`); a browser the user signed in with before is not held by it.
     pub user_ceiling: Limit,
+    /// `CODES_PER_HOUR`: one-time codes (reset codes, email and text-message sign-in codes)
+    /// the whole deployment may have Cognito send, like `500/1h` (the default): a ceiling on
+    /// what anyone can make the operator pay for (SMS toll fraud), over the per-user and
+    /// per-IP limits.
+    pub codes: Limit,
     /// `RESET_MIN_RESPONSE_MS`: every reset request takes at least this long, so the answer
     /// time does not tell a real account from an unknown one (default 600 ms).
     pub reset_min_response: Duration,
@@ -194,6 +202,10 @@ pub struct NotifySettings {
     /// `NOT_ME_SIGN_OUT`: the "This wasn't me" page offers to sign the user out everywhere
     /// (`AdminUserGlobalSignOut`) and start a reset (default false).
     pub not_me_action: bool,
+    /// `NOT_ME_FEEDBACK`: with `NOT_ME_SIGN_OUT`, "This wasn't me" also tells Cognito's threat
+    /// protection that the sign-ins around the reported change were not the user's
+    /// (`AdminUpdateAuthEventFeedback`, default false; needs the pool's threat protection).
+    pub not_me_feedback: bool,
     /// `NOT_ME_LINK_TTL_SECS`: how long the "This wasn't me" link works (default 7 days).
     pub not_me_ttl: Duration,
     /// The SES endpoint when `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL` set one.
@@ -499,7 +511,21 @@ fn http(get: Get) -> Result<HttpSettings, ConfigError> {
             "is malformed: expected a whole number from 1 to 1000000",
         )
     })? as usize;
+    let per_client = bounded(
+        get,
+        "MAX_CONNECTIONS_PER_CLIENT",
+        256,
+        (1, 1_000_000),
+        "a whole number",
+    )
+    .map_err(|_| {
+        err(
+            "MAX_CONNECTIONS_PER_CLIENT",
+            "is malformed: expected a whole number from 1 to 1000000",
+        )
+    })? as usize;
     Ok(HttpSettings {
+        max_connections_per_client: per_client.min(max_connections),
         public_origin: parse_origin(&public_origin)?,
         listen_addr,
         trusted_proxies: trusted_proxies(get)?,
@@ -594,6 +620,7 @@ fn limits(get: Get) -> Result<LimitSettings, ConfigError> {
         ip: limit("RATE_LIMIT_IP", "60/15m")?,
         global: limit("RATE_LIMIT_GLOBAL", "20/1s")?,
         user_ceiling: limit("RATE_LIMIT_USER_CEILING", "20/15m")?,
+        codes: limit("CODES_PER_HOUR", "500/1h")?,
         reset_min_response: millis(get, "RESET_MIN_RESPONSE_MS", 600, 0, 10_000)?,
     })
 }
@@ -773,6 +800,7 @@ fn notify(get: Get) -> Result<NotifySettings, ConfigError> {
         from,
         configuration_set: get("SES_CONFIGURATION_SET"),
         not_me_action: boolean(get, "NOT_ME_SIGN_OUT", false)?,
+        not_me_feedback: boolean(get, "NOT_ME_FEEDBACK", false)?,
         not_me_ttl: secs(
             get,
             "NOT_ME_LINK_TTL_SECS",

@@ -62,19 +62,34 @@ pub fn max_kept_chars(field: &str) -> usize {
 /// the attributes Cognito asks for, at most a few dozen).
 pub const MAX_KEPT_FIELDS: usize = 50;
 
-/// The fields to keep for a form, each within its bound (names of at most 64 characters).
+/// The most bytes (names and values) kept for one form, so that a kept error always fits the
+/// session's bound on a value (`session::MAX_VALUE_BYTES`).
+pub const MAX_KEPT_BYTES: usize = 1536;
+
+/// The fields to keep for a form, each within its bound (names of at most 64 characters),
+/// all together within [`MAX_KEPT_BYTES`] (the first fields first; the rest is cut).
 pub fn bounded_fields(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
+    let mut left = MAX_KEPT_BYTES;
+    let mut kept = Vec::new();
+    for (k, v) in fields
         .iter()
         .filter(|(k, _)| k.chars().count() <= 64)
         .take(MAX_KEPT_FIELDS)
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.chars().take(max_kept_chars(k)).collect::<String>(),
-            )
-        })
-        .collect()
+    {
+        let Some(room) = left.checked_sub(k.len()) else {
+            break;
+        };
+        let mut value = String::new();
+        for c in v.chars().take(max_kept_chars(k)) {
+            if value.len() + c.len_utf8() > room {
+                break;
+            }
+            value.push(c);
+        }
+        left = room - value.len();
+        kept.push((k.to_string(), value));
+    }
+    kept
 }
 
 /// A form's state as a page renders it.
@@ -285,13 +300,17 @@ mod tests {
         let many: Vec<String> = (0..100).map(|i| format!("attributes[a{i}]")).collect();
         fields.extend(many.iter().map(|k| (k.as_str(), huge.as_str())));
         let kept = bounded_fields(&fields);
-        assert_eq!(kept.len(), MAX_KEPT_FIELDS);
         assert_eq!(
             kept[0].1.chars().count(),
             128,
             "a username of Cognito's length"
         );
         assert!(kept.iter().all(|(k, v)| k.len() <= 64 && v.len() <= 2048));
+        let total: usize = kept.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(total <= MAX_KEPT_BYTES, "{total} bytes kept");
+        // Ordinary forms are kept whole.
+        let few = [("username", "jane"), ("attributes[name]", "Jane Doe")];
+        assert_eq!(bounded_fields(&few).len(), 2);
         // Multi-byte text is cut on a character, not a byte.
         let kept = bounded_fields(&[("username", &"é".repeat(200))]);
         assert_eq!(kept[0].1, "é".repeat(128));

@@ -474,7 +474,11 @@ pub fn PasskeyButton() -> impl IntoView {
 /// passkey island sends the browser after the server answered.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn is_own_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+    // Browsers drop tabs and newlines from URLs and read `\` as `/`: `/\t/evil.example` is
+    // `//evil.example`. Only printable characters, and no second slash or backslash first.
+    path.starts_with('/')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+        && !path[1..].starts_with(['/', '\\'])
 }
 
 /// The browser's WebAuthn, reached through the JavaScript globals (no bindings compiled in
@@ -645,6 +649,9 @@ mod tests {
         assert!(!is_own_path("//evil.example/x"));
         assert!(!is_own_path("/\\evil.example"));
         assert!(!is_own_path("https://evil.example"));
+        assert!(!is_own_path("/\t/evil.example"), "a tab the browser drops");
+        assert!(!is_own_path("/\n/evil.example"));
+        assert!(!is_own_path("/ /evil.example"));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum Action {
     ChangePassword,
     /// Second-factor codes: at sign-in and when an authenticator app is set up.
     MfaCode,
+    /// Opening a link from an email (the reset link, "This wasn't me"): per client only.
+    OpenLink,
 }
 
 impl Action {
@@ -41,6 +43,7 @@ impl Action {
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",
             Action::MfaCode => "mfa_code",
+            Action::OpenLink => "open_link",
         }
     }
 }
@@ -181,6 +184,8 @@ pub struct RateLimiter {
     pub global: Limit,
     /// Per username from all clients without a device cookie together.
     pub user_ceiling: Limit,
+    /// One-time codes Cognito is asked to send, for the whole deployment (`CODES_PER_HOUR`).
+    pub codes: Limit,
 }
 
 /// Whom an attempt is for: the keyed hash of the normalised username, and the id of the
@@ -277,16 +282,80 @@ impl RateLimiter {
 }
 
 impl RateLimiter {
-    /// Whether `ip` may create one more session record just to carry a form error back
-    /// (JavaScript off). Allowed as often as the per-IP limit allows attempts, so what
-    /// anonymous errors store stays bounded per client.
-    pub async fn new_record(&self, ip: IpAddr) -> bool {
-        matches!(
-            self.store
-                .hit(&format!("rl:record:ip:{ip}"), self.per_ip)
-                .await,
-            Ok(None)
-        )
+    /// Counts one `action` by `ip` (no user): refused with how long to wait, logged as an
+    /// audit event; a store that cannot be reached is "unavailable".
+    pub async fn check_ip(&self, action: Action, ip: IpAddr) -> Result<(), AppError> {
+        match self.check(action, ip, None).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(limited)) => {
+                crate::metrics::metrics().limited(action.name(), limited.scope.name());
+                tracing::warn!(
+                    target: "audit",
+                    event = "rate_limited",
+                    outcome = limited.scope.name(),
+                    action = action.name(),
+                    client_ip = %ip,
+                    retry_after = limited.retry_after_secs(),
+                    "audit"
+                );
+                Err(limited.into())
+            }
+            Err(e) => {
+                tracing::error!(error = %e.0, "rate-limit store failed");
+                Err(AppError::Unavailable)
+            }
+        }
+    }
+
+    /// Counts one code Cognito is about to be asked to send, against the deployment's ceiling
+    /// (`CODES_PER_HOUR`). Refused: the metric, a log line for the operator, and how long to
+    /// wait.
+    pub async fn code_sent(&self) -> Result<(), AppError> {
+        match self.store.hit("rl:codes:all", self.codes).await {
+            Ok(None) => Ok(()),
+            Ok(Some(retry_after)) => {
+                crate::metrics::metrics().limited("code_sent", "global");
+                tracing::warn!(
+                    target: "audit",
+                    event = "rate_limited",
+                    outcome = "global",
+                    action = "code_sent",
+                    retry_after = retry_after.as_secs(),
+                    "the ceiling on one-time codes sent (CODES_PER_HOUR) is reached: no more codes are sent until it clears"
+                );
+                Err(Limited {
+                    scope: Scope::Global,
+                    retry_after,
+                }
+                .into())
+            }
+            Err(e) => {
+                tracing::error!(error = %e.0, "rate-limit store failed (codes sent)");
+                Err(AppError::Unavailable)
+            }
+        }
+    }
+
+    /// Whether `ip` may create one more session record (any but a signed-in user's; see
+    /// `session::RecordGuard`): as often as the per-IP limit allows attempts, so what anonymous
+    /// requests store stays bounded per client. A refusal says how long to wait.
+    pub async fn new_record(&self, ip: IpAddr) -> Result<(), AppError> {
+        match self
+            .store
+            .hit(&format!("rl:record:ip:{ip}"), self.per_ip)
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(retry_after)) => Err(Limited {
+                scope: Scope::Ip,
+                retry_after,
+            }
+            .into()),
+            Err(e) => {
+                tracing::error!(error = %e.0, "rate-limit store failed (new session record)");
+                Err(AppError::Unavailable)
+            }
+        }
     }
 }
 
@@ -343,6 +412,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn codes_sent_have_a_ceiling_for_the_whole_deployment() {
+        let rl = RateLimiter {
+            store: Arc::new(MemoryLimits::default()),
+            per_user: limit(100, 60),
+            per_ip: limit(100, 60),
+            global: limit(100, 1),
+            user_ceiling: limit(100, 60),
+            codes: limit(3, 3600),
+        };
+        for _ in 0..3 {
+            assert_eq!(rl.code_sent().await, Ok(()));
+        }
+        assert!(matches!(rl.code_sent().await, Err(AppError::RateLimited(s)) if s > 0));
+    }
+
+    #[tokio::test]
     async fn the_ip_is_checked_first_and_the_scope_is_reported() {
         let rl = RateLimiter {
             store: Arc::new(MemoryLimits::default()),
@@ -350,6 +435,7 @@ mod tests {
             per_ip: limit(3, 60),
             global: limit(100, 1),
             user_ceiling: limit(3, 60),
+            codes: limit(1000, 3600),
         };
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..2 {
@@ -389,6 +475,7 @@ mod tests {
             per_ip: limit(100, 60),
             global: limit(100, 1),
             user_ceiling: limit(5, 60),
+            codes: limit(1000, 3600),
         };
         let attacker: IpAddr = "203.0.113.66".parse().unwrap();
         let home: IpAddr = "198.51.100.7".parse().unwrap();
@@ -427,6 +514,7 @@ mod tests {
             per_ip: limit(100, 60),
             global: limit(2, 1),
             user_ceiling: limit(100, 60),
+            codes: limit(1000, 3600),
         };
         for i in 0..2 {
             let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();

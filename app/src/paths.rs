@@ -72,6 +72,26 @@ pub mod field {
     /// The attributes Cognito asks for with a new password: `attributes[<name>]`.
     pub const ATTRIBUTES: &str = "attributes";
 
+    /// Every field name above (tests send each, oversized, to every route).
+    pub const ALL: [&str; 16] = [
+        USERNAME,
+        PASSWORD,
+        CURRENT_PASSWORD,
+        NEW_PASSWORD,
+        CONFIRM_PASSWORD,
+        CODE,
+        FACTOR,
+        DEVICE_NAME,
+        SIGN_OUT_EVERYWHERE,
+        METHOD,
+        CHANGE,
+        DEVICE,
+        PASSKEY,
+        CREDENTIAL,
+        "attributes[email]",
+        "resent",
+    ];
+
     /// The field of attribute `name` in the new-password form.
     pub fn attribute(name: &str) -> String {
         format!("{ATTRIBUTES}[{name}]")

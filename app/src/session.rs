@@ -1,5 +1,14 @@
 //! The typed server-side session (tower-sessions). Only the server reads or writes it; the
 //! browser holds nothing but an opaque cookie. Each flow keeps just what its next step needs.
+//!
+//! **The one way a request creates or grows a session record** is [`AppSession`]'s private
+//! `set`, and it applies the bounds itself (see [`RecordGuard`]): each value within its size,
+//! and at most the client's allowance of new records. An `AppSession` can only be made with
+//! the request's guard ([`AppSession::from_parts`]), which the server installs for every route;
+//! a route without it cannot write at all. The server's route walk
+//! (`server/tests/api/walk.rs`) checks every route and server function the router knows.
+
+use std::{net::IpAddr, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -92,9 +101,124 @@ pub struct SignedIn {
     pub authenticated_at: i64,
 }
 
-/// The app's view of a tower-sessions `Session`, with named keys.
+/// The largest a signed-in user's value may be (Cognito's three tokens and the names).
+pub const MAX_SIGNED_IN_BYTES: usize = 16 * 1024;
+/// The largest a challenge in progress may be (Cognito's session, a passkey's options).
+pub const MAX_CHALLENGE_BYTES: usize = 8 * 1024;
+/// The largest any other value may be (a flash with its bounded fields, a reset, a notice).
+pub const MAX_VALUE_BYTES: usize = 2 * 1024;
+
+/// The most one key of a record may hold, serialised.
+fn max_bytes(key: &str) -> usize {
+    match key {
+        AUTH => MAX_SIGNED_IN_BYTES,
+        CHALLENGE => MAX_CHALLENGE_BYTES,
+        _ => MAX_VALUE_BYTES,
+    }
+}
+
+/// The bounds of one request's writes to its session: who is asking (`ip`) and how many new
+/// records that client may still create (the per-IP allowance of the rate limiter, counted
+/// once per request). The server makes one per request, for every route
+/// (`server::guard_sessions`); nothing else can make an [`AppSession`].
 #[derive(Clone)]
-pub struct AppSession(pub Session);
+pub struct RecordGuard(Arc<GuardInner>);
+
+struct GuardInner {
+    /// `None`: no allowance to count (unit tests of the flows).
+    limiter: Option<crate::limits::RateLimiter>,
+    ip: IpAddr,
+    /// This request's answer: admitted, or why not.
+    admitted: tokio::sync::OnceCell<Result<(), AppError>>,
+}
+
+impl RecordGuard {
+    /// The guard of one request from `ip`.
+    pub fn for_request(limiter: crate::limits::RateLimiter, ip: IpAddr) -> Self {
+        RecordGuard(Arc::new(GuardInner {
+            limiter: Some(limiter),
+            ip,
+            admitted: tokio::sync::OnceCell::new(),
+        }))
+    }
+
+    /// A guard that counts no allowance (the flows' unit tests only; sizes are still bounded).
+    #[cfg(test)]
+    pub fn unlimited() -> Self {
+        RecordGuard(Arc::new(GuardInner {
+            limiter: None,
+            ip: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            admitted: tokio::sync::OnceCell::new(),
+        }))
+    }
+
+    /// Whether this request may create a new record (asked once per request).
+    async fn admit(&self) -> Result<(), AppError> {
+        let Some(limiter) = &self.0.limiter else {
+            return Ok(());
+        };
+        let answer = self
+            .0
+            .admitted
+            .get_or_init(|| async { limiter.new_record(self.0.ip).await })
+            .await;
+        if let Err(AppError::RateLimited(wait)) = answer {
+            crate::metrics::metrics().limited("new_session", "ip");
+            tracing::warn!(
+                target: "audit",
+                event = "rate_limited",
+                outcome = "ip",
+                action = "new_session",
+                client_ip = %self.0.ip,
+                retry_after = wait,
+                "audit"
+            );
+        }
+        answer.clone()
+    }
+}
+
+/// Ends `session` when it is older than `max_age` seconds, used or not (the absolute
+/// lifetime; the idle timeout is the store's expiry). Returns whether it ended. (It only
+/// deletes, so it needs no guard: the server runs it before any handler.)
+pub async fn enforce_lifetime(session: &Session, max_age: i64) -> Result<bool, AppError> {
+    let started = match session.get::<i64>(STARTED).await {
+        Ok(v) => v,
+        Err(tower_sessions::session::Error::SerdeJson(_)) => None,
+        Err(e) => return Err(store_err(e)),
+    };
+    match started {
+        Some(t) if crate::clock::now() - t > max_age => {
+            session.flush().await.map_err(store_err)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The app's view of a tower-sessions `Session`, with named keys; every write bounded by the
+/// request's [`RecordGuard`].
+#[derive(Clone)]
+pub struct AppSession {
+    session: Session,
+    guard: RecordGuard,
+}
+
+/// Axum handlers take an `AppSession` like any extractor; without the server's session layer
+/// and guard the request is refused (500), never served with an unguarded session.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AppSession {
+    type Rejection = http::StatusCode;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        AppSession::from_parts(parts).ok_or_else(|| {
+            tracing::error!("session layer or record guard missing");
+            http::StatusCode::INTERNAL_SERVER_ERROR
+        })
+    }
+}
 
 fn store_err(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");
@@ -102,8 +226,23 @@ fn store_err(e: tower_sessions::session::Error) -> AppError {
 }
 
 impl AppSession {
+    /// The session of the request whose parts these are, with its guard; `None` when the
+    /// server installed either no session or no guard (then nothing may be written).
+    pub fn from_parts(parts: &http::request::Parts) -> Option<Self> {
+        Some(AppSession {
+            session: parts.extensions.get::<Session>()?.clone(),
+            guard: parts.extensions.get::<RecordGuard>()?.clone(),
+        })
+    }
+
+    /// A session with `guard` (the unit tests' sessions).
+    #[cfg(test)]
+    pub fn with_guard(session: Session, guard: RecordGuard) -> Self {
+        AppSession { session, guard }
+    }
+
     async fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
-        match self.0.get::<T>(key).await {
+        match self.session.get::<T>(key).await {
             Ok(v) => Ok(v),
             // A record written by another version of the app: treat it as absent.
             Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(None),
@@ -111,26 +250,42 @@ impl AppSession {
         }
     }
 
+    /// The one write. The value must fit its key's bound; a write that would create a new
+    /// record (none stored, or the old one dropped) must be admitted by the guard, except the
+    /// signed-in user's (Cognito has just said who it is).
     async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
+        let value = serde_json::to_value(value).map_err(|e| {
+            tracing::error!(error = %e, "session value not serialisable");
+            AppError::Unexpected
+        })?;
+        let size = value.to_string().len();
+        if size > max_bytes(key) {
+            tracing::warn!(key, size, "session value over its bound: not stored");
+            return Err(AppError::TooLarge);
+        }
         if self
-            .0
+            .session
             .get_value(STARTED)
             .await
             .map_err(store_err)?
             .is_none()
         {
-            self.0
+            if key != AUTH {
+                self.guard.admit().await?;
+            }
+            self.session
                 .insert(STARTED, crate::clock::now())
                 .await
                 .map_err(store_err)?;
         }
-        self.0.insert(key, value).await.map_err(store_err)
+        self.session.insert_value(key, value).await.map_err(store_err)?;
+        Ok(())
     }
 
     async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
         let v = self.get::<T>(key).await?;
         if v.is_some() {
-            self.0
+            self.session
                 .remove::<serde_json::Value>(key)
                 .await
                 .map_err(store_err)?;
@@ -144,10 +299,10 @@ impl AppSession {
 
     /// Deletes the server-side record (if one was stored) and forgets the id.
     async fn drop_record(&self) -> Result<(), AppError> {
-        if self.0.id().is_some() {
-            self.0.flush().await.map_err(store_err)
+        if self.session.id().is_some() {
+            self.session.flush().await.map_err(store_err)
         } else {
-            self.0.clear().await;
+            self.session.clear().await;
             Ok(())
         }
     }
@@ -165,7 +320,7 @@ impl AppSession {
             RECOVERED,
             PASSKEY_OFFER,
         ] {
-            if self.0.get_value(key).await.map_err(store_err)?.is_some() {
+            if self.session.get_value(key).await.map_err(store_err)?.is_some() {
                 return Ok(false);
             }
         }
@@ -175,23 +330,12 @@ impl AppSession {
     /// Ends the session when it is older than `max_age` seconds, used or not (the absolute
     /// lifetime; the idle timeout is the store's expiry). Returns whether it ended.
     pub async fn enforce_lifetime(&self, max_age: i64) -> Result<bool, AppError> {
-        let started = match self.0.get::<i64>(STARTED).await {
-            Ok(v) => v,
-            Err(tower_sessions::session::Error::SerdeJson(_)) => None,
-            Err(e) => return Err(store_err(e)),
-        };
-        match started {
-            Some(t) if crate::clock::now() - t > max_age => {
-                self.0.flush().await.map_err(store_err)?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        enforce_lifetime(&self.session, max_age).await
     }
 
     /// Whether this browser already has a stored session record (its cookie named one).
     pub fn is_stored(&self) -> bool {
-        self.0.id().is_some()
+        self.session.id().is_some()
     }
 
     /// The reset in progress, if any.
@@ -227,8 +371,10 @@ impl AppSession {
         self.get(NOT_ME).await
     }
 
-    /// Keeps the "This wasn't me" token from a notification's link.
-    pub async fn set_not_me(&self, token: &Token) -> Result<(), AppError> {
+    /// Keeps the "This wasn't me" token from a notification's link: a new session id (no
+    /// fixation: a flow starts here), whatever else this browser had kept.
+    pub async fn start_not_me(&self, token: &Token) -> Result<(), AppError> {
+        self.session.cycle_id().await.map_err(store_err)?;
         self.set(NOT_ME, token).await
     }
 
@@ -236,8 +382,19 @@ impl AppSession {
         self.take(FLASH).await
     }
     /// Leaves form state for the page the no-JS post redirects to.
+    /// Its fields are bounded here, whoever made it (see [`crate::forms::bounded_fields`]).
     pub async fn set_flash(&self, flash: &Flash) -> Result<(), AppError> {
-        self.set(FLASH, flash).await
+        let fields: Vec<(&str, &str)> = flash
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let bounded = Flash {
+            form: flash.form,
+            error: flash.error.clone(),
+            fields: crate::forms::bounded_fields(&fields),
+        };
+        self.set(FLASH, &bounded).await
     }
 
     /// Takes the one-time notice for the next page.
@@ -278,7 +435,12 @@ impl AppSession {
     pub async fn end_all(&self, notice: Option<&Notice>) -> Result<(), AppError> {
         self.drop_record().await?;
         if let Some(n) = notice {
-            self.set(NOTICE, n).await?;
+            // Everything has ended either way; a client past its allowance of new records
+            // only misses the notice.
+            match self.set(NOTICE, n).await {
+                Err(AppError::RateLimited(_)) => {}
+                other => other?,
+            }
         }
         Ok(())
     }
@@ -287,9 +449,15 @@ impl AppSession {
     /// first sign-in after this browser reset the same user's password leaves a passkey offer.
     pub async fn sign_in(&self, user: &SignedIn) -> Result<(), AppError> {
         let recovered = self.get::<String>(RECOVERED).await?;
+        // A notice left by an earlier step of this sign-in ("your new password is set")
+        // is for the page the sign-in ends on.
+        let notice = self.get::<Notice>(NOTICE).await?;
         self.drop_record().await?;
-        self.0.cycle_id().await.map_err(store_err)?;
+        self.session.cycle_id().await.map_err(store_err)?;
         self.set(AUTH, user).await?;
+        if let Some(n) = notice {
+            self.set(NOTICE, &n).await?;
+        }
         if recovered.is_some_and(|r| r.trim().eq_ignore_ascii_case(user.username.trim())) {
             self.set(PASSKEY_OFFER, &true).await?;
         }
@@ -309,11 +477,11 @@ impl AppSession {
 
     /// Starts a reset: new session id (no fixation), any earlier flow in this session dropped.
     pub async fn start_reset(&self, flow: &ResetFlow) -> Result<(), AppError> {
-        self.0
+        self.session
             .remove::<serde_json::Value>(CHALLENGE)
             .await
             .map_err(store_err)?;
-        self.0.cycle_id().await.map_err(store_err)?;
+        self.session.cycle_id().await.map_err(store_err)?;
         self.set(RESET, flow).await
     }
 
@@ -333,7 +501,7 @@ impl AppSession {
     pub async fn start_challenge(&self, flow: &ChallengeFlow) -> Result<(), AppError> {
         let recovered = self.get::<String>(RECOVERED).await?;
         self.drop_record().await?;
-        self.0.cycle_id().await.map_err(store_err)?;
+        self.session.cycle_id().await.map_err(store_err)?;
         if let Some(r) = recovered {
             self.set(RECOVERED, &r).await?;
         }
@@ -350,7 +518,7 @@ mod tests {
         let s = crate::testing::session();
         s.set_notice(&Notice::SignedOut).await.unwrap();
         assert!(!s.enforce_lifetime(60).await.unwrap(), "young enough");
-        s.0.insert(STARTED, crate::clock::now() - 61).await.unwrap();
+        s.session.insert(STARTED, crate::clock::now() - 61).await.unwrap();
         assert!(s.enforce_lifetime(60).await.unwrap());
         assert_eq!(s.take_notice().await.unwrap(), None, "everything gone");
     }
@@ -411,11 +579,11 @@ mod tests {
     async fn taking_the_last_value_deletes_the_record() {
         let s = crate::testing::session();
         s.set_notice(&Notice::SignedOut).await.unwrap();
-        s.0.save().await.unwrap();
-        assert!(s.0.id().is_some());
+        s.session.save().await.unwrap();
+        assert!(s.session.id().is_some());
         s.take_notice().await.unwrap();
         assert!(
-            s.0.id().is_none(),
+            s.session.id().is_none(),
             "flushed: the store record and cookie go"
         );
     }

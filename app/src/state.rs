@@ -64,6 +64,7 @@ impl AppState {
             per_ip: settings.limits.ip,
             global: settings.limits.global,
             user_ceiling: settings.limits.user_ceiling,
+            codes: settings.limits.codes,
         };
         let shared = Shared {
             decoy_key: Arc::new(crate::audit::derive_key(&secret, "decoy")),

@@ -81,7 +81,10 @@ pub fn sign_in_outcome_of(
 
 /// A fresh session in a memory store.
 pub fn session() -> AppSession {
-    AppSession(Session::new(None, Arc::new(MemoryStore::default()), None))
+    AppSession::with_guard(
+        Session::new(None, Arc::new(MemoryStore::default()), None),
+        crate::session::RecordGuard::unlimited(),
+    )
 }
 
 /// A modeled Cognito exception as the SDK reads it off the wire, code included (the SDK's

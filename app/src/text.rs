@@ -182,6 +182,15 @@ pub fn mfa_setup_unavailable(l: Locale, options: &[MfaKind]) -> String {
 /// Where the code went, in words.
 pub fn delivery_text(l: Locale, delivery: &Option<Delivery>) -> String {
     match delivery {
+        // No destination to show (see `flow::delivery::uniform_delivery`): the channel only.
+        Some(Delivery {
+            medium: Medium::Email,
+            destination,
+        }) if destination.is_empty() => td_string!(l, reset.sent_email_account).to_string(),
+        Some(Delivery {
+            medium: Medium::Sms,
+            destination,
+        }) if destination.is_empty() => td_string!(l, reset.sent_sms_account).to_string(),
         Some(Delivery {
             medium: Medium::Email,
             destination,

@@ -89,23 +89,31 @@ function resetEmail(event, origin, product) {
   };
 }
 
-function inviteEmail(event, origin, product) {
+/** The invitation. Cognito puts the username and the temporary password into the message
+ * *after* this trigger, unescaped, and a temporary password may hold `<`, `&` or `>`. So both
+ * placeholders stand after a `<plaintext>` start tag: from there to the end, an HTML parser
+ * reads everything as text (no tag, no entity, no end), and the password shows as it was set,
+ * whatever it holds; a username never becomes markup. The HTML part (name, button, link)
+ * comes first, and nothing follows the text (a closing tag would show as text). */
+export function inviteEmail(event, origin, product) {
   const { request } = event;
   const lang = languageOf(request.userAttributes?.locale);
   const t = MESSAGES[lang];
-  // Both placeholders must be in the message (Cognito refuses it otherwise). The temporary
-  // password is never put in a link: only in the body.
-  const strong = (s) => `<strong style="font-family:ui-monospace,monospace">${s}</strong>`;
+  const dir = RTL.has(lang) ? 'rtl' : 'ltr';
+  const link = `${origin}/sign-in`;
+  const lead = fill(t.invite_lead, { username: request.usernameParameter, code: request.codeParameter });
   return {
     emailSubject: t.invite_subject,
-    emailMessage: page({
-      lang,
-      product,
-      subject: t.invite_subject,
-      paragraphs: [fill(escapeHtml(t.invite_lead), { username: strong(request.usernameParameter), code: strong(request.codeParameter) })],
-      link: `${origin}/sign-in`,
-      linkText: t.invite_link,
-    }),
+    emailMessage: [
+      `<!doctype html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><title>${escapeHtml(t.invite_subject)}</title></head>`,
+      `<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px">`,
+      `<p style="margin:0 0 24px;font-weight:600">${escapeHtml(product)}</p>`,
+      `<p style="margin:24px 0"><a href="${escapeHtml(link)}" style="background:#0b5cad;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${escapeHtml(t.invite_link)}</a></p>`,
+      `<p style="margin:0 0 16px;color:#555;font-size:14px">${escapeHtml(link)}</p>`,
+      // Raw text from here to the end (see above): the lead is not escaped, it is not HTML.
+      `<plaintext dir="${dir}" style="font-family:ui-monospace,monospace;font-size:16px;white-space:pre-wrap">`,
+      lead.replace(/<\/?plaintext/gi, ''),
+    ].join(''),
   };
 }
 

@@ -85,6 +85,30 @@ test("an admin-created user's invitation has both placeholders and never puts th
   assert.equal(out.response.emailSubject, MESSAGES.en.invite_subject);
 });
 
+// Every symbol Cognito's password policy allows (and a space), the ones HTML reads first.
+const SYMBOLS = '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ';
+
+test('the temporary password and the username stand where HTML reads only text', async () => {
+  for (const lang of Object.keys(MESSAGES)) {
+    const out = await handler(event('CustomMessage_AdminCreateUser', { usernameParameter: '{username}', attributes: { locale: lang } }));
+    const message = out.response.emailMessage;
+    // Cognito fills the placeholders after the trigger, unescaped.
+    const password = `Aa1${SYMBOLS}&amp;<b>x</b></plaintext>`;
+    const username = '<img src=x onerror=alert(1)>&lt;';
+    const sent = message.split('{####}').join(password).split('{username}').join(username);
+    const start = sent.search(/<plaintext[^>]*>/i);
+    assert.ok(start > 0, lang);
+    // Before the start tag: no placeholder, nothing Cognito fills in.
+    assert.ok(!message.slice(0, start).includes('{####}') && !message.slice(0, start).includes('{username}'), lang);
+    // After it, the HTML parser is in its PLAINTEXT state to the end: what is there is the text
+    // shown, character for character (the browser check is end2end/tests/invite.spec.ts).
+    const text = sent.slice(sent.indexOf('>', start) + 1);
+    assert.ok(text.includes(password), `${lang}: the password shows as set`);
+    assert.ok(text.includes(username), `${lang}: the username is text`);
+    assert.equal(text, MESSAGES[lang].invite_lead.replace('{username}', username).replace('{code}', password), lang);
+  }
+});
+
 test('every other message is left exactly as Cognito writes it', async () => {
   for (const source of ['CustomMessage_SignUp', 'CustomMessage_ResendCode', 'CustomMessage_UpdateUserAttribute', 'CustomMessage_VerifyUserAttribute', 'CustomMessage_Authentication']) {
     assert.deepEqual(await handler(event(source)), event(source), source);

@@ -1,4 +1,4 @@
-import { test, expect, NEW_PASSWORD, islandsLive } from './fixtures/app';
+import { test, expect, NEW_PASSWORD, islandsLive, latestCode } from './fixtures/app';
 import { sentEmails } from './fixtures/moto';
 
 test.describe('security notifications', () => {
@@ -20,6 +20,17 @@ test.describe('security notifications', () => {
     await page.getByRole('button', { name: 'Sign me out everywhere and reset my password' }).click();
     await expect(page).toHaveURL(/\/reset\/confirm$/);
     await expect(page.getByRole('status').first()).toContainText('You are now signed out everywhere');
+
+    // The reset it started, then the next sign-in: a review of every way in first.
+    const secured = `${NEW_PASSWORD}2`;
+    await app.enterCode(await latestCode(user.username), secured);
+    await expect(page).toHaveURL(/\/sign-in/);
+    await app.signIn(user, secured);
+    await expect(page).toHaveURL(/\/account\/security$/);
+    await expect(page.getByRole('heading', { name: 'Check how you sign in' })).toBeVisible();
+    await page.getByRole('button', { name: 'I have checked everything' }).click();
+    await expect(page).toHaveURL(/\/account\/security$/);
+    await expect(page.getByRole('heading', { name: 'Check how you sign in' })).toHaveCount(0);
 
     // The same link again: used up, and the page says what to do instead.
     await page.setContent(mail.body);

@@ -256,6 +256,7 @@ pub fn router(services: Services) -> Router {
         body_timeout: settings.http.body_timeout,
     });
     let absolute = settings.session.absolute.as_secs() as i64;
+    let limiter = state.limiter.clone();
     let logo_origin = match &settings.brand.logo {
         Some(app::branding::Logo::Url(u)) => url_origin(u),
         _ => None,
@@ -267,17 +268,11 @@ pub fn router(services: Services) -> Router {
     } else {
         Router::<AppState>::new().route("/healthz", get(healthz))
     };
+    let mut router = router.merge(brand_routes(&settings));
+    for path in HANDLER_ROUTES {
+        router = router.route(path, handler_route(path, &guard));
+    }
     let app = router
-        .merge(brand_routes(&settings))
-        .route(app::paths::RESET_LINK, get(app::reset::link::ssr::handler))
-        .route(
-            app::paths::NOT_ME_LINK,
-            get(app::notify::not_me::ssr::handler),
-        )
-        .route(
-            "/language/{code}",
-            get(security::choose_language).with_state(guard.clone()),
-        )
         // Built assets: brotli or gzip files written next to them at build time are sent
         // as they are (no compression work per request).
         .nest_service(
@@ -375,9 +370,60 @@ pub fn router(services: Services) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             session_lifetime(absolute, req, next)
         }))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            guard_sessions(limiter.clone(), req, next)
+        }))
         .layer(middleware::from_fn_with_state(guard, security::error_pages))
         .service(app);
     Router::new().fallback_service(service)
+}
+
+/// Where the language switch is (`/language/<code>?back=<page>`).
+pub const LANGUAGE: &str = "/language/{code}";
+
+/// The routes answered by plain axum handlers (all `GET`), besides the pages, the server
+/// functions, `/pkg` and the operator routes. The router serves exactly these (see
+/// [`handler_route`]), and the tests' route walk reads them from here.
+pub const HANDLER_ROUTES: [&str; 3] = [app::paths::RESET_LINK, app::paths::NOT_ME_LINK, LANGUAGE];
+
+/// `/healthz`, `/metrics` and `/readyz` (on the public router unless `METRICS_ADDR` is set).
+pub const OPS_ROUTES: [&str; 3] = ["/healthz", "/metrics", "/readyz"];
+
+fn handler_route(path: &str, guard: &Arc<security::Guard>) -> axum::routing::MethodRouter<AppState> {
+    match path {
+        app::paths::RESET_LINK => get(app::reset::link::ssr::handler),
+        app::paths::NOT_ME_LINK => get(app::notify::not_me::ssr::handler),
+        LANGUAGE => get(security::choose_language).with_state(guard.clone()),
+        other => unreachable!("no handler for {other}"),
+    }
+}
+
+/// Every route the router knows, with its method: the pages (GET), the server functions
+/// (their own method), the handler routes and the operator routes (GET), and the brand
+/// routes `settings` asks for. The route walk in the tests covers each.
+pub fn every_route(settings: &Settings) -> Vec<(String, http::Method)> {
+    let mut all: Vec<(String, http::Method)> = app_routes()
+        .iter()
+        .map(|r| (r.path().to_string(), http::Method::GET))
+        .collect();
+    all.extend(
+        leptos::server_fn::axum::server_fn_paths().map(|(p, m)| (p.to_string(), m)),
+    );
+    all.extend(
+        HANDLER_ROUTES
+            .iter()
+            .chain(OPS_ROUTES.iter())
+            .map(|p| (p.to_string(), http::Method::GET)),
+    );
+    if settings.brand.colour.is_some() {
+        all.push(("/brand.css".into(), http::Method::GET));
+    }
+    if let Some(app::branding::Logo::File { path, .. }) = &settings.brand.logo {
+        all.push((path.to_string(), http::Method::GET));
+    }
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// `scheme://host[:port]` of an absolute URL.
@@ -419,12 +465,28 @@ fn brand_routes(settings: &Settings) -> Router<AppState> {
     r
 }
 
+/// Gives every request, whatever its route, the guard without which its session cannot be
+/// written (`app::session::RecordGuard`: bounded values, new records per client).
+async fn guard_sessions(
+    limiter: app::limits::RateLimiter,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = req
+        .extensions()
+        .get::<app::state::ClientIp>()
+        .map(|c| c.0)
+        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    req.extensions_mut()
+        .insert(app::session::RecordGuard::for_request(limiter, ip));
+    next.run(req).await
+}
+
 /// Ends sessions older than the absolute lifetime before any handler sees them.
 async fn session_lifetime(max_age: i64, req: Request, next: Next) -> Response {
     if let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
         if session.id().is_some() {
-            let s = app::session::AppSession(session);
-            if let Ok(true) = s.enforce_lifetime(max_age).await {
+            if let Ok(true) = app::session::enforce_lifetime(&session, max_age).await {
                 tracing::info!("session ended: absolute lifetime reached");
             }
         }
@@ -530,13 +592,16 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// How connections are held: see `HTTP_HEADER_TIMEOUT_SECS` and `MAX_CONNECTIONS`.
+/// How connections are held: see `HTTP_HEADER_TIMEOUT_SECS`, `MAX_CONNECTIONS` and
+/// `MAX_CONNECTIONS_PER_CLIENT`.
 #[derive(Clone, Copy, Debug)]
 pub struct Connections {
     /// Time allowed for a request's headers, and for an idle keep-alive connection.
     pub header_timeout: Duration,
     /// Open connections at once; more are closed as soon as they are accepted.
     pub max: usize,
+    /// Open connections at once from one peer address.
+    pub per_client: usize,
 }
 
 impl Connections {
@@ -544,6 +609,7 @@ impl Connections {
         Connections {
             header_timeout: settings.http.header_timeout,
             max: settings.http.max_connections,
+            per_client: settings.http.max_connections_per_client,
         }
     }
 }
@@ -553,6 +619,44 @@ impl Default for Connections {
         Connections {
             header_timeout: Duration::from_secs(10),
             max: 1024,
+            per_client: 256,
+        }
+    }
+}
+
+/// Open connections per peer address; a [`ClientSlot`] gives its one back when dropped.
+#[derive(Clone, Default)]
+struct PerClient(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+struct ClientSlot {
+    table: PerClient,
+    ip: std::net::IpAddr,
+}
+
+impl PerClient {
+    /// A slot for `ip`, unless it already holds `max`.
+    fn take(&self, ip: std::net::IpAddr, max: usize) -> Option<ClientSlot> {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = t.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut t = self.table.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = t.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                t.remove(&self.ip);
+            }
         }
     }
 }
@@ -583,6 +687,7 @@ pub async fn serve_until(
         .header_read_timeout(conns.header_timeout);
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(conns.max));
+    let clients = PerClient::default();
     tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
@@ -596,6 +701,16 @@ pub async fn serve_until(
                     continue;
                 }
             },
+        };
+        let Some(slot) = clients.take(peer.ip(), conns.per_client) else {
+            app::metrics::metrics().connection_refused();
+            tracing::warn!(
+                max = conns.per_client,
+                client_ip = %peer.ip(),
+                "connection limit of one client reached: connection closed"
+            );
+            drop(stream);
+            continue;
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             app::metrics::metrics().connection_refused();
@@ -617,6 +732,7 @@ pub async fn serve_until(
         tokio::spawn(async move {
             let _ = conn.await;
             drop(permit);
+            drop(slot);
         });
     }
     drop(listener);

@@ -59,9 +59,20 @@ impl ErrorPages {
             error,
             back: back.to_string(),
         });
-        let mut res = (self.0)(req).await;
-        *res.status_mut() = status;
-        res
+        // Rendered to the end here, before it is answered: the page's reactive owner then
+        // never outlives a client that leaves mid-page (renders torn down half-way once
+        // panicked in leptos_i18n's context). An error page is a few KiB.
+        let (mut parts, body) = (self.0)(req).await.into_parts();
+        let body = match axum::body::to_bytes(body, 1 << 20).await {
+            Ok(bytes) => Body::from(bytes),
+            Err(e) => {
+                tracing::error!(error = %e, "an error page could not be rendered");
+                Body::from("error")
+            }
+        };
+        parts.status = status;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        Response::from_parts(parts, body)
     }
 }
 
@@ -282,7 +293,12 @@ pub async fn choose_language(
 ) -> Response {
     let back = safe_back(q.get("back").map(String::as_str), &guard.pages).to_string();
     let Some(l) = app::text::parse_locale(&code) else {
-        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+        // The error page, in the visitor's language, with the way back.
+        return app::flow::ctx::error_page_response(
+            &AppError::BadRequest,
+            &back,
+            Some(StatusCode::NOT_FOUND),
+        );
     };
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",

@@ -105,7 +105,7 @@ pub struct MfaPreference {
 }
 
 /// A removal whose thing Cognito no longer knows (one of `gone`) is done already.
-fn done_if_gone<T, E>(
+pub(super) fn done_if_gone<T, E>(
     sent: Result<T, aws_sdk_cognitoidentityprovider::error::SdkError<E, HttpResponse>>,
     gone: &[&str],
     operation: &str,

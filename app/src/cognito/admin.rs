@@ -137,6 +137,90 @@ impl Cognito {
             })
     }
 
+    /// `AdminListDevices` + `AdminForgetDevice`: every remembered device of `username` is
+    /// forgotten (after "This wasn't me"); how many were. A device already gone counts as
+    /// forgotten.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_forget_devices(&self, username: &str) -> Result<usize, IdpError> {
+        let mut forgotten = 0;
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .admin_list_devices()
+                .user_pool_id(&*self.user_pool_id)
+                .username(username)
+                .limit(60)
+                .set_pagination_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, "AdminListDevices"))?;
+            for key in out.devices().iter().filter_map(|d| d.device_key()) {
+                let sent = self
+                    .client
+                    .admin_forget_device()
+                    .user_pool_id(&*self.user_pool_id)
+                    .username(username)
+                    .device_key(key)
+                    .send()
+                    .await;
+                super::account::done_if_gone(
+                    sent,
+                    &["ResourceNotFoundException"],
+                    "AdminForgetDevice",
+                )?;
+                forgotten += 1;
+            }
+            match out.pagination_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(forgotten),
+            }
+        }
+    }
+
+    /// `AdminListUserAuthEvents` + `AdminUpdateAuthEventFeedback`: the user's sign-in events
+    /// from `from` to `to` (Unix seconds) are reported as not the user's, so that threat
+    /// protection's risk model learns from them; how many were.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_report_not_user(
+        &self,
+        username: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<usize, IdpError> {
+        use aws_sdk_cognitoidentityprovider::types::FeedbackValueType;
+        let out = self
+            .client
+            .admin_list_user_auth_events()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .max_results(60)
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminListUserAuthEvents"))?;
+        let mut reported = 0;
+        for event in out.auth_events() {
+            let at = event.creation_date().map(|d| d.secs()).unwrap_or(0);
+            let Some(id) = event.event_id() else {
+                continue;
+            };
+            if at < from || at > to {
+                continue;
+            }
+            self.client
+                .admin_update_auth_event_feedback()
+                .user_pool_id(&*self.user_pool_id)
+                .username(username)
+                .event_id(id)
+                .feedback_value(FeedbackValueType::Invalid)
+                .send()
+                .await
+                .map_err(|e| classify(e, "AdminUpdateAuthEventFeedback"))?;
+            reported += 1;
+        }
+        Ok(reported)
+    }
+
     /// `AdminGetUser`: status and contact verification, never secrets.
     #[tracing::instrument(skip_all)]
     pub async fn admin_get_user(&self, username: &str) -> Result<UserSummary, IdpError> {

@@ -31,6 +31,26 @@ pub fn page_of(step: &Challenge) -> &'static str {
     }
 }
 
+/// Revokes the refresh token of the sign-in in this session (a step-up replaces it); a
+/// refusal is logged and the new sign-in stands.
+pub async fn revoke_replaced(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+    if let Some(old) = session.signed_in().await?.and_then(|u| u.tokens.refresh) {
+        if let Err(e) = state.cognito.revoke(&old).await {
+            tracing::warn!(?e, "RevokeToken of the replaced sign-in failed");
+        }
+    }
+    Ok(())
+}
+
+/// Whether `user`'s ways in wait for a review (see [`super::review`]), by either name.
+async fn under_review(state: &AppState, user: &crate::session::SignedIn) -> bool {
+    super::review::pending(state, &user.username).await.is_some()
+        || (user.hash_username != user.username
+            && super::review::pending(state, &user.hash_username)
+                .await
+                .is_some())
+}
+
 /// Follows `outcome` of a sign-in step for `username`: stores the tokens (signed in: the
 /// account page) or the next challenge (its page). `first` says whether this began the sign-in
 /// (a new session id then) or answered a step of it.
@@ -45,12 +65,18 @@ pub async fn next_step(
         SignIn::Tokens(tokens) => {
             // A step-up (the signed-in user confirming who they are) goes back to where the
             // change was asked for.
+            let user = signed_in(username, tokens);
             let next = if session.is_step_up().await? {
+                // The sign-in it replaces ends for good, whichever way the step-up went.
+                revoke_replaced(state, session).await?;
+                paths::ACCOUNT_SECURITY
+            } else if under_review(state, &user).await {
+                // "This wasn't me" was reported: first, a review of every way in.
                 paths::ACCOUNT_SECURITY
             } else {
                 paths::ACCOUNT
             };
-            session.sign_in(&signed_in(username, tokens)).await?;
+            session.sign_in(&user).await?;
             Ok(next)
         }
         SignIn::Challenge {

@@ -68,6 +68,41 @@ pub const ERROR_PAGE_HEADER: &str = "x-app-error-page";
 
 pub use crate::forms::ErrorPage;
 
+/// A response of a plain axum handler that the server's `error_pages` middleware answers with
+/// the full error page for `error` (in the visitor's language, with a way `back`), with
+/// `status` (the error's own when `None`) and its Retry-After.
+pub fn error_page_response(
+    error: &AppError,
+    back: &str,
+    status: Option<http::StatusCode>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = status.unwrap_or_else(|| error.status()).into_response();
+    let page = ErrorPage {
+        error: error.clone(),
+        back: back.to_string(),
+    };
+    let h = res.headers_mut();
+    if let Some(v) = serde_json::to_string(&page)
+        .ok()
+        .and_then(|j| http::HeaderValue::from_str(&j).ok())
+    {
+        h.insert(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
+    }
+    if let Some(secs) = error.retry_after() {
+        h.insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+    }
+    h.insert(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
     if let Some(secs) = error.retry_after() {
         res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
@@ -122,11 +157,14 @@ impl Ctx {
             tracing::error!("AppState missing from context");
             AppError::Unexpected
         })?;
-        let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|e| {
-            tracing::error!(error = %e, "session layer missing");
-            AppError::Unexpected
-        })?;
         let parts = use_context::<http::request::Parts>();
+        let session = parts
+            .as_ref()
+            .and_then(AppSession::from_parts)
+            .ok_or_else(|| {
+                tracing::error!("session layer or record guard missing");
+                AppError::Unexpected
+            })?;
         let no_js = parts
             .as_ref()
             .and_then(|p| {
@@ -153,7 +191,7 @@ impl Ctx {
         state.cognito = state.cognito.for_user_at(ip);
         Ok(Self {
             state,
-            session: AppSession(session),
+            session,
             no_js,
             ip,
             page_render,
@@ -302,7 +340,11 @@ impl Ctx {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             };
-            self.session.set_flash(&flash).await?;
+            // A client past its allowance of new records gets the answer without it.
+            match self.session.set_flash(&flash).await {
+                Err(AppError::RateLimited(_)) => {}
+                other => other?,
+            }
         }
         page_result(result)
     }
@@ -335,20 +377,14 @@ impl Ctx {
                     error,
                     fields: crate::forms::bounded_fields(fields),
                 };
-                // What is stored for an error is small (bounded fields) and bounded per
-                // client: one client may create at most as many new records for errors as
-                // its per-IP allowance; past that the error is answered with its own page.
-                let keep = self.session.is_stored() || self.state.limiter.new_record(self.ip).await;
-                if keep {
-                    let kept = self.session.set_flash(&flash).await;
-                    if !page {
-                        kept?;
-                    }
-                }
-                if page || !keep {
+                // What is stored is bounded by the session itself (see `session::RecordGuard`):
+                // a client past its allowance of new records gets the error on its own page.
+                let kept = self.session.set_flash(&flash).await;
+                if page || matches!(kept, Err(AppError::RateLimited(_))) {
                     self.error_page(&flash.error, form.page());
                     return Ok(());
                 }
+                kept?;
                 self.redirect(form.page());
                 Ok(())
             }

@@ -98,11 +98,12 @@ pub fn decoy_delivery(key: &[u8; 32], username: &str) -> Delivery {
 /// Calls `ForgotPassword`; unknown users and users without a verified contact get a
 /// decoy answer indistinguishable from a real one.
 pub async fn send_code(state: &AppState, username: &str) -> Result<Delivery, AppError> {
-    match state.cognito.forgot_password(username).await {
-        Ok(Some(d)) => Ok(canonical_delivery(&state.decoy_key, username, &d)),
-        Ok(None) => Ok(decoy_delivery(&state.decoy_key, username)),
+    state.limiter.code_sent().await?;
+    let medium = match state.cognito.forgot_password(username).await {
+        Ok(Some(d)) => d.medium,
+        Ok(None) => decoy_delivery(&state.decoy_key, username).medium,
         Err(IdpError::UserNotFound | IdpError::InvalidParameter) => {
-            Ok(decoy_delivery(&state.decoy_key, username))
+            decoy_delivery(&state.decoy_key, username).medium
         }
         Err(IdpError::NotAuthorized) => {
             // A disabled user, or a wrong client secret: same answer to the user; the
@@ -110,8 +111,43 @@ pub async fn send_code(state: &AppState, username: &str) -> Result<Delivery, App
             tracing::error!(
                 "ForgotPassword refused as not authorized (disabled user or bad client secret)"
             );
-            Ok(decoy_delivery(&state.decoy_key, username))
+            decoy_delivery(&state.decoy_key, username).medium
         }
-        Err(e) => Err(idp_error(e)),
+        Err(e) => return Err(idp_error(e)),
+    };
+    Ok(uniform_delivery(&state.decoy_key, username, medium))
+}
+
+/// Whether `username` is an email address (something before and after one `@`).
+fn is_address(username: &str) -> bool {
+    matches!(username.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains('@'))
+}
+
+/// Whether `username` is a phone number (`+` and at least 8 digits).
+fn is_phone(username: &str) -> bool {
+    username.starts_with('+') && username.chars().filter(|c| c.is_ascii_digit()).count() >= 8
+}
+
+/// What the reset pages say about where a code went: the same for a real account and an
+/// unknown one, even to someone who knows the person's address. A username that is itself the
+/// address (or phone number) is shown masked from the username, as the user typed it, whatever
+/// Cognito said; any other username gets the channel only ("the address on your account"):
+/// a mask of the real address would let anyone who knows it tell a real account from a decoy.
+pub fn uniform_delivery(key: &[u8; 32], username: &str, medium: Medium) -> Delivery {
+    let own = match medium {
+        Medium::Email => is_address(username),
+        Medium::Sms => is_phone(username),
+    };
+    if own {
+        let typed = Delivery {
+            medium,
+            destination: username.to_string(),
+        };
+        canonical_delivery(key, username, &typed)
+    } else {
+        Delivery {
+            medium,
+            destination: String::new(),
+        }
     }
 }

@@ -54,6 +54,11 @@ impl Code {
         Code(raw.trim().to_string())
     }
 
+    /// Whether nothing was typed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The code for Cognito, or why it cannot be one: empty, or longer than Cognito takes
     /// (answered as a wrong code).
     pub fn checked(&self) -> Result<&str, AppError> {

@@ -7,10 +7,11 @@ pub mod challenge;
 pub mod ctx;
 pub mod delivery;
 pub mod input;
+pub mod review;
 
 pub use challenge::next_step;
 pub use ctx::{load_page, page_result, Ctx, Step, NO_FIELDS};
-pub use delivery::{canonical_delivery, decoy_delivery, send_code};
+pub use delivery::{canonical_delivery, decoy_delivery, send_code, uniform_delivery};
 pub use input::{Code, NewPassword, Username};
 
 use crate::{

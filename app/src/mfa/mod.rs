@@ -520,6 +520,9 @@ pub mod ssr {
                     .iter()
                     .find(|k| k.wire() == factor)
                     .ok_or(AppError::Missing(Field::Factor))?;
+                if kind != MfaKind::Totp {
+                    state.limiter.code_sent().await?;
+                }
                 cognito
                     .respond_select_mfa(kind, &flow.username, &flow.session)
                     .await
@@ -532,6 +535,9 @@ pub mod ssr {
                         _ => None,
                     })
                     .ok_or(AppError::Missing(Field::Factor))?;
+                if kind != MfaKind::Totp {
+                    state.limiter.code_sent().await?;
+                }
                 cognito
                     .respond_select_factor(kind, &flow.username, &flow.session)
                     .await

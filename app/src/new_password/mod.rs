@@ -262,8 +262,19 @@ pub mod ssr {
                 step: Challenge::NewPassword { .. },
                 ..
             }) => Err(AppError::AttributesRejected),
-            // The password is set; the pool asks for more (MFA set-up or a code) first.
-            Ok(outcome) => next_step(state, session, &flow.username, outcome, false).await,
+            // The password is set; the pool asks for more (MFA set-up or a code) first. The
+            // other sessions end now (this sign-in has no tokens yet, so none of its own are
+            // ended), and the notice waits in the session for the end of the chain.
+            Ok(outcome) => {
+                let signed_out_elsewhere = sign_out_elsewhere(state, &flow.username).await;
+                let next = next_step(state, session, &flow.username, outcome, false).await?;
+                session
+                    .set_notice(&Notice::PasswordSet {
+                        signed_out_elsewhere,
+                    })
+                    .await?;
+                Ok(next)
+            }
             // Cognito's session is no longer valid: treat it like the timer running out.
             Err(IdpError::NotAuthorized | IdpError::ExpiredCode | IdpError::CodeMismatch) => {
                 expire(session, flow.username).await?;

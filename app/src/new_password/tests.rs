@@ -245,3 +245,56 @@ async fn skipping_the_sign_in_step_makes_no_call() {
     assert_eq!(got, Err(AppError::NoChallengeInProgress));
     assert_eq!(rule.num_calls(), 0);
 }
+
+#[tokio::test]
+async fn a_new_password_followed_by_a_second_factor_still_ends_other_sessions_and_says_so() {
+    use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
+    let rule = mock!(Client::respond_to_auth_challenge).then_output(|| {
+        RespondToAuthChallengeOutput::builder()
+            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .session("next-session")
+            .build()
+    });
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .match_requests(|r| r.username() == Some("tom"))
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout]
+    ));
+    let s = session_with_challenge(0, &[]).await;
+    assert_eq!(
+        set_new_password(
+            &state,
+            &s,
+            &testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!"),
+            &HashMap::new()
+        )
+        .await,
+        Ok("/sign-in/code")
+    );
+    assert_eq!(signout.num_calls(), 1, "other sessions end before the code");
+    // The code is right: the chain ends signed in, with the notice.
+    let tokens = crate::cognito::Tokens {
+        access: Token::from("a"),
+        id: None,
+        refresh: None,
+        expires_in: 3600,
+    };
+    let next = crate::flow::next_step(
+        &state,
+        &s,
+        "tom",
+        crate::cognito::SignIn::Tokens(tokens),
+        false,
+    )
+    .await;
+    assert_eq!(next, Ok("/account"));
+    assert_eq!(
+        s.take_notice().await.unwrap(),
+        Some(Notice::PasswordSet {
+            signed_out_elsewhere: true
+        })
+    );
+    assert_eq!(signout.num_calls(), 1);
+}

@@ -1,5 +1,7 @@
-//! Security notifications: after a completed reset, a temporary-password change, a signed-in
-//! password change or a new authenticator app, the user gets an email (Amazon SES) in their
+//! Security notifications: after every change to how the user gets in (a completed reset, a
+//! temporary-password change, a signed-in password change, a new authenticator app, a second
+//! factor turned on or off or preferred, a passkey added or deleted, a remembered device
+//! forgotten, a sign-out everywhere: [`Change`]), the user gets an email (Amazon SES) in their
 //! language saying what changed, when, from which IP address and browser, with a
 //! "This wasn't me" link ([`not_me`]). Off unless `NOTIFY_EMAIL=true`.
 //!
@@ -24,6 +26,31 @@ pub enum Change {
     PasswordChanged,
     /// An authenticator app set up (`VerifySoftwareToken`).
     MfaAdded,
+    /// A second factor turned on or off, or another one preferred (`SetUserMFAPreference`).
+    MfaChanged,
+    /// A passkey added (`CompleteWebAuthnRegistration`).
+    PasskeyAdded,
+    /// A passkey deleted (`DeleteWebAuthnCredential`).
+    PasskeyDeleted,
+    /// A remembered device forgotten (`ForgetDevice`).
+    DeviceForgotten,
+    /// Signed out on every device (`GlobalSignOut`).
+    SignedOutEverywhere,
+}
+
+impl Change {
+    /// Every change, for tests that check each one is told.
+    pub const ALL: [Change; 9] = [
+        Change::PasswordReset,
+        Change::TemporaryPasswordChanged,
+        Change::PasswordChanged,
+        Change::MfaAdded,
+        Change::MfaChanged,
+        Change::PasskeyAdded,
+        Change::PasskeyDeleted,
+        Change::DeviceForgotten,
+        Change::SignedOutEverywhere,
+    ];
 }
 
 impl Change {
@@ -34,6 +61,11 @@ impl Change {
             Change::TemporaryPasswordChanged => "temporary_password_changed",
             Change::PasswordChanged => "password_changed",
             Change::MfaAdded => "mfa_added",
+            Change::MfaChanged => "mfa_changed",
+            Change::PasskeyAdded => "passkey_added",
+            Change::PasskeyDeleted => "passkey_deleted",
+            Change::DeviceForgotten => "device_forgotten",
+            Change::SignedOutEverywhere => "signed_out_everywhere",
         }
     }
 }
@@ -67,6 +99,11 @@ pub fn what(l: crate::i18n::Locale, change: Change) -> String {
         Change::TemporaryPasswordChanged => td_string!(l, notify.what_temporary),
         Change::PasswordChanged => td_string!(l, notify.what_password_changed),
         Change::MfaAdded => td_string!(l, notify.what_mfa),
+        Change::MfaChanged => td_string!(l, notify.what_mfa_changed),
+        Change::PasskeyAdded => td_string!(l, notify.what_passkey_added),
+        Change::PasskeyDeleted => td_string!(l, notify.what_passkey_deleted),
+        Change::DeviceForgotten => td_string!(l, notify.what_device_forgotten),
+        Change::SignedOutEverywhere => td_string!(l, notify.what_signed_out),
     }
     .to_string()
 }
@@ -127,6 +164,11 @@ mod server {
             Change::TemporaryPasswordChanged => td_string!(l, notify.subject_temporary),
             Change::PasswordChanged => td_string!(l, notify.subject_password_changed),
             Change::MfaAdded => td_string!(l, notify.subject_mfa),
+            Change::MfaChanged => td_string!(l, notify.subject_mfa_changed),
+            Change::PasskeyAdded => td_string!(l, notify.subject_passkey_added),
+            Change::PasskeyDeleted => td_string!(l, notify.subject_passkey_deleted),
+            Change::DeviceForgotten => td_string!(l, notify.subject_device_forgotten),
+            Change::SignedOutEverywhere => td_string!(l, notify.subject_signed_out),
         }
         .to_string()
     }

@@ -110,8 +110,9 @@ fn change_text(l: crate::i18n::Locale, change: Change, at: i64) -> String {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use axum::{
-        extract::Query,
+        extract::{Query, State},
         response::{IntoResponse, Response},
+        Extension,
     };
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     use hmac::{Hmac, Mac};
@@ -125,10 +126,10 @@ pub mod ssr {
         error::AppError,
         flow::{send_code, Ctx},
         forms::{FormId, FormState},
-        limits::StoreError,
+        limits::{Action, StoreError},
         paths,
         session::{AppSession, ResetFlow},
-        state::AppState,
+        state::{AppState, ClientIp},
     };
 
     const KEY_PREFIX: &str = "not-me:";
@@ -230,6 +231,20 @@ pub mod ssr {
             .map_err(store_err)
     }
 
+    /// Puts a redeemed token's record back (its link still expires when the token says).
+    async fn restore(state: &AppState, token: &str, record: &Record) {
+        let Some(key) = verify(state, token) else {
+            return;
+        };
+        let Ok(json) = serde_json::to_string(record) else {
+            return;
+        };
+        let ttl = state.settings.notify.not_me_ttl;
+        if let Err(e) = state.limiter.store.put(&key, &json, ttl).await {
+            tracing::error!(error = %e.0, "could not keep a \"this wasn't me\" token after an outage");
+        }
+    }
+
     /// The page's state.
     pub async fn state(ctx: &Ctx) -> Result<NotMeState, AppError> {
         let flash = ctx.session.take_flash().await?;
@@ -263,8 +278,37 @@ pub mod ssr {
         if let Err((kind, code)) = state.cognito.admin_sign_out(&record.username).await {
             tracing::error!(kind = ?kind, code = %code, "AdminUserGlobalSignOut for \"this wasn't me\" failed");
         }
+        // A remembered device of the attacker's would skip the second factor: all go.
+        if state.features.devices {
+            if let Err(e) = state.cognito.admin_forget_devices(&record.username).await {
+                tracing::error!(kind = ?e, "forgetting the devices for \"this wasn't me\" failed");
+            }
+        }
+        // What the attacker may have added (a passkey, an authenticator app) survives a
+        // reset in Cognito: the next sign-in reviews every way in, marking what is new.
+        crate::flow::review::mark(state, &record.username, record.at).await;
+        // Threat protection learns that the sign-ins that led to the change were not the user's
+        // (those within a session's lifetime before it, and up to now).
+        if state.settings.notify.not_me_feedback {
+            let from = record.at - state.settings.session.absolute.as_secs() as i64;
+            match state
+                .cognito
+                .admin_report_not_user(&record.username, from, now())
+                .await
+            {
+                Ok(n) => tracing::info!(reported = n, "sign-in events reported as not the user's"),
+                Err(e) => tracing::error!(kind = ?e, "AdminUpdateAuthEventFeedback for \"this wasn't me\" failed"),
+            }
+        }
         let user = crate::flow::Username::parse(&record.username)?;
-        let delivery = send_code(state, &user).await?;
+        let delivery = match send_code(state, &user).await {
+            Ok(d) => d,
+            Err(e) => {
+                // Cognito could not send the code (an outage): the link works again.
+                restore(state, token.expose(), &record).await;
+                return Err(e);
+            }
+        };
         session
             .start_reset(&ResetFlow {
                 username: record.username,
@@ -285,23 +329,27 @@ pub mod ssr {
     /// `GET /not-me/link?t=…`: the token goes into the session; the browser goes on to
     /// `/not-me` (never a page with the token in its URL; nothing is used up).
     pub async fn handler(
-        session: tower_sessions::Session,
+        State(state): State<AppState>,
+        ip: Option<Extension<ClientIp>>,
+        session: AppSession,
         query: Result<Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
     ) -> Response {
         let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
-        let session = AppSession(session);
-        let stored = if token.is_empty() || token.len() > 128 {
-            Ok(())
-        } else {
-            session.set_not_me(&Token::from(token.as_str())).await
-        };
+        let ip = ip
+            .map(|Extension(c)| c.0)
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let stored = async {
+            state.limiter.check_ip(Action::OpenLink, ip).await?;
+            if token.is_empty() || token.len() > 128 {
+                return Ok(());
+            }
+            // Opening "This wasn't me" starts a flow: a new session id, as every start does.
+            session.start_not_me(&Token::from(token.as_str())).await
+        }
+        .await;
         let mut res = match stored {
             Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, paths::NOT_ME)]).into_response(),
-            Err(e) => (
-                e.status(),
-                "The link could not be opened now. Try again in a minute.",
-            )
-                .into_response(),
+            Err(e) => return crate::flow::ctx::error_page_response(&e, paths::HOME, None),
         };
         let h = res.headers_mut();
         h.insert(

@@ -41,6 +41,7 @@ pub mod ssr {
         error::AppError,
         flow::{Code, Username},
         forms::{bounded_fields, Flash, FormId},
+        limits::Action,
         paths,
         session::{AppSession, ResetFlow},
         state::{AppState, ClientIp},
@@ -62,6 +63,8 @@ pub mod ssr {
     pub fn used_key(state: &AppState, username: &str, code: &str) -> String {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&state.link_key[..]).expect("any key");
+        // Its own domain under the key it shares with the "This wasn't me" tokens.
+        mac.update(b"reset-link-used\0");
         mac.update(crate::audit::normalise(username).as_bytes());
         mac.update(b"\0");
         mac.update(code.as_bytes());
@@ -121,15 +124,17 @@ pub mod ssr {
     pub async fn handler(
         State(state): State<AppState>,
         ip: Option<Extension<ClientIp>>,
-        session: tower_sessions::Session,
+        session: AppSession,
         query: Result<Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
     ) -> Response {
         let q = query.map(|Query(q)| q).unwrap_or_default();
-        let session = AppSession(session);
-        let result = open(&state, &session, &q).await;
         let ip = ip
             .map(|Extension(c)| c.0)
             .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        if let Err(e) = state.limiter.check_ip(Action::OpenLink, ip).await {
+            return failed(e);
+        }
+        let result = open(&state, &session, &q).await;
         let user = q.u.as_deref().map(|u| state.user_hash(u));
         let outcome = match &result {
             Ok(p) if *p == paths::RESET_LINK_USED => "used".to_string(),
@@ -171,13 +176,8 @@ pub mod ssr {
         res
     }
 
+    /// The error's own page (a wait, an outage), with the way back to "Forgot password".
     fn failed(e: AppError) -> Response {
-        let mut res = (
-            e.status(),
-            "The reset link could not be opened now. Try again in a minute.",
-        )
-            .into_response();
-        private(&mut res);
-        res
+        crate::flow::ctx::error_page_response(&e, paths::RESET, None)
     }
 }

@@ -42,10 +42,13 @@ pub struct FlowView {
     pub admin_reset: bool,
     /// The code was just resent.
     pub resent: bool,
-    /// The reset came from the email's link (its code is filled in).
+    /// The reset came from the email's link (its code is kept on the server and used).
     pub from_link: bool,
     /// Started from "This wasn't me": the user was signed out everywhere.
     pub secured: bool,
+    /// From the email's link: the account it is for, masked (`j***`, `j***@e***`).
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 /// What `/reset/confirm` shows.
@@ -191,7 +194,12 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
     let error = form_error(form.error.clone());
     let l = crate::text::locale();
     let lead = if flow.from_link {
-        td_string!(l, reset.from_link).to_string()
+        let account = flow.account.clone().unwrap_or_default();
+        format!(
+            "{} {}",
+            td_string!(l, reset.from_link),
+            td_string!(l, reset.from_link_account, account = account.as_str())
+        )
     } else {
         format!(
             "{} {}",
@@ -217,7 +225,14 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
             </PostForm>
         })}
         <PostForm action=ConfirmReset::PATH novalidate=true>
-            <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error hint=Some("delivery")/>
+            {if flow.from_link {
+                // The code from the link is on the server; nothing to type or to show.
+                view! { <input type="hidden" name=field::CODE value=""/> }.into_any()
+            } else {
+                view! {
+                    <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error hint=Some("delivery")/>
+                }.into_any()
+            }}
             <NewPasswordFields policy error/>
             <Submit label=td_string!(l, reset.change)/>
         </PostForm>
@@ -284,20 +299,12 @@ pub mod ssr {
             .map(|f| FormState::for_form(flash.as_ref(), f))
             .find(|f| f.error.is_some())
             .unwrap_or_default();
-        let mut form = form;
         let cooldown = state.settings.flows.resend_cooldown.as_secs();
         let flow = session.reset().await?.map(|f| {
-            // The code from the email's link is filled in until the user types another.
-            if let (Some(code), true) = (
-                &f.link_code,
-                form.field(crate::paths::field::CODE).is_empty(),
-            ) {
-                form.fields.push((
-                    crate::paths::field::CODE.to_string(),
-                    code.expose().to_string(),
-                ));
-            }
+            // The code from the email's link stays on the server: the page says it is there
+            // and asks only for the password (nothing sent to the browser echoes a code).
             FlowView {
+                account: f.link_code.as_ref().map(|_| masked_account(&f.username)),
                 cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
                 from_link: f.link_code.is_some() && !resent,
                 secured: f.secured && !resent,
@@ -308,6 +315,16 @@ pub mod ssr {
         });
         let policy = state.policy.clone();
         Ok(ConfirmState { form, policy, flow })
+    }
+
+    /// A username as the code page opened from a link shows it: its first character, and an
+    /// address's domain's first character (`j***`, `j***@e***`).
+    pub fn masked_account(username: &str) -> String {
+        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        match username.split_once('@') {
+            Some((local, domain)) => format!("{}***@{}***", first(local), first(domain)),
+            None => format!("{}***", first(username)),
+        }
     }
 
     /// The fields a failed confirmation keeps for the form: the code, unless it was the
@@ -378,7 +395,11 @@ pub mod ssr {
         new: &NewPassword,
     ) -> Result<(), AppError> {
         let flow = session.reset().await?.ok_or(AppError::NoResetInProgress)?;
-        let code = code.checked()?;
+        // No code typed: the one from the email's link, if the reset came from it.
+        let code = match (code.is_empty(), &flow.link_code) {
+            (true, Some(linked)) => linked.expose(),
+            _ => code.checked()?,
+        };
         // Cognito accepts a code for an hour; the app allows a shorter window (ASVS 6.5.5).
         if now() - flow.sent_at > state.settings.flows.code_window.as_secs() as i64 {
             return Err(AppError::ExpiredCode);

@@ -153,6 +153,30 @@ fn every_destination_has_one_shape_whatever_the_upstream_returns() {
     }
 }
 
+#[test]
+fn what_the_reset_page_says_is_the_same_for_real_and_unknown_even_knowing_the_address() {
+    use crate::flow::uniform_delivery;
+    let key = [9u8; 32];
+    // Many users: a plain username never shows letters of any address, real or decoy.
+    for i in 0..200 {
+        let plain = format!("user{i}");
+        let real = uniform_delivery(&key, &plain, Medium::Email);
+        let decoy = uniform_delivery(&key, &plain, decoy_delivery(&key, &plain).medium);
+        assert_eq!(real, decoy, "{plain}");
+        assert_eq!(real.destination, "", "{plain}");
+        // A username that is the address: its own mask, whatever Cognito knows of it.
+        let address = format!("u{i}@host{i}.example");
+        let real = uniform_delivery(&key, &address, Medium::Email);
+        let decoy = uniform_delivery(&key, &address, decoy_delivery(&key, &address).medium);
+        assert_eq!(real, decoy, "{address}");
+        assert_eq!(real.destination, "u***@h***", "{address}");
+        assert!(!real.destination.chars().any(|c| c.is_ascii_digit()));
+    }
+    let phone = uniform_delivery(&key, "+15555550123", Medium::Sms);
+    assert_eq!(phone.destination, "+*******0123");
+    assert_eq!(uniform_delivery(&key, "jane", Medium::Sms).destination, "");
+}
+
 /// `x***@y***` with one letter or digit each.
 fn regex_like_email(s: &str) -> bool {
     let c: Vec<char> = s.chars().collect();
@@ -507,7 +531,7 @@ async fn a_link_whose_code_set_the_password_leads_to_link_used() {
 }
 
 #[tokio::test]
-async fn the_confirm_page_fills_in_the_links_code_until_another_is_typed() {
+async fn the_links_code_never_reaches_the_browser_and_is_used_when_none_is_typed() {
     let s = testing::session();
     s.set_reset(&ResetFlow {
         link_code: Some("123456".into()),
@@ -519,18 +543,42 @@ async fn the_confirm_page_fills_in_the_links_code_until_another_is_typed() {
     })
     .await
     .unwrap();
-    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
+    let rule = mock!(Client::confirm_forgot_password)
+        .match_requests(|r| r.confirmation_code() == Some("123456"))
+        .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+    let signout = mock!(Client::admin_user_global_sign_out)
+        .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&rule, &signout]
+    ));
+    // The page's state (HTML and the JSON of `/api/reset/confirm-state`) holds no code.
     let page = confirm_state_of(&state, &s, false).await.unwrap();
-    assert_eq!(page.form.field(crate::paths::field::CODE), "123456");
-    assert!(page.flow.expect("flow").from_link);
-    // A failed post keeps what the user typed instead.
-    s.set_flash(&crate::forms::Flash {
-        form: crate::forms::FormId::ConfirmReset,
-        error: AppError::PasswordTooCommon,
-        fields: vec![("code".into(), "111111".into())],
-    })
-    .await
-    .unwrap();
-    let page = confirm_state_of(&state, &s, false).await.unwrap();
-    assert_eq!(page.form.field(crate::paths::field::CODE), "111111");
+    assert_eq!(page.form.field(crate::paths::field::CODE), "");
+    let json = serde_json::to_string(&page).unwrap();
+    assert!(!json.contains("123456"), "{json}");
+    let flow = page.flow.expect("flow");
+    assert!(flow.from_link);
+    assert_eq!(flow.account.as_deref(), Some("j***"), "which account, masked");
+    assert_eq!(masked_account("jane@example.com"), "j***@e***");
+    // Posted with no code: the link's is used.
+    confirm(&state, &s, "", "Kite-Lamp-9!").await.unwrap();
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn past_the_deployments_ceiling_no_code_is_sent() {
+    let forgot = mock!(Client::forgot_password).then_output(delivered);
+    let state = testing::state_with(
+        mock_client!(aws_sdk_cognitoidentityprovider, [&forgot]),
+        &[("CODES_PER_HOUR", "2/1h")],
+    );
+    for user in ["jane", "john"] {
+        assert!(crate::flow::send_code(&state, user).await.is_ok());
+    }
+    assert!(matches!(
+        crate::flow::send_code(&state, "joan").await,
+        Err(AppError::RateLimited(_))
+    ));
+    assert_eq!(forgot.num_calls(), 2, "Cognito was not asked for the third");
 }

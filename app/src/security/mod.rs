@@ -38,6 +38,9 @@ pub struct MethodView {
     pub usable: bool,
     /// It can be turned off (not the last one where the pool requires MFA).
     pub can_turn_off: bool,
+    /// It is on while a review is asked for (after "This wasn't me"): the user checks it.
+    #[serde(default)]
+    pub review: bool,
 }
 
 /// A remembered device or a passkey, as its row shows it.
@@ -48,11 +51,18 @@ pub struct ItemView {
     pub name: String,
     /// A date, `YYYY-MM-DD` (last used for a device, added for a passkey).
     pub date: Option<String>,
+    /// Added (a passkey) or used (a device) since the change reported as not the user's.
+    #[serde(default)]
+    pub new: bool,
 }
 
 /// What `/account/security` shows.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SecurityState {
+    /// After "This wasn't me": the date (`YYYY-MM-DD`) of the reported change; every way in
+    /// is to be reviewed, what came since is marked.
+    #[serde(default)]
+    pub review: Option<String>,
     pub signed_in: bool,
     /// The password was entered recently enough: changes are offered.
     pub confirmed: bool,
@@ -121,7 +131,7 @@ pub async fn mfa_change(method: String, change: String) -> Result<(), AppError> 
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::mfa_change(&ctx.state, &ctx.session, &method, &change);
     let result = ctx
-        .step(Step::audited("mfa_changed"), user.as_deref(), logic)
+        .step(Step::audited("mfa_changed").notifies(crate::notify::Change::MfaChanged), user.as_deref(), logic)
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -135,7 +145,7 @@ pub async fn device_forget(device: String) -> Result<(), AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::forget_device(&ctx.state, &ctx.session, &device);
     let result = ctx
-        .step(Step::audited("device_forgotten"), user.as_deref(), logic)
+        .step(Step::audited("device_forgotten").notifies(crate::notify::Change::DeviceForgotten), user.as_deref(), logic)
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -149,7 +159,7 @@ pub async fn passkey_delete(passkey: String) -> Result<(), AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::delete_passkey(&ctx.state, &ctx.session, &passkey);
     let result = ctx
-        .step(Step::audited("passkey_deleted"), user.as_deref(), logic)
+        .step(Step::audited("passkey_deleted").notifies(crate::notify::Change::PasskeyDeleted), user.as_deref(), logic)
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -164,7 +174,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let logic = ssr::sign_out_everywhere(&ctx.state, &ctx.session);
     let result = ctx
         .step(
-            Step::audited("signed_out_everywhere"),
+            Step::audited("signed_out_everywhere").notifies(crate::notify::Change::SignedOutEverywhere),
             user.as_deref(),
             logic,
         )
@@ -191,7 +201,7 @@ pub async fn passkey_add(credential: String) -> Result<String, AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::passkey_add(&ctx.state, &ctx.session, &credential);
     let result = ctx
-        .step(Step::audited("passkey_added"), user.as_deref(), logic)
+        .step(Step::audited("passkey_added").notifies(crate::notify::Change::PasskeyAdded), user.as_deref(), logic)
         .await;
     ssr::for_island(&ctx, result.map(str::to_string)).await
 }
@@ -219,6 +229,7 @@ pub fn SecurityPage() -> impl IntoView {
                 <h1>{td_string!(l, security.title)}</h1>
                 <NoticeBox notice=st.notice.clone()/>
                 <ErrorSummary error/>
+                {st.review.clone().map(|since| view! { <Review since/> })}
                 {(!confirmed).then(|| view! { <StepUp error/> })}
                 <MfaSection st=st.clone() error/>
                 {st.passkeys.clone().map(|keys| view! { <PasskeySection keys confirmed/> })}
@@ -237,6 +248,36 @@ pub fn SecurityPage() -> impl IntoView {
             .into_any()
         })}
     }
+}
+
+/// After "This wasn't me": check every way in below, then say so.
+#[component]
+fn Review(since: String) -> impl IntoView {
+    let l = crate::text::locale();
+    let lead = td_string!(l, security.review_lead, date = since.as_str()).to_string();
+    view! {
+        <section class="review alert alert-info" id="review" aria-labelledby="review-heading">
+            <h2 id="review-heading">{td_string!(l, security.review_heading)}</h2>
+            <p>{lead}</p>
+            <PostForm action=ReviewDone::PATH class="inline-form">
+                <button type="submit" class="secondary">{td_string!(l, security.review_done)}</button>
+            </PostForm>
+        </section>
+    }
+}
+
+/// Ends the review asked for after "This wasn't me".
+#[server(prefix = "/api", endpoint = "security/review/done")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn review_done() -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let user = ctx.session.signed_in().await?.map(|u| u.username);
+    let logic = ssr::review_done(&ctx.state, &ctx.session);
+    let result = ctx
+        .step(Step::audited("review_done"), user.as_deref(), logic)
+        .await;
+    ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
+        .await
 }
 
 /// The password again, before any change.
@@ -297,6 +338,8 @@ fn MfaSection(st: SecurityState, error: Signal<Option<AppError>>) -> impl IntoVi
                 MfaKind::Email => td_string!(l, security.needs_verified_email),
                 _ => td_string!(l, security.needs_verified_phone),
             })
+        } else if m.review {
+            Some(td_string!(l, security.review_check_method))
         } else if m.on && !m.can_turn_off {
             Some(td_string!(l, security.last_method))
         } else {
@@ -372,9 +415,12 @@ fn item_list(
                 let shown = d.clone();
                 view! { <span class="hint">" · "{date_label}" "<time datetime=d>{shown}</time></span> }
             });
+            let new = it.new.then(|| {
+                view! { <span class="badge new">" · "{crate::i18n::td_string!(crate::text::locale(), security.review_new)}</span> }
+            });
             view! {
-                <li class="item">
-                    <strong>{it.name.clone()}</strong>{date}
+                <li class="item" class:new=it.new>
+                    <strong>{it.name.clone()}</strong>{date}{new}
                     {confirmed.then(|| view! {
                         <PostForm action class="inline-form">
                             {hidden(name, it.id.clone())}

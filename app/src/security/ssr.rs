@@ -84,11 +84,7 @@ pub async fn confirm(
     };
     match outcome {
         Ok(SignIn::Tokens(tokens)) => {
-            if let Some(old) = &user.tokens.refresh {
-                if let Err(e) = state.cognito.revoke(old).await {
-                    tracing::warn!(?e, "RevokeToken of the replaced sign-in failed");
-                }
-            }
+            crate::flow::challenge::revoke_replaced(state, session).await?;
             session.sign_in(&signed_in(&user.username, tokens)).await?;
             Ok(paths::ACCOUNT_SECURITY)
         }
@@ -101,6 +97,16 @@ pub async fn confirm(
         }
         Err(e) => Err(failed(session, e).await),
     }
+}
+
+/// "I have checked everything": the review after "This wasn't me" ends.
+pub async fn review_done(state: &AppState, session: &AppSession) -> Result<&'static str, AppError> {
+    let user = signed_in_user(state, session).await?;
+    crate::flow::review::done(state, &user.username).await;
+    if user.hash_username != user.username {
+        crate::flow::review::done(state, &user.hash_username).await;
+    }
+    Ok(paths::ACCOUNT_SECURITY)
 }
 
 /// "Add an authenticator app": Cognito's new key, kept in the session until its first code.
@@ -369,6 +375,11 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
     let Ok(sec) = checked(session, state.cognito.get_user(access).await).await else {
         return Ok(SecurityState::default());
     };
+    // After "This wasn't me": what came since the reported change is marked for review.
+    let since = match crate::flow::review::pending(state, &user.username).await {
+        Some(t) => Some(t),
+        None => crate::flow::review::pending(state, &user.hash_username).await,
+    };
     let required = features.mfa == MfaRule::Required;
     let methods = KINDS
         .into_iter()
@@ -381,6 +392,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
                 preferred: on && (sec.preferred == Some(kind) || sec.mfa.len() == 1),
                 usable: usable(&sec, kind),
                 can_turn_off: plan(features, &sec, kind, "off").is_ok(),
+                review: since.is_some() && on,
             }
         })
         .collect();
@@ -395,6 +407,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|d| ItemView {
+                    new: matches!((since, d.last_used), (Some(s), Some(t)) if t >= s),
                     id: d.key,
                     name: d.name.unwrap_or_else(|| "—".into()),
                     date: d.last_used.and_then(date),
@@ -411,6 +424,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|p| ItemView {
+                    new: since.is_some_and(|s| p.created >= s),
                     id: p.id,
                     name: p.name,
                     date: date(p.created),
@@ -421,6 +435,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         None
     };
     Ok(SecurityState {
+        review: since.and_then(date),
         signed_in: true,
         confirmed: is_confirmed(state, &user),
         notice,

@@ -799,3 +799,37 @@ async fn passkeys_are_not_offered_where_the_pool_has_none() {
     let s = session_signed_in(0).await;
     assert_eq!(passkey_options(&st, &s).await, Err(AppError::PasskeysOff));
 }
+
+#[tokio::test]
+async fn a_step_up_through_a_second_factor_revokes_the_old_sign_in_too() {
+    let auth = mock!(Client::initiate_auth).then_output(|| {
+        InitiateAuthOutput::builder()
+            .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SoftwareTokenMfa)
+            .session("mfa-session")
+            .build()
+    });
+    let revoke = mock!(Client::revoke_token)
+        .match_requests(|r| r.token() == Some("old-refresh"))
+        .then_output(|| RevokeTokenOutput::builder().build());
+    let st = state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&auth, &revoke]
+    ));
+    let s = session_signed_in(3000).await;
+    let next = confirm(&st, &s, &testing::secret("Pass-word-1")).await;
+    assert_eq!(next, Ok(crate::paths::MFA_CODE));
+    assert_eq!(revoke.num_calls(), 0, "not before the second factor");
+    // The code was right: the step-up ends with fresh tokens, the old ones revoked.
+    let fresh = Tokens {
+        access: Token::from("fresh-access"),
+        id: None,
+        refresh: Some(Token::from("fresh-refresh")),
+        expires_in: 3600,
+    };
+    let next =
+        crate::flow::next_step(&st, &s, "jane", crate::cognito::SignIn::Tokens(fresh), false)
+            .await;
+    assert_eq!(next, Ok(crate::paths::ACCOUNT_SECURITY));
+    assert_eq!(revoke.num_calls(), 1);
+}

@@ -155,6 +155,10 @@ pub mod ssr {
         }
         let attempt = if choice {
             let password = (!password.is_empty()).then_some(password);
+            if password.is_none() {
+                // Without a password Cognito may send a one-time code at once.
+                state.limiter.code_sent().await?;
+            }
             state.cognito.sign_in_choice(username, password).await
         } else {
             state.cognito.sign_in(username, password).await

@@ -40,7 +40,11 @@ pub async fn passkey_sign_in(credential: String) -> Result<String, AppError> {
     let user = ctx.session.challenge().await?.map(|f| f.username);
     let logic = ssr::finish(&ctx.state, &ctx.session, &credential);
     let result = ctx
-        .step(Step::audited("sign_in"), user.as_deref(), logic)
+        .step(
+            Step::limited(Action::SignIn, "sign_in"),
+            user.as_deref(),
+            logic,
+        )
         .await;
     if let (Ok(crate::paths::ACCOUNT), Some(user)) = (&result, &user) {
         ctx.remember_device(user);

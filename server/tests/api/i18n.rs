@@ -82,7 +82,14 @@ async fn the_switcher_keeps_the_choice_in_a_cookie_and_comes_back() {
         let r = app.get(&format!("/language/de?back={bad}")).await;
         assert_eq!(location(&r), "/", "no open redirect via {bad}");
     }
-    assert_eq!(app.get("/language/xx").await.status(), 404);
+    // An unknown language: the app's own page (styled, in the reader's language), not a
+    // bare line of text.
+    let r = app.get("/language/xx?back=/sign-in").await;
+    assert_eq!(r.status(), 404);
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<html"), "{page}");
+    assert!(page.contains("href=\"/sign-in\""), "a way back: {page}");
 }
 
 #[tokio::test]

@@ -16,3 +16,4 @@ mod probes;
 mod scale;
 mod security;
 mod startup;
+mod walk;

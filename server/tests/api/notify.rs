@@ -263,3 +263,57 @@ async fn an_ses_refusal_never_fails_the_flow_and_is_counted() {
     }
     panic!("{line} missing from /metrics");
 }
+
+/// The finding of the second review: an authenticator app turned off sent nothing. Every change
+/// to how the user gets in that moto can make is told (passkeys and devices: moto has none;
+/// their steps notify the same way, see `security/mod.rs`).
+#[tokio::test]
+async fn turning_a_second_factor_off_and_signing_out_everywhere_are_told_too() {
+    use crate::mfa::{mfa_pool, shown_key, totp};
+    let sender = verified_sender().await;
+    let env = notify_env(&sender);
+    let pool = mfa_pool("OPTIONAL").await;
+    let app = spawn_on(&pool, &env_refs(&env)).await;
+    let user = random_user();
+    let email = format!("{user}@example.com");
+    confirmed_user(&pool, &user, OLD_PW).await;
+    let r = app
+        .call("sign-in", &[("username", &user), ("password", OLD_PW)])
+        .await;
+    assert_eq!(location(&r), "/account");
+    let r = app.call("security/totp", &[]).await;
+    assert_eq!(location(&r), "/account/security");
+    let key = shown_key(&app.page("/account/security").await);
+    let code = totp(&key).await;
+    let r = app
+        .call(
+            "security/totp/verify",
+            &[("code", &code), ("device_name", "Phone")],
+        )
+        .await;
+    assert_eq!(location(&r), "/account/security");
+    wait_for(&email, 1).await;
+    let r = app
+        .call(
+            "security/mfa",
+            &[("method", "SOFTWARE_TOKEN_MFA"), ("change", "off")],
+        )
+        .await;
+    assert_eq!(location(&r), "/account/security");
+    wait_for(&email, 2).await;
+    let r = app.call("security/sign-out-everywhere", &[]).await;
+    assert!(r.status().is_redirection() || r.status().is_success());
+    let sent = wait_for(&email, 3).await;
+    let subjects: Vec<&str> = sent.iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "Two-step verification was set up",
+            "Your two-step verification settings changed",
+            "You were signed out everywhere",
+        ]
+    );
+    for m in &sent {
+        assert!(m["body"].as_str().unwrap().contains("/not-me/link?t="));
+    }
+}
