@@ -278,7 +278,10 @@ impl AppSession {
                 .await
                 .map_err(store_err)?;
         }
-        self.session.insert_value(key, value).await.map_err(store_err)?;
+        self.session
+            .insert_value(key, value)
+            .await
+            .map_err(store_err)?;
         Ok(())
     }
 
@@ -320,7 +323,13 @@ impl AppSession {
             RECOVERED,
             PASSKEY_OFFER,
         ] {
-            if self.session.get_value(key).await.map_err(store_err)?.is_some() {
+            if self
+                .session
+                .get_value(key)
+                .await
+                .map_err(store_err)?
+                .is_some()
+            {
                 return Ok(false);
             }
         }
@@ -518,7 +527,10 @@ mod tests {
         let s = crate::testing::session();
         s.set_notice(&Notice::SignedOut).await.unwrap();
         assert!(!s.enforce_lifetime(60).await.unwrap(), "young enough");
-        s.session.insert(STARTED, crate::clock::now() - 61).await.unwrap();
+        s.session
+            .insert(STARTED, crate::clock::now() - 61)
+            .await
+            .unwrap();
         assert!(s.enforce_lifetime(60).await.unwrap());
         assert_eq!(s.take_notice().await.unwrap(), None, "everything gone");
     }

@@ -389,7 +389,10 @@ pub const HANDLER_ROUTES: [&str; 3] = [app::paths::RESET_LINK, app::paths::NOT_M
 /// `/healthz`, `/metrics` and `/readyz` (on the public router unless `METRICS_ADDR` is set).
 pub const OPS_ROUTES: [&str; 3] = ["/healthz", "/metrics", "/readyz"];
 
-fn handler_route(path: &str, guard: &Arc<security::Guard>) -> axum::routing::MethodRouter<AppState> {
+fn handler_route(
+    path: &str,
+    guard: &Arc<security::Guard>,
+) -> axum::routing::MethodRouter<AppState> {
     match path {
         app::paths::RESET_LINK => get(app::reset::link::ssr::handler),
         app::paths::NOT_ME_LINK => get(app::notify::not_me::ssr::handler),
@@ -406,9 +409,7 @@ pub fn every_route(settings: &Settings) -> Vec<(String, http::Method)> {
         .iter()
         .map(|r| (r.path().to_string(), http::Method::GET))
         .collect();
-    all.extend(
-        leptos::server_fn::axum::server_fn_paths().map(|(p, m)| (p.to_string(), m)),
-    );
+    all.extend(leptos::server_fn::axum::server_fn_paths().map(|(p, m)| (p.to_string(), m)));
     all.extend(
         HANDLER_ROUTES
             .iter()

@@ -59,15 +59,46 @@ impl ErrorPages {
             error,
             back: back.to_string(),
         });
-        // Rendered to the end here, before it is answered: the page's reactive owner then
-        // never outlives a client that leaves mid-page (renders torn down half-way once
-        // panicked in leptos_i18n's context). An error page is a few KiB.
-        let (mut parts, body) = (self.0)(req).await.into_parts();
-        let body = match axum::body::to_bytes(body, 1 << 20).await {
-            Ok(bytes) => Body::from(bytes),
+        let render = self.0.clone();
+        // At most a few error pages render at once (each on its own thread, see below); more
+        // wait their turn.
+        static RENDERERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+        let Ok(_turn) = RENDERERS.acquire().await else {
+            return (status, "error").into_response();
+        };
+        // The page renders on a thread of its own, in a runtime of its own with one thread:
+        // every task the render spawns (leptos_i18n's isomorphic effect among them) runs there
+        // and nowhere else. An error page renders without ever waiting, so on the shared
+        // runtime its body could reach its end (where the render's owner is disposed) before,
+        // or while, another worker first ran that effect, which then read a disposed signal
+        // and panicked (the second review's "tried to access a reactive value … already been
+        // disposed"). Here one yield runs it, alone, while everything it reads is alive; then
+        // the page is rendered to the end, so a client leaving mid-page leaves no render
+        // behind. An error page is a few KiB.
+        let rendered = tokio::task::spawn_blocking(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let (parts, body) = render(req).await.into_parts();
+                tokio::task::yield_now().await;
+                axum::body::to_bytes(body, 1 << 20)
+                    .await
+                    .map(|bytes| (parts, bytes))
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .await;
+        let (mut parts, body) = match rendered {
+            Ok(Ok((parts, bytes))) => (parts, Body::from(bytes)),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "an error page could not be rendered");
+                return (status, "error").into_response();
+            }
             Err(e) => {
                 tracing::error!(error = %e, "an error page could not be rendered");
-                Body::from("error")
+                return (status, "error").into_response();
             }
         };
         parts.status = status;
@@ -429,6 +460,10 @@ pub async fn error_pages(State(guard): State<Arc<Guard>>, req: Request, next: Ne
     let is_api = req.uri().path().starts_with("/api/");
     let asker = Asker::of(&req);
     let res = next.run(req).await;
+    // Every rendered page spawns leptos_i18n's isomorphic effect; a page that renders
+    // without waiting (a 404, a redirect) could otherwise finish its body before that task
+    // first ran (see `ErrorPages::page`).
+    tokio::task::yield_now().await;
     if let Some(v) = res.headers().get(ERROR_PAGE_HEADER) {
         let parsed: Option<ErrorPage> = v.to_str().ok().and_then(|s| serde_json::from_str(s).ok());
         let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
@@ -489,6 +524,10 @@ pub async fn friendly_failures(
         .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
     let asker = Asker::of(&req);
     let res = next.run(req).await;
+    // Every rendered page spawns leptos_i18n's isomorphic effect; a page that renders
+    // without waiting (a 404, a redirect) could otherwise finish its body before that task
+    // first ran (see `ErrorPages::page`).
+    tokio::task::yield_now().await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
         || res.headers().contains_key(header::CONTENT_TYPE)
     {

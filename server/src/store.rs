@@ -50,7 +50,8 @@ struct AtExpiry;
 
 impl AtExpiry {
     fn left(stored: &Stored) -> Option<Duration> {
-        let left = stored.record.expiry_date - tower_sessions::cookie::time::OffsetDateTime::now_utc();
+        let left =
+            stored.record.expiry_date - tower_sessions::cookie::time::OffsetDateTime::now_utc();
         Some(Duration::try_from(left).unwrap_or(Duration::ZERO))
     }
 }
@@ -355,11 +356,16 @@ mod tests {
         let mut ids = Vec::new();
         for i in 0..1_000 {
             let mut r = record(TimeDuration::minutes(5));
-            r.data.insert("v".into(), serde_json::json!("x".repeat(1000 + i % 7)));
+            r.data
+                .insert("v".into(), serde_json::json!("x".repeat(1000 + i % 7)));
             store.create(&mut r).await.unwrap();
             ids.push(r.id);
         }
-        assert!(store.weight().await <= 64 * 1024, "{}", store.weight().await);
+        assert!(
+            store.weight().await <= 64 * 1024,
+            "{}",
+            store.weight().await
+        );
         let mut kept = 0;
         for id in &ids {
             kept += usize::from(store.load(id).await.unwrap().is_some());

@@ -44,7 +44,9 @@ pub async fn revoke_replaced(state: &AppState, session: &AppSession) -> Result<(
 
 /// Whether `user`'s ways in wait for a review (see [`super::review`]), by either name.
 async fn under_review(state: &AppState, user: &crate::session::SignedIn) -> bool {
-    super::review::pending(state, &user.username).await.is_some()
+    super::review::pending(state, &user.username)
+        .await
+        .is_some()
         || (user.hash_username != user.username
             && super::review::pending(state, &user.hash_username)
                 .await

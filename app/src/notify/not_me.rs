@@ -297,7 +297,9 @@ pub mod ssr {
                 .await
             {
                 Ok(n) => tracing::info!(reported = n, "sign-in events reported as not the user's"),
-                Err(e) => tracing::error!(kind = ?e, "AdminUpdateAuthEventFeedback for \"this wasn't me\" failed"),
+                Err(e) => {
+                    tracing::error!(kind = ?e, "AdminUpdateAuthEventFeedback for \"this wasn't me\" failed")
+                }
             }
         }
         let user = crate::flow::Username::parse(&record.username)?;

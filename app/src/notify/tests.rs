@@ -389,8 +389,15 @@ async fn after_this_wasnt_me_the_devices_are_forgotten_and_the_next_sign_in_revi
     s.start_not_me(&crate::cognito::Token::from(token.as_str()))
         .await
         .unwrap();
-    assert_eq!(nm::secure(&state, &s, "203.0.113.7".parse().unwrap()).await, Ok(()));
-    assert_eq!(forget.num_calls(), 2, "every remembered device is forgotten");
+    assert_eq!(
+        nm::secure(&state, &s, "203.0.113.7".parse().unwrap()).await,
+        Ok(())
+    );
+    assert_eq!(
+        forget.num_calls(),
+        2,
+        "every remembered device is forgotten"
+    );
     assert_eq!(
         crate::flow::review::pending(&state, "Jane").await,
         Some(1_700_000_000),
@@ -474,6 +481,13 @@ async fn with_feedback_on_the_sign_ins_around_the_change_are_reported_as_not_the
     s.start_not_me(&crate::cognito::Token::from(token.as_str()))
         .await
         .unwrap();
-    assert_eq!(nm::secure(&state, &s, "203.0.113.7".parse().unwrap()).await, Ok(()));
-    assert_eq!(feedback.num_calls(), 1, "only the sign-in around the change");
+    assert_eq!(
+        nm::secure(&state, &s, "203.0.113.7".parse().unwrap()).await,
+        Ok(())
+    );
+    assert_eq!(
+        feedback.num_calls(),
+        1,
+        "only the sign-in around the change"
+    );
 }

@@ -559,7 +559,11 @@ async fn the_links_code_never_reaches_the_browser_and_is_used_when_none_is_typed
     assert!(!json.contains("123456"), "{json}");
     let flow = page.flow.expect("flow");
     assert!(flow.from_link);
-    assert_eq!(flow.account.as_deref(), Some("j***"), "which account, masked");
+    assert_eq!(
+        flow.account.as_deref(),
+        Some("j***"),
+        "which account, masked"
+    );
     assert_eq!(masked_account("jane@example.com"), "j***@e***");
     // Posted with no code: the link's is used.
     confirm(&state, &s, "", "Kite-Lamp-9!").await.unwrap();

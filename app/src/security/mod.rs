@@ -131,7 +131,11 @@ pub async fn mfa_change(method: String, change: String) -> Result<(), AppError> 
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::mfa_change(&ctx.state, &ctx.session, &method, &change);
     let result = ctx
-        .step(Step::audited("mfa_changed").notifies(crate::notify::Change::MfaChanged), user.as_deref(), logic)
+        .step(
+            Step::audited("mfa_changed").notifies(crate::notify::Change::MfaChanged),
+            user.as_deref(),
+            logic,
+        )
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -145,7 +149,11 @@ pub async fn device_forget(device: String) -> Result<(), AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::forget_device(&ctx.state, &ctx.session, &device);
     let result = ctx
-        .step(Step::audited("device_forgotten").notifies(crate::notify::Change::DeviceForgotten), user.as_deref(), logic)
+        .step(
+            Step::audited("device_forgotten").notifies(crate::notify::Change::DeviceForgotten),
+            user.as_deref(),
+            logic,
+        )
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -159,7 +167,11 @@ pub async fn passkey_delete(passkey: String) -> Result<(), AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::delete_passkey(&ctx.state, &ctx.session, &passkey);
     let result = ctx
-        .step(Step::audited("passkey_deleted").notifies(crate::notify::Change::PasskeyDeleted), user.as_deref(), logic)
+        .step(
+            Step::audited("passkey_deleted").notifies(crate::notify::Change::PasskeyDeleted),
+            user.as_deref(),
+            logic,
+        )
         .await;
     ctx.finish(FormId::Security, crate::flow::NO_FIELDS, result)
         .await
@@ -174,7 +186,8 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let logic = ssr::sign_out_everywhere(&ctx.state, &ctx.session);
     let result = ctx
         .step(
-            Step::audited("signed_out_everywhere").notifies(crate::notify::Change::SignedOutEverywhere),
+            Step::audited("signed_out_everywhere")
+                .notifies(crate::notify::Change::SignedOutEverywhere),
             user.as_deref(),
             logic,
         )
@@ -201,7 +214,11 @@ pub async fn passkey_add(credential: String) -> Result<String, AppError> {
     let user = ctx.session.signed_in().await?.map(|u| u.username);
     let logic = ssr::passkey_add(&ctx.state, &ctx.session, &credential);
     let result = ctx
-        .step(Step::audited("passkey_added").notifies(crate::notify::Change::PasskeyAdded), user.as_deref(), logic)
+        .step(
+            Step::audited("passkey_added").notifies(crate::notify::Change::PasskeyAdded),
+            user.as_deref(),
+            logic,
+        )
         .await;
     ssr::for_island(&ctx, result.map(str::to_string)).await
 }

@@ -804,7 +804,9 @@ async fn passkeys_are_not_offered_where_the_pool_has_none() {
 async fn a_step_up_through_a_second_factor_revokes_the_old_sign_in_too() {
     let auth = mock!(Client::initiate_auth).then_output(|| {
         InitiateAuthOutput::builder()
-            .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SoftwareTokenMfa)
+            .challenge_name(
+                aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SoftwareTokenMfa,
+            )
             .session("mfa-session")
             .build()
     });
@@ -827,9 +829,14 @@ async fn a_step_up_through_a_second_factor_revokes_the_old_sign_in_too() {
         refresh: Some(Token::from("fresh-refresh")),
         expires_in: 3600,
     };
-    let next =
-        crate::flow::next_step(&st, &s, "jane", crate::cognito::SignIn::Tokens(fresh), false)
-            .await;
+    let next = crate::flow::next_step(
+        &st,
+        &s,
+        "jane",
+        crate::cognito::SignIn::Tokens(fresh),
+        false,
+    )
+    .await;
     assert_eq!(next, Ok(crate::paths::ACCOUNT_SECURITY));
     assert_eq!(revoke.num_calls(), 1);
 }

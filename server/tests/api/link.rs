@@ -51,7 +51,9 @@ async fn the_link_fills_in_the_code_sets_the_password_and_then_says_it_was_used(
     let page = phone.page("/reset/confirm").await;
     assert!(!page.contains(&code), "the code stays on the server");
     assert!(page.contains("We filled in the code from your email"));
-    let state = phone.call("reset/confirm-state", &[("resent", "false")]).await;
+    let state = phone
+        .call("reset/confirm-state", &[("resent", "false")])
+        .await;
     assert!(!state.text().await.unwrap().contains(&code), "nor in JSON");
 
     // Without JavaScript: the form posts no code; the server uses the link's.

@@ -304,7 +304,10 @@ async fn turning_a_second_factor_off_and_signing_out_everywhere_are_told_too() {
     let r = app.call("security/sign-out-everywhere", &[]).await;
     assert!(r.status().is_redirection() || r.status().is_success());
     let sent = wait_for(&email, 3).await;
-    let subjects: Vec<&str> = sent.iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    let subjects: Vec<&str> = sent
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
     assert_eq!(
         subjects,
         [

@@ -148,15 +148,30 @@ async fn real_and_unknown_users_see_the_same_destination_even_to_someone_who_kno
         ],
     )
     .await;
-    // Many users, real and unknown, with plain usernames and usernames that are addresses
-    // (the harness gives each real user an email of its own, unlike its username).
+    // Many users, real and unknown, with plain usernames (the harness gives each an email of
+    // its own, unlike its username) and usernames that are their address.
     let mut seen = vec![];
     for known in [true, false] {
         for i in 0..10 {
             let plain = random_user();
             let address = format!("{}@w{i}mail.example", random_user());
             for name in [plain, address] {
-                if known {
+                if known && name.contains('@') {
+                    // A username that is the address (its email the same address).
+                    moto_call(
+                        "AdminCreateUser",
+                        json!({"UserPoolId": app.pool.id, "Username": name,
+                               "MessageAction": "SUPPRESS", "TemporaryPassword": "Temp-Passw0rd!",
+                               "UserAttributes": [{"Name": "email", "Value": name},
+                                                  {"Name": "email_verified", "Value": "true"}]}),
+                    )
+                    .await;
+                    moto_call(
+                        "AdminSetUserPassword",
+                        json!({"UserPoolId": app.pool.id, "Username": name, "Password": PW, "Permanent": true}),
+                    )
+                    .await;
+                } else if known {
                     confirmed_user(&app.pool, &name, PW).await;
                 }
                 let c = app.fresh();
@@ -165,7 +180,8 @@ async fn real_and_unknown_users_see_the_same_destination_even_to_someone_who_kno
                 let page = c.page("/reset/confirm").await;
                 let start = page.find("id=\"delivery\"").expect("the delivery line");
                 let text = &page[start..];
-                let text = text[text.find('>').unwrap() + 1..text.find("</p>").unwrap()].to_string();
+                let text =
+                    text[text.find('>').unwrap() + 1..text.find("</p>").unwrap()].to_string();
                 seen.push((known, name, text));
             }
         }
@@ -491,9 +507,7 @@ async fn connections_past_the_limit_are_closed_at_once() {
 /// A connection from another loopback address (127.0.0.2: another client to the server).
 async fn connect_from(app: &TestApp, from: &str) -> tokio::net::TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket
-        .bind(format!("{from}:0").parse().unwrap())
-        .unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
     let to = app.base.trim_start_matches("http://").parse().unwrap();
     socket.connect(to).await.unwrap()
 }
@@ -516,7 +530,10 @@ async fn one_client_cannot_hold_every_connection() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut extra = connect_from(&app, "127.0.0.2").await;
     let (_, took) = read_until_closed(&mut extra, Duration::from_secs(1)).await;
-    assert!(took < Duration::from_millis(500), "closed at once: {took:?}");
+    assert!(
+        took < Duration::from_millis(500),
+        "closed at once: {took:?}"
+    );
     // Everyone else is still served while that client holds its three.
     let r = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
     assert_eq!(r.status(), 200);

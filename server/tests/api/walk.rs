@@ -65,17 +65,26 @@ fn concrete(pattern: &str) -> String {
 /// oversized, other methods with every known field oversized, as a form post without
 /// JavaScript and as an island's call. Returns what answered 5xx.
 async fn walk(app: &TestApp, routes: &[(String, http::Method)]) -> Vec<String> {
-    let mut fields: Vec<String> = app::paths::field::ALL.iter().map(|f| f.to_string()).collect();
+    let mut fields: Vec<String> = app::paths::field::ALL
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     for (path, method) in routes {
         if method == http::Method::GET && app::paths::PAGES.contains(&path.as_str()) {
-            fields.extend(form_fields(&app.fresh().get(path).await.text().await.unwrap()));
+            fields.extend(form_fields(
+                &app.fresh().get(path).await.text().await.unwrap(),
+            ));
         }
     }
     fields.sort();
     fields.dedup();
     // Each field as long as the body allows (over 2 000 characters: more than any bound).
     let each = BODY / fields.len() - fields.iter().map(String::len).max().unwrap_or(0) - 2;
-    assert!(each > 2_000, "{} fields leave {each} characters each", fields.len());
+    assert!(
+        each > 2_000,
+        "{} fields leave {each} characters each",
+        fields.len()
+    );
     let huge = "x".repeat(each);
     let form: Vec<(&str, &str)> = fields.iter().map(|f| (f.as_str(), huge.as_str())).collect();
     let q = "y".repeat(QUERY_HUGE);
@@ -117,7 +126,9 @@ async fn walk(app: &TestApp, routes: &[(String, http::Method)]) -> Vec<String> {
             // A post refused for its size never reached its handler: the walk would prove
             // nothing about it.
             if r.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
-                failures.push(format!("{method} {pattern}: 413, the walk's body is too large"));
+                failures.push(format!(
+                    "{method} {pattern}: 413, the walk's body is too large"
+                ));
             }
         }
     }
@@ -137,7 +148,10 @@ async fn every_route_anonymous_and_oversized_answers_4xx_and_stores_little() {
         "/api/sign-in/passkey",
         "/sign-in",
     ] {
-        assert!(routes.iter().any(|(p, _)| p == must), "{must} in {routes:?}");
+        assert!(
+            routes.iter().any(|(p, _)| p == must),
+            "{must} in {routes:?}"
+        );
     }
     let store = memory(&app);
     let failures = walk(&app, &routes).await;
