@@ -287,52 +287,27 @@ impl RateLimiter {
     pub async fn check_ip(&self, action: Action, ip: IpAddr) -> Result<(), AppError> {
         match self.check(action, ip, None).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(limited)) => {
-                crate::metrics::metrics().limited(action.name(), limited.scope.name());
-                tracing::warn!(
-                    target: "audit",
-                    event = "rate_limited",
-                    outcome = limited.scope.name(),
-                    action = action.name(),
-                    client_ip = %ip,
-                    retry_after = limited.retry_after_secs(),
-                    "audit"
-                );
-                Err(limited.into())
-            }
-            Err(e) => {
-                tracing::error!(error = %e.0, "rate-limit store failed");
-                Err(AppError::Unavailable)
-            }
+            Ok(Err(limited)) => Err(limited.refuse(action.name(), Some(ip), None)),
+            Err(e) => Err(store_failed(e, action.name())),
         }
     }
 
     /// Counts one code Cognito is about to be asked to send, against the deployment's ceiling
-    /// (`CODES_PER_HOUR`). Refused: the metric, a log line for the operator, and how long to
-    /// wait.
+    /// (`CODES_PER_HOUR`). Refused: the metric, a line for the operator, and how long to wait.
     pub async fn code_sent(&self) -> Result<(), AppError> {
         match self.store.hit("rl:codes:all", self.codes).await {
             Ok(None) => Ok(()),
             Ok(Some(retry_after)) => {
-                crate::metrics::metrics().limited("code_sent", "global");
                 tracing::warn!(
-                    target: "audit",
-                    event = "rate_limited",
-                    outcome = "global",
-                    action = "code_sent",
-                    retry_after = retry_after.as_secs(),
                     "the ceiling on one-time codes sent (CODES_PER_HOUR) is reached: no more codes are sent until it clears"
                 );
-                Err(Limited {
+                let limited = Limited {
                     scope: Scope::Global,
                     retry_after,
-                }
-                .into())
+                };
+                Err(limited.refuse("code_sent", None, None))
             }
-            Err(e) => {
-                tracing::error!(error = %e.0, "rate-limit store failed (codes sent)");
-                Err(AppError::Unavailable)
-            }
+            Err(e) => Err(store_failed(e, "code_sent")),
         }
     }
 
@@ -346,17 +321,43 @@ impl RateLimiter {
             .await
         {
             Ok(None) => Ok(()),
-            Ok(Some(retry_after)) => Err(Limited {
-                scope: Scope::Ip,
-                retry_after,
+            Ok(Some(retry_after)) => {
+                let limited = Limited {
+                    scope: Scope::Ip,
+                    retry_after,
+                };
+                Err(limited.refuse("new_session", Some(ip), None))
             }
-            .into()),
-            Err(e) => {
-                tracing::error!(error = %e.0, "rate-limit store failed (new session record)");
-                Err(AppError::Unavailable)
-            }
+            Err(e) => Err(store_failed(e, "new_session")),
         }
     }
+}
+
+impl Limited {
+    /// The refusal as the user gets it, counted (`reset_rate_limited_total{action,scope}`) and
+    /// written as an audit event (`rate_limited`) for `action` from `ip` for `user` (a keyed
+    /// hash), when known.
+    pub fn refuse(self, action: &str, ip: Option<IpAddr>, user: Option<&str>) -> AppError {
+        crate::metrics::metrics().limited(action, self.scope.name());
+        let ip = ip.map(|i| i.to_string());
+        tracing::warn!(
+            target: "audit",
+            event = "rate_limited",
+            outcome = self.scope.name(),
+            action,
+            client_ip = ip.as_deref().unwrap_or("-"),
+            user = user.unwrap_or("-"),
+            retry_after = self.retry_after_secs(),
+            "audit"
+        );
+        self.into()
+    }
+}
+
+/// A rate-limit store that could not be reached (for `what`): "temporarily unavailable".
+pub fn store_failed(e: StoreError, what: &str) -> AppError {
+    tracing::error!(error = %e.0, what, "rate-limit store failed");
+    AppError::Unavailable
 }
 
 impl From<Limited> for AppError {

@@ -157,24 +157,11 @@ impl RecordGuard {
         let Some(limiter) = &self.0.limiter else {
             return Ok(());
         };
-        let answer = self
-            .0
+        self.0
             .admitted
             .get_or_init(|| async { limiter.new_record(self.0.ip).await })
-            .await;
-        if let Err(AppError::RateLimited(wait)) = answer {
-            crate::metrics::metrics().limited("new_session", "ip");
-            tracing::warn!(
-                target: "audit",
-                event = "rate_limited",
-                outcome = "ip",
-                action = "new_session",
-                client_ip = %self.0.ip,
-                retry_after = wait,
-                "audit"
-            );
-        }
-        answer.clone()
+            .await
+            .clone()
     }
 }
 

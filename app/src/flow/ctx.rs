@@ -244,24 +244,8 @@ impl Ctx {
         });
         match self.state.limiter.check(action, self.ip, key).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(limited)) => {
-                crate::metrics::metrics().limited(action.name(), limited.scope.name());
-                tracing::warn!(
-                    target: "audit",
-                    event = "rate_limited",
-                    outcome = limited.scope.name(),
-                    action = action.name(),
-                    client_ip = %self.ip,
-                    user = user.as_deref().unwrap_or("-"),
-                    retry_after = limited.retry_after_secs(),
-                    "audit"
-                );
-                Err(limited.into())
-            }
-            Err(e) => {
-                tracing::error!(error = %e.0, "rate-limit store failed");
-                Err(AppError::Unavailable)
-            }
+            Ok(Err(limited)) => Err(limited.refuse(action.name(), Some(self.ip), user.as_deref())),
+            Err(e) => Err(crate::limits::store_failed(e, action.name())),
         }
     }
 

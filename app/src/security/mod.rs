@@ -1,8 +1,10 @@
 //! `/account/security`: the signed-in user's second factors (which are on, which is preferred,
 //! an authenticator app added or replaced, text-message and email codes turned on or off),
-//! remembered devices, passkeys, and signing out everywhere. Every change needs the password
-//! entered within `STEP_UP_SECS` (a step-up: ASVS re-authentication), and the pool's own rules
-//! hold (a pool that requires MFA keeps at least one factor on).
+//! remembered devices, passkeys, and signing out everywhere. Every change to how the user gets
+//! in needs the password entered within `STEP_UP_SECS` (a step-up: ASVS re-authentication);
+//! signing out everywhere does not (it only takes access away, and must be at hand at once).
+//! The pool's own rules hold (a pool that requires MFA keeps at least one factor on). After
+//! "This wasn't me" the page opens with a review of every way in (see `flow::review`).
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;

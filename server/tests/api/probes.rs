@@ -504,6 +504,29 @@ async fn connections_past_the_limit_are_closed_at_once() {
     assert_eq!(r.status(), 200);
 }
 
+/// The session id a response sets, if any.
+fn sid_of(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sid="))
+        .map(|c| c[4..].split(';').next().unwrap().to_string())
+}
+
+/// A session made by a failed no-JS post (it keeps its error): its id.
+async fn planted_session(app: &TestApp, plain: &reqwest::Client) -> String {
+    let r = plain
+        .post(format!("{}/api/sign-in", app.base))
+        .header("Accept", "text/html")
+        .header("Origin", &app.base)
+        .form(&[("username", ""), ("password", "")])
+        .send()
+        .await
+        .unwrap();
+    sid_of(&r).expect("a session for the error")
+}
+
 /// A connection from another loopback address (127.0.0.2: another client to the server).
 async fn connect_from(app: &TestApp, from: &str) -> tokio::net::TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -547,24 +570,8 @@ async fn opening_this_wasnt_me_gives_a_new_session_id() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let sid = |r: &reqwest::Response| {
-        r.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sid="))
-            .map(|c| c[4..].split(';').next().unwrap().to_string())
-    };
     // A session exists first (a failed no-JS post keeps its error): an attacker's, planted.
-    let r = plain
-        .post(format!("{}/api/sign-in", app.base))
-        .header("Accept", "text/html")
-        .header("Origin", &app.base)
-        .form(&[("username", ""), ("password", "")])
-        .send()
-        .await
-        .unwrap();
-    let before = sid(&r).expect("a session for the error");
+    let before = planted_session(&app, &plain).await;
     let r = plain
         .get(format!("{}/not-me/link?t=some-token", app.base))
         .header("Cookie", format!("sid={before}"))
@@ -572,7 +579,7 @@ async fn opening_this_wasnt_me_gives_a_new_session_id() {
         .await
         .unwrap();
     assert_eq!(location(&r), "/not-me");
-    let after = sid(&r).expect("a new id when the link is opened");
+    let after = sid_of(&r).expect("a new id when the link is opened");
     assert_ne!(before, after);
 }
 
@@ -587,24 +594,8 @@ async fn starting_a_reset_gives_the_browser_a_new_session_id() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let sid = |r: &reqwest::Response| {
-        r.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sid="))
-            .map(|c| c[4..].split(';').next().unwrap().to_string())
-    };
     // A session exists first (a failed no-JS post keeps its error).
-    let r = plain
-        .post(format!("{}/api/sign-in", app.base))
-        .header("Accept", "text/html")
-        .header("Origin", &app.base)
-        .form(&[("username", ""), ("password", "")])
-        .send()
-        .await
-        .unwrap();
-    let before = sid(&r).expect("a session for the error");
+    let before = planted_session(&app, &plain).await;
     let r = plain
         .post(format!("{}/api/reset/request", app.base))
         .header("Accept", "application/json")
@@ -615,7 +606,7 @@ async fn starting_a_reset_gives_the_browser_a_new_session_id() {
         .await
         .unwrap();
     assert_eq!(location(&r), "/reset/confirm");
-    let after = sid(&r).expect("a new id when the reset starts");
+    let after = sid_of(&r).expect("a new id when the reset starts");
     assert_ne!(before, after);
     let page = |id: String| {
         plain
