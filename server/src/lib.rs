@@ -183,9 +183,28 @@ fn compressible(
 /// suppressed process-wide (leptos_server's `SuppressResourceLoad`, leptos issue #4773): a
 /// page another thread rendered meanwhile would wait for ever. Tests build many routers in one
 /// process; a server builds one before it serves.
+///
+/// Listing renders the app once, and nothing that render spawns is meant to run: it runs on a
+/// thread and a one-thread runtime of its own, dropped right after, so no task it spawned
+/// outlives it (leptos_i18n's isomorphic effect, polled after the listing's owner was
+/// disposed, once panicked at start-up: "already been disposed").
 fn app_routes() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES
+        .get_or_init(|| {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for the route listing");
+                    rt.block_on(async { generate_route_list(App) })
+                })
+                .join()
+                .expect("the route listing")
+            })
+        })
+        .clone()
 }
 
 /// The whole app as a `Router`.
