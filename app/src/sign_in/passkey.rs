@@ -39,16 +39,9 @@ pub async fn passkey_sign_in(credential: String) -> Result<String, AppError> {
     let ctx = Ctx::get().await?;
     let user = ctx.session.challenge().await?.map(|f| f.username);
     let logic = ssr::finish(&ctx.state, &ctx.session, &credential);
-    let result = ctx
-        .step(
-            Step::limited(Action::SignIn, "sign_in"),
-            user.as_deref(),
-            logic,
-        )
-        .await;
-    if let (Ok(crate::paths::ACCOUNT), Some(user)) = (&result, &user) {
-        ctx.remember_device(user);
-    }
+    let step = Step::limited(Action::SignIn, "sign_in");
+    let result = ctx.step(step, user.as_deref(), logic).await;
+    ctx.remember_device_after(&result, user.as_deref());
     let result = result.map(str::to_string);
     ctx.island_answer(FormId::SignIn, crate::flow::NO_FIELDS, result)
         .await
