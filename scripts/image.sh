@@ -2,28 +2,41 @@
 # `make image`: the release build, then an OCI image FROM scratch with podman (vfs storage, so
 # it works where overlay mounts do not). Prints the image's name and size.
 #   IMAGE=name:tag (default cognito-reset:<commit>, also tagged :latest), IMAGE_FORMAT=oci|docker
+#   IMAGE_BUILD=test: no build; the image of what `make test` built (cognito-reset-test:<commit>)
 set -euo pipefail
-bash "$(dirname "$0")/setup.sh"
+[ "${IMAGE_BUILD:-release}" = test ] || bash "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/lib.sh"
 
 TAG="${IMAGE:-cognito-reset:$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)}"
 STAGE="$ROOT/target/image"
-SITE="$STAGE/site"
 podman_() { podman --storage-driver vfs "$@"; }
 
-echo; echo "==> release build: server + site (into target/image/site, the debug site stays)"
-START=$(date +%s)
-LEPTOS_SITE_ROOT="$SITE" build_site --release
-echo "    built in $(( $(date +%s) - START ))s"
+if [ "${IMAGE_BUILD:-release}" = test ]; then
+  # `make test`'s image (scripts/image_test.sh): the build the other tests ran (the debug
+  # server, the release site), in the same layout; the release server is `make image`'s.
+  echo; echo "==> the tested build: target/debug/server, the release site in target/site"
+  SERVER="$ROOT/target/debug/server"
+  SITE="$ROOT/target/site"
+  HASHES="$ROOT/target/release/hash.txt"
+  TAG="${TAG%%:*}-test:${TAG#*:}"
+else
+  echo; echo "==> release build: server + site (into target/image/site, the test site stays)"
+  START=$(date +%s)
+  SITE="$STAGE/site"
+  LEPTOS_SITE_ROOT="$SITE" build_site --release
+  echo "    built in $(( $(date +%s) - START ))s"
+  SERVER="$ROOT/target/release/server"
+  HASHES="$ROOT/target/release/hash.txt"
+fi
 
 echo; echo "==> staging the root file system"
 ROOTFS="$STAGE/rootfs"
 rm -rf "$ROOTFS"
 mkdir -p "$ROOTFS/app" "$ROOTFS/etc/ssl/certs" "$ROOTFS/tmp"
 chmod 1777 "$ROOTFS/tmp"
-install -m 0755 "$ROOT/target/release/server" "$ROOTFS/app/server"
+install -m 0755 "$SERVER" "$ROOTFS/app/server"
 strip --strip-all "$ROOTFS/app/server"
-install -m 0644 "$ROOT/target/release/hash.txt" "$ROOTFS/app/hash.txt"
+install -m 0644 "$HASHES" "$ROOTFS/app/hash.txt"
 cp -a "$SITE" "$ROOTFS/app/site"
 # The shared libraries the binary loads (and the loader), as regular files at their paths.
 for lib in $(ldd "$ROOTFS/app/server" | grep -o '/[^ ]*'); do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The image test in `make test`: builds the image (scripts/image.sh), then proves it holds
-# everything the app needs. Where podman can run containers, the image runs for real; where it
+# The image test in `make test`: builds the image of the build the other tests ran
+# (scripts/image.sh with IMAGE_BUILD=test: the debug server, the release site, in the
+# release image's layout; `make image`'s release build of the server is not compiled here),
+# then proves it holds everything the app needs. Where podman can run containers, the image runs for real; where it
 # cannot (no cgroups, as on the CI machine), its exported file system is started with chroot,
 # as the image's user, with only the image's environment. Then: /healthz, /reset, a hashed
 # asset (brotli), /readyz on the metrics port, and `server health` from inside the tree.
@@ -11,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 if ! command -v podman >/dev/null; then
   echo "SKIPPED: the image test (podman could not be installed here)"; exit 0
 fi
-bash "$ROOT/scripts/image.sh"
+IMAGE_BUILD=test bash "$ROOT/scripts/image.sh"
 IMAGE=$(cat "$ROOT/target/image/image-name")
 podman_() { podman --storage-driver vfs "$@"; }
 fail() { echo "image test: $*" >&2; exit 1; }

@@ -23,42 +23,99 @@ start_moto() {
   echo $!
 }
 
-# Builds the site (WASM, JS, CSS into target/site, or $LEPTOS_SITE_ROOT) and the server: debug profile by default.
-# With --release: the release profile (size-optimised WASM, wasm-opt). Then writes a brotli
-# and a gzip copy next to each built asset, which the server sends as they are.
+# The release WASM's build: a standard library built with it (optimised for size like the
+# rest) and panics that abort at once: no panic messages, no formatting code for them (Leptos'
+# guide on binary size). Unstable flags, so RUSTC_BOOTSTRAP for this build only; the target's
+# RUSTFLAGS reach the WASM build, not the server's.
+release_wasm_env=(RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
+release_wasm_args=(--lib-cargo-args=-Zbuild-std=std,panic_abort)
+
+# Builds the site (WASM, JS, CSS into target/site, or $LEPTOS_SITE_ROOT) and the server with
+# cargo-leptos: debug profile by default (`make demo`); with --release the release profile
+# (size-optimised WASM, wasm-opt; `make image`, `make bench`).
 build_site() {
-  local release="" profile=debug q_br=4 q_gz=6 lib_args="$LIB_CARGO_ARGS"
-  if [ "${1:-}" = --release ]; then release="--release"; profile=release; q_br=11; q_gz=9; fi
-  if [ -n "$release" ]; then
-    # The release WASM gets a standard library built with it (optimised for size like the rest)
-    # and panics that abort at once: no panic messages, no formatting code for them (Leptos'
-    # guide on binary size). Unstable flags, so RUSTC_BOOTSTRAP for this build only; the
-    # target's RUSTFLAGS reach the WASM build, not the server's.
-    lib_args="--lib-cargo-args=-Zbuild-std=std,panic_abort"
-    # shellcheck disable=SC2086
-    RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-      cargo leptos build $release $lib_args
+  if [ "${1:-}" = --release ]; then
+    env "${release_wasm_env[@]}" cargo leptos build --release "${release_wasm_args[@]}"
+    compress_site release
   else
     # shellcheck disable=SC2086
-    cargo leptos build $lib_args
+    cargo leptos build $LIB_CARGO_ARGS
+    compress_site debug
   fi
+}
+
+# `make test`'s site: the release WASM, JS and CSS (what the image ships and the byte budget
+# weighs) into target/site, without a server build: the tests' server is the debug one that
+# `cargo test` builds (build_tests), which reads the assets' names from target/debug/hash.txt.
+build_frontend() {
+  env "${release_wasm_env[@]}" cargo leptos build --release --frontend-only "${release_wasm_args[@]}"
+  compress_site release
+  mkdir -p "$ROOT/target/debug"
+  cp "$ROOT/target/release/hash.txt" "$ROOT/target/debug/hash.txt"
+}
+
+# Every Rust build `make test` needs, in ONE cargo invocation: the unit and integration tests,
+# the server binary the browser tests start, the load generator (an example) and the byte
+# budget's tool (bench). One invocation resolves the dependencies' features once; separate
+# `cargo test -p app`, `cargo test -p server` and cargo-leptos' server build each resolved
+# them differently (dev-dependencies add features) and compiled the whole stack three times.
+TEST_CARGO_ARGS=(-p app -p server -p bench --features app/ssr)
+build_tests() { cargo test "${TEST_CARGO_ARGS[@]}" --no-run "$@"; }
+
+# Writes a brotli and a gzip copy next to each asset of the last build ($1: its profile),
+# which the server sends as they are; assets of earlier builds go.
+compress_site() {
+  local profile="$1" q_br=4 q_gz=6
+  if [ "$profile" = release ]; then q_br=11; q_gz=9; fi
   # LEPTOS_SITE_ROOT (which cargo-leptos honours too) puts the site elsewhere: the image's
-  # release site must not replace the debug one the test instances serve.
+  # release site must not replace the one the test instances serve.
   local hashes="$ROOT/target/$profile/hash.txt" pkg="${LEPTOS_SITE_ROOT:-$ROOT/target/site}/pkg"
   local keep=() ext hash f
   while IFS=': ' read -r ext hash; do
     [ -n "$hash" ] && keep+=("$pkg/$LEPTOS_OUTPUT_NAME.$hash.$ext")
   done <"$hashes"
-  # Assets of earlier builds go; the current ones get their compressed copies.
   for f in "$pkg"/*; do
     case " ${keep[*]} " in *" ${f%.br} "*|*" ${f%.gz} "*) ;; *) rm -f "$f" ;; esac
   done
+  # A content-hashed name is its content: a copy newer than its asset is that asset's.
   for f in "${keep[@]}"; do
-    if [ -n "$release" ] || [ ! "$f.br" -nt "$f" ]; then
+    if [ ! "$f.br" -nt "$f" ] || [ ! "$f.gz" -nt "$f" ]; then
       brotli -f -q "$q_br" -o "$f.br" "$f"
       gzip -f -k -n "-$q_gz" "$f"
     fi
   done
+}
+
+# Phases of a run and what each took (test.sh prints them at its end, passed or failed).
+PHASES=()
+PHASE_NAME=""
+PHASE_START=0
+# Ends the phase under way and starts $1 (none with no argument).
+phase() {
+  local now free
+  now=$(date +%s)
+  if [ -n "$PHASE_NAME" ]; then
+    free=$(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ')
+    PHASES+=("$PHASE_NAME|$((now - PHASE_START))|$free")
+  fi
+  PHASE_NAME="${1:-}"
+  PHASE_START=$now
+  if [ -n "$PHASE_NAME" ]; then echo; echo "==> $PHASE_NAME"; fi
+}
+# The table: phase, seconds, free disk after it; $1 the run's start (epoch seconds), $2 the
+# phase that failed, if one did.
+phase_table() {
+  local start="$1" failed="${2:-}" row name secs free
+  phase
+  echo
+  printf '%-84s %6s  %s\n' "phase" "time" "free disk after"
+  for row in "${PHASES[@]}"; do
+    IFS='|' read -r name secs free <<<"$row"
+    printf '%-84s %5ss  %s\n' "$name" "$secs" "$free"
+  done
+  [ -n "$failed" ] && printf '%-84s %6s\n' "FAILED in: $failed" ""
+  printf '%-84s %5ss  target/ %s\n' "total" "$(( $(date +%s) - start ))" \
+    "$(du -sh "$ROOT/target" 2>/dev/null | cut -f1)"
 }
 
 # The environment every local app instance gets; $1 pool json, $2 "public"|"secret", $3 port.

@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, builds, then runs every test:
-#   cargo test (unit tests, Cognito error mapping with aws-smithy-mocks, integration against moto)
-#   Playwright (every flow in Chromium, JavaScript on and off), the scale-out test,
-#   the deployment templates (cfn-lint, kubernetes-validate) and the container image.
+#   the byte budget of every page (release WASM), cargo test (unit tests, Cognito error
+#   mapping with aws-smithy-mocks, integration against moto), Playwright (every flow in
+#   Chromium, JavaScript on and off), the scale-out test, the deployment templates (cfn-lint,
+#   kubernetes-validate) and the container image.
+# At its end (passed or not) a table of its phases: their times and the free disk after each.
 set -euo pipefail
+START=$(date +%s)
+SETUP_START=$START
 bash "$(dirname "$0")/setup.sh"
 source "$(dirname "$0")/lib.sh"
+PHASE_NAME="setup: tools (scripts/setup.sh)"; PHASE_START=$SETUP_START
 
 LOGS="$ROOT/target/test-logs"
 mkdir -p "$LOGS"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
-START=$(date +%s)
-echo "    disk: $(df -h "$ROOT" | awk 'NR==2 {print $4 " free of " $2}')"
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ "$rc" -ne 0 ]; then
+    phase_table "$START" "$PHASE_NAME"
+  else
+    phase_table "$START"
+    echo; echo "all tests passed in $(( $(date +%s) - START ))s"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo; echo "==> deploy/: cfn-lint on the CloudFormation template, kubernetes-validate on the manifests"
+phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py, the Lambda trigger's tests"
 "$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml
 "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
-echo "    both clean"
 "$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
-echo "==> deploy/custom-message: the Lambda trigger's tests (node --test)"
 node --test --test-reporter=dot deploy/custom-message/
 
-echo; echo "==> build: cargo leptos build (server + WASM + CSS)"
-build_site
+phase "build: the site (release WASM, JS, CSS), as the image ships it"
+build_frontend
+phase "build: server, tests, load generator, bench (debug, one cargo invocation)"
+build_tests
+phase "bytes: every page within its budget (target/debug/bench bytes)"
+BENCH_OUT="$LOGS/bytes.md" "$ROOT/target/debug/bench" bytes
 
 MOTO_PORT=$(free_port)
 MOTO="http://127.0.0.1:$MOTO_PORT"
@@ -32,12 +47,10 @@ PIDS+=("$(start_moto "$MOTO_PORT" "$LOGS/moto.log")")
 wait_http "$MOTO/moto-api/" 30
 export MOTO_ENDPOINT="$MOTO"
 
-echo; echo "==> cargo test: app (unit tests, error mapping with aws-smithy-mocks)"
-cargo test -p app --features ssr
-echo; echo "==> cargo test: server (integration tests against moto, admin CLI, start-up)"
-cargo test -p server
+phase "cargo test: unit tests, error mapping (aws-smithy-mocks), integration against moto"
+cargo test "${TEST_CARGO_ARGS[@]}"
 
-echo; echo "==> Playwright: starting app instances on 127.0.0.1"
+phase "Playwright: app instances, then chromium (JavaScript on) and chromium-no-js"
 POOL_JSON="$LOGS/e2e-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$POOL_JSON" --name e2e >/dev/null
 MFA_POOL_JSON="$LOGS/e2e-mfa-pool.json"
@@ -80,7 +93,6 @@ start_app public "$P_PASSKEY" "$LOGS/app-passkey.log" "${FAST[@]}" \
   POOL_FEATURES=optional,totp,passkeys PUBLIC_ORIGIN="http://localhost:$P_PASSKEY"
 for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE" "$P_PASSKEY"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
-echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
 (
   cd end2end
   E2E_MOTO="$MOTO" E2E_POOL="$("$PY" -c "import json;print(json.load(open('$POOL_JSON'))['pool_id'])")" \
@@ -94,9 +106,8 @@ echo "==> Playwright: projects chromium (JavaScript on) and chromium-no-js"
     npx playwright test
 )
 
-echo; echo "==> scale-out: Redis + two instances + nginx (Playwright, kill, 500-flow load)"
-cargo build -p server --example loadgen
+phase "scale-out: Redis + two instances + nginx (Playwright, kill, 500-flow load)"
 MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/scale.sh
-echo; echo "==> image: make image (release build, podman), then the image's file system serves the app"
+phase "image: the tested build in the image's layout (podman), its file system serves"
 MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/image_test.sh
-echo; echo "all tests passed in $(( $(date +%s) - START ))s"
+phase

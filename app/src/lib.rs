@@ -11,6 +11,7 @@ pub mod islands;
 pub mod mfa;
 pub mod new_password;
 pub mod notify;
+pub mod passkey_button;
 pub mod password;
 pub mod paths;
 pub mod policy;

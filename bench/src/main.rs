@@ -15,6 +15,12 @@
 //!
 //! and writes them, with the budgets, as a Markdown table.
 //!
+//! `bench bytes` measures only the bytes, of every page in [`PAGES`] and of the pages with a
+//! passkey button ([`PASSKEY_PAGES`]), and fails when one weighs more than its budget
+//! (`BENCH_PAGE_BUDGET_KIB`, 55): `make test` runs it on the release site (bytes, unlike times,
+//! are the same on every machine). Its server may be the debug one: the bytes are the site's
+//! and the HTML's, not the server's code.
+//!
 //! The baseline and the stub run as separate processes (this binary with `baseline` or `stub`),
 //! so the server and the baseline each have a process of their own, like-for-like. The timed
 //! load runs are wrk's (`WRK`, with `bench/wrk/bench.lua`, which counts the answers by
@@ -60,6 +66,7 @@ fn main() -> Result<(), Error> {
         Some("baseline") => rt.block_on(baseline(PathBuf::from(&args[2]))),
         Some("stub") => rt.block_on(cognito_stub()),
         Some("static") => rt.block_on(static_site(PathBuf::from(&args[2]))),
+        Some("bytes") => rt.block_on(bytes_gate()),
         _ => rt.block_on(run()),
     }
 }
@@ -149,6 +156,8 @@ fn stub_answer(op: &str, user: &str) -> Option<String> {
         ("InitiateAuth", _) => r#"{"AuthenticationResult":{"AccessToken":"bench.access.token","ExpiresIn":3600,"IdToken":"bench.id.token","RefreshToken":"bench-refresh","TokenType":"Bearer"},"ChallengeParameters":{}}"#.into(),
         ("AssociateSoftwareToken", _) => r#"{"SecretCode":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","Session":"bench-session-0123456789"}"#.into(),
         ("GetUser", _) => r#"{"Username":"bench-user","UserAttributes":[{"Name":"email","Value":"bench@example.com"},{"Name":"email_verified","Value":"true"}]}"#.into(),
+        ("ListDevices", _) => r#"{"Devices":[]}"#.into(),
+        ("ListWebAuthnCredentials", _) => r#"{"Credentials":[]}"#.into(),
         _ => return None,
     })
 }
@@ -267,6 +276,8 @@ struct Transfer {
     js_raw: u64,
     wasm_raw: u64,
     encodings: Vec<String>,
+    /// The page holds the passkey button.
+    passkey: bool,
 }
 
 impl Transfer {
@@ -331,6 +342,7 @@ async fn transfer(client: &reqwest::Client, base: &str, page: &str) -> Result<Tr
     t.html = n;
     t.html_raw = raw;
     t.encodings.push(format!("HTML {enc}"));
+    t.passkey = html.contains("id=\"passkey\"");
     for path in asset_paths(&html) {
         let url = format!("{base}{path}");
         let (n, enc, _) = fetch(client, &url, "br, gzip").await?;
@@ -444,6 +456,79 @@ const PAGES: [(&str, Visit); 8] = [
     ("/sign-in/setup", Visit::SignedIn("bench-setup")),
     ("/account/password", Visit::SignedIn("bench-user")),
 ];
+
+/// The pages with a passkey button, on an instance whose pool offers passkeys to a
+/// choice-based sign-in: signing in, and adding one on the security page.
+const PASSKEY_PAGES: [(&str, Visit); 2] = [
+    ("/sign-in", Visit::Fresh),
+    ("/account/security", Visit::SignedIn("bench-user")),
+];
+
+/// `bench bytes`: every page's bytes against its budget; an error (exit 1) when one is over.
+async fn bytes_gate() -> Result<(), Error> {
+    let server = env("BENCH_SERVER", "target/debug/server");
+    let site = env("BENCH_SITE_ROOT", "target/site");
+    let out = PathBuf::from(env("BENCH_OUT", "target/bench/bytes.md"));
+    let budget: u64 = env("BENCH_PAGE_BUDGET_KIB", "55").parse()?;
+    let dir = out
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&dir)?;
+    let (_stub, stub_port) = helper("stub", None).await?;
+    let plain = App::start(
+        &server,
+        &site,
+        stub_port,
+        &dir.join("bytes-server.log"),
+        &[],
+    )
+    .await?;
+    let passkeys = [
+        ("SIGN_IN_FLOW", "choice".to_string()),
+        ("POOL_FEATURES", "optional,totp,passkeys".to_string()),
+    ];
+    let log = dir.join("bytes-server-passkeys.log");
+    let with_passkeys = App::start(&server, &site, stub_port, &log, &passkeys).await?;
+    let mut md = format!(
+        "| Page | HTML | CSS | JS | WASM | Total (budget {budget} KiB) |\n|---|---|---|---|---|---|\n"
+    );
+    let mut over = vec![];
+    let all = PAGES.iter().map(|p| (&plain, *p, "")).chain(
+        PASSKEY_PAGES
+            .iter()
+            .map(|p| (&with_passkeys, *p, " (passkey button)")),
+    );
+    for (app, (path, visit), note) in all {
+        let (browser, _) = visitor(&app.base, visit).await?;
+        let t = transfer(&browser, &app.base, path).await?;
+        if !note.is_empty() && !t.passkey {
+            return Err(format!("{path} has no passkey button to weigh").into());
+        }
+        let verdict = if t.total() > budget * 1024 {
+            over.push(format!("{path}{note}: {}", kib(t.total())));
+            " **over**"
+        } else {
+            ""
+        };
+        md.push_str(&format!(
+            "| `{path}`{note} | {} | {} | {} | {} | {}{verdict} |\n",
+            kib(t.html),
+            kib(t.css),
+            kib(t.js),
+            kib(t.wasm),
+            kib(t.total())
+        ));
+    }
+    std::fs::write(&out, &md)?;
+    print!("{md}");
+    if over.is_empty() {
+        println!("every page within {budget} KiB (brotli, as sent)");
+        Ok(())
+    } else {
+        Err(format!("over the {budget} KiB budget: {}", over.join("; ")).into())
+    }
+}
 
 /// A visitor who has made `visit`'s posts (as a browser does: same origin, form-encoded);
 /// returns its browser and its `Cookie` header.

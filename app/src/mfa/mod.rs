@@ -17,6 +17,7 @@ use crate::{
     forms::{Factor, FormState, MfaKind},
     i18n::td_string,
     islands::{CopyKey, CopyText},
+    passkey_button::PasskeyButton,
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -260,7 +261,7 @@ pub fn MfaChoosePage() -> impl IntoView {
                 {time_left(seconds)}
                 <ErrorSummary error/>
                 {passkey.then(|| view! {
-                    {island(crate::sign_in::passkey::button_text(), || view! { <crate::islands::PasskeyButton/> })}
+                    <PasskeyButton text=crate::sign_in::passkey::button_text()/>
                     <noscript><p class="hint">{td_string!(l, sign_in.passkey_needs_browser)}</p></noscript>
                 })}
                 {codes.then(|| view! {

@@ -13,14 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        form_error, island, page_state, CodeInput, ErrorSummary, NoticeBox, PasswordInput,
-        PostForm, Submit,
+        form_error, page_state, CodeInput, ErrorSummary, NoticeBox, PasswordInput, PostForm, Submit,
     },
     error::{AppError, Field},
     forms::{FormState, MfaKind, Notice},
     i18n::td_string,
-    islands::{PasskeyButton, PasskeyText},
     mfa::{TotpKey, TotpSetup},
+    passkey_button::{PasskeyButton, PasskeyText},
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -474,7 +473,7 @@ fn PasskeySection(keys: Vec<ItemView>, confirmed: bool) -> impl IntoView {
                 {item_list(keys, confirmed, PasskeyDelete::PATH, field::PASSKEY, td_string!(l, security.delete), td_string!(l, security.added_on))}
             </ul>
             {confirmed.then(|| view! {
-                {island(text, || view! { <PasskeyButton/> })}
+                <PasskeyButton text/>
                 <noscript><p class="hint">{td_string!(l, security.passkey_needs_js)}</p></noscript>
             })}
         </section>

@@ -14,6 +14,7 @@ use crate::{
     error::{AppError, Field},
     forms::{FormState, Notice},
     i18n::td_string,
+    passkey_button::PasskeyButton,
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -88,7 +89,7 @@ pub fn SignInPage() -> impl IntoView {
                     {st.choice.then(|| view! { <p class="hint">{td_string!(l, sign_in.code_hint)}</p> })}
                     <Submit label=td_string!(l, sign_in.submit)/>
                 </PostForm>
-                {st.passkey.then(|| crate::components::island(passkey::button_text(), || view! { <crate::islands::PasskeyButton/> }))}
+                {st.passkey.then(|| view! { <PasskeyButton text=passkey::button_text()/> })}
             }
         })}
         <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>

@@ -6,7 +6,7 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::{error::AppError, i18n::td_string, islands::PasskeyText};
+use crate::{error::AppError, i18n::td_string, passkey_button::PasskeyText};
 #[cfg(feature = "ssr")]
 use crate::{
     flow::{Ctx, Step},

@@ -1,0 +1,80 @@
+//! The passkey button (signing in with a passkey, adding one on the security page). Not an
+//! island: its ceremony is a small script of its own (`passkey.js`), written into the pages
+//! that have the button and no other, so the WASM every island page loads carries no WebAuthn
+//! (it was 4.8 KiB of it, brotli). Without JavaScript the button stays hidden and a
+//! `<noscript>` beside it says what is needed.
+
+use leptos::{nonce::use_nonce, prelude::*};
+
+/// What the passkey buttons say (adding one on the security page, signing in with one).
+#[derive(Clone, Debug, Default)]
+pub struct PasskeyText {
+    pub label: String,
+    /// When the browser gives no passkey (cancelled, timed out, none for this site).
+    pub failed: String,
+    /// Shown instead of the button where the browser cannot make or use passkeys.
+    pub needs: String,
+    /// `create` (a new passkey) or `get` (sign in with one).
+    pub ceremony: String,
+    /// The server functions that give the options and take the credential.
+    pub start: String,
+    pub finish: String,
+}
+
+/// The id of the button's root (one per page), which the script looks for.
+pub const PASSKEY_ID: &str = "passkey";
+
+/// The script as sent: `passkey.js` without its comment lines and indentation.
+fn script() -> &'static str {
+    static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        include_str!("passkey.js")
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    &SCRIPT
+}
+
+/// The button, hidden until the script finds WebAuthn in the browser (then `data-live` on its
+/// root), its hint for browsers without it, and the line where a failed ceremony is said.
+#[component]
+pub fn PasskeyButton(text: PasskeyText) -> impl IntoView {
+    let PasskeyText {
+        label,
+        failed,
+        needs,
+        ceremony,
+        start,
+        finish,
+    } = text;
+    view! {
+        <div class="passkey" id=PASSKEY_ID data-failed=failed data-ceremony=ceremony
+            data-start=start data-finish=finish>
+            <button type="button" class="secondary" hidden=true>{label}</button>
+            <p class="hint" hidden=true>{needs}</p>
+            <p class="field-error" role="status" aria-live="polite"></p>
+        </div>
+        <script nonce=use_nonce() inner_html=script()></script>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_sent_has_no_comments_and_no_closing_tag() {
+        let s = script();
+        assert!(s.contains("navigator.credentials"));
+        assert!(s.contains("function ownPath"));
+        assert!(!s.lines().any(|l| l.starts_with("//") || l.starts_with(' ')));
+        assert!(!s.to_ascii_lowercase().contains("</script"));
+        assert!(
+            s.len() < include_str!("passkey.js").len() * 2 / 3,
+            "{} bytes",
+            s.len()
+        );
+    }
+}
