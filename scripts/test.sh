@@ -28,11 +28,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py, the Lambda trigger's tests"
+phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py; node --test (the email trigger, the passkey script)"
 "$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml
 "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
 "$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
-node --test --test-reporter=dot deploy/custom-message/
+node --test --test-reporter=dot deploy/custom-message/ app/src/
 
 phase "build: the site (release WASM, JS, CSS), as the image ships it"
 build_frontend
@@ -48,7 +48,9 @@ wait_http "$MOTO/moto-api/" 30
 export MOTO_ENDPOINT="$MOTO"
 
 phase "cargo test: unit tests, error mapping (aws-smithy-mocks), integration against moto"
-cargo test "${TEST_CARGO_ARGS[@]}"
+# Four threads on two cores: most of these tests wait (on moto, on a timeout, on a step-up
+# window), and the longest waits set the phase's time.
+cargo test "${TEST_CARGO_ARGS[@]}" -- --test-threads=4
 
 phase "Playwright: app instances, then chromium (JavaScript on) and chromium-no-js"
 POOL_JSON="$LOGS/e2e-pool.json"

@@ -1172,11 +1172,11 @@ async fn run() -> Result<(), Error> {
     let rows: Vec<(String, String, bool)> = vec![
         (
             format!(
-                "Every page ({} measured), total compressed ≤ 60 KiB (the heaviest)",
+                "Every page ({} measured), total compressed ≤ 55 KiB (the heaviest; `make test` gates it)",
                 pages.len()
             ),
             kib(heaviest),
-            heaviest <= budget_kib(60),
+            heaviest <= budget_kib(55),
         ),
         (
             "The heaviest page ≤ ⅓ of Amplify's, in the same run".into(),

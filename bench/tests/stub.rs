@@ -27,7 +27,11 @@ fn call(port: u16, op: &str, body: &str) -> (String, String) {
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
     let status = answer.lines().next().unwrap_or_default().to_string();
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
     (status, body)
 }
 

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
-import { test, expect, NEW_PASSWORD, latestCode, islandsLive } from './fixtures/app';
+import { test, expect, App, NEW_PASSWORD, latestCode, islandsLive } from './fixtures/app';
 import { createUser, MFA_POOL, SMS_POOL, sentEmails, totpUser } from './fixtures/moto';
 import { CHOICE, PASSKEY, passkeyUser, scriptedUser, temporaryUser } from './fixtures/scripted';
 
@@ -25,198 +25,267 @@ test.beforeEach(async ({ browser: b, page }) => {
   });
 });
 
+/** Where the HTML a page without JavaScript was served is checked: one page per colour scheme,
+ * kept while its context lives (Playwright closes it when the test ends): a new context or page
+ * per check cost more than the check. */
+const checkers = new Map<string, Page>();
+
 /** Runs axe on the page as the user sees it. Without JavaScript axe cannot run in that page,
  * so the same HTML (its scripts removed) is checked in a page that allows axe's script, at
- * the same URL so the stylesheet applies. */
-async function expectAccessible(page: Page, js: boolean, state: string, colorScheme: 'light' | 'dark' = 'light') {
+ * the same URL so the stylesheet applies (the WASM and JS it would preload are not fetched). */
+async function expectAccessible(page: Page, js: boolean, state: string, colorScheme: 'light' | 'dark' = 'light', language?: string) {
   let target = page;
-  let extra: BrowserContext | undefined;
   if (!js) {
     const html = (await served.get(page)!).replace(/<script[\s\S]*?<\/script>/g, '');
     const url = page.url();
-    extra = await browser.newContext({ colorScheme, javaScriptEnabled: true });
-    target = await extra.newPage();
+    if (checkers.get(colorScheme)?.isClosed() !== false) {
+      const context = await browser.newContext({ colorScheme, javaScriptEnabled: true });
+      checkers.set(colorScheme, await context.newPage());
+    }
+    target = checkers.get(colorScheme)!;
+    await target.unrouteAll();
+    await target.route(/\.(wasm|js)$/, (r) => r.abort());
     await target.route(url, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
     await target.goto(url);
   }
-  const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).analyze();
+  // Violations only: axe skips writing up what passed (a third of a check's time).
+  const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).options({ resultTypes: ['violations'] }).analyze();
   const lang = await target.evaluate(() => document.documentElement.lang);
-  await extra?.close();
+  if (target !== page) await target.close();
   const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(summary, `${state} (${lang})`).toEqual([]);
+  if (language) expect(lang, `${state}: the page is in ${language}`).toBe(language);
 }
 
-// One page or state per test (each has ample headroom under its timeout on 2 cores).
-for (const locale of ['en-US', 'ja-JP', 'ar']) {
-  test.describe(`every page and state in ${locale}`, () => {
-    test.use({ locale });
+// The three scripts every page and state is checked in: Latin, CJK, right to left. (What
+// differs between all locales — every key present, text that fits, direction — is checked
+// per locale by cheaper means: the compile-time key check, i18n.spec.ts, server/tests/api/i18n.rs.)
+const SCRIPTS = ['en', 'ja', 'ar'];
 
-    for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/not-me', '/new-password', '/no-such-page']) {
-      test(`${path} empty`, async ({ app, page }) => {
-        await app.open(path);
-        await expectAccessible(page, app.js, `${path} empty`);
-      });
+/** Checks the page in each script. The state is reached once, in English; then the app's own
+ * switcher (`/language/<code>?back=<this page>`) changes the language and `again` (given the
+ * page's driver in that language) brings back what a reload does not: a kept error or notice
+ * is shown once. Without `again` the page is simply shown again. */
+async function inEachScript(page: Page, app: App, state: string, again?: (a: App) => Promise<void>) {
+  for (const [i, code] of SCRIPTS.entries()) {
+    if (i > 0) {
+      const url = new URL(page.url());
+      await page.goto(`${url.origin}/language/${code}?back=${encodeURIComponent(url.pathname)}`);
+      if (again) await again(new App(page, app.js, code));
+      if (app.js) await islandsLive(page);
     }
+    await expectAccessible(page, app.js, state, 'light', code);
+  }
+}
 
-    test('/reset with a field error', async ({ app, page }) => {
-      await app.open('/reset');
+// One page or state per test, in the three scripts (each has ample headroom under its timeout
+// on 2 cores).
+test.describe('every page and state, in Latin, CJK and right-to-left script', () => {
+  test.use({ locale: 'en-US' });
+
+  for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/not-me', '/new-password', '/no-such-page']) {
+    test(`${path} empty`, async ({ app, page }) => {
+      await app.open(path);
+      // A page a visitor lands on without a state (a 404, a used link) is opened again.
+      await inEachScript(page, app, `${path} empty`, async () => {
+        if (new URL(page.url()).pathname !== path) await page.goto(path);
+      });
+    });
+  }
+
+  test('/reset with a field error', async ({ app, page }) => {
+    const submit = async () => {
       await page.locator('button[type=submit]').click();
       await expect(page.locator('#error-summary')).toBeVisible();
-      await expectAccessible(page, app.js, '/reset with an error');
-    });
+    };
+    await app.open('/reset');
+    await submit();
+    await inEachScript(page, app, '/reset with an error', submit);
+  });
 
-    test('/reset after a broken email link', async ({ app, page }) => {
+  test('/reset after a broken email link', async ({ app, page }) => {
+    const open = async () => {
       await page.goto('/reset/link?u=jane');
-      if (app.js) await islandsLive(page);
       await expect(page.locator('#error-summary')).toBeVisible();
-      await expectAccessible(page, app.js, '/reset after a broken link');
-    });
+    };
+    await open();
+    await inEachScript(page, app, '/reset after a broken link', open);
+  });
 
-    test('/not-me from a security email', async ({ app, page, user }) => {
-      await app.open('/reset');
-      await app.completeReset(user.username, NEW_PASSWORD);
-      const [mail] = await sentEmails(`${user.username}@example.com`);
-      await app.open(/href="([^"]+\/not-me\/link\?t=[^"]+)"/.exec(mail.body)![1]);
+  test('/not-me from a security email', async ({ app, page, user }) => {
+    await app.open('/reset');
+    await app.completeReset(user.username, NEW_PASSWORD);
+    const [mail] = await sentEmails(`${user.username}@example.com`);
+    await app.open(/href="([^"]+\/not-me\/link\?t=[^"]+)"/.exec(mail.body)![1]);
+    await expect(page.locator('form button[type=submit]')).toBeVisible();
+    await inEachScript(page, app, '/not-me from an email', async () => {
       await expect(page.locator('form button[type=submit]')).toBeVisible();
-      await expectAccessible(page, app.js, '/not-me from an email');
-    });
-
-    test('/sign-in with wrong credentials', async ({ app, page, user }) => {
-      await app.open('/sign-in');
-      await app.signIn(user, 'Wrong-Passw0rd!');
-      await expect(page.locator('#error-summary')).toBeVisible();
-      await expectAccessible(page, app.js, '/sign-in with wrong credentials');
-    });
-
-    test('/reset/confirm with a code sent', async ({ app, page, user }) => {
-      await app.open('/reset');
-      await app.requestCode(user.username);
-      await expectAccessible(page, app.js, '/reset/confirm');
-    });
-
-    test('/reset/confirm with a rule error', async ({ app, page, user }) => {
-      await app.open('/reset');
-      await app.requestCode(user.username);
-      await app.enterCode(await latestCode(user.username), 'short');
-      await expect(page.locator('#error-summary')).toBeVisible();
-      await expectAccessible(page, app.js, '/reset/confirm with a rule error');
-    });
-
-    test('/sign-in with the success notice', async ({ app, page, user }) => {
-      await app.open('/reset');
-      await app.completeReset(user.username, NEW_PASSWORD);
-      await expectAccessible(page, app.js, '/sign-in with the success notice');
-    });
-
-    for (const path of ['/account', '/account/password', '/account/security']) {
-      test(`${path} signed in`, async ({ app, page, user }) => {
-        await app.open('/sign-in');
-        await app.signIn(user);
-        await expect(page).toHaveURL(/\/account$/);
-        if (path !== '/account') await app.open(path);
-        await expectAccessible(page, app.js, path);
-      });
-    }
-
-    test('/account/security with passkeys offered', async ({ app, page }) => {
-      await app.open(`${PASSKEY}/sign-in`);
-      await app.signIn(passkeyUser());
-      await expect(page).toHaveURL(/\/account$/);
-      await app.open(`${PASSKEY}/account/security`);
-      await expect(page.locator('#passkeys')).toBeVisible();
-      await expectAccessible(page, app.js, '/account/security with passkeys');
-    });
-
-    test('/sign-in with a passkey button', async ({ app, page }) => {
-      await app.open(`${PASSKEY}/sign-in`);
-      await expectAccessible(page, app.js, '/sign-in with a passkey button');
-    });
-
-    test('/account with the passkey offer', async ({ app, page }) => {
-      await app.open(`${PASSKEY}/sign-in`);
-      await app.signIn(temporaryUser());
-      await app.setNewPassword(NEW_PASSWORD);
-      await expect(page.locator('aside.offer')).toBeVisible();
-      await expectAccessible(page, app.js, '/account with the passkey offer');
-    });
-
-    test('/new-password after a temporary password', async ({ app, page, tempUser }) => {
-      await app.open('/sign-in');
-      await app.signIn(tempUser);
-      await expect(page).toHaveURL(/\/new-password$/);
-      await expectAccessible(page, app.js, '/new-password');
-    });
-
-    test('/sign-in/setup with an authenticator app to set up', async ({ app, page }) => {
-      const user = await createUser('temporary', MFA_POOL);
-      await app.open(`${MFA}/sign-in`);
-      await app.signIn(user);
-      await app.setNewPassword(NEW_PASSWORD);
-      await expect(page).toHaveURL(/\/sign-in\/setup$/);
-      await expectAccessible(page, app.js, '/sign-in/setup');
-    });
-
-    test('/sign-in/setup when no second factor can be set up here', async ({ app, page }) => {
-      const user = await createUser('temporary', SMS_POOL);
-      await app.open(`${SMS_MFA}/sign-in`);
-      await app.signIn(user);
-      await app.setNewPassword(NEW_PASSWORD);
-      await expect(page).toHaveURL(/\/sign-in\/setup$/);
-      await expect(page.getByRole('status')).toContainText(app.t.mfa.kind_sms);
-      await expect(page.locator('#totp-key')).toHaveCount(0);
-      await expectAccessible(page, app.js, '/sign-in/setup without a factor to set up');
-    });
-
-    test('/sign-in/code for an authenticator app', async ({ app, page }) => {
-      const user = await totpUser();
-      await app.open(`${MFA}/sign-in`);
-      await app.signIn(user);
-      await expect(page).toHaveURL(/\/sign-in\/code$/);
-      await expectAccessible(page, app.js, '/sign-in/code');
-    });
-
-    // The steps moto never sends, from scripts/scripted_cognito.py.
-    test('/sign-in/choose with second factors to choose from', async ({ app, page }) => {
-      await app.open(`${CHOICE}/sign-in`);
-      await app.signIn(scriptedUser());
-      await expect(page).toHaveURL(/\/sign-in\/choose$/);
-      await expectAccessible(page, app.js, '/sign-in/choose (SELECT_MFA_TYPE)');
-    });
-
-    test('/sign-in/choose with first factors to choose from', async ({ app, page }) => {
-      await app.open(`${CHOICE}/sign-in`);
-      await app.signIn(scriptedUser(), '');
-      await expect(page).toHaveURL(/\/sign-in\/choose$/);
-      await expect(page.getByRole('link', { name: app.t.mfa.use_password })).toBeVisible();
-      await expectAccessible(page, app.js, '/sign-in/choose (SELECT_CHALLENGE)');
-    });
-
-    test('/sign-in/code for an email code, with a wrong code', async ({ app, page }) => {
-      await app.open(`${CHOICE}/sign-in`);
-      await app.signIn(scriptedUser());
-      await page.getByLabel(app.t.mfa.kind_email).check();
-      await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
-      await expect(page).toHaveURL(/\/sign-in\/code$/);
-      await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill('654321');
-      await page.getByRole('button', { name: app.t.mfa.verify }).click();
-      await expect(app.errorSummary()).toBeVisible();
-      await expectAccessible(page, app.js, '/sign-in/code (EMAIL_OTP, wrong code)');
-    });
-
-    test('rate-limited', async ({ app, page, user }) => {
-      // The instance allows 2 attempts per user.
-      for (let i = 0; i < 3; i++) {
-        await page.goto(`${LIMITED}/reset`);
-        if (app.js) await islandsLive(page);
-        await page.locator('#username').fill(`${user.username}-a11y`);
-        await page.locator('button[type=submit]').click();
-        if (i < 2) await expect(page).toHaveURL(/\/reset\/confirm/);
-      }
-      await expect(page.locator('#error-summary')).toBeVisible();
-      await expectAccessible(page, app.js, 'rate-limited');
     });
   });
-}
+
+  test('/sign-in with wrong credentials', async ({ app, page, user }) => {
+    const wrong = async () => {
+      await page.locator('#username').fill(user.username);
+      await page.locator('#password').fill('Wrong-Passw0rd!');
+      await page.locator('form button[type=submit]').first().click();
+      await expect(page.locator('#error-summary')).toBeVisible();
+    };
+    await app.open('/sign-in');
+    await wrong();
+    await inEachScript(page, app, '/sign-in with wrong credentials', wrong);
+  });
+
+  test('/reset/confirm with a code sent', async ({ app, page, user }) => {
+    await app.open('/reset');
+    await app.requestCode(user.username);
+    await inEachScript(page, app, '/reset/confirm');
+  });
+
+  test('/reset/confirm with a rule error', async ({ app, page, user }) => {
+    await app.open('/reset');
+    await app.requestCode(user.username);
+    const code = await latestCode(user.username);
+    const short = async (a: App) => {
+      await a.enterCode(code, 'short');
+      await expect(page.locator('#error-summary')).toBeVisible();
+    };
+    await short(app);
+    await inEachScript(page, app, '/reset/confirm with a rule error', short);
+  });
+
+  test('/sign-in with the success notice', async ({ app, page }) => {
+    // The notice is shown once: a reset of its own for each script.
+    const reset = async (a: App) => {
+      const user = await createUser();
+      await a.open('/reset');
+      await a.completeReset(user.username, NEW_PASSWORD);
+    };
+    await reset(app);
+    await inEachScript(page, app, '/sign-in with the success notice', reset);
+  });
+
+  for (const path of ['/account', '/account/password', '/account/security']) {
+    test(`${path} signed in`, async ({ app, page, user }) => {
+      await app.open('/sign-in');
+      await app.signIn(user);
+      await expect(page).toHaveURL(/\/account$/);
+      if (path !== '/account') await app.open(path);
+      await inEachScript(page, app, path);
+    });
+  }
+
+  test('/account/security with passkeys offered', async ({ app, page }) => {
+    await app.open(`${PASSKEY}/sign-in`);
+    await app.signIn(passkeyUser());
+    await expect(page).toHaveURL(/\/account$/);
+    await app.open(`${PASSKEY}/account/security`);
+    await expect(page.locator('#passkeys')).toBeVisible();
+    await inEachScript(page, app, '/account/security with passkeys');
+  });
+
+  test('/sign-in with a passkey button', async ({ app, page }) => {
+    await app.open(`${PASSKEY}/sign-in`);
+    await inEachScript(page, app, '/sign-in with a passkey button');
+  });
+
+  test('/account with the passkey offer', async ({ app, page }) => {
+    // The offer is made once: a sign-in of its own for each script.
+    const offered = async (a: App) => {
+      await a.open(`${PASSKEY}/sign-in`);
+      await a.signIn(temporaryUser());
+      await a.setNewPassword(NEW_PASSWORD);
+      await expect(page.locator('aside.offer')).toBeVisible();
+    };
+    await offered(app);
+    await inEachScript(page, app, '/account with the passkey offer', offered);
+  });
+
+  test('/new-password after a temporary password', async ({ app, page, tempUser }) => {
+    await app.open('/sign-in');
+    await app.signIn(tempUser);
+    await expect(page).toHaveURL(/\/new-password$/);
+    await inEachScript(page, app, '/new-password');
+  });
+
+  test('/sign-in/setup with an authenticator app to set up', async ({ app, page }) => {
+    const user = await createUser('temporary', MFA_POOL);
+    await app.open(`${MFA}/sign-in`);
+    await app.signIn(user);
+    await app.setNewPassword(NEW_PASSWORD);
+    await expect(page).toHaveURL(/\/sign-in\/setup$/);
+    await inEachScript(page, app, '/sign-in/setup');
+  });
+
+  test('/sign-in/setup when no second factor can be set up here', async ({ app, page }) => {
+    const user = await createUser('temporary', SMS_POOL);
+    await app.open(`${SMS_MFA}/sign-in`);
+    await app.signIn(user);
+    await app.setNewPassword(NEW_PASSWORD);
+    await expect(page).toHaveURL(/\/sign-in\/setup$/);
+    await expect(page.getByRole('status')).toContainText(app.t.mfa.kind_sms);
+    await expect(page.locator('#totp-key')).toHaveCount(0);
+    await inEachScript(page, app, '/sign-in/setup without a factor to set up');
+  });
+
+  test('/sign-in/code for an authenticator app', async ({ app, page }) => {
+    const user = await totpUser();
+    await app.open(`${MFA}/sign-in`);
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/sign-in\/code$/);
+    await inEachScript(page, app, '/sign-in/code');
+  });
+
+  // The steps moto never sends, from scripts/scripted_cognito.py.
+  test('/sign-in/choose with second factors to choose from', async ({ app, page }) => {
+    await app.open(`${CHOICE}/sign-in`);
+    await app.signIn(scriptedUser());
+    await expect(page).toHaveURL(/\/sign-in\/choose$/);
+    await inEachScript(page, app, '/sign-in/choose (SELECT_MFA_TYPE)');
+  });
+
+  test('/sign-in/choose with first factors to choose from', async ({ app, page }) => {
+    await app.open(`${CHOICE}/sign-in`);
+    await app.signIn(scriptedUser(), '');
+    await expect(page).toHaveURL(/\/sign-in\/choose$/);
+    await expect(page.getByRole('link', { name: app.t.mfa.use_password })).toBeVisible();
+    await inEachScript(page, app, '/sign-in/choose (SELECT_CHALLENGE)');
+  });
+
+  test('/sign-in/code for an email code, with a wrong code', async ({ app, page }) => {
+    await app.open(`${CHOICE}/sign-in`);
+    await app.signIn(scriptedUser());
+    await page.getByLabel(app.t.mfa.kind_email).check();
+    await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
+    await expect(page).toHaveURL(/\/sign-in\/code$/);
+    const wrong = async () => {
+      await page.locator('#code').fill('654321');
+      await page.locator('form button[type=submit]').first().click();
+      await expect(app.errorSummary()).toBeVisible();
+    };
+    await wrong();
+    await inEachScript(page, app, '/sign-in/code (EMAIL_OTP, wrong code)', wrong);
+  });
+
+  test('rate-limited', async ({ app, page, user }) => {
+    // The instance allows 2 attempts per user; every later one is refused.
+    const attempt = async () => {
+      await page.goto(`${LIMITED}/reset`);
+      if (app.js) await islandsLive(page);
+      await page.locator('#username').fill(`${user.username}-a11y`);
+      await page.locator('button[type=submit]').click();
+    };
+    for (let i = 0; i < 2; i++) {
+      await attempt();
+      await expect(page).toHaveURL(/\/reset\/confirm/);
+    }
+    const refused = async () => {
+      await attempt();
+      await expect(page.locator('#error-summary')).toBeVisible();
+    };
+    await refused();
+    await inEachScript(page, app, 'rate-limited', refused);
+  });
+});
 
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
