@@ -13,6 +13,7 @@ use app::{
 };
 use axum::{
     extract::{MatchedPath, Request},
+    handler::Handler,
     http::{header, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -262,7 +263,6 @@ pub fn router(services: Services) -> Router {
         let brand = brand.clone();
         move || shell(options.clone(), brand.clone())
     };
-    let error_shell = move |options| shell(options, brand.clone());
     // The middlewares' error pages go through the same shell as every page.
     let render =
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_shell.clone());
@@ -303,12 +303,19 @@ pub fn router(services: Services) -> Router {
             .precompressed_br()
             .precompressed_gzip(),
         )
-        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell.clone())
         .route_layer(middleware::from_fn(label_route))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, error_shell))
+        // Files of the site root (favicon, logo) are served here, not by Leptos' file
+        // handler: that one reads its response options from the reactive owner current on
+        // the thread, which can be another request's render, and so sent a static file with
+        // another visitor's status and cookies (`lang=ar` switched people's language). What
+        // is not a file is the not-found page, rendered like every page.
+        .fallback_service(
+            ServeDir::new(state.leptos_options.site_root.to_string()).fallback(
+                leptos_axum::render_app_to_stream_with_context(context, render_shell)
+                    .with_state(state.clone()),
+            ),
+        )
         .with_state(state);
     // The middlewares wrap the router once, outermost first. (With `Router::layer` each route
     // would get its own copy of the whole stack, cloned with the page's handler and its state

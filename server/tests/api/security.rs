@@ -956,3 +956,57 @@ async fn no_username_code_or_token_in_urls_comments_or_json() {
     crawl.check("account-state after challenge", r).await;
     assert!(crawl.seen > 50, "{} responses crawled", crawl.seen);
 }
+
+// ---- Static files -------------------------------------------------------------------------
+
+/// A static file (the favicon) is served with no header of anyone else's answer. Leptos'
+/// file handler once took the response options of whatever page had been rendered last on
+/// that thread, so an Arabic visitor's `lang=ar` cookie went out with other visitors'
+/// favicons and switched their language (found by the accessibility run's language switch).
+#[tokio::test]
+async fn a_static_file_carries_no_cookie_of_another_answer() {
+    // The server binary: its own multi-threaded runtime, as in production.
+    let pool = create_pool(false).await;
+    let log = std::env::temp_dir().join(format!("static-{}.log", random_user()));
+    let app = spawn_binary(&pool, &[], &log).await;
+    // Arabic visitors, all the while, on pages rendered every time (not kept by the page cache).
+    let base = app.base.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut visitors = vec![];
+    for _ in 0..4 {
+        let (base, stop) = (base.clone(), stop.clone());
+        visitors.push(tokio::spawn(async move {
+            let arabic = reqwest::Client::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for path in [
+                    "/reset/confirm",
+                    "/no/such/page",
+                    "/account/password",
+                    "/new-password",
+                ] {
+                    let _ = arabic
+                        .get(format!("{base}{path}"))
+                        .header("Cookie", "lang=ar")
+                        .header("Accept-Language", "ar")
+                        .send()
+                        .await;
+                }
+            }
+        }));
+    }
+    let other = reqwest::Client::new();
+    for i in 0..300 {
+        let icon = other
+            .get(format!("{}/favicon.svg", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(icon.status(), 200);
+        let cookies: Vec<_> = icon.headers().get_all("set-cookie").iter().collect();
+        assert!(cookies.is_empty(), "favicon #{i} set {cookies:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for v in visitors {
+        let _ = v.await;
+    }
+}
