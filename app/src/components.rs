@@ -1,6 +1,6 @@
 //! Building blocks shared by the pages: forms, error summary, notices, password fields with the
 //! live checklist, countdowns. All of it is rendered on the server; the parts that come alive
-//! in the browser are islands (`crate::islands`), given their words here.
+//! in the browser are islands (`crate::islands`), each with its wrapper beside it.
 
 use leptos::prelude::*;
 
@@ -9,68 +9,16 @@ use crate::{
     forms::Notice,
     i18n::td_string,
     islands::{
-        ChecklistText, FieldLink, LinkText, PasswordChecklist, ResendCountdown, ResendText, Runs,
-        ShowToggle, StepTimer, TimerText, ToggleText, CHECKLIST_ID, N,
+        checklist::{RulesChecklist, CHECKLIST_ID},
+        field_link::field_link,
+        island_script,
+        show_toggle::PasswordToggle,
+        IslandsUsed,
     },
     paths::field,
     policy::PasswordPolicy,
-    text::{error_text, locale, notice_text, rule_label},
+    text::{error_text, locale, notice_text},
 };
-
-/// Set while a page renders when it holds an island, so the shell sends the script that wakes
-/// them (a page without one loads no WASM at all).
-#[derive(Clone, Debug, Default)]
-pub struct IslandsUsed(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
-
-impl IslandsUsed {
-    /// Whether an island was rendered.
-    pub fn any(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-/// What the script that wakes islands needs from the shell (which provides it).
-#[derive(Clone, Debug)]
-pub struct ScriptOptions {
-    pub options: LeptosOptions,
-    /// False on the server's error pages: they send no script.
-    pub live: bool,
-}
-
-/// The script that wakes islands, when `used` says the part of the page it covers holds one.
-pub fn island_script(used: &IslandsUsed) -> impl IntoView {
-    use_context::<ScriptOptions>()
-        .filter(|s| s.live && used.any())
-        .map(|s| {
-            view! {
-                <AutoReload options=s.options.clone()/>
-                <HydrationScripts options=s.options islands=true/>
-            }
-        })
-}
-
-/// Notes that this page holds an island (call it where an island is rendered).
-fn uses_island() {
-    if let Some(used) = use_context::<IslandsUsed>() {
-        used.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// Renders an island with what it needs from the server (see `crate::islands`): `given` is
-/// context for it alone. Notes that the page needs the script that wakes islands.
-pub fn island<T, V>(given: T, render: impl FnOnce() -> V) -> impl IntoView
-where
-    T: Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    uses_island();
-    let owner = Owner::new();
-    let view = owner.with(|| {
-        provide_context(given);
-        render()
-    });
-    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner)
-}
 
 /// A form that posts to the server function at `action` the way every browser does: the
 /// server answers with a redirect to the next page, or back to this one with the error
@@ -175,8 +123,7 @@ pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
             <div class="alert alert-error" role="alert" tabindex="-1" id="error-summary" autofocus>
                 {match e.field() {
                     Some(f) => {
-                        let link = LinkText { target: f.input_id().to_string(), text };
-                        island(link, || view! { <FieldLink/> }).into_any()
+                        field_link(f, text).into_any()
                     }
                     None => view! { <p>{text}</p> }.into_any(),
                 }}
@@ -252,11 +199,6 @@ pub fn PasswordInput(
 ) -> impl IntoView {
     let id = field.input_id();
     let is_invalid = invalid(error, field);
-    let toggle = ToggleText {
-        input: id.to_string(),
-        show: td_string!(locale(), form.show).to_string(),
-        label: format!(" {label}"),
-    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -271,7 +213,7 @@ pub fn PasswordInput(
                     aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
                     aria-describedby=described_by(is_invalid, field, describedby)
                 />
-                {island(toggle, || view! { <ShowToggle/> })}
+                <PasswordToggle input=id label/>
             </div>
             <FieldError field error/>
         </div>
@@ -318,102 +260,17 @@ pub fn NewPasswordFields(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let l = locale();
-    let checklist = ChecklistText {
-        title: td_string!(l, form.rules_title).to_string(),
-        rules: policy
-            .rules()
-            .into_iter()
-            .map(|r| (r, rule_label(l, &r)))
-            .collect(),
-        done: format!(" {}", td_string!(l, form.rule_done)),
-    };
     view! {
         <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password)
             autocomplete="new-password" error describedby=CHECKLIST_ID/>
-        {island(checklist, || view! { <PasswordChecklist/> })}
+        <RulesChecklist policy/>
         <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD
             label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
     }
-}
-
-/// "1:05"-style minutes and seconds.
-pub fn mm_ss(seconds: u32) -> String {
-    format!("{}:{:02}", seconds / 60, seconds % 60)
-}
-
-/// A countdown's texts for every second up to `max`, as [`Runs`]: `text(n)` with the number
-/// cut out, one entry where the wording changes (plural forms).
-pub fn runs(max: u32, text: impl Fn(u32) -> String) -> Runs {
-    let mut runs: Runs = vec![];
-    for n in 0..=max.min(MAX_COUNTDOWN) {
-        let template = text(n).replacen(&n.to_string(), N, 1);
-        if runs.last().map(|(_, t)| t) != Some(&template) {
-            runs.push((n, template));
-        }
-    }
-    runs
-}
-
-/// Countdowns longer than this show the text of this many seconds until they get there.
-pub const MAX_COUNTDOWN: u32 = 3600;
-
-/// "Resend code" with the time until it may be used, counted down once live.
-#[component]
-pub fn ResendButton(seconds: u32, action: &'static str) -> impl IntoView {
-    let l = locale();
-    let resend = ResendText {
-        seconds,
-        runs: runs(seconds, |n| crate::text::resend_status(l, n)),
-        label: td_string!(l, reset.resend).to_string(),
-        action: action.to_string(),
-    };
-    island(resend, || view! { <ResendCountdown/> })
-}
-
-/// The time left on a step, counted down once live; at zero the page loads again (the server
-/// then says what happened).
-#[component]
-pub fn TimeLeft(seconds: u32) -> impl IntoView {
-    let text = td_string!(locale(), new_password.time_left, time = N).to_string();
-    island(TimerText { seconds, text }, || view! { <StepTimer/> })
 }
 
 /// A submit button.
 #[component]
 pub fn Submit(label: &'static str) -> impl IntoView {
     view! { <button type="submit" class="primary">{label}</button> }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn countdown_runs_say_what_the_server_says_in_every_language() {
-        use crate::i18n::Locale;
-        use crate::islands::{runs_from_data, runs_to_data, text_at};
-        use crate::text::resend_status;
-        use leptos_i18n::Locale as _;
-        for &l in Locale::get_all() {
-            let runs = runs(180, |n| resend_status(l, n));
-            // A few plural forms, not one text per second.
-            assert!(runs.len() <= 8, "{l:?}: {} runs", runs.len());
-            // The page carries them in an attribute, and the browser reads the same back.
-            assert_eq!(runs_from_data(&runs_to_data(&runs)), runs, "{l:?}");
-            for n in 0..=180 {
-                assert_eq!(
-                    text_at(&runs, n, false),
-                    resend_status(l, n),
-                    "{l:?} at {n}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn minutes_and_seconds() {
-        assert_eq!(mm_ss(0), "0:00");
-        assert_eq!(mm_ss(65), "1:05");
-        assert_eq!(mm_ss(180), "3:00");
-    }
 }

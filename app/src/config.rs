@@ -170,7 +170,7 @@ pub struct FlowSettings {
     /// `POOL_FEATURES`: what the pool offers when the app may not read it from Cognito
     /// (`GetUserPoolMfaConfig`, `DescribeUserPool`): a comma list of `off|optional|required`
     /// and any of `totp`, `sms`, `email`, `passkeys`, `devices` (default `optional,totp`).
-    pub pool_features: crate::cognito::PoolFeatures,
+    pub pool_features: crate::pool::PoolFeatures,
 }
 
 /// What users see of the operator.
@@ -647,8 +647,8 @@ fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
     })
 }
 
-fn pool_features(get: Get) -> Result<crate::cognito::PoolFeatures, ConfigError> {
-    use crate::cognito::{MfaRule, PoolFeatures};
+fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, ConfigError> {
+    use crate::pool::{MfaRule, PoolFeatures};
     let Some(v) = get("POOL_FEATURES") else {
         return Ok(PoolFeatures::default());
     };
@@ -1130,7 +1130,7 @@ mod tests {
         m.remove("SIGN_IN_FLOW");
         m.insert("POOL_FEATURES", "required, sms,passkeys");
         let f = read(&m).unwrap().flows.pool_features;
-        assert_eq!(f.mfa, crate::cognito::MfaRule::Required);
+        assert_eq!(f.mfa, crate::pool::MfaRule::Required);
         assert!(f.sms && f.passkeys && !f.totp && !f.email && !f.devices);
         m.insert("POOL_FEATURES", "required,webauthn");
         let e = read(&m).unwrap_err();

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod islands;
 pub mod mfa;
 pub mod new_password;
+pub mod not_me;
 pub mod notify;
 pub mod passkey_button;
 pub mod password;
@@ -19,6 +20,7 @@ pub mod reset;
 pub mod security;
 pub mod sign_in;
 pub mod text;
+pub mod totp;
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
@@ -39,9 +41,15 @@ pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
+pub mod mailer;
+#[cfg(feature = "ssr")]
 pub mod metrics;
 #[cfg(feature = "ssr")]
+pub mod pool;
+#[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(all(test, feature = "ssr"))]
+mod shape;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(all(test, feature = "ssr"))]
@@ -79,9 +87,9 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
-    let islands = components::IslandsUsed::default();
+    let islands = islands::IslandsUsed::default();
     provide_context(islands.clone());
-    provide_context(components::ScriptOptions {
+    provide_context(islands::ScriptOptions {
         options: options.clone(),
         live: problem().is_none(),
     });
@@ -105,7 +113,7 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
                 <App/>
                 // Islands outside a page's loaded state (pages without one); those inside it
                 // get their script with it (`components::page_state`).
-                {move || components::island_script(&islands)}
+                {move || islands::island_script(&islands)}
             </body>
         </html>
     }
@@ -148,7 +156,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/reset") view=reset::ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/confirm") view=reset::ConfirmResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset/link/used") view=reset::LinkUsedPage ssr=SsrMode::Async/>
-                    <Route path=path!("/not-me") view=notify::not_me::NotMePage ssr=SsrMode::Async/>
+                    <Route path=path!("/not-me") view=not_me::NotMePage ssr=SsrMode::Async/>
                     <Route path=path!("/new-password") view=new_password::NewPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/code") view=mfa::MfaCodePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>

@@ -21,6 +21,22 @@ pub struct PasskeyText {
     pub finish: String,
 }
 
+impl PasskeyText {
+    /// Signing in with a passkey (the sign-in page, the choose page).
+    pub fn sign_in() -> Self {
+        use crate::i18n::td_string;
+        let l = crate::text::locale();
+        PasskeyText {
+            label: td_string!(l, sign_in.passkey).to_string(),
+            failed: td_string!(l, errors.passkey_failed).to_string(),
+            needs: td_string!(l, sign_in.passkey_needs_browser).to_string(),
+            ceremony: "get".into(),
+            start: crate::paths::PASSKEY_SIGN_IN_OPTIONS.into(),
+            finish: crate::paths::PASSKEY_SIGN_IN.into(),
+        }
+    }
+}
+
 /// The id of the button's root (one per page), which the script looks for.
 pub const PASSKEY_ID: &str = "passkey";
 

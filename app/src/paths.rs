@@ -30,6 +30,11 @@ pub const ACCOUNT_PASSWORD: &str = "/account/password";
 pub const ACCOUNT_SECURITY: &str = "/account/security";
 
 /// Every page the router serves (checked against the router by the server's tests).
+/// The passkey sign-in's server functions (the passkey button on the sign-in and choose pages
+/// calls them; `sign_in::passkey` serves them, and its tests check these are its paths).
+pub const PASSKEY_SIGN_IN_OPTIONS: &str = "/api/sign-in/passkey/options";
+pub const PASSKEY_SIGN_IN: &str = "/api/sign-in/passkey";
+
 pub const PAGES: [&str; 13] = [
     HOME,
     SIGN_IN,

@@ -39,9 +39,9 @@ pub struct Shared {
     /// Rate limits and where they are counted.
     pub limiter: RateLimiter,
     /// Security notifications by email, when `NOTIFY_EMAIL` is on.
-    pub mailer: Option<crate::notify::ses::Mailer>,
+    pub mailer: Option<crate::mailer::Mailer>,
     /// What the pool offers (from Cognito at start-up, else `POOL_FEATURES`).
-    pub features: crate::cognito::PoolFeatures,
+    pub features: crate::pool::PoolFeatures,
 }
 
 impl AppState {
@@ -85,7 +85,7 @@ impl AppState {
     }
 
     /// The state with `mailer` sending the security notifications.
-    pub fn with_mailer(self, mailer: Option<crate::notify::ses::Mailer>) -> Self {
+    pub fn with_mailer(self, mailer: Option<crate::mailer::Mailer>) -> Self {
         let shared = Shared {
             mailer,
             ..Arc::unwrap_or_clone(self.shared)
@@ -97,7 +97,7 @@ impl AppState {
     }
 
     /// The state with the pool offering `features`.
-    pub fn with_features(self, features: crate::cognito::PoolFeatures) -> Self {
+    pub fn with_features(self, features: crate::pool::PoolFeatures) -> Self {
         let shared = Shared {
             features,
             ..Arc::unwrap_or_clone(self.shared)
@@ -132,47 +132,43 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// The password rules in force: the pool's own (`DescribeUserPool`) when the settings allow it
-/// and Cognito answers within 10 seconds, else the configured ones.
-pub async fn policy_in_force(
+/// The password rules and what the pool offers: the pool's own (`DescribeUserPool` once, then
+/// `GetUserPoolMfaConfig`) when the settings allow it and Cognito answers each within 10
+/// seconds, else the configured ones (`PASSWORD_*`, `POOL_FEATURES`), each on its own.
+pub async fn pool_in_force(
     cognito: &crate::cognito::Cognito,
     settings: &Settings,
-) -> PasswordPolicy {
+) -> (PasswordPolicy, crate::pool::PoolFeatures) {
+    let configured_policy = settings.flows.password_policy.clone();
+    let configured_features = settings.flows.pool_features.clone();
     if !settings.cognito.describe_user_pool {
-        return settings.flows.password_policy.clone();
+        return (configured_policy, configured_features);
     }
-    match tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        cognito.password_policy(),
-    )
-    .await
-    {
-        Ok(Ok(p)) => {
+    let ten = std::time::Duration::from_secs(10);
+    let described = match tokio::time::timeout(ten, cognito.describe_pool()).await {
+        Ok(Ok(d)) => Some(d),
+        Ok(Err(e)) => {
+            tracing::warn!(?e, "could not read the user pool (DescribeUserPool); using the configured password rules and POOL_FEATURES");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(
+                "DescribeUserPool timed out; using the configured password rules and POOL_FEATURES"
+            );
+            None
+        }
+    };
+    let policy = match described.as_ref().and_then(|d| d.policy.clone()) {
+        Some(p) => {
             tracing::info!(?p, "password policy read from the user pool");
             p
         }
-        Ok(Err(e)) => {
-            tracing::warn!(?e, "could not read the user pool's password policy (DescribeUserPool); using the configured rules");
-            settings.flows.password_policy.clone()
-        }
-        Err(_) => {
-            tracing::warn!("DescribeUserPool timed out; using the configured rules");
-            settings.flows.password_policy.clone()
-        }
-    }
-}
-
-/// What the pool offers: read from Cognito when the settings allow it and it answers within 10
-/// seconds, else `POOL_FEATURES`.
-pub async fn features_in_force(
-    cognito: &crate::cognito::Cognito,
-    settings: &Settings,
-) -> crate::cognito::PoolFeatures {
-    let configured = settings.flows.pool_features.clone();
-    if !settings.cognito.describe_user_pool {
-        return configured;
-    }
-    match tokio::time::timeout(std::time::Duration::from_secs(10), cognito.pool_features()).await {
+        None => configured_policy,
+    };
+    let Some(described) = described else {
+        return (policy, configured_features);
+    };
+    let features = match tokio::time::timeout(ten, cognito.pool_features(described.devices)).await {
         Ok(Ok(f)) => {
             tracing::info!(
                 ?f,
@@ -182,13 +178,14 @@ pub async fn features_in_force(
         }
         Ok(Err(e)) => {
             tracing::warn!(?e, "could not read the user pool's MFA settings (GetUserPoolMfaConfig); using POOL_FEATURES");
-            configured
+            configured_features
         }
         Err(_) => {
             tracing::warn!("GetUserPoolMfaConfig timed out; using POOL_FEATURES");
-            configured
+            configured_features
         }
-    }
+    };
+    (policy, features)
 }
 
 #[cfg(test)]
@@ -196,11 +193,14 @@ mod tests {
     use super::*;
     use crate::testing;
     use aws_sdk_cognitoidentityprovider::{
-        operation::describe_user_pool::{DescribeUserPoolError, DescribeUserPoolOutput},
+        operation::{
+            describe_user_pool::{DescribeUserPoolError, DescribeUserPoolOutput},
+            get_user_pool_mfa_config::GetUserPoolMfaConfigError,
+        },
         types::{PasswordPolicyType, UserPoolPolicyType, UserPoolType},
         Client,
     };
-    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
     #[tokio::test]
     async fn the_pools_policy_wins_when_it_can_be_read() {
@@ -223,8 +223,15 @@ mod tests {
                 )
                 .build()
         });
-        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
-        let p = policy_in_force(&state.cognito, &state.settings).await;
+        // The MFA settings cannot be read here: the policy stands on its own.
+        let mfa = mock!(Client::get_user_pool_mfa_config)
+            .then_error(|| crate::exception!(GetUserPoolMfaConfigError::NotAuthorizedException));
+        let state = testing::state(mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&rule, &mfa]
+        ));
+        let (p, _) = pool_in_force(&state.cognito, &state.settings).await;
         assert_eq!(p.min_length, 12);
         assert!(!p.require_symbols && p.require_numbers && !p.require_uppercase);
     }
@@ -236,12 +243,12 @@ mod tests {
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let mut settings = (*state.settings).clone();
         settings.flows.password_policy.min_length = 10;
-        let p = policy_in_force(&state.cognito, &settings).await;
+        let (p, _) = pool_in_force(&state.cognito, &settings).await;
         assert_eq!(p.min_length, 10);
         assert_eq!(rule.num_calls(), 1);
 
         settings.cognito.describe_user_pool = false;
-        let p = policy_in_force(&state.cognito, &settings).await;
+        let (p, _) = pool_in_force(&state.cognito, &settings).await;
         assert_eq!(p.min_length, 10);
         assert_eq!(rule.num_calls(), 1, "no call when DESCRIBE_USER_POOL=false");
     }

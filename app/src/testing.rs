@@ -153,3 +153,17 @@ impl std::io::Write for LogBuffer {
         Ok(())
     }
 }
+
+/// A `ForgotPassword` answer: the code went to a masked email.
+pub fn delivered(
+) -> aws_sdk_cognitoidentityprovider::operation::forgot_password::ForgotPasswordOutput {
+    aws_sdk_cognitoidentityprovider::operation::forgot_password::ForgotPasswordOutput::builder()
+        .code_delivery_details(
+            aws_sdk_cognitoidentityprovider::types::CodeDeliveryDetailsType::builder()
+                .destination("j***@e***.com")
+                .delivery_medium(aws_sdk_cognitoidentityprovider::types::DeliveryMediumType::Email)
+                .attribute_name("email")
+                .build(),
+        )
+        .build()
+}

@@ -107,8 +107,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
         }
     };
     let cognito = Cognito::from_settings(&settings).await;
-    let policy = app::state::policy_in_force(&cognito, &settings).await;
-    let features = app::state::features_in_force(&cognito, &settings).await;
+    let (policy, features) = app::state::pool_in_force(&cognito, &settings).await;
     if let Some(w) = settings.brand.colour.as_ref().and_then(|c| c.warning()) {
         tracing::warn!("{w}");
     }
@@ -119,7 +118,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
         redis,
         cognito: settings.cognito.endpoint.clone(),
     };
-    let mailer = app::notify::ses::Mailer::from_settings(&settings).await;
+    let mailer = app::mailer::Mailer::from_settings(&settings).await;
     let state = AppState::new(settings, cognito, policy, leptos_options, limits)
         .with_mailer(mailer)
         .with_features(features);
@@ -421,7 +420,7 @@ fn handler_route(
 ) -> axum::routing::MethodRouter<AppState> {
     match path {
         app::paths::RESET_LINK => get(app::reset::link::ssr::handler),
-        app::paths::NOT_ME_LINK => get(app::notify::not_me::ssr::handler),
+        app::paths::NOT_ME_LINK => get(app::not_me::ssr::handler),
         LANGUAGE => get(security::choose_language).with_state(guard.clone()),
         other => unreachable!("no handler for {other}"),
     }

@@ -1,17 +1,19 @@
 //! The calls a signed-in user makes with their own access token: what `/account/security`
 //! shows and changes (MFA settings, an authenticator app, remembered devices, passkeys), the
-//! passkey sign-in, and what the pool offers (read once at start-up with IAM credentials).
+//! password, signing out everywhere and revoking a refresh token.
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, EmailMfaSettingsType, SmsMfaSettingsType,
-    SoftwareTokenMfaSettingsType, UserPoolMfaType, VerifySoftwareTokenResponseType,
+    EmailMfaSettingsType, SmsMfaSettingsType, SoftwareTokenMfaSettingsType,
+    VerifySoftwareTokenResponseType,
 };
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::{Document, Number};
 use serde::{Deserialize, Serialize};
 
-use super::{classify, Cognito, IdpError, MfaKind, SignIn, Token};
+use secrecy::ExposeSecret;
+
+use super::{classify, Cognito, IdpError, MfaKind, Token};
 
 /// What `GetUser` says about the user's sign-in security.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,54 +48,6 @@ pub struct Passkey {
     pub created: i64,
     /// `platform` (built into the device) or `cross-platform` (a security key), when known.
     pub attachment: Option<String>,
-}
-
-/// Whether the pool asks for a second factor (`MfaConfiguration`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MfaRule {
-    Off,
-    #[default]
-    Optional,
-    Required,
-}
-
-/// What the user pool offers, as far as the security page is concerned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoolFeatures {
-    pub mfa: MfaRule,
-    pub totp: bool,
-    pub sms: bool,
-    pub email: bool,
-    /// Passkeys (`WebAuthnConfiguration` with a relying-party id; Essentials plan or above).
-    pub passkeys: bool,
-    /// The pool remembers devices (`DeviceConfiguration`).
-    pub devices: bool,
-}
-
-impl Default for PoolFeatures {
-    /// An optional authenticator app only: what every pool with MFA can do.
-    fn default() -> Self {
-        PoolFeatures {
-            mfa: MfaRule::Optional,
-            totp: true,
-            sms: false,
-            email: false,
-            passkeys: false,
-            devices: false,
-        }
-    }
-}
-
-impl PoolFeatures {
-    /// Whether the pool lets users turn on a second factor of `kind`.
-    pub fn allows(&self, kind: MfaKind) -> bool {
-        self.mfa != MfaRule::Off
-            && match kind {
-                MfaKind::Totp => self.totp,
-                MfaKind::Sms | MfaKind::SmsOtp => self.sms,
-                MfaKind::Email => self.email,
-            }
-    }
 }
 
 /// One change to the user's MFA settings (`SetUserMFAPreference`).
@@ -406,81 +360,51 @@ impl Cognito {
             .map_err(|e| classify(e, "CompleteWebAuthnRegistration"))
     }
 
-    /// `InitiateAuth` with `USER_AUTH` and a passkey as the preferred first factor.
+    /// `ChangePassword` with the user's access token.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_in_passkey(&self, username: &str) -> Result<SignIn, IdpError> {
-        let params = [("PREFERRED_CHALLENGE", "WEB_AUTHN")];
-        self.initiate(AuthFlowType::UserAuth, username, &params)
-            .await
-    }
-
-    /// `RespondToAuthChallenge` for `SELECT_CHALLENGE` with a passkey: Cognito answers with
-    /// the `WEB_AUTHN` step.
-    #[tracing::instrument(skip_all)]
-    pub async fn respond_select_passkey(
+    pub async fn change_password(
         &self,
-        username: &str,
-        session: &Token,
-    ) -> Result<SignIn, IdpError> {
-        let answers = vec![("ANSWER".to_string(), "WEB_AUTHN".to_string())];
-        self.respond(
-            ChallengeNameType::SelectChallenge,
-            username,
-            session,
-            answers,
-        )
-        .await
-    }
-
-    /// `RespondToAuthChallenge` for `WEB_AUTHN` with the browser's assertion (its `toJSON()`).
-    #[tracing::instrument(skip_all)]
-    pub async fn respond_passkey(
-        &self,
-        username: &str,
-        session: &Token,
-        credential: &str,
-    ) -> Result<SignIn, IdpError> {
-        let answers = vec![("CREDENTIAL".to_string(), credential.to_string())];
-        self.respond(ChallengeNameType::WebAuthn, username, session, answers)
-            .await
-    }
-
-    /// What the pool offers (`GetUserPoolMfaConfig` and `DescribeUserPool`; IAM credentials).
-    #[tracing::instrument(skip_all)]
-    pub async fn pool_features(&self) -> Result<PoolFeatures, IdpError> {
-        let mfa = self
-            .client
-            .get_user_pool_mfa_config()
-            .user_pool_id(&*self.user_pool_id)
+        access: &Token,
+        current: &str,
+        new_password: &str,
+    ) -> Result<(), IdpError> {
+        self.client
+            .change_password()
+            .access_token(access.expose())
+            .previous_password(current)
+            .proposed_password(new_password)
             .send()
             .await
-            .map_err(|e| classify(e, "GetUserPoolMfaConfig"))?;
-        let pool = self
-            .client
-            .describe_user_pool()
-            .user_pool_id(&*self.user_pool_id)
+            .map(|_| ())
+            .map_err(|e| classify(e, "ChangePassword"))
+    }
+
+    /// `GlobalSignOut`: ends every session of the token's user.
+    #[tracing::instrument(skip_all)]
+    pub async fn global_sign_out(&self, access: &Token) -> Result<(), IdpError> {
+        self.client
+            .global_sign_out()
+            .access_token(access.expose())
             .send()
             .await
-            .map_err(|e| classify(e, "DescribeUserPool"))?;
-        let devices = pool
-            .user_pool()
-            // Absent when the pool's device tracking is "Don't remember".
-            .is_some_and(|p| p.device_configuration().is_some());
-        Ok(PoolFeatures {
-            mfa: match mfa.mfa_configuration() {
-                Some(UserPoolMfaType::On) => MfaRule::Required,
-                Some(UserPoolMfaType::Optional) => MfaRule::Optional,
-                _ => MfaRule::Off,
-            },
-            totp: mfa
-                .software_token_mfa_configuration()
-                .is_some_and(|t| t.enabled()),
-            sms: mfa.sms_mfa_configuration().is_some(),
-            email: mfa.email_mfa_configuration().is_some(),
-            passkeys: mfa
-                .web_authn_configuration()
-                .is_some_and(|w| w.relying_party_id().is_some()),
-            devices,
-        })
+            .map(|_| ())
+            .map_err(|e| classify(e, "GlobalSignOut"))
+    }
+
+    /// `RevokeToken`: invalidates a refresh token and the tokens issued from it.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke(&self, refresh: &Token) -> Result<(), IdpError> {
+        let mut req = self
+            .client
+            .revoke_token()
+            .token(refresh.expose())
+            .client_id(&*self.client_id);
+        if let Some(s) = &self.client_secret {
+            req = req.client_secret(s.expose_secret());
+        }
+        req.send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "RevokeToken"))
     }
 }

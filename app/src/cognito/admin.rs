@@ -1,6 +1,6 @@
 //! The calls that need IAM credentials rather than an app client: the operator's CLI
-//! (`Admin*`), the pool's password policy (`DescribeUserPool`) and signing a user out
-//! everywhere after a password change (`AdminUserGlobalSignOut`).
+//! (`Admin*`), the notification's look-up of the user, and signing a user out everywhere
+//! after a password change (`AdminUserGlobalSignOut`). What the pool is: [`super::pool`].
 
 use std::collections::HashMap;
 
@@ -12,7 +12,6 @@ use super::{
     errors::{classify, failure_code},
     Cognito, IdpError,
 };
-use crate::policy::PasswordPolicy;
 
 /// A user as an operator sees it (no secrets).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,30 +35,6 @@ impl Cognito {
             .load()
             .await;
         Self::new(Client::new(&sdk), user_pool_id, String::new(), None)
-    }
-
-    /// `DescribeUserPool`: the pool's password policy.
-    #[tracing::instrument(skip_all)]
-    pub async fn password_policy(&self) -> Result<PasswordPolicy, IdpError> {
-        let out = self
-            .client
-            .describe_user_pool()
-            .user_pool_id(&*self.user_pool_id)
-            .send()
-            .await
-            .map_err(|e| classify(e, "DescribeUserPool"))?;
-        let p = out
-            .user_pool()
-            .and_then(|u| u.policies())
-            .and_then(|p| p.password_policy())
-            .ok_or(IdpError::Unexpected)?;
-        Ok(PasswordPolicy {
-            min_length: p.minimum_length().unwrap_or(8).clamp(6, 99) as u32,
-            require_uppercase: p.require_uppercase(),
-            require_lowercase: p.require_lowercase(),
-            require_numbers: p.require_numbers(),
-            require_symbols: p.require_symbols(),
-        })
     }
 
     /// `AdminResetUserPassword`: the user's next sign-in must go through a code.

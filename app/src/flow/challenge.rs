@@ -6,6 +6,7 @@ use crate::{
     clock::now,
     cognito::{Challenge, MfaKind, SignIn},
     error::AppError,
+    forms::Notice,
     paths,
     session::{AppSession, ChallengeFlow},
     state::AppState,
@@ -18,6 +19,32 @@ use super::signed_in;
 pub fn seconds_left(state: &AppState, started_at: i64) -> u32 {
     let ttl = state.settings.flows.challenge_ttl.as_secs() as i64;
     (started_at + ttl - now()).clamp(0, ttl) as u32
+}
+
+/// The challenge in progress if it is a second-factor step, or why not: a step that has
+/// run out is ended here (`Ok(None)` then).
+pub async fn current(
+    state: &AppState,
+    session: &AppSession,
+) -> Result<Option<ChallengeFlow>, AppError> {
+    let Some(flow) = session.challenge().await? else {
+        return Err(AppError::NoChallengeInProgress);
+    };
+    if matches!(flow.step, Challenge::NewPassword { .. }) {
+        return Err(AppError::NoChallengeInProgress);
+    }
+    if seconds_left(state, flow.started_at) == 0 {
+        expire(session, flow.username).await?;
+        return Ok(None);
+    }
+    Ok(Some(flow))
+}
+
+/// Ends the step and leaves the reason for the sign-in page.
+pub async fn expire(session: &AppSession, username: String) -> Result<(), AppError> {
+    session
+        .end_all(Some(&Notice::StepExpired { username }))
+        .await
 }
 
 /// The page that shows `step`.

@@ -1,5 +1,5 @@
 //! The kernel every flow shares and no flow owns: the request context and the shape of a
-//! server function ([`ctx`]), typed input ([`input`]), where a code went ([`delivery`]), and
+//! server function ([`ctx`]), typed input ([`input`]), where a code went ([`delivery`]), beginning a reset ([`start`]), and
 //! the steps several flows take alike (Cognito failures to app errors, signing in, signing
 //! out elsewhere). Flows import from here, never from each other.
 
@@ -8,11 +8,13 @@ pub mod ctx;
 pub mod delivery;
 pub mod input;
 pub mod review;
+pub mod start;
 
 pub use challenge::next_step;
 pub use ctx::{load_page, page_result, Ctx, Step, NO_FIELDS};
 pub use delivery::{canonical_delivery, decoy_delivery, send_code, uniform_delivery};
 pub use input::{Code, NewPassword, Username};
+pub use start::{start_reset, ResetStart};
 
 use crate::{
     clock::now,

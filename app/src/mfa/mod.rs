@@ -10,15 +10,14 @@ use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::{
-        form_error, island, page_state, CodeInput, ErrorSummary, PostForm, Submit, TimeLeft,
-    },
+    components::{form_error, page_state, CodeInput, ErrorSummary, PostForm, Submit},
     error::AppError,
     forms::{Factor, FormState, MfaKind},
     i18n::td_string,
-    islands::{CopyKey, CopyText},
-    passkey_button::PasskeyButton,
+    islands::timer::TimeLeft,
+    passkey_button::{PasskeyButton, PasskeyText},
     paths::field,
+    totp::{TotpKey, TotpSetup},
 };
 #[cfg(feature = "ssr")]
 use crate::{
@@ -49,14 +48,6 @@ pub enum StepView {
     Passkey,
     /// The sign-in is at its new-password step: that page comes first.
     NewPassword,
-}
-
-/// What the authenticator-app set-up shows: the QR code (inline SVG) and the same key as
-/// text, in groups of four.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TotpSetup {
-    pub qr_svg: String,
-    pub key: String,
 }
 
 /// What a second-factor page shows.
@@ -261,7 +252,7 @@ pub fn MfaChoosePage() -> impl IntoView {
                 {time_left(seconds)}
                 <ErrorSummary error/>
                 {passkey.then(|| view! {
-                    <PasskeyButton text=crate::sign_in::passkey::button_text()/>
+                    <PasskeyButton text=PasskeyText::sign_in()/>
                     <noscript><p class="hint">{td_string!(l, sign_in.passkey_needs_browser)}</p></noscript>
                 })}
                 {codes.then(|| view! {
@@ -331,68 +322,26 @@ pub fn MfaSetupPage() -> impl IntoView {
     }
 }
 
-/// The QR code and the key to type instead, with a copy button once the page is live.
-#[component]
-pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
-    let l = crate::text::locale();
-    let copy = CopyText {
-        copy: td_string!(l, mfa.copy).to_string(),
-        copied: td_string!(l, mfa.copied).to_string(),
-    };
-    view! {
-        <ol class="steps">
-            <li>{td_string!(l, mfa.setup_step_scan)}</li>
-        </ol>
-        <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
-        <p>{td_string!(l, mfa.setup_step_key)}</p>
-        <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
-            {island(copy, || view! { <CopyKey/> })}
-        </p>
-    }
-}
-
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
 
 /// Server-side logic of the second factor.
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{MfaState, StepView, TotpSetup};
+    use super::{MfaState, StepView};
     use crate::{
         cognito::{Challenge, Delivery, Factor, IdpError, Medium, MfaKind},
         error::{AppError, Field},
-        flow::{canonical_delivery, challenge::seconds_left, idp_error, next_step, Code, Ctx},
+        flow::{
+            canonical_delivery,
+            challenge::{current, expire, seconds_left},
+            idp_error, next_step, Code, Ctx,
+        },
         forms::{FormId, FormState, Notice},
         paths,
         session::{AppSession, ChallengeFlow},
         state::AppState,
     };
-
-    /// The challenge in progress if it is a second-factor step, or why not: a step that has
-    /// run out is ended here (`Ok(None)` then).
-    pub(crate) async fn current(
-        state: &AppState,
-        session: &AppSession,
-    ) -> Result<Option<ChallengeFlow>, AppError> {
-        let Some(flow) = session.challenge().await? else {
-            return Err(AppError::NoChallengeInProgress);
-        };
-        if matches!(flow.step, Challenge::NewPassword { .. }) {
-            return Err(AppError::NoChallengeInProgress);
-        }
-        if seconds_left(state, flow.started_at) == 0 {
-            expire(session, flow.username).await?;
-            return Ok(None);
-        }
-        Ok(Some(flow))
-    }
-
-    /// Ends the step and leaves the reason for the sign-in page.
-    async fn expire(session: &AppSession, username: String) -> Result<(), AppError> {
-        session
-            .end_all(Some(&Notice::StepExpired { username }))
-            .await
-    }
 
     /// What a failed answer means: a wrong or expired code stays on the page; a session
     /// Cognito no longer accepts ends the step like the timer running out.
@@ -460,7 +409,7 @@ pub mod ssr {
                     .secret
                     .as_ref()
                     .filter(|_| page_render)
-                    .map(|s| totp_setup(state, &flow.username, s.expose())),
+                    .map(|s| crate::totp::setup(state, &flow.username, s.expose())),
                 options,
             },
             Challenge::Passkey { .. } => StepView::Passkey,
@@ -551,9 +500,6 @@ pub mod ssr {
         }
     }
 
-    /// The name a new authenticator gets when the user gives none.
-    pub const DEFAULT_DEVICE_NAME: &str = "Authenticator app";
-
     /// `/sign-in/setup` posted: the authenticator's first code, then `MFA_SETUP` answered.
     pub async fn set_up(
         state: &AppState,
@@ -568,12 +514,7 @@ pub mod ssr {
             return Err(AppError::NoChallengeInProgress);
         }
         let code = code.checked()?;
-        let name: String = device_name.trim().chars().take(64).collect();
-        let name = if name.is_empty() {
-            DEFAULT_DEVICE_NAME
-        } else {
-            &name
-        };
+        let name = &crate::totp::device_name(device_name);
         let cognito = &state.cognito;
         let verified = match cognito
             .verify_software_token(&flow.session, code, name)
@@ -599,101 +540,5 @@ pub mod ssr {
             .end_all(Some(&Notice::CodeAgain { username }))
             .await?;
         Ok(paths::SIGN_IN)
-    }
-
-    /// The set-up page's QR code and key for `secret` (issuer: the product name, label: the
-    /// username).
-    pub fn totp_setup(state: &AppState, username: &str, secret: &str) -> TotpSetup {
-        let uri = otpauth_uri(&state.settings.brand.product_name, username, secret);
-        TotpSetup {
-            qr_svg: qr_svg(&uri),
-            key: key_groups(secret),
-        }
-    }
-
-    /// The `otpauth://` URI authenticator apps read (Google's Key Uri Format).
-    pub fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
-        let (i, u) = (percent(issuer), percent(username));
-        format!(
-            "otpauth://totp/{i}:{u}?secret={secret}&issuer={i}&algorithm=SHA1&digits=6&period=30"
-        )
-    }
-
-    /// Percent-encodes everything but RFC 3986's unreserved characters.
-    fn percent(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-
-    /// `uri` as an inline SVG QR code (drawn on the server: no script, no outside service).
-    pub fn qr_svg(uri: &str) -> String {
-        match qrcode::QrCode::new(uri.as_bytes()) {
-            Ok(code) => {
-                let width = code.width();
-                let dark: Vec<bool> = code
-                    .into_colors()
-                    .into_iter()
-                    .map(|c| c == qrcode::Color::Dark)
-                    .collect();
-                qr_path_svg(width, &dark)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "QR code could not be drawn");
-                String::new()
-            }
-        }
-    }
-
-    /// The quiet zone around the code, in modules (the standard's four).
-    const QUIET: usize = 4;
-
-    /// A `width`×`width` grid of modules (row by row, `true` dark) as an SVG of one path, one
-    /// module per unit: each row's runs of dark modules are one rectangle, written with
-    /// relative moves (small numbers, a few KiB instead of a renderer's tens).
-    pub fn qr_path_svg(width: usize, dark: &[bool]) -> String {
-        use std::fmt::Write;
-        let size = width + 2 * QUIET;
-        let mut d = String::new();
-        // Where the pen is: the start of the last rectangle (`z` returns there).
-        let (mut px, mut py) = (0i64, 0i64);
-        for (y, row) in dark.chunks(width).enumerate() {
-            let mut x = 0;
-            while x < width {
-                if !row[x] {
-                    x += 1;
-                    continue;
-                }
-                let run = row[x..].iter().take_while(|&&m| m).count();
-                let (ax, ay) = ((x + QUIET) as i64, (y + QUIET) as i64);
-                let cmd = if d.is_empty() { 'M' } else { 'm' };
-                let (mx, my) = if d.is_empty() {
-                    (ax, ay)
-                } else {
-                    (ax - px, ay - py)
-                };
-                let _ = write!(d, "{cmd}{mx} {my}h{run}v1h-{run}z");
-                (px, py) = (ax, ay);
-                x += run;
-            }
-        }
-        format!(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{d}"/></svg>"##
-        )
-    }
-
-    /// The key in groups of four, easier to type.
-    pub fn key_groups(secret: &str) -> String {
-        let chars: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
-        chars
-            .chunks(4)
-            .map(|c| c.iter().collect::<String>())
-            .collect::<Vec<_>>()
-            .join(" ")
     }
 }

@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::{
     components::{
         form_error, invalid, page_state, ErrorSummary, NewPasswordFields, PostForm, Submit,
-        TimeLeft,
     },
     error::{AppError, Field},
     forms::FormState,
     i18n::td_string,
+    islands::timer::TimeLeft,
     paths::field,
     policy::PasswordPolicy,
 };

@@ -3,15 +3,15 @@
 //! factor turned on or off or preferred, a passkey added or deleted, a remembered device
 //! forgotten, a sign-out everywhere: [`Change`]), the user gets an email (Amazon SES) in their
 //! language saying what changed, when, from which IP address and browser, with a
-//! "This wasn't me" link ([`not_me`]). Off unless `NOTIFY_EMAIL=true`.
+//! "This wasn't me" link ([`token`]; the page is the `not_me` flow). Off unless
+//! `NOTIFY_EMAIL=true`. Flows ask for one with `flow::Step::notifies`; the kernel sends it.
 //!
 //! Sending never blocks or fails the user's flow: it runs on its own task after the answer,
 //! and a failure is logged and counted (`reset_notifications{outcome="failed"}`). The email
 //! goes only to a verified address, and holds no code and no password.
 
-pub mod not_me;
 #[cfg(feature = "ssr")]
-pub mod ses;
+pub mod token;
 
 use serde::{Deserialize, Serialize};
 
@@ -115,9 +115,10 @@ pub use server::*;
 mod server {
     use std::net::IpAddr;
 
-    use super::{browser_family, ses::Email, what, Change};
+    use super::{browser_family, what, Change};
     use crate::{
         i18n::{td_string, Locale},
+        mailer::Email,
         state::AppState,
     };
 
@@ -293,8 +294,7 @@ mod server {
             .and_then(attribute_locale)
             .unwrap_or(origin.locale);
         let base = &state.settings.http.public_origin;
-        let not_me = match super::not_me::ssr::issue(state, &user.username, change, origin.at).await
-        {
+        let not_me = match super::token::issue(state, &user.username, change, origin.at).await {
             Ok(token) => Some(format!("{base}{}?t={token}", crate::paths::NOT_ME_LINK)),
             Err(e) => {
                 tracing::error!(error = %e.0, "could not store a \"this wasn't me\" token; the email links to the reset page");

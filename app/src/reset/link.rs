@@ -37,13 +37,12 @@ pub mod ssr {
     use serde::Deserialize;
 
     use crate::{
-        clock::now,
         error::AppError,
-        flow::{Code, Username},
+        flow::{start_reset, Code, ResetStart, Username},
         forms::{bounded_fields, Flash, FormId},
         limits::Action,
         paths,
-        session::{AppSession, ResetFlow},
+        session::AppSession,
         state::{AppState, ClientIp},
     };
 
@@ -107,16 +106,7 @@ pub mod ssr {
         if used.is_some() {
             return Ok(paths::RESET_LINK_USED);
         }
-        session
-            .start_reset(&ResetFlow {
-                username: user.to_string(),
-                delivery: None,
-                sent_at: now(),
-                admin_reset: false,
-                link_code: Some(code.into()),
-                secured: false,
-            })
-            .await?;
+        start_reset(state, session, &user, ResetStart::Link(code.into())).await?;
         Ok(paths::RESET_CONFIRM)
     }
 

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        form_error, page_state, CodeInput, ErrorSummary, NewPasswordFields, PostForm, ResendButton,
-        Submit, UsernameInput,
+        form_error, page_state, CodeInput, ErrorSummary, NewPasswordFields, PostForm, Submit,
+        UsernameInput,
     },
     error::AppError,
     forms::{Delivery, FormState},
     i18n::td_string,
+    islands::resend::ResendButton,
     paths::field,
     policy::PasswordPolicy,
 };
@@ -267,10 +268,13 @@ pub mod ssr {
         clock::now,
         cognito::IdpError,
         error::AppError,
-        flow::{idp_error, send_code, sign_out_elsewhere, Code, Ctx, NewPassword, Username},
+        flow::{
+            idp_error, send_code, sign_out_elsewhere, start_reset, Code, Ctx, NewPassword,
+            ResetStart, Username,
+        },
         forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
-        session::{AppSession, ResetFlow},
+        session::AppSession,
         state::AppState,
     };
 
@@ -358,17 +362,7 @@ pub mod ssr {
                 return Ok(());
             }
         }
-        let delivery = send_code(state, username).await?;
-        session
-            .start_reset(&ResetFlow {
-                link_code: None,
-                secured: false,
-                username: username.to_string(),
-                delivery: Some(delivery),
-                sent_at: now(),
-                admin_reset: false,
-            })
-            .await
+        start_reset(state, session, username, ResetStart::Asked).await
     }
 
     /// "Resend code": another `ForgotPassword`, no sooner than the cooldown allows.

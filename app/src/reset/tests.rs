@@ -5,9 +5,8 @@ use aws_sdk_cognitoidentityprovider::{
     operation::{
         admin_user_global_sign_out::{AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput},
         confirm_forgot_password::{ConfirmForgotPasswordError, ConfirmForgotPasswordOutput},
-        forgot_password::{ForgotPasswordError, ForgotPasswordOutput},
+        forgot_password::ForgotPasswordError,
     },
-    types::{CodeDeliveryDetailsType, DeliveryMediumType},
     Client,
 };
 use aws_smithy_mocks::{mock, mock_client};
@@ -33,17 +32,7 @@ async fn confirm(
     confirm_reset(state, session, &testing::code(code), &new).await
 }
 
-pub(crate) fn delivered() -> ForgotPasswordOutput {
-    ForgotPasswordOutput::builder()
-        .code_delivery_details(
-            CodeDeliveryDetailsType::builder()
-                .destination("j***@e***.com")
-                .delivery_medium(DeliveryMediumType::Email)
-                .attribute_name("email")
-                .build(),
-        )
-        .build()
-}
+use crate::testing::delivered;
 
 #[tokio::test]
 async fn every_forgot_password_error_has_a_deliberate_answer() {

@@ -18,9 +18,9 @@ use crate::{
     error::{AppError, Field},
     forms::{FormState, MfaKind, Notice},
     i18n::td_string,
-    mfa::{TotpKey, TotpSetup},
     passkey_button::{PasskeyButton, PasskeyText},
     paths::field,
+    totp::{TotpKey, TotpSetup},
 };
 #[cfg(feature = "ssr")]
 use crate::{

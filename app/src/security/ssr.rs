@@ -5,12 +5,13 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{ItemView, MethodView, SecurityState};
 use crate::{
     clock::now,
-    cognito::{IdpError, MfaPreference, MfaRule, PoolFeatures, SignIn, UserSecurity},
+    cognito::{IdpError, MfaPreference, SignIn, UserSecurity},
     config::SignInFlow,
     error::{AppError, Field},
     flow::{idp_error, next_step, signed_in, signed_in_user, Code, Ctx},
     forms::{FormId, FormState, MfaKind, Notice},
     paths,
+    pool::{MfaRule, PoolFeatures},
     session::{AppSession, SignedIn},
     state::AppState,
 };
@@ -136,12 +137,7 @@ pub async fn totp_verify(
         return Err(AppError::NoChallengeInProgress);
     }
     let code = code.checked()?;
-    let name: String = device_name.trim().chars().take(64).collect();
-    let name = if name.is_empty() {
-        crate::mfa::ssr::DEFAULT_DEVICE_NAME
-    } else {
-        &name
-    };
+    let name = &crate::totp::device_name(device_name);
     let access = &user.tokens.access;
     checked(
         session,
@@ -399,7 +395,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
     let totp = session
         .new_totp()
         .await?
-        .map(|s| crate::mfa::ssr::totp_setup(state, &user.username, s.expose()));
+        .map(|s| crate::totp::setup(state, &user.username, s.expose()));
     let devices = if features.devices {
         let found = state.cognito.list_devices(access).await;
         Some(

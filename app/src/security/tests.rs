@@ -25,9 +25,10 @@ use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use super::ssr::*;
 use crate::{
     clock::now,
-    cognito::{MfaPreference, MfaRule, PoolFeatures, Token, Tokens, UserSecurity},
+    cognito::{MfaPreference, Token, Tokens, UserSecurity},
     error::AppError,
     forms::{MfaKind, Notice},
+    pool::{MfaRule, PoolFeatures},
     session::{AppSession, SignedIn},
     state::AppState,
     testing,

@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, Field},
     forms::{FormState, Notice},
     i18n::td_string,
-    passkey_button::PasskeyButton,
+    passkey_button::{PasskeyButton, PasskeyText},
     paths::field,
 };
 #[cfg(feature = "ssr")]
@@ -89,7 +89,7 @@ pub fn SignInPage() -> impl IntoView {
                     {st.choice.then(|| view! { <p class="hint">{td_string!(l, sign_in.code_hint)}</p> })}
                     <Submit label=td_string!(l, sign_in.submit)/>
                 </PostForm>
-                {st.passkey.then(|| view! { <PasskeyButton text=passkey::button_text()/> })}
+                {st.passkey.then(|| view! { <PasskeyButton text=PasskeyText::sign_in()/> })}
             }
         })}
         <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
@@ -108,15 +108,14 @@ pub mod ssr {
 
     use super::SignInState;
     use crate::{
-        clock::now,
         cognito::IdpError,
         config::SignInFlow,
         error::{AppError, Field},
-        flow::{idp_error, next_step, send_code, Ctx, Username},
+        flow::{idp_error, next_step, start_reset, Ctx, ResetStart, Username},
         forms::{FormId, FormState},
         paths,
         paths::field,
-        session::{AppSession, ResetFlow},
+        session::AppSession,
         state::AppState,
     };
 
@@ -168,17 +167,7 @@ pub mod ssr {
             Ok(outcome) => next_step(state, session, username, outcome, true).await,
             Err(IdpError::PasswordResetRequired) => {
                 // An administrator reset the password: send the code now and go to its page.
-                let delivery = send_code(state, username).await?;
-                session
-                    .start_reset(&ResetFlow {
-                        link_code: None,
-                        secured: false,
-                        username: username.to_string(),
-                        delivery: Some(delivery),
-                        sent_at: now(),
-                        admin_reset: true,
-                    })
-                    .await?;
+                start_reset(state, session, username, ResetStart::AdminReset).await?;
                 Ok(paths::RESET_CONFIRM)
             }
             Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {

@@ -4,9 +4,9 @@
 //! sign-in page (`PREFERRED_CHALLENGE=WEB_AUTHN`) or chosen on the choose page
 //! (`SELECT_CHALLENGE`). Offered only with JavaScript and WebAuthn; the password stays.
 
-use leptos::{prelude::*, server_fn::ServerFn};
+use leptos::prelude::*;
 
-use crate::{error::AppError, i18n::td_string, passkey_button::PasskeyText};
+use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
     flow::{Ctx, Step},
@@ -47,19 +47,6 @@ pub async fn passkey_sign_in(credential: String) -> Result<String, AppError> {
         .await
 }
 
-/// What the passkey button on a sign-in page says and calls.
-pub fn button_text() -> PasskeyText {
-    let l = crate::text::locale();
-    PasskeyText {
-        label: td_string!(l, sign_in.passkey).to_string(),
-        failed: td_string!(l, errors.passkey_failed).to_string(),
-        needs: td_string!(l, sign_in.passkey_needs_browser).to_string(),
-        ceremony: "get".into(),
-        start: PasskeySignInOptions::PATH.into(),
-        finish: PasskeySignIn::PATH.into(),
-    }
-}
-
 /// Server-side logic of the passkey sign-in.
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -67,9 +54,9 @@ pub mod ssr {
         cognito::{Challenge, IdpError},
         config::SignInFlow,
         error::AppError,
+        flow::challenge::current,
         flow::{idp_error, next_step, Username},
         forms::Factor,
-        mfa::ssr::current,
         session::AppSession,
         state::AppState,
     };

@@ -543,3 +543,57 @@ mod passkey {
         }
     }
 }
+
+#[test]
+fn the_passkey_button_calls_the_passkey_sign_in() {
+    use leptos::server_fn::ServerFn;
+    assert_eq!(
+        crate::paths::PASSKEY_SIGN_IN_OPTIONS,
+        super::passkey::PasskeySignInOptions::PATH
+    );
+    assert_eq!(
+        crate::paths::PASSKEY_SIGN_IN,
+        super::passkey::PasskeySignIn::PATH
+    );
+}
+
+// Moved here from the MFA flow's tests: it checks the sign-in page's own call.
+#[tokio::test]
+async fn choice_based_sign_in_with_a_password_prefers_it_and_sends_the_users_ip() {
+    use aws_sdk_cognitoidentityprovider::{
+        operation::initiate_auth::InitiateAuthOutput, types::AuthFlowType,
+    };
+    let rule = mock!(Client::initiate_auth)
+        .match_requests(|r| {
+            let p = r.auth_parameters().unwrap();
+            r.auth_flow() == Some(&AuthFlowType::UserAuth)
+                && p.get("PREFERRED_CHALLENGE").map(String::as_str) == Some("PASSWORD")
+                && p.get("PASSWORD").map(String::as_str) == Some("Secret-1")
+                && r.user_context_data().and_then(|u| u.ip_address()) == Some("203.0.113.9")
+        })
+        .then_output(|| {
+            InitiateAuthOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("a")
+                        .expires_in(3600)
+                        .build(),
+                )
+                .build()
+        });
+    let mut state = testing::state_with(
+        mock_client!(aws_sdk_cognitoidentityprovider, [&rule]),
+        &[("SIGN_IN_FLOW", "choice")],
+    );
+    state.cognito = state.cognito.for_user_at("203.0.113.9".parse().unwrap());
+    let s = testing::session();
+    let page = super::ssr::sign_in(
+        &state,
+        &s,
+        &testing::user("tom"),
+        &testing::secret("Secret-1"),
+    )
+    .await;
+    assert_eq!(page, Ok("/account"));
+    assert_eq!(rule.num_calls(), 1);
+}

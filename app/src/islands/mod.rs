@@ -6,7 +6,7 @@
 //! **Islands take no props.** Leptos sends an island's props as JSON, and the JSON decoder was
 //! the largest part of the WASM. Instead:
 //! - the server renders an island with what it needs (words in the page's language, ids),
-//!   given by its wrapper in `components` as context ([`given`]); in the browser there is none,
+//!   given by its wrapper (beside it, in its own file) as context ([`given`]); in the browser there is none,
 //!   and none is needed for what is already on the page: hydration keeps the server's text and
 //!   attributes as they are, so no locale's strings are compiled into the WASM;
 //! - what the browser does need (a number of seconds, the next wording, a rule) the server
@@ -23,7 +23,67 @@
 
 use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
 
-use crate::{paths::field, policy::Rule};
+pub mod checklist;
+pub mod copy_key;
+pub mod field_link;
+pub mod resend;
+pub mod show_toggle;
+pub mod timer;
+
+/// Set while a page renders when it holds an island, so the shell sends the script that wakes
+/// them (a page without one loads no WASM at all).
+#[derive(Clone, Debug, Default)]
+pub struct IslandsUsed(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl IslandsUsed {
+    /// Whether an island was rendered.
+    pub fn any(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What the script that wakes islands needs from the shell (which provides it).
+#[derive(Clone, Debug)]
+pub struct ScriptOptions {
+    pub options: LeptosOptions,
+    /// False on the server's error pages: they send no script.
+    pub live: bool,
+}
+
+/// The script that wakes islands, when `used` says the part of the page it covers holds one.
+pub fn island_script(used: &IslandsUsed) -> impl IntoView {
+    use_context::<ScriptOptions>()
+        .filter(|s| s.live && used.any())
+        .map(|s| {
+            view! {
+                <AutoReload options=s.options.clone()/>
+                <HydrationScripts options=s.options islands=true/>
+            }
+        })
+}
+
+/// Notes that this page holds an island (call it where an island is rendered).
+fn uses_island() {
+    if let Some(used) = use_context::<IslandsUsed>() {
+        used.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Renders an island with what it needs from the server (see `crate::islands`): `given` is
+/// context for it alone. Notes that the page needs the script that wakes islands.
+pub fn island<T, V>(given: T, render: impl FnOnce() -> V) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    uses_island();
+    let owner = Owner::new();
+    let view = owner.with(|| {
+        provide_context(given);
+        render()
+    });
+    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner)
+}
 
 /// What the server gave this island to render (`Default` in the browser, where the page
 /// already shows it: the browser's code does not even look for it).
@@ -116,11 +176,7 @@ pub const N: &str = "{n}";
 
 /// The text of `runs` at `n` seconds (`clock`: as minutes and seconds, `1:05`).
 pub fn text_at(runs: &[(u32, String)], n: u32, clock: bool) -> String {
-    let number = if clock {
-        crate::components::mm_ss(n)
-    } else {
-        n.to_string()
-    };
+    let number = if clock { mm_ss(n) } else { n.to_string() };
     runs.iter()
         .rev()
         .find(|(from, _)| *from <= n)
@@ -145,267 +201,32 @@ pub fn runs_from_data(data: &str) -> Runs {
         .collect()
 }
 
-/// What the show/hide toggle of a password field shows.
-#[derive(Clone, Debug, Default)]
-pub struct ToggleText {
-    /// The id of the password input.
-    pub input: String,
-    /// The toggle's word ("Show").
-    pub show: String,
-    /// The field's label, read after it by screen readers ("Show Password").
-    pub label: String,
+/// "1:05"-style minutes and seconds.
+pub fn mm_ss(seconds: u32) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
-/// The show/hide toggle of a password field (offered only once live: it needs JavaScript). A
-/// toggle button: its name stays, `aria-pressed` says whether the password is shown.
-#[island]
-pub fn ShowToggle() -> impl IntoView {
-    let ToggleText { input, show, label } = given();
-    let shown = RwSignal::new(false);
-    let live = when_live(|| {});
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        shown.update(|s| *s = !*s);
-        if let Some(input) = by_id::<web_sys::Element>(&own(&ev, "aria-controls")) {
-            let kind = if shown.get_untracked() {
-                "text"
-            } else {
-                "password"
-            };
-            let _ = input.set_attribute("type", kind);
+/// A countdown's texts for every second up to `max`, as [`Runs`]: `text(n)` with the number
+/// cut out, one entry where the wording changes (plural forms).
+pub fn runs(max: u32, text: impl Fn(u32) -> String) -> Runs {
+    let mut runs: Runs = vec![];
+    for n in 0..=max.min(MAX_COUNTDOWN) {
+        let template = text(n).replacen(&n.to_string(), N, 1);
+        if runs.last().map(|(_, t)| t) != Some(&template) {
+            runs.push((n, template));
         }
-    };
-    view! {
-        <button
-            type="button"
-            class="toggle"
-            hidden=move || !live.get()
-            aria-pressed=move || if shown.get() { "true" } else { "false" }
-            aria-controls=input
-            data-live=marker(live)
-            on:click=on_click
-        >
-            {show}
-            <span class="visually-hidden">{label}</span>
-        </button>
     }
+    runs
 }
 
-/// The id of the new-password checklist (one per page: the new password's field refers to it).
-pub const CHECKLIST_ID: &str = "password-rules";
-
-/// What the new-password checklist shows.
-#[derive(Clone, Debug, Default)]
-pub struct ChecklistText {
-    pub title: String,
-    /// Each rule with its label.
-    pub rules: Vec<(Rule, String)>,
-    /// Read out after a met rule ("done").
-    pub done: String,
-}
-
-/// The new password's rules, ticked off as the user types in the new-password field.
-#[island]
-pub fn PasswordChecklist() -> impl IntoView {
-    let ChecklistText { title, rules, done } = given();
-    // The browser needs the rules (not their labels: they are on the page).
-    let codes: Vec<String> = rules.iter().map(|(r, _)| r.code()).collect();
-    let codes = kept(CHECKLIST_ID, "data-rules", codes.join(" "));
-    let mut labels = rules.into_iter().map(|(_, label)| label);
-    let rules: Vec<(Rule, String)> = codes
-        .split(' ')
-        .filter_map(Rule::from_code)
-        .map(|r| (r, labels.next().unwrap_or_default()))
-        .collect();
-    let password = RwSignal::new(String::new());
-    let live = when_live(move || {
-        let on_input = move |ev: leptos::ev::Event| {
-            let target = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            if target.is_some_and(|t| t.id() == field::NEW_PASSWORD) {
-                password.set(event_target_value(&ev));
-            }
-        };
-        // The listener lives as long as the page.
-        let _ = window_event_listener(leptos::ev::input, on_input);
-    });
-    let items = rules
-        .into_iter()
-        .map(|(rule, label)| {
-            let met = move || rule.is_met(&password.get());
-            view! {
-                <li
-                    class=move || if met() { "rule met" } else { "rule" }
-                    data-met=move || if met() { "true" } else { "false" }
-                >
-                    <span class="mark" aria-hidden="true">{move || if met() { "✓" } else { "•" }}</span>
-                    {label}
-                    <span class="visually-hidden" hidden=move || !met()>{done.clone()}</span>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <div class="checklist" id=CHECKLIST_ID data-rules=codes
-            data-live=marker(live)>
-            <p class="checklist-title">{title}</p>
-            <ul>{items}</ul>
-        </div>
-    }
-}
-
-/// What "Resend code" shows.
-#[derive(Clone, Debug, Default)]
-pub struct ResendText {
-    /// Seconds until another code may be asked for.
-    pub seconds: u32,
-    /// The status for every second (see [`Runs`]).
-    pub runs: Runs,
-    /// The button's label.
-    pub label: String,
-    /// Where the form posts.
-    pub action: String,
-}
-
-/// "Resend code": the time until another code may be asked for, counted down, and the button,
-/// which waits for it once live (without JavaScript the server says how long to wait).
-#[island]
-pub fn ResendCountdown() -> impl IntoView {
-    let ResendText {
-        seconds,
-        runs,
-        label,
-        action,
-    } = given();
-    let runs = kept(RESEND_ID, "data-runs", runs_to_data(&runs));
-    let seconds = kept(RESEND_ID, "data-seconds", seconds.to_string());
-    let left = RwSignal::new(seconds.parse().unwrap_or(0));
-    let live = when_live(move || count_down(left, || {}));
-    let text = {
-        let runs = runs_from_data(&runs);
-        move || text_at(&runs, left.get(), false)
-    };
-    view! {
-        <div class="resend" id=RESEND_ID data-seconds=seconds data-runs=runs
-            data-live=marker(live)>
-            <p id="resend-status" aria-live="polite">
-                {text}
-            </p>
-            <form method="post" action=action class="inline-form">
-                <button type="submit" class="secondary" id="resend" disabled=move || live.get() && left.get() != 0>
-                    {label}
-                </button>
-            </form>
-        </div>
-    }
-}
-
-/// The id of "Resend code" (one per page).
-pub const RESEND_ID: &str = "resend-code";
-
-/// What a step's timer shows.
-#[derive(Clone, Debug, Default)]
-pub struct TimerText {
-    /// Seconds left on the step.
-    pub seconds: u32,
-    /// The text, `{n}` standing for the time left (`1:05`).
-    pub text: String,
-}
-
-/// The time left on a step, counted down; when it runs out in an open tab the page loads again
-/// and the server says what happened.
-#[island]
-pub fn StepTimer() -> impl IntoView {
-    let TimerText { seconds, text } = given();
-    let text = kept(TIMER_ID, "data-text", text);
-    let seconds = kept(TIMER_ID, "data-seconds", seconds.to_string());
-    let left = RwSignal::new(seconds.parse().unwrap_or(0));
-    let live = when_live(move || {
-        count_down(left, || {
-            let _ = window().location().reload();
-        })
-    });
-    let runs = vec![(0, text.clone())];
-    view! {
-        <p class="timer" id=TIMER_ID aria-live="off" data-seconds=seconds data-text=text
-            data-live=marker(live)>
-            {move || text_at(&runs, left.get(), true)}
-        </p>
-    }
-}
-
-/// The id of a step's timer (one per page).
-pub const TIMER_ID: &str = "time-left";
-
-/// What the copy button says.
-#[derive(Clone, Debug, Default)]
-pub struct CopyText {
-    pub copy: String,
-    /// After a copy.
-    pub copied: String,
-}
-
-/// The button that copies the authenticator key shown in `#totp-key` (offered once live).
-#[island]
-pub fn CopyKey() -> impl IntoView {
-    let CopyText { copy, copied } = given();
-    let copied = kept(COPY_ID, "data-copied", copied);
-    let after = copied.clone();
-    let live = when_live(|| {});
-    // What the button says after a copy ("" before).
-    let said = RwSignal::new(String::new());
-    let on_click = move |_| {
-        let key = by_id::<web_sys::Element>("totp-key")
-            .and_then(|e| e.text_content())
-            .unwrap_or_default();
-        let plain: String = key.chars().filter(|c| !c.is_whitespace()).collect();
-        #[cfg(feature = "hydrate")]
-        let _ = window().navigator().clipboard().write_text(&plain);
-        let _ = plain;
-        said.set(after.clone());
-    };
-    let label = move || match said.get() {
-        s if s.is_empty() => copy.clone(),
-        s => s,
-    };
-    view! {
-        <button type="button" class="secondary" id=COPY_ID hidden=move || !live.get()
-            data-copied=copied data-live=marker(live) on:click=on_click>
-            {label}
-        </button>
-    }
-}
-
-/// The id of the copy button (one per page).
-pub const COPY_ID: &str = "copy-key";
-
-/// What the error summary's link says and where it goes.
-#[derive(Clone, Debug, Default)]
-pub struct LinkText {
-    /// The id of the field.
-    pub target: String,
-    pub text: String,
-}
-
-/// The error summary's link to the field it is about: following it focuses the field (a plain
-/// link only scrolls to it).
-#[island]
-pub fn FieldLink() -> impl IntoView {
-    let LinkText { target, text } = given();
-    let live = when_live(|| {});
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        let href = own(&ev, "href");
-        if let Some(el) = by_id::<web_sys::HtmlElement>(href.trim_start_matches('#')) {
-            ev.prevent_default();
-            let _ = el.focus();
-        }
-    };
-    view! { <a href=format!("#{target}") data-live=marker(live) on:click=on_click>{text}</a> }
-}
+/// Countdowns longer than this show the text of this many seconds until they get there.
+pub const MAX_COUNTDOWN: u32 = 3600;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use super::{checklist::*, copy_key::*, field_link::*, resend::*, show_toggle::*, timer::*};
+    use crate::policy::Rule;
 
     #[test]
     fn a_countdown_text_is_found_for_every_second() {
@@ -561,6 +382,34 @@ mod tests {
             assert!(page.contains(e), "{e:?} not in {page}");
         }
         assert_eq!(page.matches("<li").count(), 2, "{page}");
+    }
+
+    #[test]
+    fn countdown_runs_say_what_the_server_says_in_every_language() {
+        use crate::i18n::Locale;
+        use crate::text::resend_status;
+        use leptos_i18n::Locale as _;
+        for &l in Locale::get_all() {
+            let runs = runs(180, |n| resend_status(l, n));
+            // A few plural forms, not one text per second.
+            assert!(runs.len() <= 8, "{l:?}: {} runs", runs.len());
+            // The page carries them in an attribute, and the browser reads the same back.
+            assert_eq!(runs_from_data(&runs_to_data(&runs)), runs, "{l:?}");
+            for n in 0..=180 {
+                assert_eq!(
+                    text_at(&runs, n, false),
+                    resend_status(l, n),
+                    "{l:?} at {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn minutes_and_seconds() {
+        assert_eq!(mm_ss(0), "0:00");
+        assert_eq!(mm_ss(65), "1:05");
+        assert_eq!(mm_ss(180), "3:00");
     }
 
     #[test]

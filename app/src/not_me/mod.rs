@@ -1,9 +1,7 @@
 //! "This wasn't me": the link in a security notification (`/not-me/link?t=<token>`) and the
 //! page it leads to (`/not-me`).
 //!
-//! The token is 16 random bytes naming a record in the shared store (the username, what changed
-//! and when), its expiry, and an HMAC of both keyed from `SERVER_SECRET`: a forged or expired
-//! token is refused before the store is asked, and the URL carries no username. Like the reset
+//! The token (`crate::notify::token`) is signed, expiring and names no one. Like the reset
 //! link, opening it only moves the token into the session (mail scanners open links): the page
 //! explains the next steps, and the action (with `NOT_ME_SIGN_OUT=true`: sign out everywhere and
 //! start a reset) is a form post that uses the token up.
@@ -13,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use super::Change;
+use crate::notify::Change;
 use crate::{
     components::{form_error, page_state, ErrorSummary, PostForm, Submit},
     error::AppError,
@@ -99,7 +97,7 @@ pub fn NotMePage() -> impl IntoView {
 }
 
 fn change_text(l: crate::i18n::Locale, change: Change, at: i64) -> String {
-    let what = super::what(l, change);
+    let what = crate::notify::what(l, change);
     let time = crate::text::utc_time(at);
     format!(
         "{what} {}",
@@ -114,136 +112,21 @@ pub mod ssr {
         response::{IntoResponse, Response},
         Extension,
     };
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    use hmac::{Hmac, Mac};
     use http::{header, HeaderValue, StatusCode};
-    use serde::{Deserialize, Serialize};
 
-    use super::{Change, NotMeState};
+    use super::NotMeState;
     use crate::{
         clock::now,
         cognito::Token,
         error::AppError,
-        flow::{send_code, Ctx},
+        flow::{start_reset, Ctx, ResetStart},
         forms::{FormId, FormState},
-        limits::{Action, StoreError},
+        limits::Action,
+        notify::token::{peek, redeem, restore},
         paths,
-        session::{AppSession, ResetFlow},
+        session::AppSession,
         state::{AppState, ClientIp},
     };
-
-    const KEY_PREFIX: &str = "not-me:";
-
-    /// What the store keeps for a token.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Record {
-        pub username: String,
-        pub change: Change,
-        pub at: i64,
-    }
-
-    fn mac(state: &AppState, id: &[u8], exp: &[u8]) -> Hmac<sha2::Sha256> {
-        let mut mac =
-            Hmac::<sha2::Sha256>::new_from_slice(&state.link_key[..]).expect("any key length");
-        mac.update(b"not-me\0");
-        mac.update(id);
-        mac.update(exp);
-        mac
-    }
-
-    fn store_key(id: &[u8]) -> String {
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{KEY_PREFIX}{hex}")
-    }
-
-    /// A new token for `username`'s `change` at `at`, its record stored for `NOT_ME_LINK_TTL_SECS`.
-    pub async fn issue(
-        state: &AppState,
-        username: &str,
-        change: Change,
-        at: i64,
-    ) -> Result<String, StoreError> {
-        let ttl = state.settings.notify.not_me_ttl;
-        let id: [u8; 16] = rand::random();
-        let exp = (now() + ttl.as_secs() as i64).to_be_bytes();
-        let tag = mac(state, &id, &exp).finalize().into_bytes();
-        let record = Record {
-            username: username.to_string(),
-            change,
-            at,
-        };
-        let json = serde_json::to_string(&record).map_err(|e| StoreError(e.to_string()))?;
-        state.limiter.store.put(&store_key(&id), &json, ttl).await?;
-        let mut bytes = Vec::with_capacity(40);
-        bytes.extend_from_slice(&id);
-        bytes.extend_from_slice(&exp);
-        bytes.extend_from_slice(&tag[..16]);
-        Ok(URL_SAFE_NO_PAD.encode(bytes))
-    }
-
-    /// The store key of a well-formed, authentic, unexpired `token`.
-    pub fn verify(state: &AppState, token: &str) -> Option<String> {
-        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
-        if bytes.len() != 40 {
-            return None;
-        }
-        let (id, rest) = bytes.split_at(16);
-        let (exp, tag) = rest.split_at(8);
-        mac(state, id, exp).verify_truncated_left(tag).ok()?;
-        let exp = i64::from_be_bytes(exp.try_into().ok()?);
-        (exp > now()).then(|| store_key(id))
-    }
-
-    fn parse(v: Option<String>) -> Option<Record> {
-        v.and_then(|s| serde_json::from_str(&s).ok())
-    }
-
-    fn store_err(e: StoreError) -> AppError {
-        tracing::error!(error = %e.0, "store unavailable for a \"this wasn't me\" token");
-        AppError::Unavailable
-    }
-
-    /// The record of `token`, leaving it in place.
-    pub async fn peek(state: &AppState, token: &str) -> Result<Option<Record>, AppError> {
-        let Some(key) = verify(state, token) else {
-            return Ok(None);
-        };
-        state
-            .limiter
-            .store
-            .get(&key)
-            .await
-            .map(parse)
-            .map_err(store_err)
-    }
-
-    /// The record of `token`, used up (only one caller gets it).
-    pub async fn redeem(state: &AppState, token: &str) -> Result<Option<Record>, AppError> {
-        let Some(key) = verify(state, token) else {
-            return Ok(None);
-        };
-        state
-            .limiter
-            .store
-            .take(&key)
-            .await
-            .map(parse)
-            .map_err(store_err)
-    }
-
-    /// Puts a redeemed token's record back (its link still expires when the token says).
-    async fn restore(state: &AppState, token: &str, record: &Record) {
-        let Some(key) = verify(state, token) else {
-            return;
-        };
-        let Ok(json) = serde_json::to_string(record) else {
-            return;
-        };
-        let ttl = state.settings.notify.not_me_ttl;
-        if let Err(e) = state.limiter.store.put(&key, &json, ttl).await {
-            tracing::error!(error = %e.0, "could not keep a \"this wasn't me\" token after an outage");
-        }
-    }
 
     /// The page's state.
     pub async fn state(ctx: &Ctx) -> Result<NotMeState, AppError> {
@@ -303,24 +186,12 @@ pub mod ssr {
             }
         }
         let user = crate::flow::Username::parse(&record.username)?;
-        let delivery = match send_code(state, &user).await {
-            Ok(d) => d,
-            Err(e) => {
-                // Cognito could not send the code (an outage): the link works again.
-                restore(state, token.expose(), &record).await;
-                return Err(e);
-            }
-        };
-        session
-            .start_reset(&ResetFlow {
-                username: record.username,
-                delivery: Some(delivery),
-                sent_at: now(),
-                admin_reset: false,
-                link_code: None,
-                secured: true,
-            })
-            .await
+        let started = start_reset(state, session, &user, ResetStart::Secured).await;
+        if started.is_err() {
+            // Cognito could not send the code (an outage): the link works again.
+            restore(state, token.expose(), &record).await;
+        }
+        started
     }
 
     #[derive(Debug, Default, serde::Deserialize)]
@@ -362,3 +233,6 @@ pub mod ssr {
         res
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;

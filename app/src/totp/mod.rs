@@ -1,0 +1,101 @@
+//! Setting up an authenticator app, wherever it happens (enrolment at sign-in, the security
+//! page): the key as a QR code and as text in groups of four, the copy button, and the name
+//! the new authenticator gets.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{i18n::td_string, islands::copy_key::CopyButton};
+
+#[cfg(feature = "ssr")]
+pub mod qr;
+
+/// What the authenticator-app set-up shows: the QR code (inline SVG) and the same key as
+/// text, in groups of four.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotpSetup {
+    pub qr_svg: String,
+    pub key: String,
+}
+
+/// The QR code and the key to type instead, with a copy button once the page is live.
+#[component]
+pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
+    let l = crate::text::locale();
+    view! {
+        <ol class="steps">
+            <li>{td_string!(l, mfa.setup_step_scan)}</li>
+        </ol>
+        <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
+        <p>{td_string!(l, mfa.setup_step_key)}</p>
+        <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
+            <CopyButton/>
+        </p>
+    }
+}
+
+/// The name a new authenticator gets when the user gives none.
+pub const DEFAULT_DEVICE_NAME: &str = "Authenticator app";
+
+/// The name a user gave the new authenticator: trimmed, at most 64 characters, the default
+/// when empty.
+pub fn device_name(given: &str) -> String {
+    let name: String = given.trim().chars().take(64).collect();
+    if name.is_empty() {
+        DEFAULT_DEVICE_NAME.to_string()
+    } else {
+        name
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use setup::*;
+
+#[cfg(feature = "ssr")]
+mod setup {
+    use super::{qr::qr_svg, TotpSetup};
+    use crate::state::AppState;
+
+    /// The set-up page's QR code and key for `secret` (issuer: the product name, label: the
+    /// username).
+    pub fn setup(state: &AppState, username: &str, secret: &str) -> TotpSetup {
+        let uri = otpauth_uri(&state.settings.brand.product_name, username, secret);
+        TotpSetup {
+            qr_svg: qr_svg(&uri),
+            key: key_groups(secret),
+        }
+    }
+
+    /// The `otpauth://` URI authenticator apps read (Google's Key Uri Format).
+    pub fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
+        let (i, u) = (percent(issuer), percent(username));
+        format!(
+            "otpauth://totp/{i}:{u}?secret={secret}&issuer={i}&algorithm=SHA1&digits=6&period=30"
+        )
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    fn percent(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// The key in groups of four, easier to type.
+    pub fn key_groups(secret: &str) -> String {
+        let chars: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
+        chars
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
