@@ -1,0 +1,122 @@
+//! How the flows behave: timings, the password rules, what the pool offers (`POOL_FEATURES`),
+//! the sign-in flow.
+
+use super::*;
+
+/// How the flows behave: timings, the password rules, what follows a password change.
+#[derive(Clone, Debug)]
+pub struct FlowSettings {
+    /// `CHALLENGE_TTL_SECS`: how long Cognito's challenge session lives (the app client's
+    /// "authentication flow session duration"; Cognito's default is 3 minutes).
+    pub challenge_ttl: Duration,
+    /// `RESEND_COOLDOWN_SECS`: the wait between two reset codes for one user.
+    pub resend_cooldown: Duration,
+    /// `CODE_WINDOW_SECS`: a code is accepted for this long after it was sent (default 10
+    /// minutes; Cognito itself accepts it for an hour).
+    pub code_window: Duration,
+    /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
+    /// user's other sessions with `AdminUserGlobalSignOut` (default true).
+    pub sign_out_everywhere: bool,
+    /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
+    /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
+    /// the preferred first factor, and without one the user picks a one-time code).
+    pub sign_in_flow: SignInFlow,
+    /// Password rules used when the app may not call `DescribeUserPool`
+    /// (`PASSWORD_MIN_LENGTH`, `PASSWORD_REQUIRE_UPPERCASE|LOWERCASE|NUMBERS|SYMBOLS`).
+    pub password_policy: PasswordPolicy,
+    /// `STEP_UP_SECS`: a change on the security page needs the password entered within this
+    /// long (default 5 minutes), else it is asked for again.
+    pub step_up: Duration,
+    /// `POOL_FEATURES`: what the pool offers when the app may not read it from Cognito
+    /// (`GetUserPoolMfaConfig`, `DescribeUserPool`): a comma list of `off|optional|required`
+    /// and any of `totp`, `sms`, `email`, `passkeys`, `devices` (default `optional,totp`).
+    pub pool_features: crate::pool::PoolFeatures,
+}
+
+/// How the app starts a sign-in (`SIGN_IN_FLOW`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInFlow {
+    /// `USER_PASSWORD_AUTH`.
+    Password,
+    /// `USER_AUTH` (choice-based).
+    Choice,
+}
+
+pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
+    Ok(FlowSettings {
+        challenge_ttl: secs(get, "CHALLENGE_TTL_SECS", 180, 1, 900)?,
+        step_up: secs(get, "STEP_UP_SECS", 300, 30, 3600)?,
+        pool_features: pool_features(get)?,
+        resend_cooldown: secs(get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?,
+        code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
+        sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
+        sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
+            None | Some("password") => SignInFlow::Password,
+            Some("choice") => SignInFlow::Choice,
+            Some(v) => {
+                return Err(err(
+                    "SIGN_IN_FLOW",
+                    format!("is malformed: expected password or choice (got {v:?})"),
+                ))
+            }
+        },
+        password_policy: password_policy(get)?,
+    })
+}
+
+pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, ConfigError> {
+    use crate::pool::{MfaRule, PoolFeatures};
+    let Some(v) = get("POOL_FEATURES") else {
+        return Ok(PoolFeatures::default());
+    };
+    let mut f = PoolFeatures {
+        mfa: MfaRule::Optional,
+        totp: false,
+        sms: false,
+        email: false,
+        passkeys: false,
+        devices: false,
+    };
+    for word in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        match word {
+            "off" => f.mfa = MfaRule::Off,
+            "optional" => f.mfa = MfaRule::Optional,
+            "required" => f.mfa = MfaRule::Required,
+            "totp" => f.totp = true,
+            "sms" => f.sms = true,
+            "email" => f.email = true,
+            "passkeys" => f.passkeys = true,
+            "devices" => f.devices = true,
+            other => {
+                return Err(err(
+                    "POOL_FEATURES",
+                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices"),
+                ))
+            }
+        }
+    }
+    Ok(f)
+}
+
+pub(super) fn password_policy(get: Get) -> Result<PasswordPolicy, ConfigError> {
+    let min_length = match get("PASSWORD_MIN_LENGTH") {
+        None => PasswordPolicy::default().min_length,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (6..=99).contains(n))
+            .ok_or_else(|| {
+                err(
+                    "PASSWORD_MIN_LENGTH",
+                    "is malformed: expected a number from 6 to 99",
+                )
+            })?,
+    };
+    Ok(PasswordPolicy {
+        min_length,
+        require_uppercase: boolean(get, "PASSWORD_REQUIRE_UPPERCASE", true)?,
+        require_lowercase: boolean(get, "PASSWORD_REQUIRE_LOWERCASE", true)?,
+        require_numbers: boolean(get, "PASSWORD_REQUIRE_NUMBERS", true)?,
+        require_symbols: boolean(get, "PASSWORD_REQUIRE_SYMBOLS", true)?,
+    })
+}

@@ -1,0 +1,223 @@
+//! Settings from a map: defaults, and each malformed value named.
+
+use super::*;
+use secrecy::ExposeSecret;
+use std::collections::HashMap;
+
+fn base() -> HashMap<&'static str, &'static str> {
+    HashMap::from([
+        ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
+        ("COGNITO_CLIENT_ID", "abc123"),
+        ("AWS_REGION", "eu-west-1"),
+        ("PUBLIC_ORIGIN", "https://reset.example.com"),
+    ])
+}
+
+fn read(map: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
+    Settings::from_lookup(|k| map.get(k).map(|v| v.to_string()))?.load_files()
+}
+
+#[test]
+fn notifications_are_off_by_default_and_need_a_sender_when_on() {
+    let s = read(&base()).unwrap();
+    assert!(!s.notify.enabled && !s.notify.not_me_action);
+    assert_eq!(s.notify.not_me_ttl, Duration::from_secs(7 * 24 * 3600));
+    let mut m = base();
+    m.insert("NOTIFY_EMAIL", "true");
+    assert_eq!(read(&m).unwrap_err().variable, "NOTIFY_FROM");
+    for bad in [
+        "no-reply",
+        "a@b",
+        "Security <x@example.com>\nBcc: y@example.com",
+    ] {
+        m.insert("NOTIFY_FROM", bad);
+        assert_eq!(read(&m).unwrap_err().variable, "NOTIFY_FROM", "{bad:?}");
+    }
+    m.insert("NOTIFY_FROM", "Account security <no-reply@example.com>");
+    m.insert("NOT_ME_LINK_TTL_SECS", "60");
+    assert_eq!(read(&m).unwrap_err().variable, "NOT_ME_LINK_TTL_SECS");
+    m.remove("NOT_ME_LINK_TTL_SECS");
+    let s = read(&m).unwrap();
+    assert!(s.notify.enabled);
+    assert_eq!(s.notify.from, "Account security <no-reply@example.com>");
+}
+
+#[test]
+fn minimal_environment_gives_safe_defaults() {
+    let s = read(&base()).unwrap();
+    assert!(s.session.cookie_secure);
+    assert_eq!(s.cookie_name(), "__Host-sid");
+    assert_eq!(s.flows.challenge_ttl, Duration::from_secs(180));
+    assert_eq!(s.flows.password_policy, PasswordPolicy::default());
+    assert_eq!(s.http.public_origin, "https://reset.example.com");
+}
+
+#[test]
+fn missing_pool_id_names_the_variable() {
+    let mut m = base();
+    m.remove("COGNITO_USER_POOL_ID");
+    let e = read(&m).unwrap_err();
+    assert_eq!(e.variable, "COGNITO_USER_POOL_ID");
+    assert!(!e.to_string().contains('\n'));
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let mut m = base();
+    m.insert("PUBLIC_ORIGIN", "http://reset.example.com");
+    assert_eq!(read(&m).unwrap_err().variable, "PUBLIC_ORIGIN");
+    m.insert("PUBLIC_ORIGIN", "http://127.0.0.1:3000");
+    m.insert("SESSION_COOKIE_SECURE", "false");
+    assert_eq!(read(&m).unwrap().cookie_name(), "sid");
+}
+
+#[test]
+fn insecure_cookies_need_a_loopback_origin() {
+    let mut m = base();
+    m.insert("SESSION_COOKIE_SECURE", "false");
+    assert_eq!(read(&m).unwrap_err().variable, "SESSION_COOKIE_SECURE");
+}
+
+#[test]
+fn region_must_match_the_pool() {
+    let mut m = base();
+    m.insert("AWS_REGION", "us-east-1");
+    assert_eq!(read(&m).unwrap_err().variable, "AWS_REGION");
+}
+
+#[test]
+fn secret_is_kept_but_never_debug_printed() {
+    let mut m = base();
+    m.insert("COGNITO_CLIENT_SECRET", "s3cr3t-value");
+    let s = read(&m).unwrap();
+    assert_eq!(
+        s.cognito.client_secret.as_ref().unwrap().expose_secret(),
+        "s3cr3t-value"
+    );
+    assert!(!format!("{s:?}").contains("s3cr3t-value"));
+}
+
+#[test]
+fn rate_limits_and_proxies_parse_or_name_the_variable() {
+    assert_eq!(
+        Limit::parse("5/15m"),
+        Some(Limit {
+            max: 5,
+            per: Duration::from_secs(900)
+        })
+    );
+    assert_eq!(Limit::parse("20/1s").unwrap().per, Duration::from_secs(1));
+    assert_eq!(Limit::parse("0/1s"), None);
+    assert_eq!(Limit::parse("5 per minute"), None);
+    let mut m = base();
+    m.insert("RATE_LIMIT_IP", "lots");
+    assert_eq!(read(&m).unwrap_err().variable, "RATE_LIMIT_IP");
+    m.remove("RATE_LIMIT_IP");
+    m.insert("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1");
+    let s = read(&m).unwrap();
+    assert_eq!(s.http.trusted_proxies.len(), 3);
+    assert!(s.http.trusted_proxies[0].contains("10.2.3.4".parse().unwrap()));
+    assert!(!s.http.trusted_proxies[0].contains("11.2.3.4".parse().unwrap()));
+    assert!(s.http.trusted_proxies[1].contains("::ffff:127.0.0.1".parse().unwrap()));
+    m.insert("TRUSTED_PROXIES", "10.0.0.0/33");
+    assert_eq!(read(&m).unwrap_err().variable, "TRUSTED_PROXIES");
+}
+
+#[test]
+fn redis_store_endpoint_and_timeouts_are_read() {
+    let mut m = base();
+    m.insert("SESSION_STORE", "redis://10.0.0.7:6379/0");
+    m.insert("AWS_ENDPOINT_URL", "http://127.0.0.1:5000");
+    m.insert("METRICS_ADDR", "127.0.0.1:9100");
+    let s = read(&m).unwrap();
+    assert_eq!(
+        s.session.store,
+        SessionStoreKind::Redis("redis://10.0.0.7:6379/0".into())
+    );
+    assert_eq!(s.cognito.endpoint, ("127.0.0.1".to_string(), 5000));
+    assert_eq!(s.ops.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+    assert_eq!(s.cognito.timeout, Duration::from_secs(10));
+    let d = read(&base()).unwrap();
+    assert_eq!(
+        d.cognito.endpoint,
+        ("cognito-idp.eu-west-1.amazonaws.com".to_string(), 443)
+    );
+    m.insert(
+        "SESSION_STORE",
+        "rediss://:s3cr3t-token@cache.example:6379/0",
+    );
+    let store = read(&m).unwrap().session.store;
+    assert_eq!(
+        store,
+        SessionStoreKind::Redis("rediss://:s3cr3t-token@cache.example:6379/0".into())
+    );
+    let shown = format!("{store:?}");
+    assert!(
+        !shown.contains("s3cr3t-token") && shown.contains("cache.example"),
+        "{shown}"
+    );
+    m.insert("SESSION_STORE", "postgres://x");
+    assert_eq!(read(&m).unwrap_err().variable, "SESSION_STORE");
+    m.insert("SESSION_STORE", "memory");
+    m.insert("COGNITO_TIMEOUT_MS", "5");
+    assert_eq!(read(&m).unwrap_err().variable, "COGNITO_TIMEOUT_MS");
+}
+
+#[test]
+fn brand_colour_and_logo_are_checked() {
+    let mut m = base();
+    m.insert("BRAND_COLOR", "orange");
+    assert_eq!(read(&m).unwrap_err().variable, "BRAND_COLOR");
+    m.insert("BRAND_COLOR", "#ffcc00");
+    m.insert("BRAND_LOGO", "/no/such/logo.svg");
+    assert_eq!(read(&m).unwrap_err().variable, "BRAND_LOGO");
+    m.insert("BRAND_LOGO", "logo.gif");
+    assert_eq!(read(&m).unwrap_err().variable, "BRAND_LOGO");
+    m.insert("BRAND_LOGO", "https://cdn.example.com/logo.svg");
+    let s = read(&m).unwrap();
+    assert!(s.brand.colour.unwrap().warning().is_some());
+}
+
+#[test]
+fn session_lifetimes_and_secret_are_checked() {
+    let mut m = base();
+    m.insert("SESSION_IDLE_SECS", "3600");
+    m.insert("SESSION_ABSOLUTE_SECS", "600");
+    assert_eq!(read(&m).unwrap_err().variable, "SESSION_ABSOLUTE_SECS");
+    let mut m = base();
+    m.insert("SERVER_SECRET", "short");
+    assert_eq!(read(&m).unwrap_err().variable, "SERVER_SECRET");
+    let s = read(&base()).unwrap();
+    assert_eq!(s.flows.code_window, Duration::from_secs(600));
+    assert!(s.flows.sign_out_everywhere);
+    assert_eq!(s.limits.global.max, 20);
+}
+
+#[test]
+fn the_sign_in_flow_is_password_unless_choice() {
+    assert_eq!(
+        read(&base()).unwrap().flows.sign_in_flow,
+        SignInFlow::Password
+    );
+    let mut m = base();
+    m.insert("SIGN_IN_FLOW", "choice");
+    assert_eq!(read(&m).unwrap().flows.sign_in_flow, SignInFlow::Choice);
+    m.insert("SIGN_IN_FLOW", "srp");
+    assert_eq!(read(&m).unwrap_err().variable, "SIGN_IN_FLOW");
+    m.remove("SIGN_IN_FLOW");
+    m.insert("POOL_FEATURES", "required, sms,passkeys");
+    let f = read(&m).unwrap().flows.pool_features;
+    assert_eq!(f.mfa, crate::pool::MfaRule::Required);
+    assert!(f.sms && f.passkeys && !f.totp && !f.email && !f.devices);
+    m.insert("POOL_FEATURES", "required,webauthn");
+    let e = read(&m).unwrap_err();
+    assert_eq!(e.variable, "POOL_FEATURES");
+    assert!(e.problem.contains("webauthn"), "{}", e.problem);
+}
+
+#[test]
+fn malformed_numbers_are_refused_with_the_name() {
+    let mut m = base();
+    m.insert("CHALLENGE_TTL_SECS", "three minutes");
+    assert_eq!(read(&m).unwrap_err().variable, "CHALLENGE_TTL_SECS");
+}
