@@ -205,14 +205,6 @@ impl Notice {
     }
 }
 
-/// A page of its own for an error (403, 413, 429, 503, …): the error and the page to go back
-/// to. The server renders it through the app's shell (request extension), without hydration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorPage {
-    pub error: AppError,
-    pub back: String,
-}
-
 /// Where a code was sent, masked (`j***@e***`; see `flow::canonical_delivery`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {

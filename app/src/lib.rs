@@ -6,6 +6,7 @@
 pub mod account;
 pub mod components;
 pub mod error;
+pub mod error_page;
 pub mod forms;
 pub mod islands;
 pub mod mfa;
@@ -80,8 +81,8 @@ pub struct Branding {
 
 /// The HTML document around the app (server only renders it). The script that wakes the
 /// islands comes last, and only on a page that holds one: any other page loads no WASM and no
-/// JavaScript. When the request carries an [`forms::ErrorPage`] (the server's error pages),
-/// that page is rendered and no script is sent.
+/// JavaScript. When the request carries an [`error_page::ErrorPage`] (the server's error
+/// pages), that page is rendered in place of the routes and no script is sent.
 pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     // Islands: only they hydrate, so the rest of the page carries no hydration markers.
     if let Some(context) = Owner::current_shared_context() {
@@ -91,7 +92,7 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
     provide_context(islands.clone());
     provide_context(islands::ScriptOptions {
         options: options.clone(),
-        live: problem().is_none(),
+        live: error_page::current().is_none(),
     });
     let help = brand.support_url.clone();
     view! {
@@ -150,6 +151,25 @@ fn Layout() -> impl IntoView {
                 </A>
             </header>
             <main id="main" class="card">
+                {match error_page::current() {
+                    Some(page) => view! { <error_page::ProblemPage page/> }.into_any(),
+                    None => view! { <Pages/> }.into_any(),
+                }}
+            </main>
+            <footer class="site-footer">
+                {brand.support_url.map(|url| view! { <a href=url>{td_string!(l, app.get_help)}</a> })}
+                <span class="secure-note">{td_string!(l, app.secure_note)}</span>
+                <Languages current=l/>
+            </footer>
+          </div>
+        </Router>
+    }
+}
+
+/// The pages, by path.
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
                 <Routes fallback=Fallback>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=sign_in::SignInPage ssr=SsrMode::Async/>
@@ -165,14 +185,6 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/account/password") view=account::ChangePasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/security") view=security::SecurityPage ssr=SsrMode::Async/>
                 </Routes>
-            </main>
-            <footer class="site-footer">
-                {brand.support_url.map(|url| view! { <a href=url>{td_string!(l, app.get_help)}</a> })}
-                <span class="secure-note">{td_string!(l, app.secure_note)}</span>
-                <Languages current=l/>
-            </footer>
-          </div>
-        </Router>
     }
 }
 
@@ -217,39 +229,10 @@ fn HomePage() -> impl IntoView {
     }
 }
 
-/// The error page this request is rendered for, if any (server only: a request extension).
-fn problem() -> Option<forms::ErrorPage> {
-    use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<forms::ErrorPage>().cloned())
-}
-
-/// What no route matches: the server's error page when one is asked for, else a 404.
+/// What no route matches: a 404.
 #[component]
 fn Fallback() -> impl IntoView {
-    match problem() {
-        Some(p) => view! { <ProblemPage page=p/> }.into_any(),
-        None => view! { <NotFound/> }.into_any(),
-    }
-}
-
-/// An error with a page of its own (the server sets the status): what happened and a way
-/// back to the form.
-#[component]
-fn ProblemPage(page: forms::ErrorPage) -> impl IntoView {
-    let l = text::locale();
-    let title = match page.error.status().as_u16() {
-        429 => td_string!(l, pages.wait_title),
-        503 => td_string!(l, pages.unavailable_title),
-        403 => td_string!(l, pages.refused_title),
-        _ => td_string!(l, pages.error_title),
-    };
-    let message = text::error_text(l, &page.error);
-    view! {
-        <Title text=title/>
-        <h1>{title}</h1>
-        <div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
-        <p><a class="button primary" href=page.back>{td_string!(l, pages.go_back)}</a></p>
-    }
+    view! { <NotFound/> }
 }
 
 /// Any unknown path: a 404 page.

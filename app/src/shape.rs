@@ -32,6 +32,7 @@ const KERNEL: &[&str] = &[
     "config",
     "device",
     "error",
+    "error_page",
     "flow",
     "forms",
     "i18n",

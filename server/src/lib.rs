@@ -265,12 +265,15 @@ pub fn router(services: Services) -> Router {
     // The middlewares' error pages go through the same shell as every page.
     let render =
         leptos_axum::render_app_to_stream_with_context(context.clone(), render_shell.clone());
+    let error_pages = app::error_page::ErrorPages {
+        render: Arc::new(render),
+        pages: Arc::new(pages),
+    };
     let guard = Arc::new(security::Guard {
         public_origin: settings.http.public_origin.clone(),
         trusted_proxies: settings.http.trusted_proxies.clone(),
         secure_cookies: settings.session.cookie_secure,
-        pages: Arc::new(pages),
-        error_pages: security::ErrorPages(Arc::new(render)),
+        error_pages: error_pages.clone(),
         body_timeout: settings.http.body_timeout,
     });
     let absolute = settings.session.absolute.as_secs() as i64;
@@ -320,7 +323,7 @@ pub fn router(services: Services) -> Router {
     // would get its own copy of the whole stack, cloned with the page's handler and its state
     // by every layer on every request; that was a tenth of a rendered page's profile.)
     let known_routes: Arc<std::collections::HashSet<String>> = Arc::new(
-        guard
+        error_pages
             .pages
             .iter()
             .cloned()
@@ -398,7 +401,10 @@ pub fn router(services: Services) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             guard_sessions(limiter.clone(), req, next)
         }))
-        .layer(middleware::from_fn_with_state(guard, security::error_pages))
+        .layer(middleware::from_fn_with_state(
+            error_pages,
+            app::error_page::answer::<security::CspNonce>,
+        ))
         .service(app);
     Router::new().fallback_service(service)
 }

@@ -1,15 +1,17 @@
 //! Protections applied to every request and response: the client IP behind trusted proxies,
 //! CSRF checks on state-changing requests, security headers with a per-response CSP nonce,
-//! `TRACE` refused, and plain error pages for forms posted without JavaScript.
+//! `TRACE` refused, request bodies bounded, the language switch. Their refusals are error
+//! pages (`app::error_page`).
 
 use std::net::{IpAddr, SocketAddr};
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::sync::Arc;
 
+use app::error_page::Asker;
 use app::{
     config::IpNet,
     error::AppError,
-    flow::ctx::{ErrorPage, ERROR_PAGE_HEADER},
+    error_page::{self, ErrorPages},
     state::ClientIp,
 };
 use axum::{
@@ -25,119 +27,14 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-/// Renders the app's shell for a request (Leptos' handler); used for the error pages, so
-/// they look like every other page (stylesheet, branding, language).
-type Render = dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync;
-
-/// The error pages of the middlewares below, rendered through the app's own shell.
-#[derive(Clone)]
-pub struct ErrorPages(pub Arc<Render>);
-
-impl std::fmt::Debug for ErrorPages {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ErrorPages")
-    }
-}
-
-impl ErrorPages {
-    /// The page for `error` (with `status`), in the language `from` asks for, with a way
-    /// `back` (one of the app's pages). No script: nothing on it needs one.
-    pub async fn page(
-        &self,
-        status: StatusCode,
-        error: AppError,
-        back: &str,
-        from: &Asker,
-    ) -> Response {
-        let mut req = Request::new(Body::empty());
-        *req.uri_mut() = axum::http::Uri::from_static("/__error");
-        *req.headers_mut() = from.headers.clone();
-        if let Some(n) = &from.nonce {
-            req.extensions_mut().insert(n.clone());
-        }
-        req.extensions_mut().insert(ErrorPage {
-            error,
-            back: back.to_string(),
-        });
-        let render = self.0.clone();
-        // At most a few error pages render at once (each on its own thread, see below); more
-        // wait their turn.
-        static RENDERERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-        let Ok(_turn) = RENDERERS.acquire().await else {
-            return (status, "error").into_response();
-        };
-        // The page renders on a thread of its own, in a runtime of its own with one thread:
-        // every task the render spawns (leptos_i18n's isomorphic effect among them) runs there
-        // and nowhere else. An error page renders without ever waiting, so on the shared
-        // runtime its body could reach its end (where the render's owner is disposed) before,
-        // or while, another worker first ran that effect, which then read a disposed signal
-        // and panicked (the second review's "tried to access a reactive value … already been
-        // disposed"). Here one yield runs it, alone, while everything it reads is alive; then
-        // the page is rendered to the end, so a client leaving mid-page leaves no render
-        // behind. An error page is a few KiB.
-        let rendered = tokio::task::spawn_blocking(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            rt.block_on(async move {
-                let (parts, body) = render(req).await.into_parts();
-                tokio::task::yield_now().await;
-                axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .map(|bytes| (parts, bytes))
-                    .map_err(|e| e.to_string())
-            })
-        })
-        .await;
-        let (mut parts, body) = match rendered {
-            Ok(Ok((parts, bytes))) => (parts, Body::from(bytes)),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "an error page could not be rendered");
-                return (status, "error").into_response();
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "an error page could not be rendered");
-                return (status, "error").into_response();
-            }
-        };
-        parts.status = status;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        Response::from_parts(parts, body)
-    }
-}
-
-/// What an error page takes from the request it answers: the language headers and the
-/// response's CSP nonce.
-#[derive(Clone, Debug)]
-pub struct Asker {
-    headers: HeaderMap,
-    nonce: Option<CspNonce>,
-}
-
-impl Asker {
-    pub fn of(req: &Request) -> Asker {
-        let mut headers = HeaderMap::new();
-        for name in [header::ACCEPT_LANGUAGE, header::COOKIE] {
-            for v in req.headers().get_all(&name) {
-                headers.append(name.clone(), v.clone());
-            }
-        }
-        Asker {
-            headers,
-            nonce: req.extensions().get::<CspNonce>().cloned(),
-        }
-    }
-}
-
 /// What the middlewares need from the settings.
 #[derive(Clone, Debug)]
 pub struct Guard {
     pub public_origin: String,
     pub trusted_proxies: Vec<IpNet>,
     pub secure_cookies: bool,
-    /// The app's own page paths: the only places a redirect may send the browser back to.
-    pub pages: Arc<std::collections::HashSet<String>>,
+    /// The error pages, and the app's own page paths (the only places a redirect may send
+    /// the browser back to).
     pub error_pages: ErrorPages,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
@@ -166,12 +63,12 @@ pub async fn bounded_bodies(State(guard): State<Arc<Guard>>, req: Request, next:
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.strip_prefix(guard.public_origin.as_str()))
         .map(|p| p.split(['?', '#']).next().unwrap_or("/"));
-    let back = safe_back(back, &guard.pages).to_string();
-    let asker = Asker::of(&req);
+    let back = guard.error_pages.back(back).to_string();
+    let asker = Asker::of::<CspNonce>(&req);
     let refuse = |status: StatusCode, error: AppError| async move {
         tracing::warn!(status = status.as_u16(), "request body refused");
         if wants_json {
-            let mut res = json_error(&error);
+            let mut res = error_page::json(&error);
             *res.status_mut() = status;
             res
         } else {
@@ -197,16 +94,6 @@ pub async fn bounded_bodies(State(guard): State<Arc<Guard>>, req: Request, next:
         }
         Ok(Err(_)) => refuse(StatusCode::BAD_REQUEST, AppError::BadRequest).await,
         Err(_) => refuse(StatusCode::REQUEST_TIMEOUT, AppError::BadRequest).await,
-    }
-}
-
-/// `back` when it is exactly one of the app's own pages, else `/`. Anything else (other
-/// origins, `//host`, `/\host`, control characters, encoded tricks) could send the browser
-/// off-site, so it is not parsed or repaired, only compared.
-pub fn safe_back<'a>(back: Option<&'a str>, pages: &std::collections::HashSet<String>) -> &'a str {
-    match back {
-        Some(b) if pages.contains(b) => b,
-        _ => "/",
     }
 }
 
@@ -295,7 +182,7 @@ pub async fn csrf(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> 
             StatusCode::FORBIDDEN,
             AppError::CrossSite,
             "/",
-            &Asker::of(&req),
+            &Asker::of::<CspNonce>(&req),
         )
         .await
 }
@@ -322,14 +209,13 @@ pub async fn choose_language(
     axum::extract::Path(code): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let back = safe_back(q.get("back").map(String::as_str), &guard.pages).to_string();
+    let back = guard
+        .error_pages
+        .back(q.get("back").map(String::as_str))
+        .to_string();
     let Some(l) = app::text::parse_locale(&code) else {
         // The error page, in the visitor's language, with the way back.
-        return app::flow::ctx::error_page_response(
-            &AppError::BadRequest,
-            &back,
-            Some(StatusCode::NOT_FOUND),
-        );
+        return error_page::response(&AppError::BadRequest, &back, Some(StatusCode::NOT_FOUND));
     };
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
@@ -448,68 +334,6 @@ pub async fn headers(
     res
 }
 
-/// Turns a server function's "answer with a page" marker (JavaScript off) into that page, and
-/// gives server-function errors the status their `AppError` calls for (including errors raised
-/// before the function body ran, which Leptos answers with 500).
-pub async fn error_pages(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let is_api = req.uri().path().starts_with("/api/");
-    let asker = Asker::of(&req);
-    let res = next.run(req).await;
-    // Every rendered page spawns leptos_i18n's isomorphic effect; a page that renders
-    // without waiting (a 404, a redirect) could otherwise finish its body before that task
-    // first ran (see `ErrorPages::page`).
-    tokio::task::yield_now().await;
-    if let Some(v) = res.headers().get(ERROR_PAGE_HEADER) {
-        let parsed: Option<ErrorPage> = v.to_str().ok().and_then(|s| serde_json::from_str(s).ok());
-        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-        let status = res.status();
-        if let Some(p) = parsed {
-            let back = safe_back(Some(&p.back), &guard.pages).to_string();
-            let mut out = guard.error_pages.page(status, p.error, &back, &asker).await;
-            // The session cookie of a record kept for "Go back" must reach the browser.
-            for c in res.headers().get_all(header::SET_COOKIE) {
-                out.headers_mut().append(header::SET_COOKIE, c.clone());
-            }
-            if let Some(r) = retry_after {
-                out.headers_mut().insert(header::RETRY_AFTER, r);
-            }
-            return out;
-        }
-    }
-    if is_api && wants_html {
-        // Never let an error travel in a URL (Leptos' `?__err=` redirect for plain forms).
-        let leaks = res
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|l| l.contains("__err"));
-        if leaks {
-            return guard
-                .error_pages
-                .page(StatusCode::BAD_REQUEST, AppError::BadRequest, "/", &asker)
-                .await;
-        }
-    }
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
-    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = e.status();
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
 /// A bare 500 from a layer (tower-sessions answers one when the session store fails while
 /// saving) becomes the friendly "temporarily unavailable" page with 503.
 pub async fn friendly_failures(
@@ -522,11 +346,11 @@ pub async fn friendly_failures(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json") && !v.contains("text/html"));
-    let asker = Asker::of(&req);
+    let asker = Asker::of::<CspNonce>(&req);
     let res = next.run(req).await;
     // Every rendered page spawns leptos_i18n's isomorphic effect; a page that renders
     // without waiting (a 404, a redirect) could otherwise finish its body before that task
-    // first ran (see `ErrorPages::page`).
+    // first ran (see `app::error_page`).
     tokio::task::yield_now().await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
         || res.headers().contains_key(header::CONTENT_TYPE)
@@ -535,7 +359,7 @@ pub async fn friendly_failures(
     }
     tracing::error!("a layer answered 500 without a body (session store down?)");
     if wants_json {
-        return json_error(&AppError::Unavailable);
+        return error_page::json(&AppError::Unavailable);
     }
     guard
         .error_pages
@@ -546,17 +370,6 @@ pub async fn friendly_failures(
             &asker,
         )
         .await
-}
-
-/// `error` as a server function answers it to JavaScript: its status and its JSON.
-pub fn json_error(error: &AppError) -> Response {
-    let body = serde_json::to_string(error).unwrap_or_default();
-    (
-        error.status(),
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -62,46 +62,7 @@ impl Step {
     }
 }
 
-/// The header a server function sets (JavaScript off) to be answered with a full error page;
-/// the server's middleware removes it and renders the page.
-pub const ERROR_PAGE_HEADER: &str = "x-app-error-page";
-
-pub use crate::forms::ErrorPage;
-
-/// A response of a plain axum handler that the server's `error_pages` middleware answers with
-/// the full error page for `error` (in the visitor's language, with a way `back`), with
-/// `status` (the error's own when `None`) and its Retry-After.
-pub fn error_page_response(
-    error: &AppError,
-    back: &str,
-    status: Option<http::StatusCode>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut res = status.unwrap_or_else(|| error.status()).into_response();
-    let page = ErrorPage {
-        error: error.clone(),
-        back: back.to_string(),
-    };
-    let h = res.headers_mut();
-    if let Some(v) = serde_json::to_string(&page)
-        .ok()
-        .and_then(|j| http::HeaderValue::from_str(&j).ok())
-    {
-        h.insert(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
-    }
-    if let Some(secs) = error.retry_after() {
-        h.insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
-    }
-    h.insert(
-        http::header::REFERRER_POLICY,
-        http::HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("no-store"),
-    );
-    res
-}
+pub use crate::error_page::ErrorPage;
 
 fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
     if let Some(secs) = error.retry_after() {
@@ -383,21 +344,12 @@ impl Ctx {
     }
 
     /// Answers with a page of its own for `error` (and its status), with a way `back` to the
-    /// form: see the server's `error_pages` middleware.
+    /// form (see [`crate::error_page`]).
     fn error_page(&self, error: &AppError, back: &str) {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(error.status());
             set_retry_after(&res, error);
-            let page = ErrorPage {
-                error: error.clone(),
-                back: back.to_string(),
-            };
-            if let Some(v) = serde_json::to_string(&page)
-                .ok()
-                .and_then(|j| http::HeaderValue::from_str(&j).ok())
-            {
-                res.insert_header(http::HeaderName::from_static(ERROR_PAGE_HEADER), v);
-            }
+            crate::error_page::answer_with(error, back);
         }
     }
 

@@ -222,7 +222,7 @@ pub mod ssr {
         .await;
         let mut res = match stored {
             Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, paths::NOT_ME)]).into_response(),
-            Err(e) => return crate::flow::ctx::error_page_response(&e, paths::HOME, None),
+            Err(e) => return crate::error_page::response(&e, paths::HOME, None),
         };
         let h = res.headers_mut();
         h.insert(

@@ -168,6 +168,6 @@ pub mod ssr {
 
     /// The error's own page (a wait, an outage), with the way back to "Forgot password".
     fn failed(e: AppError) -> Response {
-        crate::flow::ctx::error_page_response(&e, paths::RESET, None)
+        crate::error_page::response(&e, paths::RESET, None)
     }
 }
