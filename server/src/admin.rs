@@ -90,46 +90,13 @@ pub async fn run(cmd: AdminCommand) -> i32 {
         Err(msg) => return fail(json_out, 2, "configuration", &msg),
     };
     match cmd {
-        AdminCommand::ResetPassword { user, .. } => {
-            match cognito.admin_reset_password(&user).await {
-                Ok(()) => done(
-                    json_out,
-                    json!({"ok": true, "command": "reset-password", "username": user}),
-                    &format!("Password reset for {user}. Their next sign-in will ask for the code Cognito sends to their verified email or phone."),
-                ),
-                Err(IdpError::InvalidParameter) => {
-                    fail(json_out, 1, "no_verified_contact", &no_verified_contact(&user))
-                }
-                Err(e) => refused(json_out, e, &user, "cognito-idp:AdminResetUserPassword"),
-            }
-        }
-        AdminCommand::SetPassword { user, temporary, stdin, .. } => {
-            let (password, generated) = if temporary && !stdin {
-                (generate_password(), true)
-            } else {
-                match read_password() {
-                    Ok(p) => (p, false),
-                    Err(msg) => return fail(json_out, 2, "usage", &msg),
-                }
-            };
-            match cognito.admin_set_password(&user, &password, !temporary).await {
-                Ok(()) => {
-                    let kind = if temporary { "temporary" } else { "permanent" };
-                    let shown = generated.then(|| password.clone());
-                    let text = match &shown {
-                        Some(p) => format!("Temporary password for {user} (shown once; give it to the user securely):\n{p}\nThey must choose their own password when they sign in."),
-                        None if temporary => format!("Temporary password set for {user}. They must choose their own password when they sign in."),
-                        None => format!("Permanent password set for {user}."),
-                    };
-                    done(
-                        json_out,
-                        json!({"ok": true, "command": "set-password", "username": user, "kind": kind, "temporary_password": shown}),
-                        &text,
-                    )
-                }
-                Err(e) => refused(json_out, e, &user, "cognito-idp:AdminSetUserPassword"),
-            }
-        }
+        AdminCommand::ResetPassword { user, .. } => reset_password(&cognito, json_out, &user).await,
+        AdminCommand::SetPassword {
+            user,
+            temporary,
+            stdin,
+            ..
+        } => set_password(&cognito, json_out, &user, temporary, stdin).await,
         AdminCommand::Verify { user, phone, .. } => {
             let what = if phone { "phone number" } else { "email address" };
             match cognito.admin_mark_verified(&user, phone).await {
@@ -153,6 +120,60 @@ pub async fn run(cmd: AdminCommand) -> i32 {
             Ok(u) => done(json_out, json!({"ok": true, "command": "show", "user": u}), &describe(&u)),
             Err(e) => refused(json_out, e, &user, "cognito-idp:AdminGetUser"),
         },
+    }
+}
+
+/// `reset-password`: `AdminResetUserPassword`.
+async fn reset_password(cognito: &app::cognito::Cognito, json_out: bool, user: &str) -> i32 {
+    match cognito.admin_reset_password(user).await {
+        Ok(()) => done(
+            json_out,
+            json!({"ok": true, "command": "reset-password", "username": user}),
+            &format!("Password reset for {user}. Their next sign-in will ask for the code Cognito sends to their verified email or phone."),
+        ),
+        Err(IdpError::InvalidParameter) => {
+            fail(json_out, 1, "no_verified_contact", &no_verified_contact(user))
+        }
+        Err(e) => refused(json_out, e, user, "cognito-idp:AdminResetUserPassword"),
+    }
+}
+
+/// `set-password`: `AdminSetUserPassword`, temporary (generated unless read from stdin) or
+/// permanent.
+async fn set_password(
+    cognito: &app::cognito::Cognito,
+    json_out: bool,
+    user: &str,
+    temporary: bool,
+    stdin: bool,
+) -> i32 {
+    let (password, generated) = if temporary && !stdin {
+        (generate_password(), true)
+    } else {
+        match read_password() {
+            Ok(p) => (p, false),
+            Err(msg) => return fail(json_out, 2, "usage", &msg),
+        }
+    };
+    match cognito
+        .admin_set_password(user, &password, !temporary)
+        .await
+    {
+        Ok(()) => {
+            let kind = if temporary { "temporary" } else { "permanent" };
+            let shown = generated.then(|| password.clone());
+            let text = match &shown {
+                Some(p) => format!("Temporary password for {user} (shown once; give it to the user securely):\n{p}\nThey must choose their own password when they sign in."),
+                None if temporary => format!("Temporary password set for {user}. They must choose their own password when they sign in."),
+                None => format!("Permanent password set for {user}."),
+            };
+            done(
+                json_out,
+                json!({"ok": true, "command": "set-password", "username": user, "kind": kind, "temporary_password": shown}),
+                &text,
+            )
+        }
+        Err(e) => refused(json_out, e, user, "cognito-idp:AdminSetUserPassword"),
     }
 }
 

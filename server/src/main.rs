@@ -92,29 +92,18 @@ async fn serve() {
             std::process::exit(2);
         }
     };
-    let bind = |addr: std::net::SocketAddr| async move {
-        match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                // Give the log writer a moment to write what is queued.
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                eprintln!("cannot listen on {addr}: {e}");
-                std::process::exit(2);
-            }
-        }
-    };
     let listener = bind(addr).await;
     if let Some(ops) = metrics_addr {
-        let ops_listener = bind(ops).await;
         let router: axum::Router = server::ops_router(services.ready.clone());
-        tracing::info!(addr = %ops, "metrics and readiness listening");
-        tokio::spawn(server::serve_until(
-            ops_listener,
+        let serving = server::serve_until(
+            bind(ops).await,
             router,
             std::future::pending(),
             grace,
             conns,
-        ));
+        );
+        tracing::info!(addr = %ops, "metrics and readiness listening");
+        tokio::spawn(serving);
     }
     let local = listener
         .local_addr()
@@ -122,15 +111,9 @@ async fn serve() {
         .unwrap_or_default();
     tracing::info!(addr = %local, "listening");
     println!("listening on http://{local}");
-    let result = server::serve_until(
-        listener,
-        server::router(services),
-        server::shutdown_signal(),
-        grace,
-        conns,
-    )
-    .await;
-    match result {
+    let router = server::router(services);
+    let stop = server::shutdown_signal();
+    match server::serve_until(listener, router, stop, grace, conns).await {
         Ok(()) => {
             tracing::info!("stopped");
             drop(logs);
@@ -139,6 +122,19 @@ async fn serve() {
             drop(logs);
             eprintln!("server error: {e}");
             std::process::exit(1);
+        }
+    }
+}
+
+/// A listener on `addr`, or the process ends with the reason.
+async fn bind(addr: std::net::SocketAddr) -> tokio::net::TcpListener {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            // Give the log writer a moment to write what is queued.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            eprintln!("cannot listen on {addr}: {e}");
+            std::process::exit(2);
         }
     }
 }
