@@ -59,8 +59,31 @@ async fn moto_secrets(pool: &Pool) -> Vec<String> {
     out
 }
 
-#[tokio::test]
-async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
+/// What one run of the real binary through every flow left: its log, and every secret it
+/// saw (what moto holds, what was typed, the "This wasn't me" tokens). Driven once, read by
+/// the three tests below.
+struct Run {
+    log: String,
+    secrets: Vec<String>,
+}
+
+static RUN: tokio::sync::OnceCell<Run> = tokio::sync::OnceCell::const_new();
+
+async fn run() -> &'static Run {
+    RUN.get_or_init(drive).await
+}
+
+/// A new client of the server at `base`.
+fn fresh(base: &str, pool: &Pool) -> TestApp {
+    TestApp {
+        base: base.to_string(),
+        pool: pool.clone(),
+        client: client(),
+        sessions: None,
+    }
+}
+
+async fn drive() -> Run {
     // Use the same environment the in-process tests use (moto endpoint, site root).
     let _ = spawn_app(false).await;
     let pool = create_pool(true).await;
@@ -87,71 +110,51 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     )
     .await;
     let base = server.base.clone();
-    let fresh = || TestApp {
-        base: base.clone(),
-        pool: pool.clone(),
-        client: client(),
-        sessions: None,
-    };
-
     let user = random_user();
     confirmed_user(&pool, &user, OLD_PW).await;
+    let mut secrets = vec![
+        "log-test-secret-log-test-secret-0123456789".to_string(),
+        pool.secret.clone().unwrap(),
+    ];
+    secrets.extend(resets(&base, &pool, &user).await);
+    secrets.extend(sign_ins(&base, &pool, &user).await);
+    secrets.extend(refusals(&base, &pool, &user).await);
+    secrets.extend(second_factor(&base, &pool).await);
+    secrets.extend(not_me(&base, &pool, &user).await);
+    // Everything moto now holds that must stay secret.
+    secrets.extend(moto_secrets(&pool).await);
+    assert!(
+        secrets.iter().any(|s| s.starts_with("eyJ")),
+        "moto's tokens were collected"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    Run { log: text, secrets }
+}
 
-    // Reset with JS: wrong code, then the right one.
-    let a = fresh();
+/// Resets: with JavaScript (a wrong code, then the right one), without, and by the email's
+/// link (opened, confirmed, opened again). Returns what was typed.
+async fn resets(base: &str, pool: &Pool, user: &str) -> Vec<String> {
+    let a = fresh(base, pool);
     assert_eq!(
-        location(&a.call("reset/request", &[("username", &user)]).await),
+        location(&a.call("reset/request", &[("username", user)]).await),
         "/reset/confirm"
     );
-    let code = latest_code(&pool, &user).await.unwrap();
+    let code = latest_code(pool, user).await.unwrap();
     let r = a.confirm("moto-confirmation-code:999999", NEW_PW).await;
     assert_eq!(r.status(), 400);
     let r = a.confirm(code.as_str(), NEW_PW).await;
     assert_eq!(location(&r), "/sign-in");
 
-    // Sign in: wrong, then right; change password; sign out.
-    let b = fresh();
-    let r = b
-        .call("sign-in", &[("username", &user), ("password", OLD_PW)])
-        .await;
-    assert_eq!(r.status(), 401);
-    let r = b
-        .call("sign-in", &[("username", &user), ("password", NEW_PW)])
-        .await;
-    assert_eq!(location(&r), "/account");
-    assert!(b.page("/account").await.contains(&user));
-    // A wrong current password: Cognito's own message for it can name the user.
-    let r = b
-        .call(
-            "account/password",
-            &[
-                ("current_password", "Wrong-Passw0rd!"),
-                ("new_password", "Third-Passw0rd!"),
-                ("confirm_password", "Third-Passw0rd!"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 401);
-    let r = b
-        .call(
-            "account/password",
-            &[
-                ("current_password", NEW_PW),
-                ("new_password", "Third-Passw0rd!"),
-                ("confirm_password", "Third-Passw0rd!"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&r), "/account");
-    assert_eq!(location(&b.call("sign-out", &[]).await), "/sign-in");
-
-    // Reset without JS.
-    let c = fresh();
+    let c = fresh(base, pool);
     let r = c
-        .post_form("/reset", "reset/request", &[("username", &user)])
+        .post_form("/reset", "reset/request", &[("username", user)])
         .await;
     assert_eq!(r.status(), 303);
-    let code2 = latest_code(&pool, &user).await.unwrap();
+    let code2 = latest_code(pool, user).await.unwrap();
     let r = c
         .post_form(
             "/reset/confirm",
@@ -165,14 +168,15 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         .await;
     assert_eq!(location(&r), "/sign-in");
 
-    // Reset by the email's link: opened (the code in its URL), confirmed, opened again.
-    let r = fresh().call("reset/request", &[("username", &user)]).await;
+    let r = fresh(base, pool)
+        .call("reset/request", &[("username", user)])
+        .await;
     assert_eq!(location(&r), "/reset/confirm");
-    let code3 = latest_code(&pool, &user).await.unwrap();
-    let e = fresh();
+    let code3 = latest_code(pool, user).await.unwrap();
+    let e = fresh(base, pool);
     let open = |c: &reqwest::Client| {
         c.get(format!("{base}/reset/link"))
-            .query(&[("u", user.as_str()), ("c", code3.as_str())])
+            .query(&[("u", user), ("c", code3.as_str())])
             .send()
     };
     assert_eq!(location(&open(&e.client).await.unwrap()), "/reset/confirm");
@@ -184,11 +188,53 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         location(&open(&client()).await.unwrap()),
         "/reset/link/used"
     );
+    let mut typed = vec![user.to_string(), OLD_PW.into(), NEW_PW.into()];
+    typed.extend(["Fourth-Passw0rd!", "Fifth-Passw0rd!"].map(String::from));
+    for c in [code, code2, code3] {
+        typed.push(c.trim_start_matches("moto-confirmation-code:").to_string());
+        typed.push(c);
+    }
+    typed
+}
 
-    // A temporary password and its challenge.
+/// Signing in (wrong, then right), changing the password (a wrong current one first),
+/// signing out; a temporary password and its challenge. Returns what was typed.
+async fn sign_ins(base: &str, pool: &Pool, user: &str) -> Vec<String> {
+    let b = fresh(base, pool);
+    let r = b
+        .call("sign-in", &[("username", user), ("password", OLD_PW)])
+        .await;
+    assert_eq!(r.status(), 401);
+    let r = b
+        .call(
+            "sign-in",
+            &[("username", user), ("password", "Fifth-Passw0rd!")],
+        )
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert!(b.page("/account").await.contains(user));
+    // A wrong current password: Cognito's own message for it can name the user.
+    for (current, status) in [("Wrong-Passw0rd!", Some(401)), ("Fifth-Passw0rd!", None)] {
+        let r = b
+            .call(
+                "account/password",
+                &[
+                    ("current_password", current),
+                    ("new_password", "Third-Passw0rd!"),
+                    ("confirm_password", "Third-Passw0rd!"),
+                ],
+            )
+            .await;
+        match status {
+            Some(s) => assert_eq!(r.status(), s),
+            None => assert_eq!(location(&r), "/account"),
+        }
+    }
+    assert_eq!(location(&b.call("sign-out", &[]).await), "/sign-in");
+
     let temp = random_user();
-    temporary_user(&pool, &temp, TEMP_PW).await;
-    let d = fresh();
+    temporary_user(pool, &temp, TEMP_PW).await;
+    let d = fresh(base, pool);
     let r = d
         .call("sign-in", &[("username", &temp), ("password", TEMP_PW)])
         .await;
@@ -201,12 +247,17 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         )
         .await;
     assert_eq!(location(&r), "/account");
+    ["Wrong-Passw0rd!", "Third-Passw0rd!", TEMP_PW, &temp]
+        .map(String::from)
+        .to_vec()
+}
 
-    // A rate limit and a CSRF refusal.
+/// A rate limit and a CSRF refusal. Returns what was typed.
+async fn refusals(base: &str, pool: &Pool, user: &str) -> Vec<String> {
     let limited = random_user();
     let mut last = 0;
     for _ in 0..5 {
-        last = fresh()
+        last = fresh(base, pool)
             .call(
                 "sign-in",
                 &[("username", &limited), ("password", "Any-Passw0rd!")],
@@ -220,16 +271,20 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
         .post(format!("{base}/api/sign-in"))
         .header("Origin", "https://evil.example")
         .header("Sec-Fetch-Site", "cross-site")
-        .form(&[("username", user.as_str()), ("password", NEW_PW)])
+        .form(&[("username", user), ("password", NEW_PW)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    vec![limited]
+}
 
-    // A second factor: an authenticator app, a wrong code, then the right one.
+/// A second factor: an authenticator app, a wrong code, then the right one. Returns what was
+/// typed and the key.
+async fn second_factor(base: &str, pool: &Pool) -> Vec<String> {
     let mfa_user = random_user();
-    let totp_key = crate::mfa::totp_user(&pool, &mfa_user).await;
-    let c = fresh();
+    let totp_key = crate::mfa::totp_user(pool, &mfa_user).await;
+    let c = fresh(base, pool);
     let r = c
         .call("sign-in", &[("username", &mfa_user), ("password", NEW_PW)])
         .await;
@@ -241,101 +296,87 @@ async fn logs_hold_no_secrets_carry_request_ids_and_audit_every_outcome() {
     let mfa_code = crate::mfa::totp(&totp_key).await;
     let r = c.call("mfa/code", &[("code", &mfa_code)]).await;
     assert_eq!(location(&r), "/account");
+    vec![mfa_user, totp_key, mfa_code]
+}
 
-    // The security emails: their "This wasn't me" tokens are secrets too; one is acted on.
+/// The security emails: their "This wasn't me" tokens are secrets too; one is acted on.
+/// Returns the tokens.
+async fn not_me(base: &str, pool: &Pool, user: &str) -> Vec<String> {
     let sent = crate::notify::wait_for(&format!("{user}@example.com"), 4).await;
     let links: Vec<String> = sent
         .iter()
-        .map(|m| crate::notify::not_me_path(m, &base))
+        .map(|m| crate::notify::not_me_path(m, base))
         .collect();
-    let n = fresh();
+    let n = fresh(base, pool);
     assert_eq!(location(&n.get(&links[0]).await), "/not-me");
     let r = n.post_form("/not-me", "not-me/secure", &[]).await;
     assert_eq!(location(&r), "/reset/confirm");
+    links
+        .iter()
+        .map(|l| l.trim_start_matches("/not-me/link?t=").to_string())
+        .collect()
+}
 
-    // Everything moto now holds that must stay secret, plus what we typed.
-    let mut secrets = moto_secrets(&pool).await;
-    secrets.extend(
-        links
-            .iter()
-            .map(|l| l.trim_start_matches("/not-me/link?t=").to_string()),
-    );
-    secrets.extend(
-        [
-            OLD_PW,
-            NEW_PW,
-            TEMP_PW,
-            "Third-Passw0rd!",
-            "Fourth-Passw0rd!",
-            "Fifth-Passw0rd!",
-            &code3,
-            code3.trim_start_matches("moto-confirmation-code:"),
-            "Wrong-Passw0rd!",
-            &code,
-            &code2,
-            code.trim_start_matches("moto-confirmation-code:"),
-            code2.trim_start_matches("moto-confirmation-code:"),
-            pool.secret.as_deref().unwrap(),
-            &user,
-            &temp,
-            &limited,
-            &mfa_user,
-            &totp_key,
-            &mfa_code,
-            "log-test-secret-log-test-secret-0123456789",
-        ]
-        .map(str::to_string),
-    );
-    assert!(
-        secrets.iter().any(|s| s.starts_with("eyJ")),
-        "moto's tokens were collected"
-    );
-
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
-    let _ = std::fs::remove_file(&log);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert!(lines.len() > 40, "{} log lines", lines.len());
-
-    for s in &secrets {
+#[tokio::test]
+async fn the_log_holds_no_password_code_token_secret_or_username() {
+    let run = run().await;
+    for s in &run.secrets {
         assert!(
-            !text.contains(s.as_str()),
+            !run.log.contains(s.as_str()),
             "the log contains a secret: {s:?}"
         );
     }
-    assert!(!text.contains("eyJ"), "no JWT in the log");
+    assert!(!run.log.contains("eyJ"), "no JWT in the log");
+}
 
-    let mut events: HashSet<(String, String)> = HashSet::new();
-    let mut request_lines = 0;
-    for l in &lines {
-        let v: Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
-        let request = v["spans"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["name"] == "request"));
-        let in_request = request.is_some();
-        if let Some(span) = request {
-            request_lines += 1;
-            let id = span["request_id"].as_str().unwrap_or("");
-            assert_eq!(id.len(), 36, "a request id on {l}");
-        }
-        if v["target"] == "audit" {
-            assert!(in_request, "audit events are tied to a request: {l}");
-            let f = &v["fields"];
-            let user = f["user"].as_str().unwrap();
-            assert!(
-                user == "-" || (user.len() == 32 && user.chars().all(|c| c.is_ascii_hexdigit())),
-                "{l}"
-            );
-            assert_eq!(f["client_ip"], json!("127.0.0.1"), "{l}");
-            events.insert((
-                f["event"].as_str().unwrap().to_string(),
-                f["outcome"].as_str().unwrap().to_string(),
-            ));
-        }
+/// The log's lines, each parsed (every line is JSON).
+fn lines(run: &Run) -> Vec<Value> {
+    let lines: Vec<&str> = run.log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 40, "{} log lines", lines.len());
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect()
+}
+
+/// The request span a log line was written in, if any.
+fn request_span(v: &Value) -> Option<&Value> {
+    v["spans"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "request"))
+}
+
+#[tokio::test]
+async fn every_line_written_in_a_request_carries_its_request_id() {
+    let lines = lines(run().await);
+    let in_requests: Vec<&Value> = lines.iter().filter_map(request_span).collect();
+    assert!(in_requests.len() > 20);
+    for span in in_requests {
+        let id = span["request_id"].as_str().unwrap_or("");
+        assert_eq!(id.len(), 36, "a request id on {span}");
     }
-    assert!(request_lines > 20);
+}
+
+#[tokio::test]
+async fn every_outcome_is_audited_in_its_request_with_a_hashed_user() {
+    let mut events: HashSet<(String, String)> = HashSet::new();
+    for v in lines(run().await).iter().filter(|v| v["target"] == "audit") {
+        assert!(
+            request_span(v).is_some(),
+            "audit events are tied to a request: {v}"
+        );
+        let f = &v["fields"];
+        let user = f["user"].as_str().unwrap();
+        assert!(
+            user == "-" || (user.len() == 32 && user.chars().all(|c| c.is_ascii_hexdigit())),
+            "{v}"
+        );
+        assert_eq!(f["client_ip"], json!("127.0.0.1"), "{v}");
+        events.insert((
+            f["event"].as_str().unwrap().to_string(),
+            f["outcome"].as_str().unwrap().to_string(),
+        ));
+    }
     for (event, outcome) in [
         ("reset_requested", "ok"),
         ("reset_confirmed", "ExpiredCode"), // moto answers a wrong code so
