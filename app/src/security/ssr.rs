@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{ItemView, MethodView, SecurityState};
 use crate::{
     clock::now,
-    cognito::{IdpError, MfaPreference, SignIn, UserSecurity},
+    cognito::{IdpError, MfaPreference, SignIn, Token, UserSecurity},
     config::SignInFlow,
     error::{AppError, Field},
     flow::{idp_error, next_step, signed_in, signed_in_user, Code, Ctx},
@@ -351,6 +351,36 @@ fn date(secs: i64) -> Option<String> {
     ))
 }
 
+/// The remembered devices, those used since `since` (a review's start) marked new.
+async fn devices(state: &AppState, access: &Token, since: Option<i64>) -> Vec<ItemView> {
+    let found = state.cognito.list_devices(access).await;
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| ItemView {
+            new: matches!((since, d.last_used), (Some(s), Some(t)) if t >= s),
+            id: d.key,
+            name: d.name.unwrap_or_else(|| "—".into()),
+            date: d.last_used.and_then(date),
+        })
+        .collect()
+}
+
+/// The passkeys, those added since `since` (a review's start) marked new.
+async fn passkeys(state: &AppState, access: &Token, since: Option<i64>) -> Vec<ItemView> {
+    let found = state.cognito.list_passkeys(access).await;
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| ItemView {
+            new: since.is_some_and(|s| p.created >= s),
+            id: p.id,
+            name: p.name,
+            date: date(p.created),
+        })
+        .collect()
+}
+
 /// The security page's state. Names, devices and passkeys go into server-rendered HTML only,
 /// never into a JSON answer.
 pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
@@ -396,39 +426,13 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         .new_totp()
         .await?
         .map(|s| crate::totp::setup(state, &user.username, s.expose()));
-    let devices = if features.devices {
-        let found = state.cognito.list_devices(access).await;
-        Some(
-            found
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| ItemView {
-                    new: matches!((since, d.last_used), (Some(s), Some(t)) if t >= s),
-                    id: d.key,
-                    name: d.name.unwrap_or_else(|| "—".into()),
-                    date: d.last_used.and_then(date),
-                })
-                .collect(),
-        )
-    } else {
-        None
+    let devices = match features.devices {
+        true => Some(devices(state, access, since).await),
+        false => None,
     };
-    let passkeys = if features.passkeys {
-        let found = state.cognito.list_passkeys(access).await;
-        Some(
-            found
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| ItemView {
-                    new: since.is_some_and(|s| p.created >= s),
-                    id: p.id,
-                    name: p.name,
-                    date: date(p.created),
-                })
-                .collect(),
-        )
-    } else {
-        None
+    let passkeys = match features.passkeys {
+        true => Some(passkeys(state, access, since).await),
+        false => None,
     };
     Ok(SecurityState {
         review: since.and_then(date),
