@@ -7,6 +7,7 @@ pub mod challenge;
 pub mod ctx;
 pub mod delivery;
 pub mod input;
+pub mod link;
 pub mod review;
 pub mod start;
 

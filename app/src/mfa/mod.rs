@@ -99,9 +99,9 @@ pub async fn mfa_setup(code: String, device_name: Option<String>) -> Result<(), 
     let name = device_name.unwrap_or_default();
     let code = Code::new(&code);
     let logic = ssr::set_up(&ctx.state, &ctx.session, &code, &name);
-    let step =
-        Step::limited(Action::MfaCode, "mfa_enrolled").notifies(crate::notify::Change::MfaAdded);
-    let result = ctx.step(step, user.as_deref(), logic).await;
+    let result = ctx
+        .step(crate::totp::enrolment(), user.as_deref(), logic)
+        .await;
     ctx.remember_device_after(&result, user.as_deref());
     let kept = [(field::DEVICE_NAME, name.as_str())];
     ctx.finish(FormId::MfaSetup, &kept, result).await

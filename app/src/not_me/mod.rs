@@ -109,10 +109,9 @@ fn change_text(l: crate::i18n::Locale, change: Change, at: i64) -> String {
 pub mod ssr {
     use axum::{
         extract::{Query, State},
-        response::{IntoResponse, Response},
+        response::Response,
         Extension,
     };
-    use http::{header, HeaderValue, StatusCode};
 
     use super::NotMeState;
     use crate::{
@@ -208,9 +207,7 @@ pub mod ssr {
         query: Result<Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
     ) -> Response {
         let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
-        let ip = ip
-            .map(|Extension(c)| c.0)
-            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let ip = crate::flow::link::client_ip(ip);
         let stored = async {
             state.limiter.check_ip(Action::OpenLink, ip).await?;
             if token.is_empty() || token.len() > 128 {
@@ -220,17 +217,10 @@ pub mod ssr {
             session.start_not_me(&Token::from(token.as_str())).await
         }
         .await;
-        let mut res = match stored {
-            Ok(()) => (StatusCode::SEE_OTHER, [(header::LOCATION, paths::NOT_ME)]).into_response(),
-            Err(e) => return crate::error_page::response(&e, paths::HOME, None),
-        };
-        let h = res.headers_mut();
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        res
+        match stored {
+            Ok(()) => crate::flow::link::leave_for(paths::NOT_ME),
+            Err(e) => crate::error_page::response(&e, paths::HOME, None),
+        }
     }
 }
 

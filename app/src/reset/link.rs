@@ -30,10 +30,9 @@ pub mod ssr {
 
     use axum::{
         extract::{Query, State},
-        response::{IntoResponse, Response},
+        response::Response,
         Extension,
     };
-    use http::{header, HeaderValue, StatusCode};
     use serde::Deserialize;
 
     use crate::{
@@ -118,9 +117,7 @@ pub mod ssr {
         query: Result<Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
     ) -> Response {
         let q = query.map(|Query(q)| q).unwrap_or_default();
-        let ip = ip
-            .map(|Extension(c)| c.0)
-            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let ip = crate::flow::link::client_ip(ip);
         if let Err(e) = state.limiter.check_ip(Action::OpenLink, ip).await {
             return failed(e);
         }
@@ -148,22 +145,7 @@ pub mod ssr {
             }
             Err(e) => return failed(e),
         };
-        redirect(to)
-    }
-
-    fn private(res: &mut Response) {
-        let h = res.headers_mut();
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-
-    fn redirect(to: &'static str) -> Response {
-        let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-        private(&mut res);
-        res
+        crate::flow::link::leave_for(to)
     }
 
     /// The error's own page (a wait, an outage), with the way back to "Forgot password".

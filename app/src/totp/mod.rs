@@ -56,6 +56,13 @@ mod setup {
     use super::{qr::qr_svg, TotpSetup};
     use crate::state::AppState;
 
+    /// The step of a new authenticator's first code, wherever it is set up: limited like
+    /// every code, audited as `mfa_enrolled`, and the user told (`MfaAdded`).
+    pub fn enrolment() -> crate::flow::Step {
+        crate::flow::Step::limited(crate::limits::Action::MfaCode, "mfa_enrolled")
+            .notifies(crate::notify::Change::MfaAdded)
+    }
+
     /// The set-up page's QR code and key for `secret` (issuer: the product name, label: the
     /// username).
     pub fn setup(state: &AppState, username: &str, secret: &str) -> TotpSetup {
