@@ -342,6 +342,21 @@ test('a failed submit puts focus on the error summary, which links to the field'
   await page.locator('button[type=submit]').click();
   // The page comes back from the server with the summary focused (autofocus: no script needed).
   await expect(page.locator('#error-summary')).toBeFocused();
+  // Its focus ring shows (focused by the page, not a key), 3:1 against the card around it.
+  const ring = await page.locator('#error-summary').evaluate((el) => {
+    const rgb = (c: string) => (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+    const lum = (c: string) => {
+      const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const s = getComputedStyle(el);
+    const card = getComputedStyle(el.closest('.card') as Element).backgroundColor;
+    const [hi, lo] = [lum(s.outlineColor), lum(card)].sort((a, b) => b - a);
+    return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), contrast: (hi + 0.05) / (lo + 0.05) };
+  });
+  expect(ring.style).not.toBe('none');
+  expect(ring.width).toBeGreaterThanOrEqual(3);
+  expect(ring.contrast).toBeGreaterThanOrEqual(3);
   await expect(page.locator('#username')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('#username')).toHaveAttribute('aria-describedby', 'username-error');
   await expect(page.locator('#username-error')).toContainText('Enter your username.');
