@@ -152,18 +152,26 @@ pub fn mfa_kind_name(l: Locale, kind: MfaKind) -> &'static str {
     }
 }
 
+/// `s` isolated from the direction of the text around it (Unicode's first-strong isolate, the
+/// plain-text `<bdi>`): an address, a phone number, a username, a time or an IP address in a
+/// right-to-left sentence keeps its own order ("z***@h***" does not turn into "h@***z***"). It
+/// works the same in pages and in plain-text and HTML emails.
+pub fn isolate(s: &str) -> String {
+    format!("\u{2068}{s}\u{2069}")
+}
+
 /// The line above a second-factor code: where it comes from.
 pub fn mfa_code_lead(l: Locale, kind: MfaKind, destination: Option<&str>) -> String {
     match (kind, destination) {
         (MfaKind::Totp, _) => td_string!(l, mfa.code_lead_totp).to_string(),
         (MfaKind::Sms | MfaKind::SmsOtp, Some(d)) => {
-            td_string!(l, mfa.code_lead_sms, destination = d).to_string()
+            td_string!(l, mfa.code_lead_sms, destination = isolate(d)).to_string()
         }
         (MfaKind::Sms | MfaKind::SmsOtp, None) => {
             td_string!(l, mfa.code_lead_sms_unknown).to_string()
         }
         (MfaKind::Email, Some(d)) => {
-            td_string!(l, mfa.code_lead_email, destination = d).to_string()
+            td_string!(l, mfa.code_lead_email, destination = isolate(d)).to_string()
         }
         (MfaKind::Email, None) => td_string!(l, mfa.code_lead_email_unknown).to_string(),
     }
@@ -194,11 +202,11 @@ pub fn delivery_text(l: Locale, delivery: &Option<Delivery>) -> String {
         Some(Delivery {
             medium: Medium::Email,
             destination,
-        }) => td_string!(l, reset.sent_email, destination = destination).to_string(),
+        }) => td_string!(l, reset.sent_email, destination = isolate(destination)).to_string(),
         Some(Delivery {
             medium: Medium::Sms,
             destination,
-        }) => td_string!(l, reset.sent_sms, destination = destination).to_string(),
+        }) => td_string!(l, reset.sent_sms, destination = isolate(destination)).to_string(),
         None => td_string!(l, reset.sent_unknown).to_string(),
     }
 }

@@ -21,7 +21,7 @@ test('a choice of second factor, then the code sent by email', async ({ app, pag
   await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
 
   await expect(page).toHaveURL(/\/sign-in\/code$/);
-  await expect(page.locator('#code-lead')).toHaveText(app.t.mfa.code_lead_email.replace('{{ destination }}', 'j***@e***'));
+  await expect(page.locator('#code-lead')).toHaveText(app.t.mfa.code_lead_email.replace('{{ destination }}', '\u2068j***@e***\u2069'));
   await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill('654321');
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(app.errorSummary()).toContainText(app.t.errors.wrong_code);
@@ -51,7 +51,7 @@ test('no password: pick a one-time code by text message, then signed in', async 
   await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
 
   await expect(page).toHaveURL(/\/sign-in\/code$/);
-  await expect(page.locator('#code-lead')).toHaveText(app.t.mfa.code_lead_sms.replace('{{ destination }}', '+*******0123'));
+  await expect(page.locator('#code-lead')).toHaveText(app.t.mfa.code_lead_sms.replace('{{ destination }}', '\u2068+*******0123\u2069'));
   await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill(CODE);
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(page).toHaveURL(/\/account$/);

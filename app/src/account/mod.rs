@@ -109,10 +109,11 @@ pub fn AccountPage() -> impl IntoView {
                 {if a.username.is_empty() {
                     view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
                 } else {
+                    // The name is isolated by its element (`.lead strong` in the stylesheet).
                     let name = a.username.clone();
                     view! { <p class="lead">{td!(l, account.signed_in_as, username = move || name.clone(), <b> = <strong/>)}</p> }.into_any()
                 }}
-                {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = e).to_string()}</p> })}
+                {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = crate::text::isolate(&e)).to_string()}</p> })}
                 <ul class="actions">
                     <li><A href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
                     <li><A href={crate::paths::ACCOUNT_SECURITY}>{td_string!(l, account.security)}</A></li>

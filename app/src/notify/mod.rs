@@ -201,11 +201,13 @@ mod server {
         } else {
             origin.browser
         };
-        let ip = origin.ip.to_string();
-        let time = crate::text::utc_time(origin.at);
+        // Isolated: each keeps its own order in a right-to-left email.
+        let ip = crate::text::isolate(&origin.ip.to_string());
+        let time = crate::text::isolate(&crate::text::utc_time(origin.at));
+        let username = crate::text::isolate(username);
         let lines = [
             what(l, change),
-            td_string!(l, notify.account, username = username).to_string(),
+            td_string!(l, notify.account, username = username.as_str()).to_string(),
             td_string!(l, notify.when, time = time.as_str()).to_string(),
             td_string!(l, notify.from, browser = browser, ip = ip.as_str()).to_string(),
         ];

@@ -100,6 +100,16 @@ fn the_email_says_what_when_and_where_and_escapes_what_it_repeats() {
         ar.text.contains("https://reset.example.com/reset"),
         "no token: the reset page"
     );
+    // In a right-to-left email the username, the time and the address keep their own order.
+    for value in ["jane", "2026-12-02 08:00 UTC", "203.0.113.7"] {
+        let isolated = format!("\u{2068}{value}\u{2069}");
+        assert!(
+            ar.text.contains(&isolated),
+            "{value} isolated in {}",
+            ar.text
+        );
+        assert!(ar.html.contains(&isolated), "{value} isolated in the HTML");
+    }
 }
 
 fn user_with(email: Option<&str>, verified: bool, locale: Option<&str>) -> AdminGetUserOutput {

@@ -199,7 +199,11 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
         format!(
             "{} {}",
             td_string!(l, reset.from_link),
-            td_string!(l, reset.from_link_account, account = account.as_str())
+            td_string!(
+                l,
+                reset.from_link_account,
+                account = crate::text::isolate(&account)
+            )
         )
     } else {
         format!(

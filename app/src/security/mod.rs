@@ -272,7 +272,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn Review(since: String) -> impl IntoView {
     let l = crate::text::locale();
-    let lead = td_string!(l, security.review_lead, date = since.as_str()).to_string();
+    let lead = td_string!(l, security.review_lead, date = crate::text::isolate(&since)).to_string();
     view! {
         <section class="review alert alert-info" id="review" aria-labelledby="review-heading">
             <h2 id="review-heading">{td_string!(l, security.review_heading)}</h2>

@@ -28,7 +28,7 @@ pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
         </ol>
         <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
         <p>{td_string!(l, mfa.setup_step_key)}</p>
-        <p class="totp-key"><code id="totp-key" translate="no">{totp.key.clone()}</code>" "
+        <p class="totp-key"><code id="totp-key" translate="no" dir="ltr">{totp.key.clone()}</code>" "
             <CopyButton/>
         </p>
     }
