@@ -145,7 +145,7 @@ fn Layout() -> impl IntoView {
           <div class="app">
             <a class="skip-link" href="#main">{td_string!(l, app.skip_link)}</a>
             <header class="site-header">
-                <A href={crate::paths::HOME} attr:class="brand">
+                <A exact=true href={crate::paths::HOME} attr:class="brand">
                     {brand.logo.clone().map(|src| view! { <img class="logo" src=src alt="" height="32"/> })}
                     {name}
                 </A>
@@ -222,8 +222,8 @@ fn HomePage() -> impl IntoView {
         <h1>{td_string!(l, home.heading)}</h1>
         <p class="lead">{td_string!(l, home.lead)}</p>
         <ul class="choices">
-            <li><A href={crate::paths::RESET} attr:class="button primary">{td_string!(l, home.forgot)}</A></li>
-            <li><A href={crate::paths::SIGN_IN} attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
+            <li><A exact=true href={crate::paths::RESET} attr:class="button primary">{td_string!(l, home.forgot)}</A></li>
+            <li><A exact=true href={crate::paths::SIGN_IN} attr:class="button secondary">{td_string!(l, home.sign_in)}</A></li>
         </ul>
         <p class="hint">{td_string!(l, home.hint)}</p>
     }
@@ -249,7 +249,7 @@ fn NotFound() -> impl IntoView {
         <Title text=td_string!(l, not_found.title)/>
         <h1>{td_string!(l, not_found.title)}</h1>
         <p>{td_string!(l, not_found.text)}</p>
-        <p><A href={crate::paths::HOME}>{td_string!(l, not_found.start)}</A></p>
+        <p><A exact=true href={crate::paths::HOME}>{td_string!(l, not_found.start)}</A></p>
     }
 }
 

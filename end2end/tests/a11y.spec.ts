@@ -51,7 +51,14 @@ async function expectAccessible(page: Page, js: boolean, state: string, colorSch
   // Violations only: axe skips writing up what passed (a third of a check's time).
   const { violations } = await new AxeBuilder({ page: target }).withTags(TAGS).options({ resultTypes: ['violations'] }).analyze();
   const lang = await target.evaluate(() => document.documentElement.lang);
+  // `aria-current="page"` only on a link to this very page (not on "Cancel and go back to sign
+  // in" from a page below /sign-in).
+  const misplaced = await target.evaluate(() =>
+    [...document.querySelectorAll('a[aria-current="page"]')]
+      .map((a) => new URL((a as HTMLAnchorElement).href).pathname)
+      .filter((p) => p !== location.pathname));
   if (target !== page) await target.close();
+  expect(misplaced, `${state}: aria-current on links to other pages`).toEqual([]);
   const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(summary, `${state} (${lang})`).toEqual([]);
   if (language) expect(lang, `${state}: the page is in ${language}`).toBe(language);

@@ -100,9 +100,9 @@ pub fn AccountPage() -> impl IntoView {
                     <aside class="offer" aria-labelledby="passkey-offer">
                         <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
                         <p>
-                            <A href={format!("{}#passkeys", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.passkey_offer_add)}</A>
+                            <A exact=true href={format!("{}#passkeys", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.passkey_offer_add)}</A>
                             " · "
-                            <A href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
+                            <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
                         </p>
                     </aside>
                 })}
@@ -115,8 +115,8 @@ pub fn AccountPage() -> impl IntoView {
                 }}
                 {a.email.map(|e| view! { <p>{td_string!(l, account.email, email = crate::text::isolate(&e)).to_string()}</p> })}
                 <ul class="actions">
-                    <li><A href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
-                    <li><A href={crate::paths::ACCOUNT_SECURITY}>{td_string!(l, account.security)}</A></li>
+                    <li><A exact=true href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
+                    <li><A exact=true href={crate::paths::ACCOUNT_SECURITY}>{td_string!(l, account.security)}</A></li>
                 </ul>
                 <SignOutButton/>
             }.into_any(),

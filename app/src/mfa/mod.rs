@@ -165,7 +165,7 @@ fn mfa_page(
                 let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
                 view! {
                 <ErrorSummary error=Signal::derive(move || e.clone())/>
-                <p><A href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
+                <p><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
             }
             .into_any()
             }
@@ -212,7 +212,7 @@ pub fn MfaCodePage() -> impl IntoView {
             }
             .into_any()
         })}
-        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+        <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
     }
 }
 
@@ -273,12 +273,12 @@ pub fn MfaChoosePage() -> impl IntoView {
                     </PostForm>
                 })}
                 {password.then(|| view! {
-                    <p><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.use_password)}</A></p>
+                    <p><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, mfa.use_password)}</A></p>
                 })}
             }
             .into_any()
         })}
-        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+        <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
     }
 }
 
@@ -318,7 +318,7 @@ pub fn MfaSetupPage() -> impl IntoView {
                 .into_any(),
             }
         })}
-        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
+        <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
     }
 }
 

@@ -90,7 +90,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                 let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
                 view! {
                     <ErrorSummary error=Signal::derive(move || e.clone())/>
-                    <p><A href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
+                    <p><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, new_password.go_to_sign_in)}</A></p>
                 }.into_any()
             }
             NewPasswordState { flow: Some(flow), form, policy, .. } => {

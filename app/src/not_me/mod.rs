@@ -72,7 +72,7 @@ pub fn NotMePage() -> impl IntoView {
                 </PostForm>
             });
             let manual = (st.change.is_none() || !st.can_secure).then(|| view! {
-                <p><A href={crate::paths::RESET} attr:class="button">{td_string!(l, not_me.reset)}</A></p>
+                <p><A exact=true href={crate::paths::RESET} attr:class="button">{td_string!(l, not_me.reset)}</A></p>
             });
             view! {
                 <ErrorSummary error/>

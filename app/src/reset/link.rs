@@ -19,8 +19,8 @@ pub fn LinkUsedPage() -> impl IntoView {
         <Title text=td_string!(l, link_used.title)/>
         <h1>{td_string!(l, link_used.title)}</h1>
         <p class="lead">{td_string!(l, link_used.lead)}</p>
-        <p><A href={crate::paths::SIGN_IN} attr:class="button">{td_string!(l, link_used.sign_in)}</A></p>
-        <p>{td_string!(l, link_used.not_you)}" "<A href={crate::paths::RESET}>{td_string!(l, reset.request_code)}</A></p>
+        <p><A exact=true href={crate::paths::SIGN_IN} attr:class="button">{td_string!(l, link_used.sign_in)}</A></p>
+        <p>{td_string!(l, link_used.not_you)}" "<A exact=true href={crate::paths::RESET}>{td_string!(l, reset.request_code)}</A></p>
     }
 }
 

@@ -163,7 +163,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 </PostForm>
             }
         })}
-        <p class="aside"><A href={crate::paths::SIGN_IN}>{td_string!(l, reset.back_to_sign_in)}</A></p>
+        <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, reset.back_to_sign_in)}</A></p>
     }
 }
 
@@ -181,7 +181,7 @@ pub fn ConfirmResetPage() -> impl IntoView {
                 let e = form.error.clone().or(Some(AppError::NoResetInProgress));
                 view! {
                     <ErrorSummary error=Signal::derive(move || e.clone())/>
-                    <p><A href={crate::paths::RESET}>{td_string!(l, reset.request_code)}</A></p>
+                    <p><A exact=true href={crate::paths::RESET}>{td_string!(l, reset.request_code)}</A></p>
                 }.into_any()
             }
             ConfirmState { flow: Some(flow), form, policy } => {

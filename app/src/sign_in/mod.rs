@@ -92,7 +92,7 @@ pub fn SignInPage() -> impl IntoView {
                 {st.passkey.then(|| view! { <PasskeyButton text=PasskeyText::sign_in()/> })}
             }
         })}
-        <p class="aside"><A href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
+        <p class="aside"><A exact=true href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
     }
 }
 
