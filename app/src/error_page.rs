@@ -76,18 +76,14 @@ mod server {
     /// From a server function (JavaScript off): answer this request with the page for `error`,
     /// with a way `back`. The status is the server function's own.
     pub fn answer_with(error: &AppError, back: &str) {
-        let slot = use_context_slot();
+        let slot = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Slot>().cloned());
         if let Some(Slot(slot)) = slot {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(ErrorPage {
                 error: error.clone(),
                 back: back.to_string(),
             });
         }
-    }
-
-    fn use_context_slot() -> Option<Slot> {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<Slot>().cloned())
     }
 
     /// From a plain axum handler: a response that [`answer`] turns into the page for `error`

@@ -62,8 +62,6 @@ impl Step {
     }
 }
 
-pub use crate::error_page::ErrorPage;
-
 fn set_retry_after(res: &leptos_axum::ResponseOptions, error: &AppError) {
     if let Some(secs) = error.retry_after() {
         res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));

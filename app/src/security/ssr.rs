@@ -426,13 +426,15 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         .new_totp()
         .await?
         .map(|s| crate::totp::setup(state, &user.username, s.expose()));
-    let devices = match features.devices {
-        true => Some(devices(state, access, since).await),
-        false => None,
+    let devices = if features.devices {
+        Some(devices(state, access, since).await)
+    } else {
+        None
     };
-    let passkeys = match features.passkeys {
-        true => Some(passkeys(state, access, since).await),
-        false => None,
+    let passkeys = if features.passkeys {
+        Some(passkeys(state, access, since).await)
+    } else {
+        None
     };
     Ok(SecurityState {
         review: since.and_then(date),
