@@ -90,6 +90,9 @@ pub fn CodeInput(
     error: Signal<Option<AppError>>,
     /// The id of the text that says where the code comes from.
     hint: Option<&'static str>,
+    /// Focused when the page loads (the page's first field; an error summary comes first).
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let (code_invalid, extra) = (invalid(error, Field::Code), hint);
     view! {
@@ -104,6 +107,7 @@ pub fn CodeInput(
                 autocapitalize="off"
                 spellcheck="false"
                 value=value
+                autofocus=autofocus
                 aria-invalid=move || if code_invalid.get() { "true" } else { "false" }
                 aria-describedby=described_by(code_invalid, Field::Code, extra)
             />
@@ -196,6 +200,9 @@ pub fn PasswordInput(
     /// The id of a text that also describes the input (after its error).
     #[prop(optional)]
     describedby: Option<&'static str>,
+    /// Focused when the page loads (the page's first field).
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let id = field.input_id();
     let is_invalid = invalid(error, field);
@@ -210,6 +217,7 @@ pub fn PasswordInput(
                     autocomplete=autocomplete
                     autocapitalize="off"
                     spellcheck="false"
+                    autofocus=autofocus
                     aria-invalid=move || if is_invalid.get() { "true" } else { "false" }
                     aria-describedby=described_by(is_invalid, field, describedby)
                 />
@@ -258,11 +266,14 @@ pub fn UsernameInput(
 pub fn NewPasswordFields(
     policy: PasswordPolicy,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// The new password is the page's first field.
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let l = locale();
     view! {
         <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password)
-            autocomplete="new-password" error describedby=CHECKLIST_ID/>
+            autocomplete="new-password" error describedby=CHECKLIST_ID autofocus/>
         <RulesChecklist policy/>
         <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD
             label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>

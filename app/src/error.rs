@@ -56,6 +56,10 @@ pub enum AppError {
     WrongCurrentPassword,
     UserNotConfirmed,
     WrongCode,
+    /// A wrong code from an authenticator app (nothing was sent: the app shows it).
+    WrongAppCode,
+    /// A code with too few or too many digits: the number it has.
+    CodeLength(u8),
     ExpiredCode,
     PasswordRejected,
     PasswordReused,
@@ -128,7 +132,10 @@ impl AppError {
             | AppError::PasswordContainsName
             | AppError::PasswordReused => Some(Field::NewPassword),
             AppError::WrongCurrentPassword => Some(Field::CurrentPassword),
-            AppError::WrongCode | AppError::ExpiredCode => Some(Field::Code),
+            AppError::WrongCode
+            | AppError::WrongAppCode
+            | AppError::CodeLength(_)
+            | AppError::ExpiredCode => Some(Field::Code),
             AppError::MissingAttribute(_) | AppError::AttributesRejected => Some(Field::Attribute),
             _ => None,
         }
@@ -165,11 +172,6 @@ impl AppError {
             _ => None,
         }
     }
-
-    /// Whether the page should offer "request a new code" right next to this error.
-    pub fn offers_resend(&self) -> bool {
-        matches!(self, AppError::ExpiredCode)
-    }
 }
 
 impl FromServerFnError for AppError {
@@ -191,10 +193,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttling_is_a_429_and_expired_code_offers_resend() {
+    fn throttling_is_a_429_and_code_errors_point_at_the_code() {
         assert_eq!(AppError::TooManyAttempts.status(), 429);
-        assert!(AppError::ExpiredCode.offers_resend());
-        assert!(!AppError::WrongCode.offers_resend());
+        for e in [
+            AppError::WrongCode,
+            AppError::WrongAppCode,
+            AppError::CodeLength(6),
+            AppError::ExpiredCode,
+        ] {
+            assert_eq!(e.field(), Some(Field::Code), "{e}");
+            assert_eq!(e.status(), 400, "{e}");
+        }
     }
 
     #[test]

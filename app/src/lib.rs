@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod new_password;
 pub mod not_me;
 pub mod notify;
+pub mod page_script;
 pub mod passkey_button;
 pub mod password;
 pub mod paths;
@@ -162,6 +163,7 @@ fn Layout() -> impl IntoView {
                 <Languages current=l/>
             </footer>
           </div>
+          {error_page::current().is_none().then(|| view! { <page_script::FormScript/> })}
         </Router>
     }
 }

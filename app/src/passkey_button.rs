@@ -40,16 +40,10 @@ impl PasskeyText {
 /// The id of the button's root (one per page), which the script looks for.
 pub const PASSKEY_ID: &str = "passkey";
 
-/// The script as sent: `passkey.js` without its comment lines and indentation.
+/// The script as sent (see `page_script`).
 fn script() -> &'static str {
-    static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        include_str!("passkey.js")
-            .lines()
-            .map(str::trim_start)
-            .filter(|l| !l.is_empty() && !l.starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
+    static SCRIPT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| crate::page_script::minified(include_str!("passkey.js")));
     &SCRIPT
 }
 

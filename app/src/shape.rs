@@ -41,6 +41,7 @@ const KERNEL: &[&str] = &[
     "mailer",
     "metrics",
     "notify",
+    "page_script",
     "passkey_button",
     "password",
     "paths",

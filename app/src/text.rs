@@ -34,7 +34,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         PasswordsDoNotMatch => td_string!(l, errors.passwords_do_not_match).to_string(),
         PasswordPolicy(rules) => {
             let list: Vec<String> = rules.iter().map(|r| rule_label(l, r)).collect();
-            let joined = list.join(list_separator(l));
+            let joined = join_list(l, &list);
             td_string!(l, errors.password_policy, rules = joined).to_string()
         }
         PasswordEdgeSpace => td_string!(l, errors.password_edge_space).to_string(),
@@ -44,6 +44,8 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         WrongCurrentPassword => td_string!(l, errors.wrong_current_password).to_string(),
         UserNotConfirmed => td_string!(l, errors.user_not_confirmed).to_string(),
         WrongCode => td_string!(l, errors.wrong_code).to_string(),
+        WrongAppCode => td_string!(l, errors.wrong_app_code).to_string(),
+        CodeLength(n) => td_string!(l, errors.code_length, count = *n as i32).to_string(),
         ExpiredCode => td_string!(l, errors.expired_code).to_string(),
         PasswordRejected => td_string!(l, errors.password_rejected).to_string(),
         PasswordReused => td_string!(l, errors.password_reused).to_string(),
@@ -84,8 +86,8 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             let fields = names
                 .split(',')
                 .map(|n| attribute_label(l, n.trim()))
-                .collect::<Vec<_>>()
-                .join(list_separator(l));
+                .collect::<Vec<_>>();
+            let fields = join_list(l, &fields);
             td_string!(l, errors.missing_attributes, fields = fields).to_string()
         }
         BadRequest => td_string!(l, errors.bad_request).to_string(),
@@ -102,6 +104,18 @@ pub fn list_separator(l: Locale) -> &'static str {
         Locale::ja | Locale::zh_Hans | Locale::zh_Hant => "、",
         Locale::ar => "، ",
         _ => ", ",
+    }
+}
+
+/// `items` as a sentence in `l` lists them: "a, b and c".
+pub fn join_list(l: Locale, items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => {
+            let and = td_string!(l, form.list_and);
+            format!("{}{and}{last}", init.join(list_separator(l)))
+        }
     }
 }
 
@@ -383,8 +397,30 @@ mod tests {
         let e = AppError::PasswordPolicy(vec![Rule::MinLength(8), Rule::Digit]);
         assert_eq!(
             en(&e),
-            "Your new password needs at least 8 characters, a number."
+            "Your new password needs at least 8 characters and a number."
         );
+        // A list reads as a sentence: commas, then the language's "and"; the symbol rule
+        // ends in its bracket, not "?.".
+        let all = AppError::PasswordPolicy(vec![Rule::Uppercase, Rule::Digit, Rule::Symbol]);
+        assert_eq!(
+            en(&all),
+            "Your new password needs an uppercase letter (A–Z), a number and a symbol (such as ! @ # ?)."
+        );
+        let ar = error_text(Locale::ar, &all);
+        assert!(ar.contains("، رقم ورمز"), "{ar}");
+        assert!(!error_text(Locale::ja, &all).contains(", "));
+    }
+
+    #[test]
+    fn arabic_status_words_fit_every_method_name() {
+        // The methods' names differ in gender (تطبيق is masculine, رسالة feminine): the
+        // status beside them is a verbal noun, which fits both.
+        for status in [
+            td_string!(Locale::ar, security.status_on),
+            td_string!(Locale::ar, security.status_off),
+        ] {
+            assert!(!status.ends_with('ة'), "{status}");
+        }
     }
 
     #[test]
@@ -483,6 +519,8 @@ mod tests {
             AppError::Unavailable,
             AppError::TooLarge,
             AppError::CrossSite,
+            AppError::WrongAppCode,
+            AppError::CodeLength(6),
         ];
         for l in Locale::get_all() {
             for e in &errors {
@@ -495,7 +533,7 @@ mod tests {
                 Locale::de,
                 &AppError::PasswordPolicy(vec![Rule::MinLength(8), Rule::Digit])
             ),
-            "Ihr neues Passwort braucht mindestens 8 Zeichen, eine Ziffer."
+            "Ihr neues Passwort braucht mindestens 8 Zeichen und eine Ziffer."
         );
     }
 }

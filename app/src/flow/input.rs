@@ -44,14 +44,20 @@ impl Deref for Username {
     }
 }
 
-/// A code as typed (reset code, later MFA codes), trimmed. `Debug` never prints it.
+/// A code as typed (reset code, second-factor codes), without spaces (`123 456` as copied
+/// from a message is `123456`). `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Code(String);
 
+/// How many digits a code of each kind has: Cognito's reset, SMS and authenticator codes
+/// have six; an email code six, or eight when it signs in without a password.
+pub const SIX: &[usize] = &[6];
+pub const SIX_OR_EIGHT: &[usize] = &[6, 8];
+
 impl Code {
-    /// Trims `raw`; checked by [`Code::checked`] where the flow is ready to say why.
+    /// `raw` without whitespace; checked where the flow is ready to say why.
     pub fn new(raw: &str) -> Self {
-        Code(raw.trim().to_string())
+        Code(raw.chars().filter(|c| !c.is_whitespace()).collect())
     }
 
     /// Whether nothing was typed.
@@ -67,6 +73,28 @@ impl Code {
             n if n > MAX_CODE => Err(AppError::WrongCode),
             _ => Ok(&self.0),
         }
+    }
+
+    /// A code of `lengths` digits, or `CodeLength` with the number to type (the one the entry
+    /// falls short of, or the longest) when it has fewer, more, or something else than digits.
+    pub fn digits(&self, lengths: &[usize]) -> Result<&str, AppError> {
+        let code = self.checked()?;
+        let typed = code.chars().count();
+        if code.bytes().all(|b| b.is_ascii_digit()) && lengths.contains(&typed) {
+            return Ok(code);
+        }
+        let expected = lengths.iter().find(|&&n| n >= typed).or(lengths.last());
+        Err(AppError::CodeLength(expected.copied().unwrap_or(6) as u8))
+    }
+
+    /// A reset code: six digits when it is digits (Cognito's are); anything else typed goes to
+    /// Cognito as it is, which says whether it is right (an emulator's codes are not digits).
+    pub fn reset_code(&self) -> Result<&str, AppError> {
+        let code = self.checked()?;
+        if code.bytes().all(|b| b.is_ascii_digit()) {
+            return self.digits(SIX);
+        }
+        Ok(code)
     }
 }
 
@@ -142,5 +170,39 @@ mod tests {
             Code::new(&"1".repeat(MAX_CODE + 1)).checked(),
             Err(AppError::WrongCode)
         );
+    }
+
+    #[test]
+    fn codes_say_how_many_digits_they_need() {
+        let length = |raw: &str, n: &[usize]| Code::new(raw).digits(n).map(str::to_string);
+        assert_eq!(length(" 123 456 ", SIX), Ok("123456".into()));
+        for short in [
+            "123",
+            "12345",
+            "1234567",
+            "12345a",
+            "abcdef",
+            "１２３４５６",
+        ] {
+            assert_eq!(length(short, SIX), Err(AppError::CodeLength(6)), "{short}");
+        }
+        assert_eq!(length("12345678", SIX_OR_EIGHT), Ok("12345678".into()));
+        assert_eq!(
+            length("1234567", SIX_OR_EIGHT),
+            Err(AppError::CodeLength(8))
+        );
+        assert_eq!(length("12345", SIX_OR_EIGHT), Err(AppError::CodeLength(6)));
+        assert_eq!(
+            length("123456789", SIX_OR_EIGHT),
+            Err(AppError::CodeLength(8))
+        );
+        assert_eq!(length("", SIX), Err(AppError::Missing(Field::Code)));
+        // Reset codes: digits are counted; anything else is Cognito's to judge.
+        assert_eq!(
+            Code::new("12345").reset_code(),
+            Err(AppError::CodeLength(6))
+        );
+        assert_eq!(Code::new("123456").reset_code(), Ok("123456"));
+        assert_eq!(Code::new("moto-code:1").reset_code(), Ok("moto-code:1"));
     }
 }

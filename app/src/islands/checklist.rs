@@ -37,6 +37,10 @@ pub fn PasswordChecklist() -> impl IntoView {
         .collect();
     let password = RwSignal::new(String::new());
     let live = when_live(move || {
+        // What is in the field already (put back by the page's form script, or the browser).
+        if let Some(input) = super::by_id::<web_sys::HtmlInputElement>(field::NEW_PASSWORD) {
+            password.set(input.value());
+        }
         let on_input = move |ev: leptos::ev::Event| {
             let target = ev
                 .target()

@@ -299,6 +299,7 @@ mod tests {
         let toggle = ToggleText {
             input: "password".into(),
             show: "Show".into(),
+            hide: "Hide".into(),
             label: " Password".into(),
         };
         let copy = CopyText {
@@ -336,7 +337,8 @@ mod tests {
                 &[
                     "aria-controls=\"password\"",
                     "hidden",
-                    "Show<",
+                    ">Show<",
+                    "hidden>Hide<",
                     " Password<",
                 ],
             ),

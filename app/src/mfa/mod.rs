@@ -183,9 +183,10 @@ fn time_left(seconds: u32) -> impl IntoView {
 fn code_input(
     error: Signal<Option<AppError>>,
     described_by: Option<&'static str>,
+    autofocus: bool,
 ) -> impl IntoView {
     let label = td_string!(crate::text::locale(), mfa.code_label);
-    view! { <CodeInput label value="" error hint=described_by/> }
+    view! { <CodeInput label value="" error hint=described_by autofocus/> }
 }
 
 /// `/sign-in/code`.
@@ -205,7 +206,7 @@ pub fn MfaCodePage() -> impl IntoView {
                 {time_left(seconds)}
                 <ErrorSummary error/>
                 <PostForm action=MfaCode::PATH novalidate=true>
-                    {code_input(error, Some("code-lead"))}
+                    {code_input(error, Some("code-lead"), true)}
                     <Submit label=td_string!(l, mfa.verify)/>
                 </PostForm>
                 {sent.then(|| view! { <RestartForm/> })}
@@ -299,8 +300,8 @@ pub fn MfaSetupPage() -> impl IntoView {
                     <ErrorSummary error/>
                     <TotpKey totp/>
                     <PostForm action=MfaSetup::PATH novalidate=true>
-                        {code_input(error, Some("setup-hint"))}
-                        <p class="hint" id="setup-hint">{td_string!(l, mfa.setup_code_hint)}</p>
+                        // Not focused: the steps above it come first (on a phone, the QR code).
+                        {code_input(error, Some(crate::totp::SETUP_HINT), false)}
                         <div class="field">
                             <label for=field::DEVICE_NAME>{td_string!(l, mfa.device_name)}</label>
                             <input id=field::DEVICE_NAME name=field::DEVICE_NAME type="text" maxlength="64"
@@ -335,7 +336,9 @@ pub mod ssr {
         flow::{
             canonical_delivery,
             challenge::{current, expire, seconds_left},
-            idp_error, next_step, Code, Ctx,
+            idp_error,
+            input::{SIX, SIX_OR_EIGHT},
+            next_step, Code, Ctx,
         },
         forms::{FormId, FormState, Notice},
         paths,
@@ -350,7 +353,16 @@ pub mod ssr {
         flow: ChallengeFlow,
         e: IdpError,
     ) -> Result<&'static str, AppError> {
+        // An authenticator app's code was typed from the app; the others from a message.
+        let app = matches!(
+            flow.step,
+            Challenge::Code {
+                kind: MfaKind::Totp,
+                ..
+            } | Challenge::MfaSetup { .. }
+        );
         match e {
+            IdpError::CodeMismatch if app => Err(AppError::WrongAppCode),
             IdpError::CodeMismatch => Err(AppError::WrongCode),
             IdpError::ExpiredCode => Err(AppError::ExpiredCode),
             IdpError::NotAuthorized => {
@@ -443,7 +455,10 @@ pub mod ssr {
         let Challenge::Code { kind, .. } = flow.step else {
             return Err(AppError::NoChallengeInProgress);
         };
-        let code = code.checked()?;
+        let code = code.digits(match kind {
+            MfaKind::Email => SIX_OR_EIGHT,
+            _ => SIX,
+        })?;
         let cognito = &state.cognito;
         match cognito
             .respond_code(kind, &flow.username, &flow.session, code)
@@ -513,7 +528,7 @@ pub mod ssr {
         if !matches!(flow.step, Challenge::MfaSetup { .. }) || flow.secret.is_none() {
             return Err(AppError::NoChallengeInProgress);
         }
-        let code = code.checked()?;
+        let code = code.digits(SIX)?;
         let name = &crate::totp::device_name(device_name);
         let cognito = &state.cognito;
         let verified = match cognito

@@ -62,7 +62,7 @@ fn signed_in() -> RespondToAuthChallengeOutput {
 async fn every_respond_to_auth_challenge_error_on_a_code_has_a_deliberate_answer() {
     let cases = crate::error_cases!(RespondToAuthChallengeError => Result<&'static str, AppError>;
         AliasExistsException => Err(AppError::Unexpected),
-        CodeMismatchException => Err(AppError::WrongCode),
+        CodeMismatchException => Err(AppError::WrongAppCode),
         ExpiredCodeException => Err(AppError::ExpiredCode),
         ForbiddenException => Err(AppError::Refused),
         InternalErrorException => Err(AppError::Unavailable),
@@ -136,8 +136,8 @@ async fn every_associate_software_token_error_has_a_deliberate_answer() {
 #[tokio::test]
 async fn every_verify_software_token_error_has_a_deliberate_answer() {
     let cases = crate::error_cases!(VerifySoftwareTokenError => Result<&'static str, AppError>;
-        CodeMismatchException => Err(AppError::WrongCode),
-        EnableSoftwareTokenMfaException => Err(AppError::WrongCode),
+        CodeMismatchException => Err(AppError::WrongAppCode),
+        EnableSoftwareTokenMfaException => Err(AppError::WrongAppCode),
         ForbiddenException => Err(AppError::Refused),
         InternalErrorException => Err(AppError::Unavailable),
         InvalidParameterException => Err(AppError::Unexpected),

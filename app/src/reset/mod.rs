@@ -193,6 +193,8 @@ pub fn ConfirmResetPage() -> impl IntoView {
 
 fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl IntoView {
     let error = form_error(form.error.clone());
+    let code_failed =
+        form.error.as_ref().and_then(AppError::field) == Some(crate::error::Field::Code);
     let l = crate::text::locale();
     let lead = if flow.from_link {
         let account = flow.account.clone().unwrap_or_default();
@@ -224,24 +226,24 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
         {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
         <p class="lead" id="delivery">{lead}</p>
         <ErrorSummary error/>
-        {form.error.as_ref().filter(|e| e.offers_resend()).map(|_| view! {
-            <PostForm action=ResendCode::PATH class="inline-form">
-                <button type="submit" class="secondary">{td_string!(l, reset.send_new_code)}</button>
-            </PostForm>
-        })}
         <PostForm action=ConfirmReset::PATH novalidate=true>
             {if flow.from_link {
                 // The code from the link is on the server; nothing to type or to show.
                 view! { <input type="hidden" name=field::CODE value=""/> }.into_any()
             } else {
                 view! {
-                    <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error hint=Some("delivery")/>
+                    <CodeInput label=td_string!(l, form.code) value=form.field(field::CODE) error
+                        hint=Some("delivery") autofocus=true/>
                 }.into_any()
             }}
-            <NewPasswordFields policy error/>
+            <NewPasswordFields policy error autofocus=flow.from_link/>
             <Submit label=td_string!(l, reset.change)/>
         </PostForm>
-        <ResendButton seconds=flow.cooldown_left action=ResendCode::PATH/>
+        // The one way to another code ("Didn't get it?"): not offered beside a code from the
+        // link, which did arrive, unless that code is the problem.
+        {(!flow.from_link || code_failed).then(|| view! {
+            <ResendButton seconds=flow.cooldown_left action=ResendCode::PATH/>
+        })}
         <StartOver/>
     }
 }
@@ -342,7 +344,9 @@ pub mod ssr {
         code: &'a str,
     ) -> Vec<(&'static str, &'a str)> {
         match result {
-            Err(AppError::WrongCode | AppError::ExpiredCode) | Ok(()) => vec![],
+            Err(AppError::WrongCode | AppError::CodeLength(_) | AppError::ExpiredCode) | Ok(()) => {
+                vec![]
+            }
             Err(_) => vec![(crate::paths::field::CODE, code)],
         }
     }
@@ -396,7 +400,7 @@ pub mod ssr {
         // No code typed: the one from the email's link, if the reset came from it.
         let code = match (code.is_empty(), &flow.link_code) {
             (true, Some(linked)) => linked.expose(),
-            _ => code.checked()?,
+            _ => code.reset_code()?,
         };
         // Cognito accepts a code for an hour; the app allows a shorter window (ASVS 6.5.5).
         if now() - flow.sent_at > state.settings.flows.code_window.as_secs() as i64 {

@@ -373,7 +373,7 @@ async fn a_code_older_than_the_window_is_refused_before_cognito() {
     let got = confirm(&state, &s, "123456", "Kite-Lamp-9!").await;
     assert_eq!(got, Err(AppError::ExpiredCode));
     let text = crate::text::error_text(crate::i18n::Locale::en, &got.unwrap_err());
-    assert!(text.contains("Request a new code"));
+    assert!(text.contains("Get a new code below"), "{text}");
     assert_eq!(rule.num_calls(), 0);
     // Within the window it goes through.
     let s = session_with_flow(599).await;

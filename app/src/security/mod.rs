@@ -404,8 +404,7 @@ fn TotpSetupForm(
             <h3>{td_string!(l, security.add_totp)}</h3>
             <TotpKey totp/>
             <PostForm action=TotpVerify::PATH novalidate=true>
-                <CodeInput label value="" error hint=Some("setup-hint")/>
-                <p class="hint" id="setup-hint">{td_string!(l, mfa.setup_code_hint)}</p>
+                <CodeInput label value="" error hint=Some(crate::totp::SETUP_HINT)/>
                 <div class="field">
                     <label for=field::DEVICE_NAME>{td_string!(l, mfa.device_name)}</label>
                     <input id=field::DEVICE_NAME name=field::DEVICE_NAME type="text" maxlength="64"

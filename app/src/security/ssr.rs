@@ -43,7 +43,8 @@ async fn failed(session: &AppSession, e: IdpError) -> AppError {
             }
             AppError::SessionEnded
         }
-        IdpError::CodeMismatch => AppError::WrongCode,
+        // The only code here is a new authenticator app's.
+        IdpError::CodeMismatch => AppError::WrongAppCode,
         IdpError::ExpiredCode => AppError::ExpiredCode,
         IdpError::InvalidParameter => AppError::MfaMethodUnavailable,
         IdpError::PasskeysOff => AppError::PasskeysOff,
@@ -136,7 +137,7 @@ pub async fn totp_verify(
     if session.new_totp().await?.is_none() {
         return Err(AppError::NoChallengeInProgress);
     }
-    let code = code.checked()?;
+    let code = code.digits(crate::flow::input::SIX)?;
     let name = &crate::totp::device_name(device_name);
     let access = &user.tokens.access;
     checked(

@@ -346,8 +346,8 @@ async fn every_associate_software_token_error_has_a_deliberate_answer() {
 #[tokio::test]
 async fn every_verify_software_token_error_has_a_deliberate_answer() {
     let cases = crate::error_cases!(VerifySoftwareTokenError => AppError;
-        CodeMismatchException => AppError::WrongCode,
-        EnableSoftwareTokenMfaException => AppError::WrongCode,
+        CodeMismatchException => AppError::WrongAppCode,
+        EnableSoftwareTokenMfaException => AppError::WrongAppCode,
         ForbiddenException => AppError::Refused,
         InternalErrorException => AppError::Unavailable,
         InvalidParameterException => AppError::MfaMethodUnavailable,

@@ -10,27 +10,40 @@ use crate::{i18n::td_string, islands::copy_key::CopyButton};
 #[cfg(feature = "ssr")]
 pub mod qr;
 
-/// What the authenticator-app set-up shows: the QR code (inline SVG) and the same key as
-/// text, in groups of four.
+/// What the authenticator-app set-up shows: the QR code (inline SVG), the same key as text in
+/// groups of four, and as the `otpauth://` link an app on the same phone opens.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TotpSetup {
     pub qr_svg: String,
     pub key: String,
+    pub uri: String,
 }
 
-/// The QR code and the key to type instead, with a copy button once the page is live.
+/// The id of the last step ("Then enter the 6-digit code the app shows"), right above the code
+/// field, which it describes.
+pub const SETUP_HINT: &str = "setup-hint";
+
+/// The steps of setting up the app, numbered: scan the QR code (or, on the phone itself, open
+/// the link), or type the key (a copy button once the page is live); then enter its code,
+/// in the field that follows.
 #[component]
 pub fn TotpKey(totp: TotpSetup) -> impl IntoView {
     let l = crate::text::locale();
     view! {
         <ol class="steps">
-            <li>{td_string!(l, mfa.setup_step_scan)}</li>
+            <li>
+                <p>{td_string!(l, mfa.setup_step_scan)}</p>
+                <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
+                <p><a href=totp.uri id="otpauth" rel="noopener">{td_string!(l, mfa.open_in_app)}</a></p>
+            </li>
+            <li>
+                <p>{td_string!(l, mfa.setup_step_key)}</p>
+                <p class="totp-key"><code id="totp-key" translate="no" dir="ltr">{totp.key.clone()}</code>" "
+                    <CopyButton/>
+                </p>
+            </li>
+            <li id=SETUP_HINT>{td_string!(l, mfa.setup_code_hint)}</li>
         </ol>
-        <div class="qr" role="img" aria-label=td_string!(l, mfa.qr_label) inner_html=totp.qr_svg></div>
-        <p>{td_string!(l, mfa.setup_step_key)}</p>
-        <p class="totp-key"><code id="totp-key" translate="no" dir="ltr">{totp.key.clone()}</code>" "
-            <CopyButton/>
-        </p>
     }
 }
 
@@ -70,6 +83,7 @@ mod setup {
         TotpSetup {
             qr_svg: qr_svg(&uri),
             key: key_groups(secret),
+            uri,
         }
     }
 
