@@ -2,6 +2,27 @@
 //! WCAG AA: a colour that would not reach 4.5:1 is adjusted (darkened for the light theme,
 //! lightened for the dark one) and the adjustment is reported at start-up.
 
+/// Operator branding shown on every page (the server renders it; no island needs it).
+/// Its texts are shared, so the per-request copy allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Branding {
+    pub product_name: std::sync::Arc<str>,
+    pub support_url: Option<std::sync::Arc<str>>,
+    /// The logo's URL (`/brand/logo.svg` when the app serves the file).
+    pub logo: Option<std::sync::Arc<str>>,
+    /// A `BRAND_COLOR` is set: the page links `/brand.css`.
+    pub styled: bool,
+}
+
+/// Where "Continue to …" leads on this request (the server provides it): the operator's app by
+/// name, at its `APP_URL` or at the `return_to` this browser came with (already checked
+/// against the allowed origins).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContinueTo {
+    pub name: std::sync::Arc<str>,
+    pub url: String,
+}
+
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);

@@ -138,14 +138,42 @@ pub fn ErrorSummary(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
 
 /// A one-time notice (success or warning).
 #[component]
-pub fn NoticeBox(notice: Option<Notice>) -> impl IntoView {
+pub fn NoticeBox(
+    notice: Option<Notice>,
+    /// The page shows "Continue to …" itself (the account page): not again here.
+    #[prop(optional)]
+    no_continue: bool,
+) -> impl IntoView {
     notice.map(|n| {
-        let class = if n.is_warning() {
+        let warning = n.is_warning();
+        let class = if warning {
             "alert alert-warning"
         } else {
             "alert alert-success"
         };
-        view! { <div class=class role="status">{notice_text(locale(), &n)}</div> }
+        view! {
+            <div class=class role="status">{notice_text(locale(), &n)}</div>
+            {(!warning && !no_continue).then(|| view! { <ContinueLink/> })}
+        }
+    })
+}
+
+/// "Continue to Example Corp": the way out to the operator's app after a success (when
+/// `APP_URL` is set), as a button (`primary` where it is the page's main way on).
+#[component]
+pub fn ContinueLink(#[prop(optional)] primary: bool) -> impl IntoView {
+    use_context::<crate::branding::ContinueTo>().map(|c| {
+        let text = td_string!(
+            locale(),
+            app.continue_to,
+            app = crate::text::isolate(&c.name)
+        );
+        let class = if primary {
+            "button primary"
+        } else {
+            "button secondary"
+        };
+        view! { <p class="continue"><a class=class href=c.url>{text}</a></p> }
     })
 }
 

@@ -38,11 +38,22 @@ pub fn ProblemPage(page: ErrorPage) -> impl IntoView {
         _ => td_string!(l, pages.error_title),
     };
     let message = text::error_text(l, &page.error);
+    let status = page.error.status().as_u16();
+    // Someone made to wait is likely locked out for having forgotten the password: the reset
+    // (unless that is where they were), and for a wait or an outage the support contact.
+    let reset = (status == 429 && !page.back.starts_with(crate::paths::RESET)).then(|| {
+        view! { <li><a href=crate::paths::RESET>{td_string!(l, sign_in.forgot)}</a></li> }
+    });
+    let help = use_context::<crate::branding::Branding>()
+        .and_then(|b| b.support_url)
+        .filter(|_| matches!(status, 429 | 503))
+        .map(|url| view! { <li><a href=url.to_string()>{td_string!(l, app.get_help)}</a></li> });
     view! {
         <Title text=title/>
         <h1>{title}</h1>
         <div class="alert alert-error" role="alert" id="error-summary"><p>{message}</p></div>
         <p><a class="button primary" href=page.back>{td_string!(l, pages.go_back)}</a></p>
+        {(reset.is_some() || help.is_some()).then(|| view! { <ul class="links">{reset}{help}</ul> })}
     }
 }
 

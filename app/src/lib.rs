@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod branding;
 pub mod components;
 pub mod error;
 pub mod error_page;
@@ -28,8 +29,6 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "ssr")]
 pub mod audit;
-#[cfg(feature = "ssr")]
-pub mod branding;
 #[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
@@ -66,19 +65,8 @@ use leptos_router::{
 };
 
 use crate::i18n::{td_string, I18nContextProvider, Locale};
+pub use branding::{Branding, ContinueTo};
 use leptos_i18n::Locale as _;
-
-/// Operator branding shown on every page (the server renders it; no island needs it).
-/// Its texts are shared, so the per-request copy allocates nothing.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Branding {
-    pub product_name: std::sync::Arc<str>,
-    pub support_url: Option<std::sync::Arc<str>>,
-    /// The logo's URL (`/brand/logo.svg` when the app serves the file).
-    pub logo: Option<std::sync::Arc<str>>,
-    /// A `BRAND_COLOR` is set: the page links `/brand.css`.
-    pub styled: bool,
-}
 
 /// The HTML document around the app (server only renders it). The script that wakes the
 /// islands comes last, and only on a page that holds one: any other page loads no WASM and no

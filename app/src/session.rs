@@ -403,6 +403,15 @@ impl AppSession {
         self.set(NOTICE, notice).await
     }
 
+    /// Leaves `notice` unless an earlier step of the same chain left one (which says more:
+    /// "your new password is set" before the authenticator set up at the same sign-in).
+    pub async fn add_notice(&self, notice: &Notice) -> Result<(), AppError> {
+        if self.get::<Notice>(NOTICE).await?.is_none() {
+            self.set(NOTICE, notice).await?;
+        }
+        Ok(())
+    }
+
     /// Marks the challenge about to start as a step-up of the signed-in user.
     pub async fn set_step_up(&self) -> Result<(), AppError> {
         self.set(STEP_UP, &true).await

@@ -257,8 +257,8 @@ pub fn resend_status(l: Locale, left: u32) -> String {
     }
 }
 
-/// `2026-12-02 07:56 UTC` for Unix seconds `at` (the same on the server and in the browser).
-pub fn utc_time(at: i64) -> String {
+/// The civil date and time of Unix seconds `at` in UTC: year, month (1–12), day, hour, minute.
+fn civil(at: i64) -> (i64, i64, i64, i64, i64) {
     let days = at.div_euclid(86_400);
     let secs = at.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -271,11 +271,35 @@ pub fn utc_time(at: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
+    (year, month, day, secs / 3600, secs % 3600 / 60)
+}
+
+/// `2026-12-02 07:56 UTC` for Unix seconds `at` (logs and machine-read places).
+pub fn utc_time(at: i64) -> String {
+    let (year, month, day, h, m) = civil(at);
+    format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02} UTC")
+}
+
+/// Unix seconds `at` as a reader of `l` writes a date and time, saying the zone: "2 December
+/// 2026, 07:56 UTC", "2026年12月2日 07:56 UTC" (the emails and the "This wasn't me" page, where
+/// the reader's own zone is not known).
+pub fn local_time(l: Locale, at: i64) -> String {
+    let (year, month, day, h, m) = civil(at);
+    let months = td_string!(l, text.months);
+    let month = months
+        .split('|')
+        .nth(month as usize - 1)
+        .unwrap_or_default();
+    let time = format!("{h:02}:{m:02}");
+    td_string!(
+        l,
+        text.date_time,
+        day = day,
+        month = month,
+        year = year,
+        time = time.as_str()
     )
+    .to_string()
 }
 
 /// The BCP 47 tag of `l` (`pt-BR`, `zh-Hant`).

@@ -24,6 +24,7 @@ pub mod health;
 pub mod ops;
 pub mod options;
 pub mod page_cache;
+pub mod return_to;
 pub mod routes;
 pub mod security;
 pub mod serve;
@@ -32,7 +33,7 @@ pub mod store;
 
 pub use ops::{ops_router, Readiness};
 pub use options::leptos_options;
-pub use routes::{every_route, HANDLER_ROUTES, LANGUAGE, OPS_ROUTES};
+pub use routes::{every_route, form_page, HANDLER_ROUTES, LANGUAGE, OPS_ROUTES};
 pub use serve::{serve, serve_until, shutdown_signal, Connections};
 
 /// Everything the router needs: the app state, the session store, the readiness checks.
@@ -111,6 +112,7 @@ pub fn router(services: Services) -> Router {
         secure_cookies: settings.session.cookie_secure,
         error_pages: error_pages.clone(),
         body_timeout: settings.http.body_timeout,
+        app: settings.brand.app.clone(),
     });
     let page_cache = page_cache::PageCache::new(
         (error_pages.pages.iter())
@@ -169,6 +171,10 @@ fn renderer(
         move || {
             provide_context(state.clone());
             provide_context(brand.clone());
+            if let Some(a) = &state.settings.brand.app {
+                let parts = use_context::<http::request::Parts>();
+                provide_context(return_to::continue_to(a, parts.as_ref()));
+            }
             let nonce = use_context::<http::request::Parts>()
                 .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());
             if let Some(n) = nonce {

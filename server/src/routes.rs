@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::collections::HashSet;
 
 use app::{config::Settings, state::AppState, App};
-use axum::{handler::Handler, http::header, middleware, routing::get, Router};
+use axum::{
+    handler::Handler, http::header, middleware, response::IntoResponse, routing::get, Router,
+};
 use leptos::prelude::AnyView;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::services::ServeDir;
@@ -34,6 +36,13 @@ pub fn app(
     let mut router = router.merge(brand_routes(&settings));
     for path in HANDLER_ROUTES {
         router = router.route(path, handler_route(path, guard));
+    }
+    // A server function's address opened in the browser (a reload of the page a post was
+    // answered with, a bookmark): its form's page, not a 405. (Leptos adds the POST.)
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        if method != http::Method::GET {
+            router = router.route(path, get(to_form_page));
+        }
     }
     // Built assets: brotli or gzip files written next to them at build time are sent as they
     // are (no compression work per request).
@@ -90,6 +99,32 @@ pub fn app_routes() -> Vec<AxumRouteListing> {
             })
         })
         .clone()
+}
+
+/// The page of the form that posts to the server function at `api` (its state loader: the
+/// page it loads). [`app`] sends a GET of the address there; the route walk checks that every
+/// server function the router has is named here (none falls to the start page).
+pub fn form_page(api: &str) -> &'static str {
+    use app::paths as p;
+    match api.strip_prefix("/api/").unwrap_or(api) {
+        "sign-in" | "sign-in-state" | "sign-in/passkey" | "sign-in/passkey/options" => p::SIGN_IN,
+        "reset/request" | "reset/request-state" | "reset/start-over" => p::RESET,
+        "reset/confirm" | "reset/confirm-state" | "reset/resend" => p::RESET_CONFIRM,
+        "new-password" | "new-password-state" => p::NEW_PASSWORD,
+        "mfa/code" | "mfa/restart" | "mfa-state" => p::MFA_CODE,
+        "mfa/choose" => p::MFA_CHOOSE,
+        "mfa/setup" => p::MFA_SETUP,
+        "account-state" | "sign-out" => p::ACCOUNT,
+        "account/password" => p::ACCOUNT_PASSWORD,
+        "not-me/secure" | "not-me/state" => p::NOT_ME,
+        s if s == "security-state" || s.starts_with("security/") => p::ACCOUNT_SECURITY,
+        _ => p::HOME,
+    }
+}
+
+/// A GET of a server function's address: a 303 to its form's page ([`form_page`]).
+async fn to_form_page(uri: http::Uri) -> axum::response::Response {
+    axum::response::Redirect::to(form_page(uri.path())).into_response()
 }
 
 /// Where the language switch is (`/language/<code>?back=<page>`).

@@ -38,6 +38,8 @@ pub struct Guard {
     pub error_pages: ErrorPages,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// The operator's app and the origins a `return_to` may lead to (`crate::return_to`).
+    pub app: Option<app::config::OperatorApp>,
 }
 
 /// The largest request body accepted: every form of the app fits in far less (a username of

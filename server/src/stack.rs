@@ -67,6 +67,8 @@ pub fn around(app: Router, p: Parts) -> Router {
         .layer(with(known, track))
         // The CSP nonce and the security headers, on every answer.
         .layer(with(logo, security::headers))
+        // An allowed `return_to` kept in its cookie (before the cache answers a page).
+        .layer(with(guard.clone(), crate::return_to::remember))
         // Anonymous GETs of the public pages, from the cache.
         .layer(with(p.page_cache, page_cache::serve))
         // Accept-Language as the app's locales name them (zh-HK → zh-Hant).

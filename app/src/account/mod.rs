@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     components::{
-        form_error, page_state, ErrorSummary, NewPasswordFields, NoticeBox, PasswordInput,
-        PostForm, Submit,
+        form_error, page_state, ContinueLink, ErrorSummary, NewPasswordFields, NoticeBox,
+        PasswordInput, PostForm, Submit,
     },
     error::{AppError, Field},
     forms::{FormState, Notice},
@@ -95,7 +95,7 @@ pub fn AccountPage() -> impl IntoView {
         {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
             AccountState { account: Some(a), notice, passkey_offer, .. } => view! {
                 <h1>{td_string!(l, account.title)}</h1>
-                <NoticeBox notice/>
+                <NoticeBox notice no_continue=true/>
                 {passkey_offer.then(|| view! {
                     <aside class="offer" aria-labelledby="passkey-offer">
                         <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
@@ -118,6 +118,7 @@ pub fn AccountPage() -> impl IntoView {
                     <li><A exact=true href={crate::paths::ACCOUNT_PASSWORD}>{td_string!(l, account.change_password)}</A></li>
                     <li><A exact=true href={crate::paths::ACCOUNT_SECURITY}>{td_string!(l, account.security)}</A></li>
                 </ul>
+                <ContinueLink primary=true/>
                 <SignOutButton/>
             }.into_any(),
             _ => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),

@@ -1,4 +1,5 @@
-//! `BRAND_*`, `PRODUCT_NAME`, `SUPPORT_URL`: what users see of the operator.
+//! `BRAND_*`, `PRODUCT_NAME`, `SUPPORT_URL`, `APP_URL`, `APP_NAME`, `RETURN_TO_ORIGINS`: what
+//! users see of the operator, and where they go when they are done.
 
 use super::*;
 
@@ -14,6 +15,81 @@ pub struct BrandSettings {
     /// `BRAND_LOGO`: a logo file (SVG, PNG, JPEG or WebP, at most 256 KB) the app serves, or an
     /// `https://` URL. A file is read by [`Settings::load_files`], not while parsing.
     pub logo: Option<crate::branding::Logo>,
+    /// `APP_URL` and `APP_NAME`: the operator's app, where "Continue to …" leads after a
+    /// success; `RETURN_TO_ORIGINS`: the other origins a `return_to` may lead to.
+    pub app: Option<OperatorApp>,
+}
+
+/// The operator's app: its name, its address, and the origins a `return_to` may name (the
+/// app's own first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperatorApp {
+    pub name: String,
+    pub url: String,
+    pub origins: Vec<String>,
+}
+
+impl OperatorApp {
+    /// Where a `return_to` leads, when it is an absolute `http(s)` URL on one of the allowed
+    /// origins (scheme, host and port all equal), without user name or password: the URL as
+    /// the browser will read it (`url`'s serialisation, so what is checked is what is
+    /// followed). Anything else (relative, protocol-relative, other schemes, look-alike
+    /// hosts, `user@host` tricks, backslashes, control characters) is refused.
+    pub fn return_target(&self, raw: &str) -> Option<String> {
+        if raw.len() > 2048 || raw.chars().any(|c| c.is_control() || c == '\\') {
+            return None;
+        }
+        let url = url::Url::parse(raw).ok()?;
+        let web = matches!(url.scheme(), "https" | "http");
+        if !web || !url.username().is_empty() || url.password().is_some() {
+            return None;
+        }
+        let origin = url.origin().ascii_serialization();
+        self.origins.contains(&origin).then(|| url.to_string())
+    }
+}
+
+/// An origin as `RETURN_TO_ORIGINS` or `APP_URL` gives it, serialised as browsers do
+/// (`https://app.example.com`, a port only when not the scheme's own).
+fn origin_of(variable: &'static str, v: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| err(variable, format!("is malformed: {why} (got {v:?})"));
+    let url = url::Url::parse(v).map_err(|_| bad("expected an https:// address"))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(bad("expected an https:// address"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("expected no user name or password in it"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn operator_app(get: Get) -> Result<Option<OperatorApp>, ConfigError> {
+    let (url, name) = match (get("APP_URL"), get("APP_NAME")) {
+        (None, None) => {
+            if get("RETURN_TO_ORIGINS").is_some() {
+                return Err(err("RETURN_TO_ORIGINS", "needs APP_URL and APP_NAME too"));
+            }
+            return Ok(None);
+        }
+        (Some(url), Some(name)) => (url, name),
+        (Some(_), None) => return Err(err("APP_NAME", "is required with APP_URL")),
+        (None, Some(_)) => return Err(err("APP_URL", "is required with APP_NAME")),
+    };
+    if name.trim().is_empty() || name.chars().count() > 60 {
+        return Err(err("APP_NAME", "expected 1 to 60 characters"));
+    }
+    let mut origins = vec![origin_of("APP_URL", &url)?];
+    for o in get("RETURN_TO_ORIGINS").unwrap_or_default().split(',') {
+        let o = o.trim();
+        if !o.is_empty() {
+            origins.push(origin_of("RETURN_TO_ORIGINS", o)?);
+        }
+    }
+    Ok(Some(OperatorApp {
+        name: name.trim().to_string(),
+        url,
+        origins,
+    }))
 }
 
 pub(super) fn brand(get: Get) -> Result<BrandSettings, ConfigError> {
@@ -56,6 +132,7 @@ pub(super) fn brand(get: Get) -> Result<BrandSettings, ConfigError> {
         support_url,
         colour,
         logo: get("BRAND_LOGO").map(|v| logo(&v)).transpose()?,
+        app: operator_app(get)?,
     })
 }
 

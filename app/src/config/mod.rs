@@ -21,7 +21,7 @@ mod session;
 mod tests;
 
 use brand::brand;
-pub use brand::BrandSettings;
+pub use brand::{BrandSettings, OperatorApp};
 use cognito::cognito;
 pub use cognito::CognitoSettings;
 use flows::flows;

@@ -221,3 +221,40 @@ fn malformed_numbers_are_refused_with_the_name() {
     m.insert("CHALLENGE_TTL_SECS", "three minutes");
     assert_eq!(read(&m).unwrap_err().variable, "CHALLENGE_TTL_SECS");
 }
+
+#[test]
+fn the_operators_app_comes_with_its_name_and_allowed_origins() {
+    assert_eq!(read(&base()).unwrap().brand.app, None);
+    let mut m = base();
+    m.insert("APP_URL", "https://app.example.com/home");
+    assert_eq!(read(&m).unwrap_err().variable, "APP_NAME");
+    m.insert("APP_NAME", "Example Corp");
+    m.insert(
+        "RETURN_TO_ORIGINS",
+        "https://shop.example.com, http://localhost:3000",
+    );
+    let app = read(&m).unwrap().brand.app.unwrap();
+    assert_eq!(app.url, "https://app.example.com/home");
+    assert_eq!(
+        app.origins,
+        [
+            "https://app.example.com",
+            "https://shop.example.com",
+            "http://localhost:3000"
+        ]
+    );
+    for (var, bad) in [
+        ("APP_URL", "app.example.com"),
+        ("APP_URL", "javascript:alert(1)"),
+        ("RETURN_TO_ORIGINS", "https://user@shop.example.com"),
+        ("RETURN_TO_ORIGINS", "ftp://shop.example.com"),
+        ("APP_NAME", " "),
+    ] {
+        let mut m = m.clone();
+        m.insert(var, bad);
+        assert_eq!(read(&m).unwrap_err().variable, var, "{bad:?}");
+    }
+    let mut m = base();
+    m.insert("RETURN_TO_ORIGINS", "https://shop.example.com");
+    assert_eq!(read(&m).unwrap_err().variable, "RETURN_TO_ORIGINS");
+}

@@ -539,7 +539,13 @@ pub mod ssr {
             Err(e) => return failed(session, flow, e).await,
         };
         match cognito.respond_mfa_setup(&flow.username, &verified).await {
-            Ok(outcome) => next_step(state, session, &flow.username.clone(), outcome, false).await,
+            Ok(outcome) => {
+                let next =
+                    next_step(state, session, &flow.username.clone(), outcome, false).await?;
+                // Said like the same change on the security page (every success has its notice).
+                session.add_notice(&Notice::AuthenticatorAdded).await?;
+                Ok(next)
+            }
             Err(e) => failed(session, flow, e).await,
         }
     }

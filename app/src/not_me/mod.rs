@@ -98,7 +98,7 @@ pub fn NotMePage() -> impl IntoView {
 
 fn change_text(l: crate::i18n::Locale, change: Change, at: i64) -> String {
     let what = crate::notify::what(l, change);
-    let time = crate::text::isolate(&crate::text::utc_time(at));
+    let time = crate::text::isolate(&crate::text::local_time(l, at));
     format!(
         "{what} {}",
         td_string!(l, notify.when, time = time.as_str())

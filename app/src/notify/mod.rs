@@ -203,7 +203,7 @@ mod server {
         };
         // Isolated: each keeps its own order in a right-to-left email.
         let ip = crate::text::isolate(&origin.ip.to_string());
-        let time = crate::text::isolate(&crate::text::utc_time(origin.at));
+        let time = crate::text::isolate(&crate::text::local_time(l, origin.at));
         let username = crate::text::isolate(username);
         let lines = [
             what(l, change),

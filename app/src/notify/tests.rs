@@ -33,6 +33,25 @@ fn times_are_utc_and_locale_attributes_map_to_the_apps_languages() {
     assert_eq!(crate::text::utc_time(0), "1970-01-01 00:00 UTC");
     assert_eq!(crate::text::utc_time(1_798_761_599), "2026-12-31 23:59 UTC");
     assert_eq!(crate::text::utc_time(951_782_400), "2000-02-29 00:00 UTC");
+    // As each reader writes a date, with the zone said.
+    use crate::{i18n::Locale, text::local_time};
+    let at = 1_798_761_599;
+    assert_eq!(local_time(Locale::en, at), "31 December 2026, 23:59 UTC");
+    assert_eq!(local_time(Locale::de, at), "31. Dezember 2026, 23:59 UTC");
+    assert_eq!(local_time(Locale::ja, at), "2026年12月31日 23:59 UTC");
+    assert_eq!(
+        local_time(Locale::ar, 951_782_400),
+        "29 فبراير 2000، 00:00 UTC"
+    );
+    for &l in <Locale as leptos_i18n::Locale>::get_all() {
+        for month in 0..12 {
+            let t = local_time(l, 1_767_225_600 + month * 31 * 86_400);
+            assert!(
+                t.contains("UTC") && !t.contains("{{") && !t.contains("||"),
+                "{l:?}: {t}"
+            );
+        }
+    }
     assert_eq!(attribute_locale("ja"), Some(Locale::ja));
     assert_eq!(attribute_locale("pt_BR"), Some(Locale::pt_BR));
     assert_eq!(attribute_locale("zh-TW"), Some(Locale::zh_Hant));
@@ -66,7 +85,7 @@ fn the_email_says_what_when_and_where_and_escapes_what_it_repeats() {
     assert_eq!(e.subject, "Your password was reset");
     for part in [&e.text, &e.html] {
         assert!(part.contains("The password of your account was reset with a code."));
-        assert!(part.contains("2026-12-02 08:00 UTC"), "{part}");
+        assert!(part.contains("2 December 2026, 08:00 UTC"), "{part}");
         assert!(part.contains("Firefox"));
         assert!(part.contains("203.0.113.7"));
         assert!(part.contains(link));
@@ -101,7 +120,7 @@ fn the_email_says_what_when_and_where_and_escapes_what_it_repeats() {
         "no token: the reset page"
     );
     // In a right-to-left email the username, the time and the address keep their own order.
-    for value in ["jane", "2026-12-02 08:00 UTC", "203.0.113.7"] {
+    for value in ["jane", "2 ديسمبر 2026، 08:00 UTC", "203.0.113.7"] {
         let isolated = format!("\u{2068}{value}\u{2069}");
         assert!(
             ar.text.contains(&isolated),

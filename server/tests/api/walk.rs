@@ -183,3 +183,48 @@ async fn one_client_walking_every_route_creates_no_more_records_than_its_allowan
         "one client created {created} records with an allowance of 6"
     );
 }
+
+#[tokio::test]
+async fn a_form_address_opened_in_the_browser_is_its_page() {
+    // A reload of the page a post was answered with (the wait page), a bookmark or a shared
+    // link: the form's page, not the browser's 405. Every server function the router has,
+    // found from the router's own list.
+    let extra = settings("100000/15m");
+    let app = spawn_app_with(false, &extra).await;
+    let routes = server::every_route(&settings_for(&app.pool, 0, &extra));
+    let posts: Vec<&String> = routes
+        .iter()
+        .filter(|(p, m)| p.starts_with("/api/") && m == http::Method::POST)
+        .map(|(p, _)| p)
+        .collect();
+    assert!(posts.len() > 20, "{posts:?}");
+    for path in posts {
+        let page = server::form_page(path);
+        assert_ne!(
+            page,
+            app::paths::HOME,
+            "{path} has no form page in form_page"
+        );
+        let r = client()
+            .get(format!("{}{path}?x=1", app.base))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), http::StatusCode::SEE_OTHER, "GET {path}");
+        assert_eq!(r.headers()["location"], page, "GET {path}");
+        assert!(app::paths::PAGES.contains(&page), "{page}");
+        let shown = client()
+            .get(format!("{}{page}", app.base))
+            .send()
+            .await
+            .unwrap();
+        // The page itself (its state may be an error: no reset in progress, not signed in).
+        let (status, html) = (shown.status(), shown.text().await.unwrap());
+        assert!(
+            !status.is_server_error() && status != 405,
+            "{page}: {status}"
+        );
+        assert!(html.contains("<main"), "{page}: {html}");
+    }
+}
