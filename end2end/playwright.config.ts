@@ -17,7 +17,11 @@ const chromium = {
 export default defineConfig({
   testDir: './tests',
   // The scale-out spec runs only from scripts/scale.sh (it needs nginx and two instances).
-  testIgnore: process.env.E2E_URL_LB ? [] : ['**/scale.spec.ts'],
+  // The screenshots for the docs only when asked for (SCREENSHOTS=1 make test).
+  testIgnore: [
+    ...(process.env.E2E_URL_LB ? [] : ['**/scale.spec.ts']),
+    ...(process.env.SCREENSHOTS ? [] : ['**/screenshots.spec.ts']),
+  ],
   fullyParallel: true,
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   retries: 0,

@@ -72,6 +72,9 @@ FAST=(RATE_LIMIT_IP=10000/15m RATE_LIMIT_USER=100/15m RESET_MIN_RESPONSE_MS=50)
 # The two main instances send security notifications through moto's SES (notify.spec.ts).
 "$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
 NOTIFY=(NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true)
+# ... and lead on to the operator's app after a success ("Continue to Example Corp").
+APP_URL=https://app.example.com/home
+NOTIFY+=(APP_URL="$APP_URL" "APP_NAME=Example Corp")
 P_JS=$(free_port); start_app secret "$P_JS" "$LOGS/app-js.log" "${FAST[@]}" "${NOTIFY[@]}"
 P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log" "${FAST[@]}" "${NOTIFY[@]}"
 P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[@]}" CHALLENGE_TTL_SECS=3 RESEND_COOLDOWN_SECS=3
@@ -98,7 +101,7 @@ for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE"
 (
   cd end2end
   E2E_MOTO="$MOTO" E2E_POOL="$("$PY" -c "import json;print(json.load(open('$POOL_JSON'))['pool_id'])")" \
-  E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" \
+  E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" E2E_APP_URL="$APP_URL" \
   E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" E2E_URL_LIMITED="http://127.0.0.1:$P_LIMITED" \
   E2E_URL_MFA="http://127.0.0.1:$P_MFA" E2E_URL_SMS_MFA="http://127.0.0.1:$P_SMS" \
   E2E_URL_CHOICE="http://127.0.0.1:$P_CHOICE" E2E_URL_PASSKEY="http://localhost:$P_PASSKEY" \

@@ -12,6 +12,12 @@ test('signed in, change password, and the old one no longer works', async ({ app
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('status')).toContainText('Your password has been changed');
+  // Done here: the way on to the operator's app (APP_URL, APP_NAME), once, as the main button.
+  // (The name is isolated in running text: U+2068 … U+2069.)
+  const onward = page.getByRole('link', { name: /^Continue to \u2068?Example Corp\u2069?$/ });
+  await expect(onward).toHaveCount(1);
+  await expect(onward).toHaveAttribute('href', process.env.E2E_APP_URL ?? '');
+  await expect(onward).toHaveClass(/primary/);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
@@ -34,4 +40,15 @@ test('a wrong password gets one generic message', async ({ app, page, user }) =>
   await expect(app.errorSummary()).toContainText('Incorrect username or password');
   await expect(page.getByLabel('Username')).toHaveValue(user.username);
   await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+});
+
+test('the security page: the page title a clear step above its section titles', async ({ app, page, user }) => {
+  await app.open('/sign-in');
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/account$/);
+  await app.open('/account/security');
+  const size = (sel: string) => page.locator(sel).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  const [h1, h2] = [await size('h1'), await size('h2')];
+  expect(h1).toBeGreaterThanOrEqual(h2 * 1.3);
+  expect(h2).toBeGreaterThan(16);
 });

@@ -47,6 +47,21 @@ test('no password: pick a one-time code by text message, then signed in', async 
     expect(await page.locator('noscript').first().evaluate((e) => e.textContent)).toContain(app.t.sign_in.passkey_needs_browser);
   }
   await expect(page.getByRole('link', { name: app.t.mfa.use_password })).toBeVisible();
+  // The options are a plain group under their question: no box for the legend to cross, a gap
+  // before "Continue"; the passkey button as wide as "Continue" and apart from the group.
+  const box = async (l: import('@playwright/test').Locator) => (await l.boundingBox())!;
+  expect(await offered.evaluate((e) => getComputedStyle(e).borderTopWidth)).toBe('0px');
+  const legend = await box(offered.locator('legend'));
+  const first = await box(offered.locator('.field').first());
+  expect(legend.y + legend.height).toBeLessThanOrEqual(first.y);
+  const group = await box(offered);
+  const go = await box(page.getByRole('button', { name: app.t.mfa.continue_ }));
+  expect(go.y - (group.y + group.height)).toBeGreaterThanOrEqual(16);
+  if (app.js) {
+    const passkey = await box(page.getByRole('button', { name: app.t.sign_in.passkey }));
+    expect(Math.abs(passkey.width - go.width)).toBeLessThanOrEqual(1);
+    expect(group.y - (passkey.y + passkey.height)).toBeGreaterThanOrEqual(16);
+  }
   await offered.getByLabel(app.t.mfa.kind_sms).check();
   await page.getByRole('button', { name: app.t.mfa.continue_ }).click();
 

@@ -20,6 +20,10 @@ test('the link in the reset email fills in the code, sets the password, and is u
   // The code stays on the server: there is nothing to type, and the page never holds it.
   await expect(mail.getByLabel(p.t.form.code)).toHaveCount(0);
   expect(await mail.content()).not.toContain(code);
+  // The code did arrive: no "Didn't get it?" here; the new password is the first field, focused.
+  await expect(mail.getByText(p.t.reset.didnt_get_it)).toHaveCount(0);
+  await expect(mail.locator('#resend-code')).toHaveCount(0);
+  await expect(mail.getByLabel(p.t.form.new_password, { exact: true })).toBeFocused();
   await mail.getByLabel(p.t.form.new_password, { exact: true }).fill(NEW_PASSWORD);
   await mail.getByLabel(p.t.form.confirm_password).fill(NEW_PASSWORD);
   await mail.getByRole('button', { name: p.t.reset.change }).click();

@@ -27,11 +27,23 @@ test('a temporary password, then an authenticator app set up from the page, then
   expect(qr?.data).toBe(`otpauth://totp/${issuer}:${user.username}?secret=${key}&issuer=${issuer}&algorithm=SHA1&digits=6&period=30`);
   if (app.js) await expect(page.locator('#copy-key')).toBeVisible();
   else await expect(page.locator('#copy-key')).toBeHidden(); // it needs JavaScript, so it is not offered
+  // Numbered steps; on a phone the key opens in the app from the link (the QR code's URI); the
+  // last step, right above the field, says what to type there.
+  await expect(page.locator('ol.steps > li')).toHaveCount(3);
+  await expect(page.locator('#otpauth')).toHaveAttribute('href', qr?.data ?? '');
+  await expect(page.locator('#otpauth')).toHaveText(app.t.mfa.open_in_app);
+  const hint = await page.locator('#setup-hint').boundingBox();
+  const field = page.getByLabel(app.t.mfa.code_label, { exact: true });
+  expect(hint!.y).toBeLessThan((await field.boundingBox())!.y);
+  await expect(field).toHaveAttribute('aria-describedby', /setup-hint/);
+  // Not focused at once: on a phone that would scroll past the QR code.
+  await expect(field).not.toBeFocused();
 
   // A wrong code first: the page says so and keeps the key.
   await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill('000000');
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
-  await expect(app.errorSummary()).toContainText(app.t.errors.wrong_code);
+  // Worded for an app (nothing was sent): the code it shows now.
+  await expect(app.errorSummary()).toContainText(app.t.errors.wrong_app_code);
   await expect(page.locator('#totp-key')).toHaveText(/\S/);
 
   await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill(await freshTotp(key));
@@ -39,6 +51,8 @@ test('a temporary password, then an authenticator app set up from the page, then
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByText(user.username)).toBeVisible();
+  // The chain's success is said, like every other one.
+  await expect(page.getByRole('status')).toContainText(app.t.notice.password_set.replace(/\.$/, ''));
 });
 
 test('sign in with the code from an authenticator app', async ({ app, page }) => {
@@ -48,6 +62,13 @@ test('sign in with the code from an authenticator app', async ({ app, page }) =>
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   await expect(page.locator('#code-lead')).toHaveText(app.t.mfa.code_lead_totp);
   await expect(page.locator('#time-left')).toContainText(/\d:\d\d/);
+  // The field is where the focus is, as on the sign-in page.
+  const field = page.getByLabel(app.t.mfa.code_label, { exact: true });
+  await expect(field).toBeFocused();
+  // Five digits: caught before Cognito, and the number said.
+  await field.fill('12345');
+  await page.getByRole('button', { name: app.t.mfa.verify }).click();
+  await expect(app.errorSummary()).toContainText('Enter the whole code: it has 6 digits.');
   await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill(await freshTotp(user.secret));
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(page).toHaveURL(/\/account$/);

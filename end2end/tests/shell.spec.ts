@@ -39,13 +39,18 @@ test('the show/hide toggle works only once hydrated', async ({ app, page }) => {
   const toggle = page.getByRole('button', { name: /Show/ });
   if (app.js) {
     await expect(toggle).toBeVisible();
-    await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    await expect(toggle).toHaveAccessibleName('Show Password');
     await toggle.click();
     await expect(password).toHaveAttribute('type', 'text');
-    // A toggle button keeps its name; its state is aria-pressed.
-    await expect(toggle).toHaveAttribute('aria-pressed', 'true');
-    await toggle.click();
+    // Its word says what the next press does, to everyone: "Hide" (read "Hide Password").
+    const hide = page.getByRole('button', { name: 'Hide Password' });
+    await expect(hide).toBeVisible();
+    // What is seen: the word "Hide" (the field's name beside it is for screen readers only).
+    expect((await hide.innerText()).trim()).toMatch(/^Hide\s*Password$/);
+    await expect(hide).not.toHaveAttribute('aria-pressed', /.*/);
+    await hide.click();
     await expect(password).toHaveAttribute('type', 'password');
+    await expect(toggle).toHaveAccessibleName('Show Password');
   } else {
     // Without JavaScript the toggle cannot work, so it is not offered.
     await expect(toggle).toBeHidden();

@@ -107,3 +107,56 @@ async fn a_logo_url_is_allowed_by_the_csp_and_nothing_is_linked_without_settings
     assert!(!html.contains("/brand.css") && !html.contains("class=\"logo\""));
     assert_eq!(plain.get("/brand.css").await.status(), 404);
 }
+
+#[tokio::test]
+async fn after_a_success_the_user_continues_to_the_operators_app_or_an_allowed_return_to() {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("APP_URL", "https://app.example.com/home"),
+            ("APP_NAME", "Example Corp"),
+            ("RETURN_TO_ORIGINS", "https://shop.example.com"),
+        ],
+    )
+    .await;
+    // A return_to off the list is not kept (and keeps nothing on the server either).
+    let r = app
+        .get("/reset?return_to=https%3A%2F%2Fshop.example.com.evil.example%2F")
+        .await;
+    assert!(r.headers().get("set-cookie").is_none(), "{:?}", r.headers());
+    // Signing out is a success with its notice: "Continue to" the app's own address.
+    let r = app.post_form("/account", "sign-out", &[]).await;
+    assert_eq!(location(&r), "/sign-in");
+    let page = app.page("/sign-in").await;
+    assert!(
+        page.contains("Continue to \u{2068}Example Corp\u{2069}"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"https://app.example.com/home\""),
+        "{page}"
+    );
+    // An allowed return_to arrives with the first page, in a cookie of its own, and is where
+    // "Continue to" leads after the next success.
+    let r = app
+        .get("/reset?return_to=https%3A%2F%2Fshop.example.com%2Fcart%3Fitem%3D7")
+        .await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("return_to=https%3A%2F%2Fshop.example.com%2Fcart"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    app.post_form("/account", "sign-out", &[]).await;
+    let page = app.page("/sign-in").await;
+    assert!(
+        page.contains("href=\"https://shop.example.com/cart?item=7\""),
+        "{page}"
+    );
+    // Without a notice there is nothing to continue from.
+    let page = app.page("/sign-in").await;
+    assert!(!page.contains("Continue to"), "{page}");
+}

@@ -156,10 +156,14 @@ async fn a_wrong_code_keeps_the_user_on_the_code_page() {
     assert_eq!(location(&r), "/reset/confirm");
     let page = app.page("/reset/confirm").await;
     assert!(page.contains("That code has expired"), "{page}");
-    assert!(
-        page.contains("Send me a new code"),
-        "an expired code offers the resend in one click"
+    // One way to another code, the one whose state is the cooldown; the message points to it.
+    assert!(page.contains("Get a new code below"), "{page}");
+    assert_eq!(
+        page.matches("action=\"/api/reset/resend\"").count(),
+        1,
+        "{page}"
     );
+    assert!(!page.contains("Send me a new code"), "{page}");
     // The error is shown once.
     let page = app.page("/reset/confirm").await;
     assert!(!page.contains("That code has expired"));
@@ -573,4 +577,58 @@ async fn a_weak_new_password_is_refused_on_the_challenge_and_it_stays_open() {
         )
         .await;
     assert_eq!(location(&r), "/account");
+}
+
+#[tokio::test]
+async fn the_wait_page_offers_the_reset_and_support_and_its_address_reloads_to_the_form() {
+    let app = spawn_app_with(
+        false,
+        &[
+            ("RATE_LIMIT_USER", "1/10m"),
+            ("SUPPORT_URL", "https://help.example.com/locked-out"),
+        ],
+    )
+    .await;
+    let sign_in = || {
+        client()
+            .post(format!("{}/api/sign-in", app.base))
+            .header("Accept", "text/html")
+            .header("Origin", &app.base)
+            .form(&[("username", "someone"), ("password", "wrong-password")])
+            .send()
+    };
+    let _ = sign_in().await.unwrap();
+    let r = sign_in().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let html = r.text().await.unwrap();
+    // Someone made to wait at sign-in has likely forgotten the password: the reset, and the
+    // operator's support, are one click away (not only "Go back").
+    assert!(html.contains("href=\"/reset\""), "{html}");
+    assert!(html.contains("Forgot your password?"), "{html}");
+    assert!(
+        html.contains("href=\"https://help.example.com/locked-out\""),
+        "{html}"
+    );
+    // The same wait at the reset page does not offer the reset again.
+    let reset = |name: &'static str| {
+        client()
+            .post(format!("{}/api/reset/request", app.base))
+            .header("Accept", "text/html")
+            .header("Origin", &app.base)
+            .header("Referer", format!("{}/reset", app.base))
+            .form(&[("username", name)])
+            .send()
+    };
+    let _ = reset("another").await.unwrap();
+    let html = reset("another").await.unwrap().text().await.unwrap();
+    assert!(html.contains("Please wait a moment"), "{html}");
+    assert!(!html.contains("Forgot your password?"), "{html}");
+    // Reloading the wait page (a GET of the form's address) gives the form, not a 405.
+    let r = client()
+        .get(format!("{}/api/sign-in", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/sign-in");
 }

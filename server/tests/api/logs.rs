@@ -387,7 +387,7 @@ async fn every_outcome_is_audited_in_its_request_with_a_hashed_user() {
         ("sign_in", "ok"),
         ("password_changed", "ok"),
         ("challenge_completed", "ok"),
-        ("mfa_code", "WrongCode"),
+        ("mfa_code", "WrongAppCode"),
         ("mfa_code", "ok"),
         ("rate_limited", "user"),
         ("csrf_refused", "refused"),

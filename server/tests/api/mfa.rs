@@ -136,7 +136,7 @@ async fn a_temporary_password_then_an_authenticator_app_set_up_then_signed_in() 
         // A wrong code stays on the page with its message.
         let wrong = [("code", "000000"), ("device_name", "My phone")];
         let r = app.call("mfa/setup", &wrong).await;
-        assert_eq!(error_of(r).await, (400, json!("WrongCode")));
+        assert_eq!(error_of(r).await, (400, json!("WrongAppCode")));
         let code = totp(&key).await;
         let form = [("code", code.as_str()), ("device_name", "My phone")];
         let r = if no_js {
@@ -163,7 +163,7 @@ async fn sign_in_with_an_authenticator_code_and_a_wrong_one_first() {
     assert!(page.contains("authenticator app"), "{page}");
     assert!(page.contains("Time left for this step"), "{page}");
     let r = app.call("mfa/code", &[("code", "000000")]).await;
-    assert_eq!(error_of(r).await, (400, json!("WrongCode")));
+    assert_eq!(error_of(r).await, (400, json!("WrongAppCode")));
     let code = totp(&secret).await;
     let r = app
         .post_form("/sign-in/code", "mfa/code", &[("code", &code)])
