@@ -70,7 +70,8 @@ function resetEmail(event, origin, product) {
   const lang = languageOf(request.userAttributes?.locale);
   const t = MESSAGES[lang];
   const shown = UUID.test(userName ?? '') && request.userAttributes?.email ? request.userAttributes.email : userName;
-  const code = `<strong style="font-size:20px;letter-spacing:2px;font-family:ui-monospace,monospace">${request.codeParameter}</strong>`;
+  // The name and the code keep their own order in a right-to-left message (<bdi>).
+  const code = `<bdi dir="ltr"><strong style="font-size:20px;letter-spacing:2px;font-family:ui-monospace,monospace">${request.codeParameter}</strong></bdi>`;
   return {
     emailSubject: t.reset_subject,
     emailMessage: page({
@@ -78,7 +79,7 @@ function resetEmail(event, origin, product) {
       product,
       subject: t.reset_subject,
       paragraphs: [
-        fill(escapeHtml(t.reset_lead), { username: `<strong>${escapeHtml(shown)}</strong>` }),
+        fill(escapeHtml(t.reset_lead), { username: `<bdi><strong>${escapeHtml(shown)}</strong></bdi>` }),
         fill(escapeHtml(t.reset_code), { code }),
         escapeHtml(t.reset_or),
         escapeHtml(t.reset_ignore),
@@ -101,7 +102,10 @@ export function inviteEmail(event, origin, product) {
   const t = MESSAGES[lang];
   const dir = RTL.has(lang) ? 'rtl' : 'ltr';
   const link = `${origin}/sign-in`;
-  const lead = fill(t.invite_lead, { username: request.usernameParameter, code: request.codeParameter });
+  // Plain text: the name and the password isolated by Unicode's first-strong isolate (U+2068 …
+  // U+2069, the plain-text <bdi>), so they keep their own order in a right-to-left message.
+  const iso = (s) => `\u2068${s}\u2069`;
+  const lead = fill(t.invite_lead, { username: iso(request.usernameParameter), code: iso(request.codeParameter) });
   return {
     emailSubject: t.invite_subject,
     emailMessage: [

@@ -74,6 +74,11 @@ test("the user's locale picks the language, and Arabic reads right to left", asy
   }
   const ar = await handler(event('CustomMessage_ForgotPassword', { attributes: { locale: 'ar' } }));
   assert.ok(ar.response.emailMessage.includes('dir="rtl"'));
+  // The address and the code keep their own order inside the Arabic text.
+  assert.ok(ar.response.emailMessage.includes('<bdi><strong>jane</strong></bdi>'));
+  assert.ok(ar.response.emailMessage.includes('<bdi dir="ltr"><strong'));
+  const invite = await handler(event('CustomMessage_AdminCreateUser', { usernameParameter: '{username}', attributes: { locale: 'ar' } }));
+  assert.ok(invite.response.emailMessage.includes('\u2068{username}\u2069') && invite.response.emailMessage.includes('\u2068{####}\u2069'));
   assert.equal(languageOf('ko-KR'), 'ko');
 });
 
@@ -105,7 +110,7 @@ test('the temporary password and the username stand where HTML reads only text',
     const text = sent.slice(sent.indexOf('>', start) + 1);
     assert.ok(text.includes(password), `${lang}: the password shows as set`);
     assert.ok(text.includes(username), `${lang}: the username is text`);
-    assert.equal(text, MESSAGES[lang].invite_lead.replace('{username}', username).replace('{code}', password), lang);
+    assert.equal(text, MESSAGES[lang].invite_lead.replace('{username}', `\u2068${username}\u2069`).replace('{code}', `\u2068${password}\u2069`), lang);
   }
 });
 
