@@ -4,11 +4,13 @@
 use aws_sdk_cognitoidentityprovider::{
     operation::{
         change_password::{ChangePasswordError, ChangePasswordOutput},
+        get_tokens_from_refresh_token::{
+            GetTokensFromRefreshTokenError, GetTokensFromRefreshTokenOutput,
+        },
         global_sign_out::{GlobalSignOutError, GlobalSignOutOutput},
-        initiate_auth::{InitiateAuthError, InitiateAuthOutput},
         revoke_token::{RevokeTokenError, RevokeTokenOutput},
     },
-    types::{AuthFlowType, AuthenticationResultType},
+    types::AuthenticationResultType,
     Client,
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -43,8 +45,8 @@ async fn signed_in_session(expires_in: i64) -> AppSession {
     s
 }
 
-fn refreshed() -> InitiateAuthOutput {
-    InitiateAuthOutput::builder()
+fn refreshed() -> GetTokensFromRefreshTokenOutput {
+    GetTokensFromRefreshTokenOutput::builder()
         .authentication_result(
             AuthenticationResultType::builder()
                 .access_token("new-access")
@@ -83,7 +85,7 @@ async fn every_change_password_error_has_a_deliberate_answer() {
             .error(make)
             .repeatedly()
             .build();
-        let refresh = mock!(Client::initiate_auth)
+        let refresh = mock!(Client::get_tokens_from_refresh_token)
             .sequence()
             .output(refreshed)
             .repeatedly()
@@ -108,15 +110,8 @@ async fn every_change_password_error_has_a_deliberate_answer() {
 
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_before_the_change() {
-    let refresh = mock!(Client::initiate_auth)
-        .match_requests(|r| {
-            r.auth_flow() == Some(&AuthFlowType::RefreshTokenAuth)
-                && r.auth_parameters()
-                    .unwrap()
-                    .get("REFRESH_TOKEN")
-                    .map(String::as_str)
-                    == Some("refresh")
-        })
+    let refresh = mock!(Client::get_tokens_from_refresh_token)
+        .match_requests(|r| r.refresh_token() == Some("refresh") && r.client_id().is_some())
         .then_output(refreshed);
     let change = mock!(Client::change_password)
         .match_requests(|r| r.access_token() == Some("new-access"))
@@ -143,7 +138,7 @@ async fn an_expiring_token_is_refreshed_before_the_change() {
 #[tokio::test]
 async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
     let first = mock!(Client::change_password).then_error(not_authorized);
-    let refresh = mock!(Client::initiate_auth).then_output(refreshed);
+    let refresh = mock!(Client::get_tokens_from_refresh_token).then_output(refreshed);
     let second = mock!(Client::change_password)
         .match_requests(|r| r.access_token() == Some("new-access"))
         .then_output(|| ChangePasswordOutput::builder().build());
@@ -167,8 +162,8 @@ async fn a_revoked_token_is_refreshed_once_and_the_change_retried() {
 
 #[tokio::test]
 async fn a_failed_refresh_ends_the_session() {
-    let refresh = mock!(Client::initiate_auth)
-        .then_error(|| crate::exception!(InitiateAuthError::NotAuthorizedException));
+    let refresh = mock!(Client::get_tokens_from_refresh_token)
+        .then_error(|| crate::exception!(GetTokensFromRefreshTokenError::NotAuthorizedException));
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
     let s = signed_in_session(0).await;
     let got = change_password(
@@ -295,4 +290,97 @@ async fn sign_out_revokes_and_deletes_even_if_revocation_fails() {
         assert!(s.signed_in().await.unwrap().is_none());
         assert_eq!(s.take_notice().await.unwrap(), Some(Notice::SignedOut));
     }
+}
+
+/// The signed-in user after `flow::refresh` on a session whose access token is old.
+async fn refresh_once(
+    state: &crate::state::AppState,
+    s: &AppSession,
+) -> Result<SignedIn, AppError> {
+    let mut user = s.signed_in().await?.unwrap();
+    crate::flow::refresh(state, s, &mut user).await?;
+    Ok(s.signed_in().await?.unwrap())
+}
+
+#[tokio::test]
+async fn with_rotation_on_the_new_refresh_token_is_kept() {
+    let refresh = mock!(Client::get_tokens_from_refresh_token)
+        .match_requests(|r| r.refresh_token() == Some("refresh"))
+        .then_output(|| {
+            GetTokensFromRefreshTokenOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("new-access")
+                        .refresh_token("rotated")
+                        .expires_in(3600)
+                        .build(),
+                )
+                .build()
+        });
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
+    let s = signed_in_session(0).await;
+    let u = refresh_once(&state, &s).await.unwrap();
+    assert_eq!(u.tokens.access.expose(), "new-access");
+    assert_eq!(u.tokens.refresh.unwrap().expose(), "rotated");
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_is_a_clean_sign_out_not_an_error() {
+    let refresh = mock!(Client::get_tokens_from_refresh_token).then_error(|| {
+        crate::exception!(GetTokensFromRefreshTokenError::RefreshTokenReuseException)
+    });
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
+    let s = signed_in_session(0).await;
+    assert_eq!(
+        refresh_once(&state, &s).await.unwrap_err(),
+        AppError::SessionEnded
+    );
+    assert!(s.signed_in().await.unwrap().is_none());
+    // The sign-in page says the session ended (a notice, not an error).
+    assert_eq!(s.take_notice().await.unwrap(), Some(Notice::SessionEnded));
+}
+
+#[tokio::test]
+async fn two_requests_of_one_sign_in_refresh_the_token_once() {
+    // Two tabs, or two instances behind the balancer (each its own session object, one store):
+    // with rotation on, a second refresh of the same token would be refused as reuse.
+    let refresh = mock!(Client::get_tokens_from_refresh_token)
+        .sequence()
+        .output(|| {
+            GetTokensFromRefreshTokenOutput::builder()
+                .authentication_result(
+                    AuthenticationResultType::builder()
+                        .access_token("new-access")
+                        .refresh_token("rotated")
+                        .expires_in(3600)
+                        .build(),
+                )
+                .build()
+        })
+        .error(|| crate::exception!(GetTokensFromRefreshTokenError::RefreshTokenReuseException))
+        .build();
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        RuleMode::MatchAny,
+        [&refresh]
+    ));
+    let (a, b) = (signed_in_session(0).await, signed_in_session(0).await);
+    let (ra, rb) = tokio::join!(refresh_once(&state, &a), refresh_once(&state, &b));
+    assert_eq!(refresh.num_calls(), 1, "one refresh for the two");
+    for u in [ra.unwrap(), rb.unwrap()] {
+        assert_eq!(u.tokens.access.expose(), "new-access");
+        assert_eq!(u.tokens.refresh.unwrap().expose(), "rotated");
+    }
+    // A third request a moment later, still holding the old token, takes the same tokens.
+    let c = signed_in_session(0).await;
+    assert_eq!(
+        refresh_once(&state, &c)
+            .await
+            .unwrap()
+            .tokens
+            .access
+            .expose(),
+        "new-access"
+    );
+    assert_eq!(refresh.num_calls(), 1);
 }

@@ -38,6 +38,9 @@ pub enum IdpError {
     Misconfigured,
     /// Cognito could not be reached or failed internally; worth a retry later.
     Unavailable,
+    /// `RefreshTokenReuseException`: a refresh token already replaced by rotation (another
+    /// tab or instance refreshed first, or a stolen copy): this sign-in is over.
+    RefreshTokenReused,
     /// `WebAuthnNotEnabledException`: the pool does not offer passkeys.
     PasskeysOff,
     /// `WebAuthnChallengeNotFoundException`, `WebAuthnClientMismatchException`: the passkey
@@ -83,6 +86,7 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("OperationNotEnabledException", Misconfigured),
     ("PasswordHistoryPolicyViolationException", PasswordReused),
     ("PasswordResetRequiredException", PasswordResetRequired),
+    ("RefreshTokenReuseException", RefreshTokenReused),
     ("ResourceNotFoundException", Misconfigured),
     ("SoftwareTokenMFANotFoundException", Misconfigured),
     ("TooManyFailedAttemptsException", Throttled),
@@ -95,6 +99,9 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("UserLambdaValidationException", Refused),
     ("UserNotConfirmedException", UserNotConfirmed),
     ("UserNotFoundException", UserNotFound),
+    // Threat protection (the add-on the auth events need) is off in the pool: the operator's
+    // setting ("This wasn't me" then reports nothing to the risk model, and says so in the log).
+    ("UserPoolAddOnNotEnabledException", Misconfigured),
     ("UserPoolTaggingException", Misconfigured),
     ("WebAuthnChallengeNotFoundException", PasskeyCeremonyGone),
     ("WebAuthnClientMismatchException", PasskeyCeremonyGone),
@@ -198,9 +205,110 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), KINDS.len(), "a code is listed twice");
-        assert_eq!(KINDS.len(), 41);
+        assert_eq!(KINDS.len(), 43);
         assert_eq!(kind_of("CodeMismatchException"), CodeMismatch);
         assert_eq!(kind_of("AccessDeniedException"), Unexpected);
         assert_eq!(kind_of(""), Unexpected);
+    }
+
+    /// The operations this module calls (`.client` … `.operation()` in its files).
+    fn operations_called() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cognito");
+        let mut ops = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices(".client") {
+                let rest = text[i + ".client".len()..].trim_start();
+                let Some(rest) = rest.strip_prefix('.') else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !name.is_empty() && rest[name.len()..].starts_with("()") {
+                    ops.insert(name);
+                }
+            }
+        }
+        ops.into_iter().collect()
+    }
+
+    /// The source of the SDK this crate is built with (its version from `Cargo.lock`, in
+    /// cargo's registry).
+    fn sdk_source() -> std::path::PathBuf {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+        let name = "aws-sdk-cognitoidentityprovider";
+        let at = lock
+            .find(&format!("name = \"{name}\""))
+            .expect("the SDK in Cargo.lock");
+        let version = lock[at..].lines().nth(1).unwrap();
+        let version = version.trim_start_matches("version = ").trim_matches('"');
+        let home = std::env::var("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| {
+                std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo")
+            });
+        let registry = home.join("registry/src");
+        for index in std::fs::read_dir(&registry).unwrap() {
+            let dir = index.unwrap().path().join(format!("{name}-{version}"));
+            if dir.is_dir() {
+                return dir;
+            }
+        }
+        panic!("{name} {version} not found under {}", registry.display());
+    }
+
+    /// The variants of `<Operation>Error` in the SDK's source: the exception codes it can raise.
+    fn error_variants(sdk: &std::path::Path, op: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(sdk.join(format!("src/operation/{op}.rs"))).unwrap();
+        // The enum's name is the operation's in Pascal case, give or take an acronym's case
+        // (`SetUserMFAPreferenceError`).
+        let wanted = format!("{}error", op.replace('_', ""));
+        let start = text
+            .match_indices("pub enum ")
+            .map(|(i, _)| i)
+            .find(|&i| {
+                let name = text[i + 9..].split(' ').next().unwrap_or("");
+                name.eq_ignore_ascii_case(&wanted)
+            })
+            .unwrap_or_else(|| panic!("no error enum for {op}"));
+        let body = &text[start..start + text[start..].find("\n}").unwrap()];
+        body.lines()
+            .map(str::trim)
+            .filter_map(|l| {
+                l.split_once("(crate::types::error::")
+                    .map(|(v, _)| v.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_exception_of_every_operation_called_has_a_deliberate_kind() {
+        // Generated from the SDK itself: a new SDK version that adds an exception to an
+        // operation the app calls fails here until the table says what it means.
+        let sdk = sdk_source();
+        let ops = operations_called();
+        assert!(ops.len() >= 29, "{ops:?}");
+        let mut missing = vec![];
+        for op in &ops {
+            let variants = error_variants(&sdk, op);
+            assert!(!variants.is_empty(), "{op}: no error variants read");
+            for v in variants {
+                // The SDK's names differ from the wire codes only in case (`Mfa` / `MFA`).
+                if !KINDS.iter().any(|(c, _)| c.eq_ignore_ascii_case(&v)) {
+                    missing.push(format!("{op}: {v}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "exceptions without a kind in KINDS: {missing:#?}"
+        );
     }
 }

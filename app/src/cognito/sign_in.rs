@@ -92,28 +92,30 @@ impl Cognito {
         .await
     }
 
-    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`. `hash_username` is the user's
-    /// `cognito:username` (needed for `SECRET_HASH`).
+    /// `GetTokensFromRefreshToken`: new tokens for `refresh`. It works whether the app client
+    /// rotates refresh tokens or not (a client that rotates refuses `InitiateAuth`'s
+    /// `REFRESH_TOKEN_AUTH`); with rotation on, the answer holds a new refresh token and the old
+    /// one is void after the client's grace period, so the caller keeps what comes back. It
+    /// takes the client secret itself, not a `SECRET_HASH` (so no username is needed).
     #[tracing::instrument(skip_all)]
-    pub async fn refresh(&self, refresh: &Token, hash_username: &str) -> Result<Tokens, IdpError> {
-        let mut req = self
+    pub async fn refresh(&self, refresh: &Token) -> Result<Tokens, IdpError> {
+        let out = self
             .client
-            .initiate_auth()
-            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .get_tokens_from_refresh_token()
             .client_id(&*self.client_id)
-            .auth_parameters("REFRESH_TOKEN", refresh.expose())
-            .set_user_context_data(self.context());
-        if let Some(h) = self.hash(hash_username) {
-            req = req.auth_parameters("SECRET_HASH", h);
-        }
-        let out = req
+            .refresh_token(refresh.expose())
+            .set_client_secret(
+                self.client_secret
+                    .as_ref()
+                    .map(|s| secrecy::ExposeSecret::expose_secret(&**s).to_string()),
+            )
             .send()
             .await
-            .map_err(|e| classify(e, "InitiateAuth(refresh)"))?;
+            .map_err(|e| classify(e, "GetTokensFromRefreshToken"))?;
         match out.authentication_result() {
             Some(r) => {
                 let mut t = tokens(r).ok_or(IdpError::Unexpected)?;
-                // Cognito does not return the refresh token again unless rotation is on.
+                // Without rotation the refresh token stays the same and is not sent again.
                 if t.refresh.is_none() {
                     t.refresh = Some(refresh.clone());
                 }

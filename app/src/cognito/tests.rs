@@ -124,8 +124,10 @@ mod secret_hash_tests {
     use super::super::*;
     use aws_sdk_cognitoidentityprovider::operation::{
         confirm_forgot_password::ConfirmForgotPasswordOutput,
-        forgot_password::ForgotPasswordOutput, initiate_auth::InitiateAuthOutput,
-        respond_to_auth_challenge::RespondToAuthChallengeOutput, revoke_token::RevokeTokenOutput,
+        forgot_password::ForgotPasswordOutput,
+        get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput,
+        initiate_auth::InitiateAuthOutput, respond_to_auth_challenge::RespondToAuthChallengeOutput,
+        revoke_token::RevokeTokenOutput,
     };
     use aws_sdk_cognitoidentityprovider::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -154,6 +156,11 @@ mod secret_hash_tests {
         let confirm = mock!(Client::confirm_forgot_password)
             .match_requests(move |r| r.secret_hash() == Some(h4.as_str()))
             .then_output(|| ConfirmForgotPasswordOutput::builder().build());
+        let refresh = mock!(Client::get_tokens_from_refresh_token)
+            .match_requests(|r| {
+                r.client_secret() == Some("shh") && r.client_id() == Some("client1")
+            })
+            .then_output(|| GetTokensFromRefreshTokenOutput::builder().build());
         let revoke = mock!(Client::revoke_token)
             .match_requests(|r| r.client_secret() == Some("shh"))
             .then_output(|| RevokeTokenOutput::builder().build());
@@ -161,7 +168,7 @@ mod secret_hash_tests {
         let client = mock_client!(
             aws_sdk_cognitoidentityprovider,
             RuleMode::MatchAny,
-            [&sign_in, &respond, &forgot, &confirm, &revoke]
+            [&sign_in, &respond, &forgot, &confirm, &refresh, &revoke]
         );
         let c = Cognito::new(
             client,
@@ -170,18 +177,15 @@ mod secret_hash_tests {
             Some(SecretString::from("shh")),
         );
         let _ = c.sign_in("jane", "pw").await;
-        let _ = c.refresh(&Token::from("r"), "jane").await;
+        let _ = c.refresh(&Token::from("r")).await;
         let _ = c
             .respond_new_password("jane", &Token::from("s"), "pw", &[])
             .await;
         c.forgot_password("jane").await.unwrap();
         c.confirm_forgot_password("jane", "1", "pw").await.unwrap();
         c.revoke(&Token::from("r")).await.unwrap();
-        assert_eq!(
-            sign_in.num_calls(),
-            2,
-            "sign-in and refresh both sent SECRET_HASH"
-        );
+        assert_eq!(sign_in.num_calls(), 1, "sign-in sent SECRET_HASH");
+        assert_eq!(refresh.num_calls(), 1, "the refresh sent the secret itself");
         assert_eq!(respond.num_calls(), 1);
         assert_eq!(forgot.num_calls(), 1);
         assert_eq!(confirm.num_calls(), 1);

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod delivery;
 pub mod input;
 pub mod link;
+pub mod refresh;
 pub mod review;
 pub mod start;
 
@@ -15,13 +16,13 @@ pub use challenge::next_step;
 pub use ctx::{load_page, page_result, Ctx, Step, NO_FIELDS};
 pub use delivery::{canonical_delivery, decoy_delivery, send_code, uniform_delivery};
 pub use input::{Code, NewPassword, Username};
+pub use refresh::refresh;
 pub use start::{start_reset, ResetStart};
 
 use crate::{
     clock::now,
     cognito::{IdpError, Tokens},
     error::AppError,
-    forms::Notice,
     session::{AppSession, SignedIn},
     state::AppState,
 };
@@ -94,31 +95,6 @@ pub fn signed_in(username: &str, tokens: Tokens) -> SignedIn {
         access_expires_at: now() + tokens.expires_in,
         authenticated_at: now(),
         tokens,
-    }
-}
-
-/// Refreshes the tokens with `REFRESH_TOKEN_AUTH`. On failure the sign-in has ended: the
-/// session is deleted and `SessionEnded` returned.
-pub async fn refresh(
-    state: &AppState,
-    session: &AppSession,
-    user: &mut SignedIn,
-) -> Result<(), AppError> {
-    let Some(refresh) = user.tokens.refresh.clone() else {
-        session.end_all(Some(&Notice::SessionEnded)).await?;
-        return Err(AppError::SessionEnded);
-    };
-    match state.cognito.refresh(&refresh, &user.hash_username).await {
-        Ok(tokens) => {
-            user.access_expires_at = now() + tokens.expires_in;
-            user.tokens = tokens;
-            session.set_signed_in(user).await
-        }
-        Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
-            session.end_all(Some(&Notice::SessionEnded)).await?;
-            Err(AppError::SessionEnded)
-        }
-        Err(e) => Err(idp_error(e)),
     }
 }
 
