@@ -6,18 +6,13 @@ use std::net::IpAddr;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// A username as limits and audit logs key it: trimmed and lower-cased (Cognito usernames are
-/// case-insensitive by default).
-pub fn normalise(username: &str) -> String {
-    username.trim().to_lowercase()
-}
-
-/// A keyed hash (HMAC-SHA-256, first 16 bytes, hex) of the normalised username: the same user
-/// gives the same value on every instance sharing `SERVER_SECRET`, and the value cannot be
-/// turned back into the username without the key.
-pub fn user_hash(key: &[u8; 32], username: &str) -> String {
+/// A keyed hash (HMAC-SHA-256, first 16 bytes, hex) of a username in its canonical form (as the
+/// pool compares usernames: `PoolFeatures::canonical`): the same user gives the same value on
+/// every instance sharing `SERVER_SECRET`, and the value cannot be turned back into the
+/// username without the key.
+pub fn user_hash(key: &[u8; 32], canonical: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-    mac.update(normalise(username).as_bytes());
+    mac.update(canonical.as_bytes());
     mac.finalize().into_bytes()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -64,10 +59,11 @@ mod tests {
     use crate::error::AppError;
 
     #[test]
-    fn the_hash_is_keyed_stable_and_case_blind() {
+    fn the_hash_is_keyed_and_stable() {
         let k1 = derive_key(b"one secret that is long enough......", "audit");
         let k2 = derive_key(b"another secret that is long enough..", "audit");
-        assert_eq!(user_hash(&k1, "Jane"), user_hash(&k1, " jane "));
+        assert_eq!(user_hash(&k1, "jane"), user_hash(&k1, "jane"));
+        assert_ne!(user_hash(&k1, "Jane"), user_hash(&k1, "jane"));
         assert_ne!(user_hash(&k1, "jane"), user_hash(&k2, "jane"));
         assert_eq!(user_hash(&k1, "jane").len(), 32);
         assert!(!user_hash(&k1, "jane").contains("jane"));

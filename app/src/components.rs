@@ -261,7 +261,9 @@ pub fn form_error(initial: Option<AppError>) -> Signal<Option<AppError>> {
     Signal::stored(initial)
 }
 
-/// The username field (kept after a failed post; never a password).
+/// The field users sign in with (kept after a failed post; never a password), labelled and
+/// typed as the pool has them sign in: a username, an email address (`type=email`), a phone
+/// number (`type=tel`), or one of several.
 #[component]
 pub fn UsernameInput(
     value: String,
@@ -269,13 +271,19 @@ pub fn UsernameInput(
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {
     let is_invalid = invalid(error, Field::Username);
+    let with = crate::text::sign_in_with();
+    let kind = match (with.username, with.email, with.phone) {
+        (false, true, false) => "email",
+        (false, false, true) => "tel",
+        _ => "text",
+    };
     view! {
         <div class="field">
-            <label for=field::USERNAME>{td_string!(locale(), form.username)}</label>
+            <label for=field::USERNAME>{crate::text::identifier_label(locale(), with)}</label>
             <input
                 id=field::USERNAME
                 name=field::USERNAME
-                type="text"
+                type=kind
                 autocomplete="username"
                 autocapitalize="off"
                 spellcheck="false"
@@ -299,10 +307,16 @@ pub fn NewPasswordFields(
     autofocus: bool,
 ) -> impl IntoView {
     let l = locale();
+    // A rule the browser cannot check (it does not know the old passwords): said, not ticked.
+    let history = (policy.history > 0).then(|| {
+        let n = policy.history as i32;
+        view! { <p class="hint" id="password-history">{td_string!(l, form.rule_history, count = n)}</p> }
+    });
     view! {
         <PasswordInput field=Field::NewPassword name=field::NEW_PASSWORD label=td_string!(l, form.new_password)
             autocomplete="new-password" error describedby=CHECKLIST_ID autofocus/>
         <RulesChecklist policy/>
+        {history}
         <PasswordInput field=Field::ConfirmPassword name=field::CONFIRM_PASSWORD
             label=td_string!(l, form.confirm_password) autocomplete="new-password" error/>
     }

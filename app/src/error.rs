@@ -91,6 +91,12 @@ pub enum AppError {
     StepUpRequired,
     /// The pool does not offer this second factor, or its contact is not verified.
     MfaMethodUnavailable,
+    /// The pool lets only an administrator reset passwords (`AccountRecoverySetting`:
+    /// `admin_only`).
+    RecoveryAdminOnly,
+    /// A replica Region of a multi-Region pool refuses resets and attribute changes
+    /// (`OperationNotEnabledException`): wait, or ask support.
+    RegionPaused,
     /// The pool requires a second factor and this is the user's last one.
     LastMfaMethod,
     /// The pool does not offer passkeys.
@@ -157,7 +163,10 @@ impl AppError {
             | AppError::LinkExpired
             | AppError::NoChallengeInProgress
             | AppError::ChallengeExpired => S::CONFLICT,
-            AppError::Unavailable | AppError::CodeNotDelivered => S::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::CodeNotDelivered | AppError::RegionPaused => {
+                S::SERVICE_UNAVAILABLE
+            }
+            AppError::RecoveryAdminOnly => S::FORBIDDEN,
             AppError::Unexpected => S::INTERNAL_SERVER_ERROR,
             AppError::Refused | AppError::CrossSite => S::FORBIDDEN,
             AppError::TooLarge => S::PAYLOAD_TOO_LARGE,

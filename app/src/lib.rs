@@ -19,6 +19,7 @@ pub mod passkey_button;
 pub mod password;
 pub mod paths;
 pub mod policy;
+pub mod pool;
 pub mod reset;
 pub mod security;
 pub mod sign_in;
@@ -45,8 +46,6 @@ pub mod limits;
 pub mod mailer;
 #[cfg(feature = "ssr")]
 pub mod metrics;
-#[cfg(feature = "ssr")]
-pub mod pool;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(all(test, feature = "ssr"))]

@@ -18,6 +18,10 @@ pub struct PasswordPolicy {
     pub require_lowercase: bool,
     pub require_numbers: bool,
     pub require_symbols: bool,
+    /// How many recent passwords may not be used again (`PasswordHistorySize`; 0: none). Not a
+    /// rule the browser can check: the page says it below the checklist.
+    #[serde(default)]
+    pub history: u32,
 }
 
 impl Default for PasswordPolicy {
@@ -29,6 +33,7 @@ impl Default for PasswordPolicy {
             require_lowercase: true,
             require_numbers: true,
             require_symbols: true,
+            history: 0,
         }
     }
 }
@@ -162,6 +167,7 @@ mod tests {
             require_lowercase: false,
             require_numbers: false,
             require_symbols: false,
+            history: 0,
         };
         assert!(!p.unmet("ééééééé").is_empty());
         assert!(p.unmet("éééééééé").is_empty());

@@ -451,8 +451,9 @@ impl AppSession {
     }
 
     /// Signs the user in: new session id (no fixation), flows cleared, tokens stored. The
-    /// first sign-in after this browser reset the same user's password leaves a passkey offer.
-    pub async fn sign_in(&self, user: &SignedIn) -> Result<(), AppError> {
+    /// first sign-in after this browser reset the same user's password leaves a passkey offer
+    /// (`key`: the user's `AppState::user_hash`, which compares usernames as the pool does).
+    pub async fn sign_in(&self, user: &SignedIn, key: &str) -> Result<(), AppError> {
         let recovered = self.get::<String>(RECOVERED).await?;
         // A notice left by an earlier step of this sign-in ("your new password is set")
         // is for the page the sign-in ends on.
@@ -463,16 +464,16 @@ impl AppSession {
         if let Some(n) = notice {
             self.set(NOTICE, &n).await?;
         }
-        if recovered.is_some_and(|r| r.trim().eq_ignore_ascii_case(user.username.trim())) {
+        if recovered.is_some_and(|r| r == key) {
             self.set(PASSKEY_OFFER, &true).await?;
         }
         Ok(())
     }
 
-    /// Remembers that `username`'s password was just reset in this browser (after
-    /// [`Self::end_all`]), so that its next sign-in here can offer a passkey.
-    pub async fn set_recovered(&self, username: &str) -> Result<(), AppError> {
-        self.set(RECOVERED, &username.to_string()).await
+    /// Remembers that the user whose `AppState::user_hash` is `key` just reset the password in
+    /// this browser (after [`Self::end_all`]), so that its next sign-in here can offer a passkey.
+    pub async fn set_recovered(&self, key: &str) -> Result<(), AppError> {
+        self.set(RECOVERED, &key.to_string()).await
     }
 
     /// Whether the account page offers a passkey now; taken, so it is offered once.
@@ -551,7 +552,7 @@ mod tests {
     async fn the_first_sign_in_after_a_reset_here_offers_a_passkey_once() {
         let s = crate::testing::session();
         s.end_all(Some(&Notice::SignedOut)).await.unwrap();
-        s.set_recovered("Jane").await.unwrap();
+        s.set_recovered("key-of-jane").await.unwrap();
         // The sign-in page takes its notice; the reset is still remembered.
         s.take_notice().await.unwrap();
         let flow = ChallengeFlow {
@@ -565,10 +566,10 @@ mod tests {
             secret: None,
         };
         s.start_challenge(&flow).await.unwrap();
-        s.sign_in(&user("jane")).await.unwrap();
+        s.sign_in(&user("jane"), "key-of-jane").await.unwrap();
         assert!(s.take_passkey_offer().await.unwrap(), "offered");
         assert!(!s.take_passkey_offer().await.unwrap(), "once");
-        s.sign_in(&user("jane")).await.unwrap();
+        s.sign_in(&user("jane"), "key-of-jane").await.unwrap();
         assert!(
             !s.take_passkey_offer().await.unwrap(),
             "not at the next sign-in"
@@ -578,8 +579,8 @@ mod tests {
     #[tokio::test]
     async fn someone_else_signing_in_after_a_reset_gets_no_offer() {
         let s = crate::testing::session();
-        s.set_recovered("jane").await.unwrap();
-        s.sign_in(&user("bob")).await.unwrap();
+        s.set_recovered("key-of-jane").await.unwrap();
+        s.sign_in(&user("bob"), "key-of-bob").await.unwrap();
         assert!(!s.take_passkey_offer().await.unwrap());
     }
 

@@ -108,9 +108,11 @@ impl AppState {
         }
     }
 
-    /// The keyed hash of a username (for audit logs and limit keys).
+    /// The keyed hash of a username (for audit logs, limit keys and every other per-user key),
+    /// in the form the pool compares usernames: `Alice` and `alice` are one user in a
+    /// case-insensitive pool and two in a case-sensitive one.
     pub fn user_hash(&self, username: &str) -> String {
-        crate::audit::user_hash(&self.audit_key, username)
+        crate::audit::user_hash(&self.audit_key, &self.features.canonical(username))
     }
 }
 
@@ -168,7 +170,7 @@ pub async fn pool_in_force(
     let Some(described) = described else {
         return (policy, configured_features);
     };
-    let features = match tokio::time::timeout(ten, cognito.pool_features(described.devices)).await {
+    let features = match tokio::time::timeout(ten, cognito.pool_features(&described)).await {
         Ok(Ok(f)) => {
             tracing::info!(
                 ?f,
@@ -178,14 +180,28 @@ pub async fn pool_in_force(
         }
         Ok(Err(e)) => {
             tracing::warn!(?e, "could not read the user pool's MFA settings (GetUserPoolMfaConfig); using POOL_FEATURES");
-            configured_features
+            with_description(configured_features, &described)
         }
         Err(_) => {
             tracing::warn!("GetUserPoolMfaConfig timed out; using POOL_FEATURES");
-            configured_features
+            with_description(configured_features, &described)
         }
     };
     (policy, features)
+}
+
+/// `POOL_FEATURES` with what `DescribeUserPool` did read (how users sign in and recover).
+fn with_description(
+    configured: crate::pool::PoolFeatures,
+    d: &crate::cognito::PoolDescription,
+) -> crate::pool::PoolFeatures {
+    crate::pool::PoolFeatures {
+        sign_in_with: d.sign_in_with,
+        recovery: d.recovery,
+        case_sensitive: d.case_sensitive,
+        devices: d.devices,
+        ..configured
+    }
 }
 
 #[cfg(test)]
@@ -251,5 +267,112 @@ mod tests {
         let (p, _) = pool_in_force(&state.cognito, &settings).await;
         assert_eq!(p.min_length, 10);
         assert_eq!(rule.num_calls(), 1, "no call when DESCRIBE_USER_POOL=false");
+    }
+
+    #[tokio::test]
+    async fn how_users_sign_in_and_recover_is_read_from_the_pool() {
+        use crate::pool::{Recovery, SignInWith};
+        use aws_sdk_cognitoidentityprovider::{
+            operation::get_user_pool_mfa_config::GetUserPoolMfaConfigOutput,
+            types::{
+                AccountRecoverySettingType, AliasAttributeType, RecoveryOptionNameType,
+                RecoveryOptionType, UserPoolMfaType, UserPoolTierType, UsernameConfigurationType,
+                WebAuthnConfigurationType,
+            },
+        };
+        let option = |name, priority| {
+            RecoveryOptionType::builder()
+                .name(name)
+                .priority(priority)
+                .build()
+                .unwrap()
+        };
+        let pool = |tier: UserPoolTierType, recovery: Vec<RecoveryOptionType>| {
+            let mut setting = AccountRecoverySettingType::builder();
+            for r in recovery {
+                setting = setting.recovery_mechanisms(r);
+            }
+            UserPoolType::builder()
+                .alias_attributes(AliasAttributeType::Email)
+                .username_configuration(
+                    UsernameConfigurationType::builder()
+                        .case_sensitive(false)
+                        .build()
+                        .unwrap(),
+                )
+                .account_recovery_setting(setting.build())
+                .user_pool_tier(tier)
+                .policies(
+                    UserPoolPolicyType::builder()
+                        .password_policy(
+                            PasswordPolicyType::builder()
+                                .password_history_size(5)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        };
+        let mfa = || {
+            GetUserPoolMfaConfigOutput::builder()
+                .mfa_configuration(UserPoolMfaType::Optional)
+                .web_authn_configuration(
+                    WebAuthnConfigurationType::builder()
+                        .relying_party_id("reset.example.com")
+                        .build(),
+                )
+                .build()
+        };
+        for (tier, recovery, expected, passkeys) in [
+            (
+                UserPoolTierType::Essentials,
+                vec![option(RecoveryOptionNameType::VerifiedPhoneNumber, 1)],
+                Recovery::Phone,
+                true,
+            ),
+            (
+                UserPoolTierType::Lite,
+                vec![option(RecoveryOptionNameType::AdminOnly, 1)],
+                Recovery::AdminOnly,
+                false,
+            ),
+            (
+                UserPoolTierType::Plus,
+                vec![
+                    option(RecoveryOptionNameType::VerifiedEmail, 1),
+                    option(RecoveryOptionNameType::VerifiedPhoneNumber, 2),
+                ],
+                Recovery::EmailOrPhone,
+                true,
+            ),
+        ] {
+            let described = pool(tier.clone(), recovery);
+            let rule = mock!(Client::describe_user_pool).then_output(move || {
+                DescribeUserPoolOutput::builder()
+                    .user_pool(described.clone())
+                    .build()
+            });
+            let config = mock!(Client::get_user_pool_mfa_config).then_output(mfa);
+            let state = testing::state(mock_client!(
+                aws_sdk_cognitoidentityprovider,
+                RuleMode::MatchAny,
+                [&rule, &config]
+            ));
+            let (policy, f) = pool_in_force(&state.cognito, &state.settings).await;
+            assert_eq!(f.recovery, expected, "{tier:?}");
+            assert_eq!(
+                f.sign_in_with,
+                SignInWith {
+                    username: true,
+                    email: true,
+                    phone: false
+                }
+            );
+            assert!(!f.case_sensitive);
+            assert_eq!(policy.history, 5);
+            // Lite has no passkeys, whatever the MFA settings say.
+            assert_eq!(f.passkeys, passkeys, "{tier:?}");
+            assert_eq!(f.canonical(" Alice "), "alice");
+        }
     }
 }

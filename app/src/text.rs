@@ -8,6 +8,7 @@ use crate::{
     forms::{Delivery, Medium, MfaKind, Notice},
     i18n::{td_string, Locale},
     policy::Rule,
+    pool::SignInWith,
 };
 
 /// The locale of the current page (it only changes with a full page load).
@@ -20,7 +21,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
     use AppError::*;
     match e {
         Missing(f) => match f {
-            Field::Username => td_string!(l, errors.missing_username),
+            Field::Username => missing_identifier(l, sign_in_with()),
             Field::Password => td_string!(l, errors.missing_password),
             Field::CurrentPassword => td_string!(l, errors.missing_current_password),
             Field::NewPassword => td_string!(l, errors.missing_new_password),
@@ -72,6 +73,8 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         NotSignedIn => td_string!(l, errors.not_signed_in).to_string(),
         SessionEnded => td_string!(l, errors.session_ended).to_string(),
         UnsupportedChallenge => td_string!(l, errors.unsupported_challenge).to_string(),
+        RecoveryAdminOnly => td_string!(l, errors.recovery_admin_only).to_string(),
+        RegionPaused => td_string!(l, errors.region_paused).to_string(),
         AttributesRejected => td_string!(l, errors.attributes_rejected).to_string(),
         Refused => td_string!(l, errors.refused).to_string(),
         StepUpRequired => td_string!(l, errors.step_up_required).to_string(),
@@ -95,6 +98,38 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         CrossSite => td_string!(l, pages.refused_text).to_string(),
         Unavailable => td_string!(l, errors.unavailable).to_string(),
         Unexpected => td_string!(l, errors.unexpected).to_string(),
+    }
+}
+
+/// What users of this pool sign in with (the server provides it to every render; elsewhere a
+/// username).
+pub fn sign_in_with() -> SignInWith {
+    leptos::prelude::use_context::<SignInWith>().unwrap_or_default()
+}
+
+/// The label of the field users sign in with.
+pub fn identifier_label(l: Locale, w: SignInWith) -> &'static str {
+    match (w.username, w.email, w.phone) {
+        (true, false, false) | (false, false, false) => td_string!(l, form.username),
+        (true, true, false) => td_string!(l, form.username_or_email),
+        (true, false, true) => td_string!(l, form.username_or_phone),
+        (true, true, true) => td_string!(l, form.username_email_or_phone),
+        (false, true, false) => td_string!(l, form.email_address),
+        (false, false, true) => td_string!(l, form.phone_number),
+        (false, true, true) => td_string!(l, form.email_or_phone),
+    }
+}
+
+/// "Enter your username." as the pool has users sign in.
+pub fn missing_identifier(l: Locale, w: SignInWith) -> &'static str {
+    match (w.username, w.email, w.phone) {
+        (true, false, false) | (false, false, false) => td_string!(l, errors.missing_username),
+        (true, true, false) => td_string!(l, errors.missing_username_or_email),
+        (true, false, true) => td_string!(l, errors.missing_username_or_phone),
+        (true, true, true) => td_string!(l, errors.missing_any_identifier),
+        (false, true, false) => td_string!(l, errors.missing_email),
+        (false, false, true) => td_string!(l, errors.missing_phone),
+        (false, true, true) => td_string!(l, errors.missing_email_or_phone),
     }
 }
 

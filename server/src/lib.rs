@@ -171,6 +171,8 @@ fn renderer(
         move || {
             provide_context(state.clone());
             provide_context(brand.clone());
+            // How users sign in (the label and type of the field, the messages about it).
+            provide_context(state.features.sign_in_with);
             if let Some(a) = &state.settings.brand.app {
                 let parts = use_context::<http::request::Parts>();
                 provide_context(return_to::continue_to(a, parts.as_ref()));

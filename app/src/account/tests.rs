@@ -70,7 +70,7 @@ async fn every_change_password_error_has_a_deliberate_answer() {
         LimitExceededException => AppError::TooManyAttempts,
         // Wrong current password (after one refresh-and-retry, see below).
         NotAuthorizedException => AppError::WrongCurrentPassword,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordHistoryPolicyViolationException => AppError::PasswordReused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,

@@ -41,6 +41,9 @@ pub enum IdpError {
     /// `RefreshTokenReuseException`: a refresh token already replaced by rotation (another
     /// tab or instance refreshed first, or a stolen copy): this sign-in is over.
     RefreshTokenReused,
+    /// `OperationNotEnabledException`: not in this Region (a multi-Region pool's replica refuses
+    /// resets and attribute changes) or not for this pool's configuration.
+    NotEnabledHere,
     /// `WebAuthnNotEnabledException`: the pool does not offer passkeys.
     PasskeysOff,
     /// `WebAuthnChallengeNotFoundException`, `WebAuthnClientMismatchException`: the passkey
@@ -83,7 +86,7 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("LimitExceededException", Throttled),
     ("MFAMethodNotFoundException", Misconfigured),
     ("NotAuthorizedException", NotAuthorized),
-    ("OperationNotEnabledException", Misconfigured),
+    ("OperationNotEnabledException", NotEnabledHere),
     ("PasswordHistoryPolicyViolationException", PasswordReused),
     ("PasswordResetRequiredException", PasswordResetRequired),
     ("RefreshTokenReuseException", RefreshTokenReused),

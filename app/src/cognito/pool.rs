@@ -1,12 +1,15 @@
 //! What the pool is: one `DescribeUserPool` (password policy, remembered devices) and one
 //! `GetUserPoolMfaConfig` (MFA rule, factors, passkeys), read at start-up with IAM credentials.
 
-use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+use aws_sdk_cognitoidentityprovider::types::{
+    AliasAttributeType, RecoveryOptionNameType, UserPoolMfaType, UserPoolTierType, UserPoolType,
+    UsernameAttributeType,
+};
 
 use super::{classify, Cognito, IdpError};
 use crate::{
     policy::PasswordPolicy,
-    pool::{MfaRule, PoolFeatures},
+    pool::{MfaRule, PoolFeatures, Recovery, SignInWith},
 };
 
 /// What `DescribeUserPool` says that the app uses.
@@ -16,6 +19,52 @@ pub struct PoolDescription {
     pub policy: Option<PasswordPolicy>,
     /// The pool remembers devices (`DeviceConfiguration`).
     pub devices: bool,
+    /// What users sign in with (`UsernameAttributes`, `AliasAttributes`).
+    pub sign_in_with: SignInWith,
+    /// Where reset codes go (`AccountRecoverySetting`).
+    pub recovery: Recovery,
+    /// `UsernameConfiguration.CaseSensitive` (absent: case-sensitive, as Cognito has it).
+    pub case_sensitive: bool,
+    /// The feature plan is Lite: no passkeys and no email codes, whatever else is set.
+    pub lite: bool,
+}
+
+/// What users sign in with, from the pool.
+fn sign_in_with(pool: &UserPoolType) -> SignInWith {
+    let as_username = pool.username_attributes();
+    let aliases = pool.alias_attributes();
+    SignInWith {
+        username: as_username.is_empty(),
+        email: as_username.contains(&UsernameAttributeType::Email)
+            || aliases.contains(&AliasAttributeType::Email),
+        phone: as_username.contains(&UsernameAttributeType::PhoneNumber)
+            || aliases.contains(&AliasAttributeType::PhoneNumber),
+    }
+}
+
+/// Where reset codes go, from the pool's recovery mechanisms.
+fn recovery(pool: &UserPoolType) -> Recovery {
+    let Some(setting) = pool.account_recovery_setting() else {
+        return Recovery::EmailOrPhone;
+    };
+    let names: Vec<&RecoveryOptionNameType> = setting
+        .recovery_mechanisms()
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    let email = names.contains(&&RecoveryOptionNameType::VerifiedEmail);
+    let phone = names.contains(&&RecoveryOptionNameType::VerifiedPhoneNumber);
+    match (
+        email,
+        phone,
+        names.contains(&&RecoveryOptionNameType::AdminOnly),
+    ) {
+        (true, true, _) => Recovery::EmailOrPhone,
+        (true, false, _) => Recovery::Email,
+        (false, true, _) => Recovery::Phone,
+        (false, false, true) => Recovery::AdminOnly,
+        (false, false, false) => Recovery::EmailOrPhone,
+    }
 }
 
 impl Cognito {
@@ -39,17 +88,25 @@ impl Cognito {
                 require_lowercase: p.require_lowercase(),
                 require_numbers: p.require_numbers(),
                 require_symbols: p.require_symbols(),
+                history: p.password_history_size().unwrap_or(0).clamp(0, 24) as u32,
             });
+        let lite = pool.and_then(|p| p.user_pool_tier()) == Some(&UserPoolTierType::Lite);
         Ok(PoolDescription {
             policy,
             // Absent when the pool's device tracking is "Don't remember".
             devices: pool.is_some_and(|p| p.device_configuration().is_some()),
+            sign_in_with: pool.map(sign_in_with).unwrap_or_default(),
+            recovery: pool.map(recovery).unwrap_or_default(),
+            case_sensitive: pool
+                .and_then(|p| p.username_configuration())
+                .is_none_or(|c| c.case_sensitive()),
+            lite,
         })
     }
 
-    /// What the pool offers (`GetUserPoolMfaConfig`), with `devices` from [`Self::describe_pool`].
+    /// What the pool offers (`GetUserPoolMfaConfig`), with what [`Self::describe_pool`] read.
     #[tracing::instrument(skip_all)]
-    pub async fn pool_features(&self, devices: bool) -> Result<PoolFeatures, IdpError> {
+    pub async fn pool_features(&self, pool: &PoolDescription) -> Result<PoolFeatures, IdpError> {
         let mfa = self
             .client
             .get_user_pool_mfa_config()
@@ -57,6 +114,16 @@ impl Cognito {
             .send()
             .await
             .map_err(|e| classify(e, "GetUserPoolMfaConfig"))?;
+        let passkeys = mfa
+            .web_authn_configuration()
+            .is_some_and(|w| w.relying_party_id().is_some());
+        let email = mfa.email_mfa_configuration().is_some();
+        if pool.lite && (passkeys || email) {
+            tracing::warn!(
+                "the user pool's feature plan is Lite: passkeys and email codes need Essentials \
+                 or Plus (UserPoolTier), so they are not offered"
+            );
+        }
         Ok(PoolFeatures {
             mfa: match mfa.mfa_configuration() {
                 Some(UserPoolMfaType::On) => MfaRule::Required,
@@ -67,11 +134,12 @@ impl Cognito {
                 .software_token_mfa_configuration()
                 .is_some_and(|t| t.enabled()),
             sms: mfa.sms_mfa_configuration().is_some(),
-            email: mfa.email_mfa_configuration().is_some(),
-            passkeys: mfa
-                .web_authn_configuration()
-                .is_some_and(|w| w.relying_party_id().is_some()),
-            devices,
+            email: email && !pool.lite,
+            passkeys: passkeys && !pool.lite,
+            devices: pool.devices,
+            sign_in_with: pool.sign_in_with,
+            recovery: pool.recovery,
+            case_sensitive: pool.case_sensitive,
         })
     }
 }

@@ -65,17 +65,14 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
 }
 
 pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, ConfigError> {
-    use crate::pool::{MfaRule, PoolFeatures};
+    use crate::pool::{MfaRule, PoolFeatures, Recovery, SignInWith};
     let Some(v) = get("POOL_FEATURES") else {
         return Ok(PoolFeatures::default());
     };
     let mut f = PoolFeatures {
         mfa: MfaRule::Optional,
         totp: false,
-        sms: false,
-        email: false,
-        passkeys: false,
-        devices: false,
+        ..PoolFeatures::default()
     };
     for word in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         match word {
@@ -87,10 +84,19 @@ pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, Confi
             "email" => f.email = true,
             "passkeys" => f.passkeys = true,
             "devices" => f.devices = true,
+            // How users sign in and recover, for a pool that cannot be read.
+            "email-username" => f.sign_in_with = SignInWith { username: false, email: true, phone: false },
+            "phone-username" => f.sign_in_with = SignInWith { username: false, email: false, phone: true },
+            "email-alias" => f.sign_in_with.email = true,
+            "phone-alias" => f.sign_in_with.phone = true,
+            "case-sensitive" => f.case_sensitive = true,
+            "recovery-email" => f.recovery = Recovery::Email,
+            "recovery-phone" => f.recovery = Recovery::Phone,
+            "recovery-admin" => f.recovery = Recovery::AdminOnly,
             other => {
                 return Err(err(
                     "POOL_FEATURES",
-                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices"),
+                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices, email-username, phone-username, email-alias, phone-alias, case-sensitive, recovery-email, recovery-phone, recovery-admin"),
                 ))
             }
         }
@@ -118,5 +124,6 @@ pub(super) fn password_policy(get: Get) -> Result<PasswordPolicy, ConfigError> {
         require_lowercase: boolean(get, "PASSWORD_REQUIRE_LOWERCASE", true)?,
         require_numbers: boolean(get, "PASSWORD_REQUIRE_NUMBERS", true)?,
         require_symbols: boolean(get, "PASSWORD_REQUIRE_SYMBOLS", true)?,
+        history: 0,
     })
 }

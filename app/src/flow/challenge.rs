@@ -105,7 +105,9 @@ pub async fn next_step(
             } else {
                 paths::ACCOUNT
             };
-            session.sign_in(&user).await?;
+            session
+                .sign_in(&user, &state.user_hash(&user.username))
+                .await?;
             Ok(next)
         }
         SignIn::Challenge {

@@ -31,10 +31,42 @@ impl Username {
         Ok(Username(u.to_string()))
     }
 
+    /// [`Username::parse`], and a phone number written as people write them (`+44 20 7946
+    /// 0958`, `(555) 555-0100`, `0049 …`) in E.164 (`+442079460958`) when the pool signs users
+    /// in with their phone number.
+    pub fn parse_for(raw: &str, with: crate::pool::SignInWith) -> Result<Self, AppError> {
+        let user = Self::parse(raw)?;
+        if !with.phone {
+            return Ok(user);
+        }
+        Ok(match e164(&user.0) {
+            Some(number) => Username(number),
+            None => user,
+        })
+    }
+
     /// The username, owned.
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// `typed` as an E.164 number, when it is one written with spaces, dots, dashes, brackets or a
+/// `00` international prefix (and has a country code: without one it is left as typed).
+pub fn e164(typed: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_digit() || " .-()/+\u{a0}".contains(c);
+    if !typed.chars().all(allowed) || typed.matches('+').count() > 1 {
+        return None;
+    }
+    let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+    let international = if typed.trim_start().starts_with('+') {
+        digits
+    } else {
+        digits.strip_prefix("00")?.to_string()
+    };
+    (7..=15)
+        .contains(&international.len())
+        .then(|| format!("+{international}"))
 }
 
 impl Deref for Username {
@@ -153,6 +185,45 @@ mod tests {
             Err(AppError::UsernameTooLong)
         );
         assert!(Username::parse(&"é".repeat(MAX_USERNAME)).is_ok());
+    }
+
+    #[test]
+    fn phone_numbers_are_read_as_people_write_them() {
+        use crate::pool::SignInWith;
+        for (typed, e164) in [
+            ("+44 20 7946 0958", "+442079460958"),
+            ("+1 (555) 555-0100", "+15555550100"),
+            ("0049 151 2345 6789", "+4915123456789"),
+            ("+81.90.1234.5678", "+819012345678"),
+        ] {
+            assert_eq!(super::e164(typed).as_deref(), Some(e164), "{typed}");
+        }
+        // No country code, too short, letters, two pluses: left as typed.
+        for typed in [
+            "555 555 0100",
+            "+12",
+            "jane",
+            "+1+2 555 0100",
+            "jane@example.com",
+        ] {
+            assert_eq!(super::e164(typed), None, "{typed}");
+        }
+        let phone = SignInWith {
+            username: true,
+            email: false,
+            phone: true,
+        };
+        assert_eq!(
+            &*Username::parse_for(" +1 555-555-0100 ", phone).unwrap(),
+            "+15555550100"
+        );
+        assert_eq!(&*Username::parse_for("jane", phone).unwrap(), "jane");
+        // A pool without phone numbers keeps what was typed.
+        let plain = SignInWith::default();
+        assert_eq!(
+            &*Username::parse_for("+1 555-555-0100", plain).unwrap(),
+            "+1 555-555-0100"
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub fn idp_error(e: IdpError) -> AppError {
         IdpError::Unavailable => AppError::Unavailable,
         IdpError::Refused => AppError::Refused,
         IdpError::UserNotConfirmed => AppError::UserNotConfirmed,
+        // A multi-Region pool's replica: recovery is paused here, not broken.
+        IdpError::NotEnabledHere => AppError::RegionPaused,
         // An exception this app does not know (logged with its code where it happened):
         // most likely a new or transient condition upstream, so "try again later" (503).
         IdpError::Unexpected => AppError::Unavailable,

@@ -76,7 +76,7 @@ async fn every_respond_to_auth_challenge_error_on_a_code_has_a_deliberate_answer
         MfaMethodNotFoundException => Err(AppError::Unexpected),
         // The challenge session is no longer valid: the step ends like its timer running out.
         NotAuthorizedException => Ok("/sign-in"),
-        OperationNotEnabledException => Err(AppError::Unexpected),
+        OperationNotEnabledException => Err(AppError::RegionPaused),
         PasswordHistoryPolicyViolationException => Err(AppError::Unexpected),
         PasswordResetRequiredException => Err(AppError::Unexpected),
         ResourceNotFoundException => Err(AppError::Unexpected),
@@ -111,7 +111,7 @@ async fn every_associate_software_token_error_has_a_deliberate_answer() {
         InternalErrorException => Err(AppError::Unavailable),
         InvalidParameterException => Err(AppError::Unexpected),
         NotAuthorizedException => Err(AppError::ChallengeExpired),
-        OperationNotEnabledException => Err(AppError::Unexpected),
+        OperationNotEnabledException => Err(AppError::RegionPaused),
         ResourceNotFoundException => Err(AppError::Unexpected),
         SoftwareTokenMfaNotFoundException => Err(AppError::Unexpected),
     );
@@ -143,7 +143,7 @@ async fn every_verify_software_token_error_has_a_deliberate_answer() {
         InvalidParameterException => Err(AppError::Unexpected),
         InvalidUserPoolConfigurationException => Err(AppError::Unexpected),
         NotAuthorizedException => Ok("/sign-in"),
-        OperationNotEnabledException => Err(AppError::Unexpected),
+        OperationNotEnabledException => Err(AppError::RegionPaused),
         PasswordResetRequiredException => Err(AppError::Unexpected),
         ResourceNotFoundException => Err(AppError::Unexpected),
         SoftwareTokenMfaNotFoundException => Err(AppError::Unexpected),

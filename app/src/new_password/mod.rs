@@ -304,7 +304,10 @@ pub mod ssr {
             signed_out_elsewhere,
         };
         if !signed_out_elsewhere {
-            session.sign_in(&signed_in(&flow.username, tokens)).await?;
+            let key = state.user_hash(&flow.username);
+            session
+                .sign_in(&signed_in(&flow.username, tokens), &key)
+                .await?;
             session.set_notice(&notice).await?;
             return Ok(paths::ACCOUNT);
         }

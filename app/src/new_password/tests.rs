@@ -69,7 +69,7 @@ async fn every_respond_to_auth_challenge_error_has_a_deliberate_answer() {
         MfaMethodNotFoundException => Err(AppError::Unexpected),
         // An expired or invalid challenge session: back to sign in with a notice.
         NotAuthorizedException => Ok("/sign-in"),
-        OperationNotEnabledException => Err(AppError::Unexpected),
+        OperationNotEnabledException => Err(AppError::RegionPaused),
         PasswordHistoryPolicyViolationException => Err(AppError::PasswordReused),
         PasswordResetRequiredException => Err(AppError::Unexpected),
         ResourceNotFoundException => Err(AppError::Unexpected),

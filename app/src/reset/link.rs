@@ -63,7 +63,7 @@ pub mod ssr {
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&state.link_key[..]).expect("any key");
         // Its own domain under the key it shares with the "This wasn't me" tokens.
         mac.update(b"reset-link-used\0");
-        mac.update(crate::audit::normalise(username).as_bytes());
+        mac.update(state.features.canonical(username).as_bytes());
         mac.update(b"\0");
         mac.update(code.as_bytes());
         let hex: String = mac.finalize().into_bytes()[..16]

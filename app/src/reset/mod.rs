@@ -17,6 +17,7 @@ use crate::{
     islands::resend::ResendButton,
     paths::field,
     policy::PasswordPolicy,
+    pool::Recovery,
 };
 #[cfg(feature = "ssr")]
 use crate::{
@@ -31,6 +32,9 @@ use crate::{
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestState {
     pub form: FormState,
+    /// Where the pool sends reset codes (`AccountRecoverySetting`).
+    #[serde(default)]
+    pub recovery: Recovery,
 }
 
 /// A reset in progress, as the code page shows it (no username, no secrets).
@@ -70,7 +74,11 @@ pub async fn request_reset(username: String) -> Result<(), AppError> {
     let pad = ctx.state.settings.limits.reset_min_response;
     let step = Step::limited(Action::ResetRequest, "reset_requested").at_least(pad);
     let result = async {
-        let user = Username::parse(&username)?;
+        // The same for every user of such a pool: it tells nothing about an account.
+        if ctx.state.features.recovery == crate::pool::Recovery::AdminOnly {
+            return Err(AppError::RecoveryAdminOnly);
+        }
+        let user = Username::parse_for(&username, ctx.state.features.sign_in_with)?;
         let logic = ssr::request_reset(&ctx.state, &ctx.session, &user);
         ctx.step(step, Some(&user), logic).await
     }
@@ -148,22 +156,51 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let l = crate::text::locale();
     let blank = RequestState {
         form: FormState::default(),
+        recovery: Recovery::default(),
     };
     view! {
         <Title text=td_string!(l, reset.title)/>
         <h1>{td_string!(l, reset.heading)}</h1>
-        <p class="lead">{td_string!(l, reset.lead)}</p>
         {page_state(|| (), |_| load_request(), Some(blank), move |st: RequestState| {
+            if st.recovery == Recovery::AdminOnly {
+                return admin_only().into_any();
+            }
             let error = form_error(st.form.error.clone());
+            // What to type, and where the code goes, as the pool has it.
+            let lead = format!(
+                "{} {}",
+                crate::text::missing_identifier(l, crate::text::sign_in_with()),
+                match st.recovery {
+                    Recovery::Email => td_string!(l, reset.where_email),
+                    Recovery::Phone => td_string!(l, reset.where_phone),
+                    _ => td_string!(l, reset.where_both),
+                }
+            );
             view! {
+                <p class="lead">{lead}</p>
                 <ErrorSummary error/>
                 <PostForm action=RequestReset::PATH novalidate=true>
                     <UsernameInput value=st.form.field(field::USERNAME) error/>
                     <Submit label=td_string!(l, reset.send)/>
                 </PostForm>
-            }
+            }.into_any()
         })}
         <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, reset.back_to_sign_in)}</A></p>
+    }
+}
+
+/// A pool where only an administrator resets passwords: what to do instead of a form that
+/// cannot work, with the operator's support contact when there is one.
+fn admin_only() -> impl IntoView {
+    let l = crate::text::locale();
+    let support = use_context::<crate::branding::Branding>().and_then(|b| b.support_url);
+    view! {
+        <div class="alert alert-info" role="status" id="admin-only">
+            <p>{td_string!(l, reset.admin_only)}</p>
+        </div>
+        {support.map(|url| view! {
+            <p><a class="button primary" href=url.to_string()>{td_string!(l, reset.contact_support)}</a></p>
+        })}
     }
 }
 
@@ -289,6 +326,7 @@ pub mod ssr {
         let flash = ctx.session.take_flash().await?;
         Ok(RequestState {
             form: FormState::for_form(flash.as_ref(), FormId::RequestReset),
+            recovery: ctx.state.features.recovery,
         })
     }
 
@@ -428,7 +466,9 @@ pub mod ssr {
                     }))
                     .await?;
                 // Its next sign-in here offers a passkey (where the pool has them).
-                session.set_recovered(&flow.username).await
+                session
+                    .set_recovered(&state.user_hash(&flow.username))
+                    .await
             }
             // Unknown users get the same answer as a wrong code.
             Err(

@@ -87,7 +87,10 @@ pub async fn confirm(
     match outcome {
         Ok(SignIn::Tokens(tokens)) => {
             crate::flow::challenge::revoke_replaced(state, session).await?;
-            session.sign_in(&signed_in(&user.username, tokens)).await?;
+            let key = state.user_hash(&user.username);
+            session
+                .sign_in(&signed_in(&user.username, tokens), &key)
+                .await?;
             Ok(paths::ACCOUNT_SECURITY)
         }
         Ok(outcome) => {

@@ -103,6 +103,7 @@ fn features(mfa: MfaRule) -> PoolFeatures {
         email: true,
         passkeys: true,
         devices: true,
+        ..PoolFeatures::default()
     }
 }
 
@@ -286,7 +287,7 @@ async fn every_step_up_error_has_a_deliberate_answer() {
         InvalidUserPoolConfigurationException => AppError::Unexpected,
         // The wrong password.
         NotAuthorizedException => AppError::WrongCurrentPassword,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,
         TooManyRequestsException => AppError::TooManyAttempts,
@@ -311,7 +312,7 @@ async fn every_get_user_error_has_a_deliberate_answer() {
         InternalErrorException => AppError::Unavailable,
         InvalidParameterException => AppError::MfaMethodUnavailable,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,
         TooManyRequestsException => AppError::TooManyAttempts,
@@ -335,7 +336,7 @@ async fn every_associate_software_token_error_has_a_deliberate_answer() {
         InternalErrorException => AppError::Unavailable,
         InvalidParameterException => AppError::MfaMethodUnavailable,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         ResourceNotFoundException => AppError::Unexpected,
         SoftwareTokenMfaNotFoundException => AppError::Unexpected,
     );
@@ -353,7 +354,7 @@ async fn every_verify_software_token_error_has_a_deliberate_answer() {
         InvalidParameterException => AppError::MfaMethodUnavailable,
         InvalidUserPoolConfigurationException => AppError::Unexpected,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,
         SoftwareTokenMfaNotFoundException => AppError::Unexpected,
@@ -452,7 +453,7 @@ async fn every_set_user_mfa_preference_error_has_a_deliberate_answer() {
         InternalErrorException => AppError::Unavailable,
         InvalidParameterException => AppError::MfaMethodUnavailable,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,
         UserNotConfirmedException => AppError::UserNotConfirmed,
@@ -529,7 +530,7 @@ async fn every_forget_device_error_has_a_deliberate_answer() {
         InternalErrorException => AppError::Unavailable,
         InvalidParameterException => AppError::MfaMethodUnavailable,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         TooManyRequestsException => AppError::TooManyAttempts,
         UserNotConfirmedException => AppError::UserNotConfirmed,
@@ -613,7 +614,7 @@ async fn the_device_list_reads_names_and_last_use() {
         InvalidParameterException => crate::cognito::IdpError::InvalidParameter,
         InvalidUserPoolConfigurationException => crate::cognito::IdpError::Misconfigured,
         NotAuthorizedException => crate::cognito::IdpError::NotAuthorized,
-        OperationNotEnabledException => crate::cognito::IdpError::Misconfigured,
+        OperationNotEnabledException => crate::cognito::IdpError::NotEnabledHere,
         PasswordResetRequiredException => crate::cognito::IdpError::PasswordResetRequired,
         ResourceNotFoundException => crate::cognito::IdpError::Misconfigured,
         TooManyRequestsException => crate::cognito::IdpError::Throttled,
@@ -645,7 +646,7 @@ async fn every_passkey_list_error_has_a_deliberate_answer() {
         InvalidParameterException => K::InvalidParameter,
         LimitExceededException => K::Throttled,
         NotAuthorizedException => K::NotAuthorized,
-        OperationNotEnabledException => K::Misconfigured,
+        OperationNotEnabledException => K::NotEnabledHere,
         PasswordResetRequiredException => K::PasswordResetRequired,
         TooManyRequestsException => K::Throttled,
     );
@@ -673,7 +674,7 @@ async fn every_passkey_delete_error_has_a_deliberate_answer() {
         InvalidParameterException => AppError::MfaMethodUnavailable,
         LimitExceededException => AppError::TooManyAttempts,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         TooManyRequestsException => AppError::TooManyAttempts,
     );
@@ -706,7 +707,7 @@ async fn every_global_sign_out_error_has_a_deliberate_answer() {
         InvalidParameterException => AppError::MfaMethodUnavailable,
         // The token no longer works: signed out everywhere already, or the user was reset.
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         ResourceNotFoundException => AppError::Unexpected,
         TooManyRequestsException => AppError::TooManyAttempts,
@@ -750,7 +751,7 @@ async fn every_passkey_registration_start_error_has_a_deliberate_answer() {
         InvalidParameterException => AppError::MfaMethodUnavailable,
         LimitExceededException => AppError::TooManyAttempts,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         TooManyRequestsException => AppError::TooManyAttempts,
         // The operator's to fix: the pool has no relying party (README "Passkeys").
@@ -773,7 +774,7 @@ async fn every_passkey_registration_error_has_a_deliberate_answer() {
         InvalidParameterException => AppError::MfaMethodUnavailable,
         LimitExceededException => AppError::TooManyAttempts,
         NotAuthorizedException => AppError::SessionEnded,
-        OperationNotEnabledException => AppError::Unexpected,
+        OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         TooManyRequestsException => AppError::TooManyAttempts,
         WebAuthnChallengeNotFoundException => AppError::PasskeyExpired,

@@ -42,7 +42,7 @@ pub struct SignInState {
 pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
     let (ctx, password) = (Ctx::get().await?, password.into());
     let result = async {
-        let user = Username::parse(&username)?;
+        let user = Username::parse_for(&username, ctx.state.features.sign_in_with)?;
         let logic = ssr::sign_in(&ctx.state, &ctx.session, &user, &password);
         let next = ctx.step(Step::limited(Action::SignIn, "sign_in"), Some(&user), logic);
         let next = next.await?;

@@ -86,7 +86,7 @@ pub mod ssr {
         }
         let (user, outcome, first) = match username {
             Some(raw) => {
-                let user = Username::parse(raw)?.into_string();
+                let user = Username::parse_for(raw, state.features.sign_in_with)?.into_string();
                 let outcome = state.cognito.sign_in_passkey(&user).await;
                 (user, outcome, true)
             }

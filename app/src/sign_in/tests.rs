@@ -29,7 +29,7 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
         InvalidSmsRoleTrustRelationshipException => Err(AppError::Unexpected),
         InvalidUserPoolConfigurationException => Err(AppError::Unexpected),
         NotAuthorizedException => Err(AppError::WrongCredentials),
-        OperationNotEnabledException => Err(AppError::Unexpected),
+        OperationNotEnabledException => Err(AppError::RegionPaused),
         // Handled by sending a code: see the admin-reset test below.
         PasswordResetRequiredException => Ok("/reset/confirm"),
         ResourceNotFoundException => Err(AppError::Unexpected),
@@ -376,6 +376,7 @@ mod passkey {
             "TooManyRequestsException" => AppError::TooManyAttempts,
             "UserNotConfirmedException" => AppError::UserNotConfirmed,
             "ExpiredCodeException" => AppError::PasskeyExpired,
+            "OperationNotEnabledException" => AppError::RegionPaused,
             // The pool's or the operator's to fix; logged with its code.
             _ => AppError::Unexpected,
         }
@@ -510,7 +511,7 @@ mod passkey {
             MfaMethodNotFoundException => AppError::Unexpected,
             // The assertion did not verify (or Cognito's step ran out).
             NotAuthorizedException => AppError::PasskeyFailed,
-            OperationNotEnabledException => AppError::Unexpected,
+            OperationNotEnabledException => AppError::RegionPaused,
             PasswordHistoryPolicyViolationException => AppError::Unexpected,
             PasswordResetRequiredException => AppError::Unexpected,
             ResourceNotFoundException => AppError::Unexpected,

@@ -632,3 +632,68 @@ async fn the_wait_page_offers_the_reset_and_support_and_its_address_reloads_to_t
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/sign-in");
 }
+
+#[tokio::test]
+async fn the_reset_page_says_what_the_pool_does() {
+    // Read from the pool at start-up (DescribeUserPool; here from POOL_FEATURES, the same
+    // fields): an email address as the username, codes by text message.
+    let app = spawn_app_with(
+        false,
+        &[
+            ("DESCRIBE_USER_POOL", "false"),
+            (
+                "POOL_FEATURES",
+                "optional,totp,email-username,recovery-phone",
+            ),
+        ],
+    )
+    .await;
+    let page = app.page("/reset").await;
+    assert!(page.contains(">Email address</label>"), "{page}");
+    assert!(page.contains("type=\"email\""), "{page}");
+    assert!(
+        page.contains("Enter your email address. We'll send a code by text message"),
+        "{page}"
+    );
+    // An empty form says what is missing in the same words.
+    let r = app
+        .post_form("/reset", "reset/request", &[("username", "")])
+        .await;
+    assert_eq!(location(&r), "/reset");
+    assert!(app
+        .page("/reset")
+        .await
+        .contains("Enter your email address."));
+
+    // A pool where only an administrator resets passwords: no form that cannot work, but what
+    // to do and whom to ask.
+    let admin = spawn_app_with(
+        false,
+        &[
+            ("DESCRIBE_USER_POOL", "false"),
+            ("POOL_FEATURES", "optional,totp,recovery-admin"),
+            ("SUPPORT_URL", "https://help.example.com/"),
+        ],
+    )
+    .await;
+    let page = admin.page("/reset").await;
+    assert!(page.contains("id=\"admin-only\""), "{page}");
+    assert!(page.contains("reset by the support team"), "{page}");
+    assert!(
+        page.contains("href=\"https://help.example.com/\""),
+        "{page}"
+    );
+    assert!(!page.contains("action=\"/api/reset/request\""), "{page}");
+    // Posted anyway: refused the same way for everyone (nothing about the account), back to
+    // the page that says what to do; to a script, a 403 with its reason.
+    let r = admin
+        .post_form("/reset", "reset/request", &[("username", "jane")])
+        .await;
+    assert_eq!(location(&r), "/reset");
+    assert!(admin
+        .page("/reset")
+        .await
+        .contains("reset by the support team"));
+    let r = admin.call("reset/request", &[("username", "jane")]).await;
+    assert_eq!(error_of(r).await, (403, json!("RecoveryAdminOnly")));
+}
