@@ -10,6 +10,7 @@ mod flows;
 mod i18n;
 mod link;
 mod logs;
+mod matrix;
 mod mfa;
 mod notify;
 mod probes;

@@ -189,12 +189,22 @@ pub async fn moto_data() -> Value {
     unreachable!("the last attempt returns or panics")
 }
 
-/// The latest reset code moto issued to `name` in `pool`.
+/// The latest reset code moto issued to `name` in `pool` (its username, or the email address
+/// or phone number that stands for it in a pool that signs in with those: Cognito's username is
+/// then the user's `sub`).
 pub async fn latest_code(pool: &Pool, name: &str) -> Option<String> {
+    let is = |u: &Value| {
+        u["username"] == name
+            || u["attributes"].as_array().is_some_and(|a| {
+                a.iter().any(|x| {
+                    (x["Name"] == "email" || x["Name"] == "phone_number") && x["Value"] == name
+                })
+            })
+    };
     moto_data().await["cognitoidp"]["CognitoIdpUser"]
         .as_array()?
         .iter()
-        .find(|u| u["user_pool_id"] == pool.id.as_str() && u["username"] == name)
+        .find(|u| u["user_pool_id"] == pool.id.as_str() && is(u))
         .and_then(|u| u["confirmation_code"].as_str().map(str::to_string))
 }
 
