@@ -140,6 +140,17 @@ where
         SdkError::ServiceError(s) => {
             let code = s.err().code().unwrap_or("unknown");
             let kind = kind_of(code);
+            if kind == NotAuthorized && wrong_secret(s.err().message()) {
+                // Not the user's fault: every user would be told "incorrect password". The
+                // app client's secret is wrong (removed in a rotation before the instances
+                // had the new one): the operator's fix, and a 503 for users meanwhile.
+                tracing::error!(
+                    operation,
+                    "cognito refused the app client's secret: COGNITO_CLIENT_SECRET is not one \
+                     of the client's secrets (a rotation removed it?)"
+                );
+                return Unavailable;
+            }
             if kind == Unexpected {
                 tracing::error!(
                     operation,
@@ -154,6 +165,15 @@ where
         }
         _ => Unexpected,
     }
+}
+
+/// Whether Cognito's message on a `NotAuthorizedException` is about the client secret
+/// ("Unable to verify secret hash for client …", "Client … is configured with secret but
+/// SECRET_HASH was not received"), not the user's credentials. The message is read, never
+/// logged.
+fn wrong_secret(message: Option<&str>) -> bool {
+    let m = message.unwrap_or("").to_ascii_lowercase();
+    m.contains("secret hash") || m.contains("secret_hash") || m.contains("client secret")
 }
 
 /// Logs an SDK failure: the operation and the exception code. Cognito's free-text message is

@@ -86,6 +86,64 @@ async fn an_exception_the_app_does_not_know_is_service_unavailable_not_a_500() {
 }
 
 #[tokio::test]
+async fn a_client_secret_rotated_away_is_the_operators_fix_not_everyones_wrong_password() {
+    // Zero-downtime rotation (README): add the new secret, roll the instances, remove the old.
+    // An instance still holding the removed secret must not tell every user "Incorrect
+    // username or password": it answers "temporarily unavailable" and logs the cause.
+    use aws_smithy_types::error::ErrorMetadata;
+    let during = |secret: &'static str| {
+        let rule = mock!(Client::initiate_auth)
+            .match_requests(move |r| {
+                // Cognito takes either of the client's two secrets while both exist.
+                let hash = r.auth_parameters().and_then(|p| p.get("SECRET_HASH")).cloned();
+                ["old-secret", "new-secret"].iter().any(|s| {
+                    hash.as_deref() == Some(&crate::cognito::secret_hash(s, "jane", "client1")[..])
+                }) && secret != "removed"
+            })
+            .then_output(|| {
+                aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput::builder()
+                    .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::NewPasswordRequired)
+                    .session("s")
+                    .build()
+            });
+        let refused = mock!(Client::initiate_auth).then_error(|| {
+            InitiateAuthError::NotAuthorizedException(
+                aws_sdk_cognitoidentityprovider::types::error::NotAuthorizedException::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("NotAuthorizedException")
+                            .message("Unable to verify secret hash for client client1")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+        (rule, refused)
+    };
+    for (held, pool_has_it, expected) in [
+        ("old-secret", true, Ok("/new-password")),
+        ("new-secret", true, Ok("/new-password")),
+        ("old-secret", false, Err(AppError::Unavailable)),
+    ] {
+        let (ok, refused) = during(if pool_has_it { "both" } else { "removed" });
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&ok, &refused]
+        );
+        let state = testing::state_with(client, &[("COGNITO_CLIENT_SECRET", held)]);
+        let got = sign_in(
+            &state,
+            &testing::session(),
+            &testing::user("jane"),
+            &testing::secret("Temp-Passw0rd!"),
+        )
+        .await;
+        assert_eq!(got, expected, "{held}, still in the pool: {pool_has_it}");
+    }
+}
+
+#[tokio::test]
 async fn admin_reset_sends_a_code_and_lands_on_the_code_step() {
     let rule = mock!(Client::initiate_auth).then_error(|| {
         InitiateAuthError::PasswordResetRequiredException(

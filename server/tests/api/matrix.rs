@@ -38,15 +38,26 @@ fn email() -> (String, String) {
 fn phone() -> (String, String) {
     // Typed as people write it; Cognito holds E.164.
     let n = rand::random::<u32>() % 10_000_000;
-    (format!("+1555{n:07}"), format!("+1 555 {:03} {:04}", n / 10_000, n % 10_000))
+    (
+        format!("+1555{n:07}"),
+        format!("+1 555 {:03} {:04}", n / 10_000, n % 10_000),
+    )
 }
 
 /// A user of `pool` named `name` (FORCE_CHANGE_PASSWORD with `TEMP` unless `permanent`), with
 /// a verified email address and phone number (`name` itself where it is one of them).
 async fn user(pool: &Pool, name: &str, permanent: Option<&str>) {
     let n = rand::random::<u32>() % 10_000_000;
-    let email = if name.contains('@') { name.to_string() } else { format!("m{n}@example.com") };
-    let phone = if name.starts_with('+') { name.to_string() } else { format!("+1666{n:07}") };
+    let email = if name.contains('@') {
+        name.to_string()
+    } else {
+        format!("m{n}@example.com")
+    };
+    let phone = if name.starts_with('+') {
+        name.to_string()
+    } else {
+        format!("+1666{n:07}")
+    };
     moto_call(
         "AdminCreateUser",
         json!({
@@ -91,15 +102,22 @@ async fn run(case: Case) {
     }
     let app = spawn_on(&pool, &[("DESCRIBE_USER_POOL", "true")]).await;
     let name = case.name;
-    let admin_only = case.pool["AccountRecoverySetting"]["RecoveryMechanisms"][0]["Name"]
-        == "admin_only";
+    let admin_only =
+        case.pool["AccountRecoverySetting"]["RecoveryMechanisms"][0]["Name"] == "admin_only";
 
     // Forgot password → code → new password → signed in.
     let (held, typed) = (case.user)();
     user(&pool, &held, Some(OLD)).await;
-    let r = app.fresh().call("reset/request", &[("username", &typed)]).await;
+    let r = app
+        .fresh()
+        .call("reset/request", &[("username", &typed)])
+        .await;
     if admin_only {
-        assert_eq!(error_of(r).await, (403, json!("RecoveryAdminOnly")), "{name}");
+        assert_eq!(
+            error_of(r).await,
+            (403, json!("RecoveryAdminOnly")),
+            "{name}"
+        );
     } else {
         let reset = app.fresh();
         let r = reset.call("reset/request", &[("username", &typed)]).await;
@@ -111,7 +129,11 @@ async fn run(case: Case) {
             .fresh()
             .call("sign-in", &[("username", &typed), ("password", NEW)])
             .await;
-        assert_eq!(location(&r), after_sign_in(case.mfa, false), "{name}: reset");
+        assert_eq!(
+            location(&r),
+            after_sign_in(case.mfa, false),
+            "{name}: reset"
+        );
     }
 
     // A temporary password → a new one.
@@ -128,7 +150,11 @@ async fn run(case: Case) {
             &[("new_password", NEW), ("confirm_password", NEW)],
         )
         .await;
-    assert_eq!(location(&r), after_sign_in(case.mfa, true), "{name}: temporary");
+    assert_eq!(
+        location(&r),
+        after_sign_in(case.mfa, true),
+        "{name}: temporary"
+    );
 
     // Sign in, then change the password (where no second factor stands in the way).
     if case.mfa != Some("ON") {
