@@ -468,7 +468,14 @@ async fn the_end_of_a_reset_deletes_its_record() {
 
 #[tokio::test]
 async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
-    let app = spawn_app_with(false, &[("RATE_LIMIT_USER", "2/15m")]).await;
+    // A case-insensitive pool (Cognito's console default): `JANE` is `jane`, and so are its
+    // limits. (In a case-sensitive one they are two users: `pool::tests`.)
+    let pool = create_pool_with(
+        false,
+        json!({"UsernameConfiguration": {"CaseSensitive": false}}),
+    )
+    .await;
+    let app = spawn_on(&pool, &[("RATE_LIMIT_USER", "2/15m")]).await;
     let user = random_user();
     confirmed_user(&app.pool, &user, "Old-Passw0rd!").await;
     for _ in 0..2 {
@@ -483,7 +490,11 @@ async fn per_user_limits_answer_429_with_retry_after_with_and_without_js() {
         .fresh()
         .call("reset/request", &[("username", &user.to_uppercase())])
         .await;
-    assert_eq!(r.status(), 429, "usernames are normalised");
+    assert_eq!(
+        r.status(),
+        429,
+        "usernames are compared as the pool compares them"
+    );
     let retry: u64 = header(&r, "retry-after").parse().unwrap();
     assert!((400..=450).contains(&retry), "{retry}");
     assert_eq!(error_of(r).await.1, json!({"RateLimited": retry}));
