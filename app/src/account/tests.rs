@@ -292,6 +292,19 @@ async fn sign_out_revokes_and_deletes_even_if_revocation_fails() {
     }
 }
 
+/// New tokens from a client that rotates refresh tokens.
+fn rotated() -> GetTokensFromRefreshTokenOutput {
+    GetTokensFromRefreshTokenOutput::builder()
+        .authentication_result(
+            AuthenticationResultType::builder()
+                .access_token("new-access")
+                .refresh_token("rotated")
+                .expires_in(3600)
+                .build(),
+        )
+        .build()
+}
+
 /// The signed-in user after `flow::refresh` on a session whose access token is old.
 async fn refresh_once(
     state: &crate::state::AppState,
@@ -306,17 +319,7 @@ async fn refresh_once(
 async fn with_rotation_on_the_new_refresh_token_is_kept() {
     let refresh = mock!(Client::get_tokens_from_refresh_token)
         .match_requests(|r| r.refresh_token() == Some("refresh"))
-        .then_output(|| {
-            GetTokensFromRefreshTokenOutput::builder()
-                .authentication_result(
-                    AuthenticationResultType::builder()
-                        .access_token("new-access")
-                        .refresh_token("rotated")
-                        .expires_in(3600)
-                        .build(),
-                )
-                .build()
-        });
+        .then_output(rotated);
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&refresh]));
     let s = signed_in_session(0).await;
     let u = refresh_once(&state, &s).await.unwrap();
@@ -346,17 +349,7 @@ async fn two_requests_of_one_sign_in_refresh_the_token_once() {
     // with rotation on, a second refresh of the same token would be refused as reuse.
     let refresh = mock!(Client::get_tokens_from_refresh_token)
         .sequence()
-        .output(|| {
-            GetTokensFromRefreshTokenOutput::builder()
-                .authentication_result(
-                    AuthenticationResultType::builder()
-                        .access_token("new-access")
-                        .refresh_token("rotated")
-                        .expires_in(3600)
-                        .build(),
-                )
-                .build()
-        })
+        .output(rotated)
         .error(|| crate::exception!(GetTokensFromRefreshTokenError::RefreshTokenReuseException))
         .build();
     let state = testing::state(mock_client!(
