@@ -50,7 +50,16 @@ def get_tokens_from_refresh_token(self):
     return ActionResult(agnostic.initiate_auth(client_id, "REFRESH_TOKEN_AUTH", params))
 
 
+def admin_delete_software_token(self):
+    """AdminDeleteSoftwareToken (moto 5.2.5 lacks it): the user's authenticator app is gone."""
+    user = self.backend.admin_get_user(self._get_param("UserPoolId"), self._get_param("Username"))
+    user.token_verified = False
+    user.software_token_mfa_enabled = False
+    return ActionResult({})
+
+
 CognitoIdpResponse.get_tokens_from_refresh_token = get_tokens_from_refresh_token
+CognitoIdpResponse.admin_delete_software_token = admin_delete_software_token
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -74,6 +74,44 @@ pub enum AdminCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Remove the user's second factors (lost phone): every factor off
+    /// (AdminSetUserMFAPreference) and the authenticator app deleted (AdminDeleteSoftwareToken).
+    /// In a pool that requires MFA the user sets up a new one at the next sign-in.
+    MfaReset {
+        user: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Stop the user signing in (AdminDisableUser); their data stays.
+    Disable {
+        user: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Let a disabled user sign in again (AdminEnableUser).
+    Enable {
+        user: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Find users by email address or phone number (ListUsers).
+    Find {
+        /// The email address to look for.
+        #[arg(long, conflicts_with = "phone", required_unless_present = "phone")]
+        email: Option<String>,
+        /// The phone number to look for (E.164, like +15555550100).
+        #[arg(long)]
+        phone: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Send the invitation again with a new temporary password (AdminCreateUser with
+    /// MessageAction=RESEND), e.g. when the first one expired before the user signed in.
+    ResendInvite {
+        user: String,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Runs a command; returns the process exit code.
@@ -83,7 +121,12 @@ pub async fn run(cmd: AdminCommand) -> i32 {
         | AdminCommand::SetPassword { common, .. }
         | AdminCommand::Verify { common, .. }
         | AdminCommand::SignOut { common, .. }
-        | AdminCommand::Show { common, .. } => common.json,
+        | AdminCommand::Show { common, .. }
+        | AdminCommand::MfaReset { common, .. }
+        | AdminCommand::Disable { common, .. }
+        | AdminCommand::Enable { common, .. }
+        | AdminCommand::Find { common, .. }
+        | AdminCommand::ResendInvite { common, .. } => common.json,
     };
     let cognito = match connect().await {
         Ok(c) => c,
@@ -120,6 +163,67 @@ pub async fn run(cmd: AdminCommand) -> i32 {
             Ok(u) => done(json_out, json!({"ok": true, "command": "show", "user": u}), &describe(&u)),
             Err(e) => refused(json_out, e, &user, "cognito-idp:AdminGetUser"),
         },
+        other => help_desk(&cognito, json_out, other).await,
+    }
+}
+
+/// The help desk's commands: `mfa-reset`, `disable`, `enable`, `find`, `resend-invite`.
+async fn help_desk(cognito: &Cognito, json_out: bool, cmd: AdminCommand) -> i32 {
+    let enable = !matches!(cmd, AdminCommand::Disable { .. });
+    match cmd {
+        AdminCommand::MfaReset { user, .. } => match cognito.admin_mfa_reset(&user).await {
+            Ok(()) => done(
+                json_out,
+                json!({"ok": true, "command": "mfa-reset", "username": user}),
+                &format!("{user} has no second factor now. If the pool requires one, they set up a new one at their next sign-in."),
+            ),
+            Err(e) => refused(json_out, e, &user, "cognito-idp:AdminSetUserMFAPreference, cognito-idp:AdminDeleteSoftwareToken"),
+        },
+        AdminCommand::Disable { user, .. } | AdminCommand::Enable { user, .. } => {
+            let (name, action) = if enable {
+                ("enable", "cognito-idp:AdminEnableUser")
+            } else {
+                ("disable", "cognito-idp:AdminDisableUser")
+            };
+            match cognito.admin_set_enabled(&user, enable).await {
+                Ok(()) => done(
+                    json_out,
+                    json!({"ok": true, "command": name, "username": user}),
+                    &if enable {
+                        format!("{user} can sign in again.")
+                    } else {
+                        format!("{user} can no longer sign in (their account and data are kept; `enable` undoes it).")
+                    },
+                ),
+                Err(e) => refused(json_out, e, &user, action),
+            }
+        }
+        AdminCommand::Find { email, phone, .. } => {
+            let (attribute, value) = match (email, phone) {
+                (Some(e), _) => ("email", e),
+                (None, Some(p)) => ("phone_number", p),
+                (None, None) => return fail(json_out, 2, "usage", "Give --email or --phone."),
+            };
+            match cognito.admin_find(attribute, &value).await {
+                Ok(users) => {
+                    let text = match users.len() {
+                        0 => format!("No user has {value}."),
+                        _ => users.iter().map(describe).collect::<Vec<_>>().join("\n\n"),
+                    };
+                    done(json_out, json!({"ok": true, "command": "find", "users": users}), &text)
+                }
+                Err(e) => refused(json_out, e, &value, "cognito-idp:ListUsers"),
+            }
+        }
+        AdminCommand::ResendInvite { user, .. } => match cognito.admin_resend_invitation(&user).await {
+            Ok(()) => done(
+                json_out,
+                json!({"ok": true, "command": "resend-invite", "username": user}),
+                &format!("A new invitation with a new temporary password is on its way to {user}."),
+            ),
+            Err(e) => refused(json_out, e, &user, "cognito-idp:AdminCreateUser"),
+        },
+        _ => unreachable!("the other commands are run by `run`"),
     }
 }
 
@@ -258,7 +362,8 @@ fn refused(json_out: bool, e: IdpError, user: &str, action: &str) -> i32 {
         IdpError::Unavailable => ("unavailable", "Cognito could not be reached. Check the network, region and AWS_ENDPOINT_URL, then try again.".to_string()),
         IdpError::Misconfigured => ("misconfigured", "Cognito refused: the user pool was not found, or it is not set up to allow this.".to_string()),
         IdpError::Refused => ("refused", "Cognito refused: a Lambda trigger or AWS WAF rejected the request.".to_string()),
-        _ => ("unexpected", "Cognito refused the request for an unexpected reason; see the log line above.".to_string()),
+        IdpError::WrongUserState => ("wrong_user_state", format!("Cognito refused: {user} is not waiting for an invitation (they already chose a password). Use reset-password instead.")),
+        _ => ("unexpected", "Cognito refused the request for an unexpected reason; its exception code is in the log line above.".to_string()),
     };
     fail(json_out, 1, kind, &message)
 }
@@ -308,6 +413,18 @@ pub fn generate_password() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_for_a_user_who_chose_a_password_points_to_reset_password() {
+        // moto re-sends to anyone; Cognito refuses with UnsupportedUserStateException.
+        let code = refused(
+            true,
+            IdpError::WrongUserState,
+            "jane",
+            "cognito-idp:AdminCreateUser",
+        );
+        assert_eq!(code, 1);
+    }
 
     #[test]
     fn a_user_without_a_verified_contact_gets_the_fix_spelled_out() {

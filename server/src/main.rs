@@ -65,7 +65,19 @@ async fn main() {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
-        Command::Admin(cmd) => std::process::exit(server::admin::run(cmd).await),
+        Command::Admin(cmd) => {
+            // Cognito's refusals are logged (operation and exception code, never its message)
+            // on standard error, so "the log line above" of an unexpected one is there.
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .without_time()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(
+                    "warn,aws_config=error,aws_smithy_runtime=error,aws_sdk_cognitoidentityprovider=error",
+                ))
+                .init();
+            std::process::exit(server::admin::run(cmd).await)
+        }
         Command::Health => std::process::exit(server::health::run()),
     }
 }

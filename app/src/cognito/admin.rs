@@ -207,23 +207,157 @@ impl Cognito {
             .send()
             .await
             .map_err(|e| classify(e, "AdminGetUser"))?;
-        let attrs: HashMap<&str, &str> = out
-            .user_attributes()
+        Ok(summary(
+            out.username(),
+            out.user_status().map(|s| s.as_str()),
+            out.enabled(),
+            out.user_attributes(),
+        ))
+    }
+
+    /// `AdminSetUserMFAPreference` (every factor off) + `AdminDeleteSoftwareToken`: the user's
+    /// second factors are gone; in a pool that requires one, the next sign-in sets one up.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_mfa_reset(&self, username: &str) -> Result<(), IdpError> {
+        use aws_sdk_cognitoidentityprovider::types::{
+            EmailMfaSettingsType, SmsMfaSettingsType, SoftwareTokenMfaSettingsType,
+        };
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .software_token_mfa_settings(
+                SoftwareTokenMfaSettingsType::builder()
+                    .enabled(false)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .sms_mfa_settings(
+                SmsMfaSettingsType::builder()
+                    .enabled(false)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .email_mfa_settings(
+                EmailMfaSettingsType::builder()
+                    .enabled(false)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminSetUserMFAPreference"))?;
+        match self
+            .client
+            .admin_delete_software_token()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminDeleteSoftwareToken"))
+        {
+            // No authenticator app to delete: nothing more to do.
+            Ok(_) | Err(IdpError::Misconfigured) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `AdminEnableUser` / `AdminDisableUser`.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_set_enabled(&self, username: &str, enabled: bool) -> Result<(), IdpError> {
+        let pool = &*self.user_pool_id;
+        let sent = if enabled {
+            let r = self
+                .client
+                .admin_enable_user()
+                .user_pool_id(pool)
+                .username(username);
+            r.send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(e, "AdminEnableUser"))
+        } else {
+            let r = self
+                .client
+                .admin_disable_user()
+                .user_pool_id(pool)
+                .username(username);
+            r.send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(e, "AdminDisableUser"))
+        };
+        sent
+    }
+
+    /// `ListUsers` with `attribute = "value"` (`email` or `phone_number`): the users who have it.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_find(
+        &self,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<UserSummary>, IdpError> {
+        // The filter's value is a quoted string: quotes and backslashes in it are escaped.
+        let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+        let out = self
+            .client
+            .list_users()
+            .user_pool_id(&*self.user_pool_id)
+            .filter(format!("{attribute} = \"{quoted}\""))
+            .limit(20)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ListUsers"))?;
+        Ok(out
+            .users()
             .iter()
-            .filter_map(|a| Some((a.name(), a.value()?)))
-            .collect();
-        Ok(UserSummary {
-            username: out.username().to_string(),
-            status: out
-                .user_status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_else(|| "UNKNOWN".into()),
-            enabled: out.enabled(),
-            email: attrs.get("email").map(|s| s.to_string()),
-            email_verified: attrs.get("email_verified") == Some(&"true"),
-            phone_number: attrs.get("phone_number").map(|s| s.to_string()),
-            phone_number_verified: attrs.get("phone_number_verified") == Some(&"true"),
-            locale: attrs.get("locale").map(|s| s.to_string()),
-        })
+            .map(|u| {
+                summary(
+                    u.username().unwrap_or(""),
+                    u.user_status().map(|s| s.as_str()),
+                    u.enabled(),
+                    u.attributes(),
+                )
+            })
+            .collect())
+    }
+
+    /// `AdminCreateUser` with `MessageAction=RESEND`: the invitation again, with a new temporary
+    /// password (a user still in `FORCE_CHANGE_PASSWORD`, e.g. whose temporary password expired).
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_resend_invitation(&self, username: &str) -> Result<(), IdpError> {
+        use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+        self.client
+            .admin_create_user()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .message_action(MessageActionType::Resend)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "AdminCreateUser(RESEND)"))
+    }
+}
+
+/// A user as an operator sees it, from what Cognito returns.
+fn summary(
+    username: &str,
+    status: Option<&str>,
+    enabled: bool,
+    attributes: &[AttributeType],
+) -> UserSummary {
+    let attrs: HashMap<&str, &str> = attributes
+        .iter()
+        .filter_map(|a| Some((a.name(), a.value()?)))
+        .collect();
+    UserSummary {
+        username: username.to_string(),
+        status: status.unwrap_or("UNKNOWN").to_string(),
+        enabled,
+        email: attrs.get("email").map(|s| s.to_string()),
+        email_verified: attrs.get("email_verified") == Some(&"true"),
+        phone_number: attrs.get("phone_number").map(|s| s.to_string()),
+        phone_number_verified: attrs.get("phone_number_verified") == Some(&"true"),
+        locale: attrs.get("locale").map(|s| s.to_string()),
     }
 }

@@ -44,6 +44,9 @@ pub enum IdpError {
     /// `OperationNotEnabledException`: not in this Region (a multi-Region pool's replica refuses
     /// resets and attribute changes) or not for this pool's configuration.
     NotEnabledHere,
+    /// `UnsupportedUserStateException`: the user is not in a state the call works in (an
+    /// invitation re-sent to a user who already chose a password).
+    WrongUserState,
     /// `WebAuthnNotEnabledException`: the pool does not offer passkeys.
     PasskeysOff,
     /// `WebAuthnChallengeNotFoundException`, `WebAuthnClientMismatchException`: the passkey
@@ -89,6 +92,8 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("OperationNotEnabledException", NotEnabledHere),
     ("PasswordHistoryPolicyViolationException", PasswordReused),
     ("PasswordResetRequiredException", PasswordResetRequired),
+    // AdminCreateUser: a precondition of the pool's (e.g. a required attribute's) not met.
+    ("PreconditionNotMetException", Misconfigured),
     ("RefreshTokenReuseException", RefreshTokenReused),
     ("ResourceNotFoundException", Misconfigured),
     ("SoftwareTokenMFANotFoundException", Misconfigured),
@@ -98,6 +103,7 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("UnauthorizedException", NotAuthorized),
     ("UnexpectedLambdaException", Misconfigured),
     ("UnsupportedOperationException", Misconfigured),
+    ("UnsupportedUserStateException", WrongUserState),
     ("UnsupportedTokenTypeException", Misconfigured),
     ("UserLambdaValidationException", Refused),
     ("UserNotConfirmedException", UserNotConfirmed),
@@ -106,6 +112,8 @@ pub const KINDS: &[(&str, IdpError)] = &[
     // setting ("This wasn't me" then reports nothing to the risk model, and says so in the log).
     ("UserPoolAddOnNotEnabledException", Misconfigured),
     ("UserPoolTaggingException", Misconfigured),
+    // AdminCreateUser: the username is taken (like an alias that is).
+    ("UsernameExistsException", AliasExists),
     ("WebAuthnChallengeNotFoundException", PasskeyCeremonyGone),
     ("WebAuthnClientMismatchException", PasskeyCeremonyGone),
     // The relying-party id is not set, or does not match the domain the app is served from:
@@ -228,7 +236,7 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), KINDS.len(), "a code is listed twice");
-        assert_eq!(KINDS.len(), 43);
+        assert_eq!(KINDS.len(), 46);
         assert_eq!(kind_of("CodeMismatchException"), CodeMismatch);
         assert_eq!(kind_of("AccessDeniedException"), Unexpected);
         assert_eq!(kind_of(""), Unexpected);

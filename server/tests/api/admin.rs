@@ -184,3 +184,71 @@ async fn usage_and_configuration_errors_exit_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("COGNITO_USER_POOL_ID"));
 }
+
+#[tokio::test]
+async fn the_help_desk_commands_do_what_they_say() {
+    let (pool, user) = pool_with_user().await;
+    // A lost phone: every second factor off (moto: the authenticator deletion through
+    // scripts/moto_server.py, as moto 5.2.5 lacks AdminDeleteSoftwareToken).
+    let out = admin(&pool, &["mfa-reset", &user, "--json"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(json(&out)["command"], "mfa-reset");
+
+    // Disable, then enable again.
+    let out = admin(&pool, &["disable", &user], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("can no longer sign in"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        json(&admin(&pool, &["show", &user, "--json"], None))["user"]["enabled"],
+        false
+    );
+    assert_eq!(admin(&pool, &["enable", &user], None).code, 0);
+    assert_eq!(
+        json(&admin(&pool, &["show", &user, "--json"], None))["user"]["enabled"],
+        true
+    );
+
+    // Find by email address: the user, never a secret; nobody for an unknown address.
+    let out = admin(
+        &pool,
+        &["find", "--email", &format!("{user}@example.com"), "--json"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found = json(&out);
+    assert_eq!(found["users"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found["users"][0]["username"], user.as_str());
+    let none = admin(&pool, &["find", "--email", "nobody@example.com"], None);
+    assert_eq!(none.code, 0);
+    assert!(
+        none.stdout.contains("No user has nobody@example.com"),
+        "{}",
+        none.stdout
+    );
+    assert_eq!(admin(&pool, &["find"], None).code, 2, "--email or --phone");
+
+    // The invitation again, for a user still on a temporary password.
+    let invited = random_user();
+    temporary_user(&pool, &invited, "Temp-Passw0rd!").await;
+    let out = admin(&pool, &["resend-invite", &invited], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("new invitation"), "{}", out.stdout);
+
+    // Refusals name the user and the IAM action, and the log line above names the code.
+    let refused = admin(&pool, &["disable", "nobody"], None);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("no user named nobody"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("UserNotFoundException"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -20,9 +20,10 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-// Runs moto and kills it when our end of its stdin closes (when the test binary exits).
+// Runs moto (through scripts/moto_server.py: the calls moto lacks that the app makes) and kills
+// it when our end of its stdin closes (when the test binary exits).
 const WATCHDOG: &str = "import subprocess,sys\n\
-p=subprocess.Popen([sys.argv[1],'-H','127.0.0.1','-p',sys.argv[2]],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n\
+p=subprocess.Popen([sys.executable,sys.argv[1],'-H','127.0.0.1','-p',sys.argv[2]],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n\
 sys.stdin.read()\n\
 p.kill()\n";
 
@@ -46,7 +47,7 @@ pub fn moto() -> &'static str {
         let child = Command::new(venv.join("python"))
             .arg("-c")
             .arg(WATCHDOG)
-            .arg(venv.join("moto_server"))
+            .arg(root().join("scripts/moto_server.py"))
             .arg(port.to_string())
             // Authenticator codes are checked for real (one fixed key for every user).
             .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
