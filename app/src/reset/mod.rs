@@ -281,8 +281,27 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
         {(!flow.from_link || code_failed).then(|| view! {
             <ResendButton seconds=flow.cooldown_left action=ResendCode::PATH/>
         })}
+        {(!flow.from_link).then(no_contact_help)}
         <StartOver/>
     }
+}
+
+/// What a code that never comes may mean, and whom to ask (`SUPPORT_URL`): an account without a
+/// verified email or phone gets the same page as every other (Cognito sends nothing, and the
+/// page may not say so), so the page says it for everyone, and the help-desk ticket is one
+/// step.
+fn no_contact_help() -> impl IntoView {
+    let l = crate::text::locale();
+    use_context::<crate::branding::Branding>()
+        .and_then(|b| b.support_url)
+        .map(|url| {
+            view! {
+                <p class="hint" id="no-contact-help">
+                    {td_string!(l, reset.no_contact_help)}" "
+                    <a href=url.to_string()>{td_string!(l, reset.contact_support)}</a>
+                </p>
+            }
+        })
 }
 
 /// "Wrong account? Start over."

@@ -697,3 +697,38 @@ async fn the_reset_page_says_what_the_pool_does() {
     let r = admin.call("reset/request", &[("username", "jane")]).await;
     assert_eq!(error_of(r).await, (403, json!("RecoveryAdminOnly")));
 }
+
+#[tokio::test]
+async fn the_code_page_says_whom_to_ask_when_no_code_can_come() {
+    // A user without a verified email or phone gets the uniform answer (Cognito sends nothing):
+    // the code page says, for everyone alike, what that may mean and whom to ask.
+    let app = spawn_app_with(false, &[("SUPPORT_URL", "https://help.example.com/")]).await;
+    let known = random_user();
+    confirmed_user(&app.pool, &known, "Old-Passw0rd!").await;
+    let mut pages = vec![];
+    for user in [known.as_str(), "nobody-at-all"] {
+        let browser = app.fresh();
+        let r = browser.call("reset/request", &[("username", user)]).await;
+        assert_eq!(location(&r), "/reset/confirm");
+        let page = browser.page("/reset/confirm").await;
+        let help = page
+            .split("id=\"no-contact-help\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_else(|| panic!("no help for {user}: {page}"))
+            .to_string();
+        assert!(
+            help.contains("isn't verified, no code can be sent"),
+            "{help}"
+        );
+        assert!(
+            help.contains("href=\"https://help.example.com/\""),
+            "{help}"
+        );
+        pages.push(help);
+    }
+    assert_eq!(
+        pages[0], pages[1],
+        "the same for a real and an unknown user"
+    );
+}
