@@ -14,6 +14,11 @@ pub struct Branding {
     pub styled: bool,
 }
 
+/// The operator's `SUPPORT_URL`, where the page being rendered has its branding.
+pub fn support_url() -> Option<std::sync::Arc<str>> {
+    leptos::prelude::use_context::<Branding>().and_then(|b| b.support_url)
+}
+
 /// Where "Continue to …" leads on this request (the server provides it): the operator's app by
 /// name, at its `APP_URL` or at the `return_to` this browser came with (already checked
 /// against the allowed origins).

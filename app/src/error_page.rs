@@ -44,8 +44,7 @@ pub fn ProblemPage(page: ErrorPage) -> impl IntoView {
     let reset = (status == 429 && !page.back.starts_with(crate::paths::RESET)).then(|| {
         view! { <li><a href=crate::paths::RESET>{td_string!(l, sign_in.forgot)}</a></li> }
     });
-    let help = use_context::<crate::branding::Branding>()
-        .and_then(|b| b.support_url)
+    let help = crate::branding::support_url()
         .filter(|_| matches!(status, 429 | 503))
         .map(|url| view! { <li><a href=url.to_string()>{td_string!(l, app.get_help)}</a></li> });
     view! {

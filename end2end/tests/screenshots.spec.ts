@@ -10,8 +10,8 @@ const MFA = process.env.E2E_URL_MFA ?? 'http://127.0.0.1:3000';
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
 const OUT = join(__dirname, '..', '..', 'docs', 'screenshots');
 
+// One set, with JavaScript (the chromium project only: see playwright.config.ts).
 test.use({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
-test.skip(({ javaScriptEnabled }) => javaScriptEnabled === false, 'one set, with JavaScript');
 
 async function shot(page: Page, name: string, lang: string) {
   await islandsLive(page);

@@ -266,7 +266,7 @@ impl Cognito {
     #[tracing::instrument(skip_all)]
     pub async fn admin_set_enabled(&self, username: &str, enabled: bool) -> Result<(), IdpError> {
         let pool = &*self.user_pool_id;
-        let sent = if enabled {
+        if enabled {
             let r = self
                 .client
                 .admin_enable_user()
@@ -286,8 +286,7 @@ impl Cognito {
                 .await
                 .map(|_| ())
                 .map_err(|e| classify(e, "AdminDisableUser"))
-        };
-        sent
+        }
     }
 
     /// `ListUsers` with `attribute = "value"` (`email` or `phone_number`): the users who have it.

@@ -74,10 +74,6 @@ pub async fn request_reset(username: String) -> Result<(), AppError> {
     let pad = ctx.state.settings.limits.reset_min_response;
     let step = Step::limited(Action::ResetRequest, "reset_requested").at_least(pad);
     let result = async {
-        // The same for every user of such a pool: it tells nothing about an account.
-        if ctx.state.features.recovery == crate::pool::Recovery::AdminOnly {
-            return Err(AppError::RecoveryAdminOnly);
-        }
         let user = Username::parse_for(&username, ctx.state.features.sign_in_with)?;
         let logic = ssr::request_reset(&ctx.state, &ctx.session, &user);
         ctx.step(step, Some(&user), logic).await
@@ -193,7 +189,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// cannot work, with the operator's support contact when there is one.
 fn admin_only() -> impl IntoView {
     let l = crate::text::locale();
-    let support = use_context::<crate::branding::Branding>().and_then(|b| b.support_url);
+    let support = crate::branding::support_url();
     view! {
         <div class="alert alert-info" role="status" id="admin-only">
             <p>{td_string!(l, reset.admin_only)}</p>
@@ -292,16 +288,14 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
 /// step.
 fn no_contact_help() -> impl IntoView {
     let l = crate::text::locale();
-    use_context::<crate::branding::Branding>()
-        .and_then(|b| b.support_url)
-        .map(|url| {
-            view! {
-                <p class="hint" id="no-contact-help">
-                    {td_string!(l, reset.no_contact_help)}" "
-                    <a href=url.to_string()>{td_string!(l, reset.contact_support)}</a>
-                </p>
-            }
-        })
+    crate::branding::support_url().map(|url| {
+        view! {
+            <p class="hint" id="no-contact-help">
+                {td_string!(l, reset.no_contact_help)}" "
+                <a href=url.to_string()>{td_string!(l, reset.contact_support)}</a>
+            </p>
+        }
+    })
 }
 
 /// "Wrong account? Start over."
@@ -420,6 +414,10 @@ pub mod ssr {
         session: &AppSession,
         username: &Username,
     ) -> Result<(), AppError> {
+        // The same for every user of such a pool: it tells nothing about an account.
+        if state.features.recovery == crate::pool::Recovery::AdminOnly {
+            return Err(AppError::RecoveryAdminOnly);
+        }
         let cooldown = state.settings.flows.resend_cooldown.as_secs();
         // Asking again for the same user within the cooldown reuses the code already sent.
         if let Some(flow) = session.reset().await? {
