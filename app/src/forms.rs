@@ -20,6 +20,10 @@ pub enum FormId {
     NotMe,
     /// Every form of the security page (the step-up password among them).
     Security,
+    /// "Send me a new invitation".
+    Invitation,
+    /// A sign-up's code, and sending it again.
+    ConfirmSignUp,
 }
 
 impl FormId {
@@ -36,6 +40,8 @@ impl FormId {
             FormId::MfaSetup => crate::paths::MFA_SETUP,
             FormId::NotMe => crate::paths::NOT_ME,
             FormId::Security => crate::paths::ACCOUNT_SECURITY,
+            FormId::Invitation => crate::paths::INVITATION,
+            FormId::ConfirmSignUp => crate::paths::CONFIRM_SIGN_UP,
         }
     }
 }
@@ -155,6 +161,10 @@ pub enum Notice {
     PasskeyAdded,
     /// Security page: a passkey was deleted.
     PasskeyDeleted,
+    /// A new invitation (a new temporary password) was sent: sign in with it.
+    InvitationSent { username: String },
+    /// The sign-up is confirmed: sign in.
+    SignUpConfirmed { username: String },
 }
 
 impl Notice {
@@ -188,6 +198,12 @@ impl Notice {
             Notice::CodeAgain { .. } => Notice::CodeAgain {
                 username: String::new(),
             },
+            Notice::InvitationSent { .. } => Notice::InvitationSent {
+                username: String::new(),
+            },
+            Notice::SignUpConfirmed { .. } => Notice::SignUpConfirmed {
+                username: String::new(),
+            },
             other => other,
         }
     }
@@ -199,7 +215,9 @@ impl Notice {
             | Notice::SignedOutEverywhere { username }
             | Notice::ChallengeExpired { username }
             | Notice::StepExpired { username }
-            | Notice::CodeAgain { username } => Some(username),
+            | Notice::CodeAgain { username }
+            | Notice::InvitationSent { username }
+            | Notice::SignUpConfirmed { username } => Some(username),
             _ => None,
         }
     }

@@ -6,9 +6,11 @@
 pub mod account;
 pub mod branding;
 pub mod components;
+pub mod confirm_sign_up;
 pub mod error;
 pub mod error_page;
 pub mod forms;
+pub mod invitation;
 pub mod islands;
 pub mod mfa;
 pub mod new_password;
@@ -170,6 +172,8 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("/sign-in/code") view=mfa::MfaCodePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/setup") view=mfa::MfaSetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/invitation") view=invitation::InvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/confirm") view=confirm_sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=account::ChangePasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/security") view=security::SecurityPage ssr=SsrMode::Async/>

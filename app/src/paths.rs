@@ -24,6 +24,12 @@ pub const MFA_CODE: &str = "/sign-in/code";
 pub const MFA_CHOOSE: &str = "/sign-in/choose";
 /// Setting up a second factor the pool requires.
 pub const MFA_SETUP: &str = "/sign-in/setup";
+/// An invitation whose temporary password expired: ask for a new one.
+pub const INVITATION: &str = "/sign-in/invitation";
+/// A sign-up never confirmed: its code.
+pub const CONFIRM_SIGN_UP: &str = "/sign-in/confirm";
+/// The sign-up's code page right after "Resend code".
+pub const CONFIRM_SIGN_UP_RESENT: &str = "/sign-in/confirm?resent";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 /// MFA, authenticator app, remembered devices and passkeys.
@@ -35,7 +41,7 @@ pub const ACCOUNT_SECURITY: &str = "/account/security";
 pub const PASSKEY_SIGN_IN_OPTIONS: &str = "/api/sign-in/passkey/options";
 pub const PASSKEY_SIGN_IN: &str = "/api/sign-in/passkey";
 
-pub const PAGES: [&str; 13] = [
+pub const PAGES: [&str; 15] = [
     HOME,
     SIGN_IN,
     RESET,
@@ -46,6 +52,8 @@ pub const PAGES: [&str; 13] = [
     MFA_CODE,
     MFA_CHOOSE,
     MFA_SETUP,
+    INVITATION,
+    CONFIRM_SIGN_UP,
     ACCOUNT,
     ACCOUNT_PASSWORD,
     ACCOUNT_SECURITY,

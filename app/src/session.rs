@@ -37,6 +37,45 @@ const STARTED: &str = "started";
 const RECOVERED: &str = "recovered";
 /// The account page offers a passkey once (after a reset or a temporary password).
 const PASSKEY_OFFER: &str = "passkey_offer";
+/// An account whose state stops sign-in (an expired invitation, a sign-up never confirmed),
+/// found by a sign-in with the right password.
+const STUCK: &str = "stuck";
+
+/// What a reset actually sent: the page is the same for all (no one can tell an account's state
+/// from it); what the code is checked against is not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sent {
+    /// A reset code (`ForgotPassword`): the usual case, and every unknown user's.
+    #[default]
+    ResetCode,
+    /// The sign-up's confirmation code (`ResendConfirmationCode`): the user never confirmed;
+    /// confirming it verifies the contact, and a reset code follows.
+    SignUpCode,
+    /// A new invitation with a new temporary password (`AdminCreateUser` `RESEND`, with
+    /// `REINVITE`): the user never chose a password.
+    Invitation,
+}
+
+/// Why a sign-in with the right password cannot go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stuck {
+    /// The temporary password from the invitation is past its validity.
+    InvitationExpired,
+    /// The sign-up was never confirmed (`UNCONFIRMED`).
+    NotConfirmed,
+}
+
+/// An account whose state stops sign-in, while the user fixes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StuckFlow {
+    pub username: String,
+    pub state: Stuck,
+    /// Where the latest code or invitation went (`None` before one was sent, or when Cognito
+    /// did not say).
+    pub delivery: Option<Delivery>,
+    /// Unix seconds of the latest code or invitation (0: none sent yet).
+    pub sent_at: i64,
+}
 
 /// A password reset in progress (between "Forgot password" and "Enter code").
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -54,6 +93,12 @@ pub struct ResetFlow {
     /// Started from "This wasn't me": the user was signed out everywhere first.
     #[serde(default)]
     pub secured: bool,
+    /// What was sent (never shown: the page is the same for every kind).
+    #[serde(default)]
+    pub sent: Sent,
+    /// The sign-up's code was just confirmed here, and this reset code followed it.
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 /// A sign-in challenge in progress (a new password, an MFA code, a choice, an enrolment).
@@ -309,6 +354,7 @@ impl AppSession {
             NEW_TOTP,
             RECOVERED,
             PASSKEY_OFFER,
+            STUCK,
         ] {
             if self
                 .session
@@ -489,6 +535,23 @@ impl AppSession {
             .map_err(store_err)?;
         self.session.cycle_id().await.map_err(store_err)?;
         self.set(RESET, flow).await
+    }
+
+    /// The account state a sign-in found, while the user fixes it.
+    pub async fn stuck(&self) -> Result<Option<StuckFlow>, AppError> {
+        self.get(STUCK).await
+    }
+
+    /// Starts fixing an account's state (new session id, earlier flows dropped).
+    pub async fn start_stuck(&self, flow: &StuckFlow) -> Result<(), AppError> {
+        self.drop_record().await?;
+        self.session.cycle_id().await.map_err(store_err)?;
+        self.set(STUCK, flow).await
+    }
+
+    /// The account state's flow after a code or invitation was sent again (same session).
+    pub async fn set_stuck(&self, flow: &StuckFlow) -> Result<(), AppError> {
+        self.set(STUCK, flow).await
     }
 
     /// The next step of a challenge in progress: same session id (the browser is the one

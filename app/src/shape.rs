@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 /// One folder each: the pages and server functions of one thing a user came to do.
 const FLOWS: &[&str] = &[
     "account",
+    "confirm_sign_up",
+    "invitation",
     "mfa",
     "new_password",
     "not_me",

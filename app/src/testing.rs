@@ -91,6 +91,18 @@ pub fn session() -> AppSession {
 /// Rust names write `MFA` as `Mfa`): `exception!(ForgotPasswordError::UserNotFoundException)`.
 #[macro_export]
 macro_rules! exception {
+    ($err:ident :: $variant:ident, $message:expr) => {
+        $err::$variant(
+            aws_sdk_cognitoidentityprovider::types::error::$variant::builder()
+                .meta(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        .code(stringify!($variant).replace("Mfa", "MFA"))
+                        .message($message)
+                        .build(),
+                )
+                .build(),
+        )
+    };
     ($err:ident :: $variant:ident) => {
         $err::$variant(
             aws_sdk_cognitoidentityprovider::types::error::$variant::builder()
@@ -166,4 +178,56 @@ pub fn delivered(
                 .build(),
         )
         .build()
+}
+
+/// `AdminGetUser` of an invited user (`FORCE_CHANGE_PASSWORD`) with an email address.
+pub fn invited_user() -> aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserStatusType};
+    let email = AttributeType::builder()
+        .name("email")
+        .value("jane@example.com")
+        .build()
+        .expect("name");
+    aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput::builder()
+        .username("jane")
+        .user_status(UserStatusType::ForceChangePassword)
+        .enabled(true)
+        .user_attributes(email)
+        .build()
+        .expect("username")
+}
+
+/// A mocked `AdminCreateUser` that answers only a `RESEND` by email (what the app sends for a
+/// user with an address).
+pub fn resend_invitation_by_email() -> aws_smithy_mocks::Rule {
+    use aws_sdk_cognitoidentityprovider::{
+        operation::admin_create_user::AdminCreateUserOutput,
+        types::{DeliveryMediumType, MessageActionType},
+        Client,
+    };
+    aws_smithy_mocks::mock!(Client::admin_create_user)
+        .match_requests(|r| {
+            r.message_action() == Some(&MessageActionType::Resend)
+                && r.desired_delivery_mediums() == [DeliveryMediumType::Email]
+        })
+        .then_output(|| AdminCreateUserOutput::builder().build())
+}
+
+/// A mocked `ResendConfirmationCode` that sent the sign-up's code by email.
+pub fn sign_up_code_sent() -> aws_smithy_mocks::Rule {
+    use aws_sdk_cognitoidentityprovider::{
+        operation::resend_confirmation_code::ResendConfirmationCodeOutput,
+        types::{CodeDeliveryDetailsType, DeliveryMediumType},
+        Client,
+    };
+    aws_smithy_mocks::mock!(Client::resend_confirmation_code).then_output(|| {
+        ResendConfirmationCodeOutput::builder()
+            .code_delivery_details(
+                CodeDeliveryDetailsType::builder()
+                    .destination("j***@e***.com")
+                    .delivery_medium(DeliveryMediumType::Email)
+                    .build(),
+            )
+            .build()
+    })
 }

@@ -189,6 +189,8 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::DeviceForgotten => td_string!(l, notice.device_forgotten),
         Notice::PasskeyAdded => td_string!(l, notice.passkey_added),
         Notice::PasskeyDeleted => td_string!(l, notice.passkey_deleted),
+        Notice::InvitationSent { .. } => td_string!(l, notice.invitation_sent),
+        Notice::SignUpConfirmed { .. } => td_string!(l, notice.sign_up_confirmed),
     }
 }
 

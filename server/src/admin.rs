@@ -216,12 +216,16 @@ async fn help_desk(cognito: &Cognito, json_out: bool, cmd: AdminCommand) -> i32 
             }
         }
         AdminCommand::ResendInvite { user, .. } => match cognito.admin_resend_invitation(&user).await {
-            Ok(()) => done(
+            Ok(to) => done(
                 json_out,
-                json!({"ok": true, "command": "resend-invite", "username": user}),
-                &format!("A new invitation with a new temporary password is on its way to {user}."),
+                json!({"ok": true, "command": "resend-invite", "username": user,
+                       "sent_to": to.destination}),
+                &format!(
+                    "A new invitation with a new temporary password is on its way to {user} ({}).",
+                    to.destination
+                ),
             ),
-            Err(e) => refused(json_out, e, &user, "cognito-idp:AdminCreateUser"),
+            Err(e) => refused(json_out, e, &user, "cognito-idp:AdminGetUser and cognito-idp:AdminCreateUser"),
         },
         _ => unreachable!("the other commands are run by `run`"),
     }

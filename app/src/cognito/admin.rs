@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{
     errors::{classify, failure_code},
-    Cognito, IdpError,
+    Cognito, Delivery, IdpError, Medium,
 };
 
 /// A user as an operator sees it (no secrets).
@@ -321,20 +321,34 @@ impl Cognito {
             .collect())
     }
 
-    /// `AdminCreateUser` with `MessageAction=RESEND`: the invitation again, with a new temporary
-    /// password (a user still in `FORCE_CHANGE_PASSWORD`, e.g. whose temporary password expired).
+    /// `AdminGetUser` + `AdminCreateUser` with `MessageAction=RESEND`: the invitation again,
+    /// with a new temporary password and a new validity period (a user still in
+    /// `FORCE_CHANGE_PASSWORD`, e.g. whose temporary password expired). It goes by email when
+    /// the user has an address, else by text message (Cognito's own default is SMS only, which
+    /// an email-only user never gets). Returns the medium and the address or number it went to.
     #[tracing::instrument(skip_all)]
-    pub async fn admin_resend_invitation(&self, username: &str) -> Result<(), IdpError> {
-        use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+    pub async fn admin_resend_invitation(&self, username: &str) -> Result<Delivery, IdpError> {
+        use aws_sdk_cognitoidentityprovider::types::{DeliveryMediumType, MessageActionType};
+        let user = self.admin_get_user(username).await?;
+        let (medium, wire, destination) = match (&user.email, &user.phone_number) {
+            (Some(email), _) => (Medium::Email, DeliveryMediumType::Email, email.clone()),
+            (None, Some(phone)) => (Medium::Sms, DeliveryMediumType::Sms, phone.clone()),
+            // Nowhere to send it: the operator's fix (an attribute to add).
+            (None, None) => return Err(IdpError::InvalidParameter),
+        };
         self.client
             .admin_create_user()
             .user_pool_id(&*self.user_pool_id)
             .username(username)
             .message_action(MessageActionType::Resend)
+            .desired_delivery_mediums(wire)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "AdminCreateUser(RESEND)"))
+            .map_err(|e| classify(e, "AdminCreateUser(RESEND)"))?;
+        Ok(Delivery {
+            medium,
+            destination,
+        })
     }
 }
 

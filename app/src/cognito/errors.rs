@@ -47,6 +47,13 @@ pub enum IdpError {
     /// `UnsupportedUserStateException`: the user is not in a state the call works in (an
     /// invitation re-sent to a user who already chose a password).
     WrongUserState,
+    /// `NotAuthorizedException` saying the temporary password is right but past the pool's
+    /// `TemporaryPasswordValidityDays` (only the right password gets this answer): a new
+    /// invitation is the way in.
+    TemporaryPasswordExpired,
+    /// `NotAuthorizedException` from `ForgotPassword` saying the user's state allows no reset:
+    /// an invited user who never chose a password (`FORCE_CHANGE_PASSWORD`).
+    ResetRefusedInState,
     /// `WebAuthnNotEnabledException`: the pool does not offer passkeys.
     PasskeysOff,
     /// `WebAuthnChallengeNotFoundException`, `WebAuthnClientMismatchException`: the passkey
@@ -159,6 +166,11 @@ where
                 );
                 return Unavailable;
             }
+            if kind == NotAuthorized {
+                if let Some(state) = user_state(s.err().message()) {
+                    return state;
+                }
+            }
             if kind == Unexpected {
                 tracing::error!(
                     operation,
@@ -182,6 +194,22 @@ where
 fn wrong_secret(message: Option<&str>) -> bool {
     let m = message.unwrap_or("").to_ascii_lowercase();
     m.contains("secret hash") || m.contains("secret_hash") || m.contains("client secret")
+}
+
+/// What a `NotAuthorizedException`'s message says about the user's state, when it says more
+/// than "incorrect username or password": a temporary password that expired ("Temporary
+/// password has expired and must be reset by an administrator.") or a state no reset works in
+/// ("User password cannot be reset in the current state."). The message is read, never logged
+/// or shown.
+fn user_state(message: Option<&str>) -> Option<IdpError> {
+    let m = message.unwrap_or("").to_ascii_lowercase();
+    if m.contains("temporary password has expired") {
+        Some(TemporaryPasswordExpired)
+    } else if m.contains("cannot be reset in the current state") {
+        Some(ResetRefusedInState)
+    } else {
+        None
+    }
 }
 
 /// Logs an SDK failure: the operation and the exception code. Cognito's free-text message is
@@ -229,6 +257,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_not_authorized_message_tells_the_user_states_apart_and_nothing_else() {
+        let expired = "Temporary password has expired and must be reset by an administrator.";
+        assert_eq!(user_state(Some(expired)), Some(TemporaryPasswordExpired));
+        let refused = "User password cannot be reset in the current state.";
+        assert_eq!(user_state(Some(refused)), Some(ResetRefusedInState));
+        for other in [
+            "Incorrect username or password.",
+            "User is disabled.",
+            "Password attempts exceeded",
+            "",
+        ] {
+            assert_eq!(user_state(Some(other)), None, "{other}");
+        }
+        assert_eq!(user_state(None), None);
+    }
 
     #[test]
     fn the_table_names_each_code_once_and_unknown_codes_are_unexpected() {

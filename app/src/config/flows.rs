@@ -17,6 +17,11 @@ pub struct FlowSettings {
     /// `SIGN_OUT_EVERYWHERE_AFTER_RESET`: after a reset or a temporary-password change, end the
     /// user's other sessions with `AdminUserGlobalSignOut` (default true).
     pub sign_out_everywhere: bool,
+    /// `REINVITE`: a user whose temporary password expired (or who asks for a reset before
+    /// ever choosing a password) can have the invitation sent again, with a new temporary
+    /// password (`AdminCreateUser` `MessageAction=RESEND`, IAM `cognito-idp:AdminCreateUser`).
+    /// Default false: the page says to ask support instead.
+    pub reinvite: bool,
     /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
     /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
     /// the preferred first factor, and without one the user picks a one-time code).
@@ -50,6 +55,7 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         resend_cooldown: secs(get, "RESEND_COOLDOWN_SECS", 60, 0, 3600)?,
         code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
         sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
+        reinvite: boolean(get, "REINVITE", false)?,
         sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
             None | Some("password") => SignInFlow::Password,
             Some("choice") => SignInFlow::Choice,

@@ -8,6 +8,7 @@ use super::idp_error;
 use crate::{
     cognito::{Delivery, IdpError, Medium},
     error::AppError,
+    session::Sent,
     state::AppState,
 };
 
@@ -96,26 +97,40 @@ pub fn decoy_delivery(key: &[u8; 32], username: &str) -> Delivery {
 }
 
 /// Calls `ForgotPassword`; unknown users and users without a verified contact get a
-/// decoy answer indistinguishable from a real one.
-pub async fn send_code(state: &AppState, username: &str) -> Result<Delivery, AppError> {
+/// decoy answer indistinguishable from a real one. Two states no reset code can serve are
+/// served without a different answer: a sign-up never confirmed gets its confirmation code
+/// again (confirming it verifies the contact, and a reset code follows), and an invited user
+/// who never chose a password gets a new invitation (with `REINVITE`). Returns where it went,
+/// as the page shows it, and what was sent.
+pub async fn send_code(state: &AppState, username: &str) -> Result<(Delivery, Sent), AppError> {
     state.limiter.code_sent().await?;
-    let medium = match state.cognito.forgot_password(username).await {
-        Ok(Some(d)) => d.medium,
-        Ok(None) => decoy_delivery(&state.decoy_key, username).medium,
-        Err(IdpError::UserNotFound | IdpError::InvalidParameter) => {
-            decoy_delivery(&state.decoy_key, username).medium
+    let decoy = || decoy_delivery(&state.decoy_key, username).medium;
+    let (medium, sent) = match state.cognito.forgot_password(username).await {
+        Ok(Some(d)) => (d.medium, Sent::ResetCode),
+        Ok(None) | Err(IdpError::UserNotFound) => (decoy(), Sent::ResetCode),
+        // No verified contact, or (some pools say so) a sign-up never confirmed: if it is the
+        // latter, its confirmation code goes to the contact given at sign-up.
+        Err(IdpError::InvalidParameter | IdpError::UserNotConfirmed) => {
+            match super::stuck::send_sign_up_code(state, username).await {
+                Ok(d) => (d.map_or_else(decoy, |d| d.medium), Sent::SignUpCode),
+                Err(_) => (decoy(), Sent::ResetCode),
+            }
         }
+        Err(IdpError::ResetRefusedInState) => match super::stuck::reinvite(state, username).await {
+            Some(d) => (d.medium, Sent::Invitation),
+            None => (decoy(), Sent::ResetCode),
+        },
         Err(IdpError::NotAuthorized) => {
             // A disabled user, or a wrong client secret: same answer to the user; the
             // operator sees the refusal in the log.
             tracing::error!(
                 "ForgotPassword refused as not authorized (disabled user or bad client secret)"
             );
-            decoy_delivery(&state.decoy_key, username).medium
+            (decoy(), Sent::ResetCode)
         }
         Err(e) => return Err(idp_error(e)),
     };
-    Ok(uniform_delivery(&state.decoy_key, username, medium))
+    Ok((uniform_delivery(&state.decoy_key, username, medium), sent))
 }
 
 /// Whether `username` is an email address (something before and after one `@`).

@@ -11,6 +11,7 @@ pub mod link;
 pub mod refresh;
 pub mod review;
 pub mod start;
+pub mod stuck;
 
 pub use challenge::next_step;
 pub use ctx::{load_page, page_result, Ctx, Step, NO_FIELDS};

@@ -7,7 +7,7 @@ use crate::{
     clock::now,
     cognito::Token,
     error::AppError,
-    session::{AppSession, ResetFlow},
+    session::{AppSession, ResetFlow, Sent},
     state::AppState,
 };
 
@@ -33,9 +33,12 @@ pub async fn start_reset(
     username: &str,
     how: ResetStart,
 ) -> Result<(), AppError> {
-    let delivery = match how {
-        ResetStart::Link(_) => None,
-        _ => Some(send_code(state, username).await?),
+    let (delivery, sent) = match how {
+        ResetStart::Link(_) => (None, Sent::ResetCode),
+        _ => {
+            let (delivery, sent) = send_code(state, username).await?;
+            (Some(delivery), sent)
+        }
     };
     session
         .start_reset(&ResetFlow {
@@ -44,6 +47,8 @@ pub async fn start_reset(
             sent_at: now(),
             admin_reset: matches!(how, ResetStart::AdminReset),
             secured: matches!(how, ResetStart::Secured),
+            sent,
+            confirmed: false,
             link_code: match how {
                 ResetStart::Link(code) => Some(code),
                 _ => None,

@@ -54,6 +54,13 @@ pub struct FlowView {
     /// From the email's link: the account it is for, masked (`j***`, `j***@e***`).
     #[serde(default)]
     pub account: Option<String>,
+    /// The code just typed confirmed the sign-up, and a reset code followed.
+    #[serde(default)]
+    pub confirmed: bool,
+    /// `REINVITE`: an invited user who never chose a password got a new invitation instead of
+    /// a code (the page says so to everyone).
+    #[serde(default)]
+    pub reinvite: bool,
 }
 
 /// What `/reset/confirm` shows.
@@ -97,10 +104,13 @@ pub async fn confirm_reset(
     let typed = Code::new(&code);
     let user = ctx.session.reset().await?.map(|f| f.username);
     let logic = ssr::confirm_reset(&ctx.state, &ctx.session, &typed, &new);
-    let step = Step::limited(Action::Confirm, "reset_confirmed").notifies(Change::PasswordReset);
-    let result = ctx.step(step, user.as_deref(), logic).await;
-    let kept = ssr::kept_code(&result, &code);
-    let next = result.map(|()| paths::SIGN_IN);
+    let step = Step::limited(Action::Confirm, "reset_confirmed");
+    let next = ctx.step(step, user.as_deref(), logic).await;
+    // The password changed (not when the code confirmed a sign-up and a reset code followed).
+    if let (Ok(paths::SIGN_IN), Some(user)) = (&next, user.as_deref()) {
+        ctx.notify(Change::PasswordReset, user);
+    }
+    let kept = ssr::kept_code(&next, &code);
     ctx.finish(FormId::ConfirmReset, &kept, next).await
 }
 
@@ -257,6 +267,7 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
             <div class="alert alert-success" role="status">{td_string!(l, reset.secured)}</div>
         })}
         {flow.resent.then(|| view! { <div class="alert alert-success" role="status">{td_string!(l, reset.resent)}</div> })}
+        {flow.confirmed.then(|| view! { <div class="alert alert-success" role="status" id="sign-up-confirmed">{td_string!(l, reset.sign_up_confirmed)}</div> })}
         <p class="lead" id="delivery">{lead}</p>
         <ErrorSummary error/>
         <PostForm action=ConfirmReset::PATH novalidate=true>
@@ -278,6 +289,7 @@ fn confirm_form(flow: FlowView, form: FormState, policy: PasswordPolicy) -> impl
             <ResendButton seconds=flow.cooldown_left action=ResendCode::PATH/>
         })}
         {(!flow.from_link).then(no_contact_help)}
+        {(!flow.from_link).then(|| invited_help(flow.reinvite))}
         <StartOver/>
     }
 }
@@ -296,6 +308,18 @@ fn no_contact_help() -> impl IntoView {
             </p>
         }
     })
+}
+
+/// What an invited user who never chose a password gets instead of a code (the same page for
+/// everyone: nothing says which account is which).
+fn invited_help(reinvite: bool) -> impl IntoView {
+    let l = crate::text::locale();
+    let text = if reinvite {
+        td_string!(l, reset.invited_reinvite)
+    } else {
+        td_string!(l, reset.invited_ask)
+    };
+    view! { <p class="hint" id="invited-help">{text}</p> }
 }
 
 /// "Wrong account? Start over."
@@ -330,7 +354,8 @@ pub mod ssr {
         },
         forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
-        session::AppSession,
+        paths,
+        session::{AppSession, ResetFlow, Sent},
         state::AppState,
     };
 
@@ -369,6 +394,8 @@ pub mod ssr {
                 cooldown_left: cooldown_left(f.sent_at, now(), cooldown),
                 from_link: f.link_code.is_some() && !resent,
                 secured: f.secured && !resent,
+                confirmed: f.confirmed && !resent,
+                reinvite: state.settings.flows.reinvite,
                 delivery: f.delivery,
                 admin_reset: f.admin_reset,
                 resent,
@@ -390,12 +417,12 @@ pub mod ssr {
 
     /// The fields a failed confirmation keeps for the form: the code, unless it was the
     /// problem (passwords never are).
-    pub fn kept_code<'a>(
-        result: &Result<(), AppError>,
+    pub fn kept_code<'a, T>(
+        result: &Result<T, AppError>,
         code: &'a str,
     ) -> Vec<(&'static str, &'a str)> {
         match result {
-            Err(AppError::WrongCode | AppError::CodeLength(_) | AppError::ExpiredCode) | Ok(()) => {
+            Err(AppError::WrongCode | AppError::CodeLength(_) | AppError::ExpiredCode) | Ok(_) => {
                 vec![]
             }
             Err(_) => vec![(crate::paths::field::CODE, code)],
@@ -439,19 +466,24 @@ pub mod ssr {
         if left > 0 {
             return Err(AppError::ResendCooldown(left));
         }
-        flow.delivery = Some(send_code(state, &flow.username).await?);
-        flow.sent_at = now();
+        let (delivery, sent) = send_code(state, &flow.username).await?;
+        (flow.delivery, flow.sent, flow.sent_at) = (Some(delivery), sent, now());
         session.set_reset(&flow).await
     }
 
-    /// `/reset/confirm` posted: `ConfirmForgotPassword`, then back to sign in.
+    /// `/reset/confirm` posted: `ConfirmForgotPassword`, then back to sign in. Returns the
+    /// page to go to: sign-in, or this page again when the code confirmed a sign-up (a reset
+    /// code follows it).
     pub async fn confirm_reset(
         state: &AppState,
         session: &AppSession,
         code: &Code,
         new: &NewPassword,
-    ) -> Result<(), AppError> {
+    ) -> Result<&'static str, AppError> {
         let flow = session.reset().await?.ok_or(AppError::NoResetInProgress)?;
+        if flow.sent == Sent::SignUpCode {
+            return confirm_sign_up_then_reset(state, session, flow, code).await;
+        }
         // No code typed: the one from the email's link, if the reset came from it.
         let code = match (code.is_empty(), &flow.link_code) {
             (true, Some(linked)) => linked.expose(),
@@ -485,7 +517,8 @@ pub mod ssr {
                 // Its next sign-in here offers a passkey (where the pool has them).
                 session
                     .set_recovered(&state.user_hash(&flow.username))
-                    .await
+                    .await?;
+                Ok(paths::SIGN_IN)
             }
             // Unknown users get the same answer as a wrong code.
             Err(
@@ -499,5 +532,34 @@ pub mod ssr {
             Err(IdpError::PasswordReused) => Err(AppError::PasswordReused),
             Err(e) => Err(idp_error(e)),
         }
+    }
+
+    /// The code on the page was the sign-up's (the user never confirmed): `ConfirmSignUp`
+    /// verifies the contact it went to, and the reset code follows at once (the password
+    /// typed with it is not kept: the user types it again with the new code).
+    async fn confirm_sign_up_then_reset(
+        state: &AppState,
+        session: &AppSession,
+        mut flow: ResetFlow,
+        code: &Code,
+    ) -> Result<&'static str, AppError> {
+        let code = code.reset_code()?;
+        if now() - flow.sent_at > state.settings.flows.code_window.as_secs() as i64 {
+            return Err(AppError::ExpiredCode);
+        }
+        match state.cognito.confirm_sign_up(&flow.username, code).await {
+            Ok(()) => {}
+            Err(IdpError::CodeMismatch | IdpError::UserNotFound | IdpError::NotAuthorized) => {
+                return Err(AppError::WrongCode)
+            }
+            Err(IdpError::ExpiredCode) => return Err(AppError::ExpiredCode),
+            Err(e) => return Err(idp_error(e)),
+        }
+        tracing::info!("sign-up confirmed from the reset page");
+        let (delivery, sent) = send_code(state, &flow.username).await?;
+        (flow.delivery, flow.sent, flow.sent_at) = (Some(delivery), sent, now());
+        flow.confirmed = true;
+        session.set_reset(&flow).await?;
+        Ok(paths::RESET_CONFIRM)
     }
 }

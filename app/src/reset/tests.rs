@@ -6,10 +6,11 @@ use aws_sdk_cognitoidentityprovider::{
         admin_user_global_sign_out::{AdminUserGlobalSignOutError, AdminUserGlobalSignOutOutput},
         confirm_forgot_password::{ConfirmForgotPasswordError, ConfirmForgotPasswordOutput},
         forgot_password::ForgotPasswordError,
+        resend_confirmation_code::ResendConfirmationCodeError,
     },
     Client,
 };
-use aws_smithy_mocks::{mock, mock_client};
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
 use super::ssr::*;
 use crate::{
@@ -29,7 +30,9 @@ async fn confirm(
     password: &str,
 ) -> Result<(), AppError> {
     let new = testing::new_password(password, password);
-    confirm_reset(state, session, &testing::code(code), &new).await
+    confirm_reset(state, session, &testing::code(code), &new)
+        .await
+        .map(|next| assert_eq!(next, crate::paths::SIGN_IN))
 }
 
 use crate::testing::delivered;
@@ -58,7 +61,15 @@ async fn every_forgot_password_error_has_a_deliberate_answer() {
     assert_eq!(cases.len(), 16);
     for (name, make, expected) in cases {
         let rule = mock!(Client::forgot_password).then_error(make);
-        let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+        // Asked whether an unverified user never confirmed the sign-up: not this one.
+        let confirmed = mock!(Client::resend_confirmation_code).then_error(|| {
+            crate::exception!(ResendConfirmationCodeError::InvalidParameterException)
+        });
+        let state = testing::state(mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&rule, &confirmed]
+        ));
         let session = testing::session();
         let got = request_reset(&state, &session, &testing::user("jane@example.com")).await;
         assert_eq!(got, expected, "{name}");
@@ -205,6 +216,8 @@ async fn session_with_flow(sent_ago: i64) -> crate::session::AppSession {
         delivery: None,
         sent_at: now() - sent_ago,
         admin_reset: false,
+        sent: Default::default(),
+        confirmed: false,
     })
     .await
     .unwrap();
@@ -529,6 +542,8 @@ async fn the_links_code_never_reaches_the_browser_and_is_used_when_none_is_typed
         delivery: None,
         sent_at: now(),
         admin_reset: false,
+        sent: Default::default(),
+        confirmed: false,
     })
     .await
     .unwrap();
@@ -576,4 +591,82 @@ async fn past_the_deployments_ceiling_no_code_is_sent() {
         Err(AppError::RateLimited(_))
     ));
     assert_eq!(third.num_calls(), 0, "Cognito was not asked for the third");
+}
+
+#[tokio::test]
+async fn an_invited_user_who_never_chose_a_password_gets_a_new_invitation_and_the_same_page() {
+    use crate::session::Sent;
+    // Cognito refuses `ForgotPassword` for such a user with this message (read, never shown).
+    let refused = || {
+        crate::exception!(
+            ForgotPasswordError::NotAuthorizedException,
+            "User password cannot be reset in the current state."
+        )
+    };
+    let unknown = mock!(Client::forgot_password)
+        .then_error(|| crate::exception!(ForgotPasswordError::UserNotFoundException));
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&unknown]));
+    let s = testing::session();
+    request_reset(&state, &s, &testing::user("jane@example.com"))
+        .await
+        .unwrap();
+    let everyone = s.reset().await.unwrap().unwrap().delivery;
+    for reinvite in [true, false] {
+        let forgot = mock!(Client::forgot_password).then_error(refused);
+        let get = mock!(Client::admin_get_user).then_output(testing::invited_user);
+        let resend = testing::resend_invitation_by_email();
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&forgot, &get, &resend]
+        );
+        let on = if reinvite { "true" } else { "false" };
+        let state = testing::state_with(client, &[("REINVITE", on)]);
+        let s = testing::session();
+        request_reset(&state, &s, &testing::user("jane@example.com"))
+            .await
+            .unwrap();
+        let flow = s.reset().await.unwrap().unwrap();
+        assert_eq!(flow.delivery, everyone, "REINVITE={on}: the page everyone gets");
+        let sent = if reinvite {
+            Sent::Invitation
+        } else {
+            Sent::ResetCode
+        };
+        assert_eq!(flow.sent, sent, "REINVITE={on}");
+        assert_eq!(resend.num_calls(), usize::from(reinvite), "REINVITE={on}");
+        // Every code page says what such a user gets (it cannot say to whom).
+        let page = confirm_state_of(&state, &s, false).await.unwrap();
+        assert_eq!(page.flow.unwrap().reinvite, reinvite);
+    }
+}
+
+#[tokio::test]
+async fn a_sign_up_never_confirmed_is_confirmed_on_the_reset_page_and_a_reset_code_follows() {
+    use crate::session::Sent;
+    use aws_sdk_cognitoidentityprovider::operation::confirm_sign_up::ConfirmSignUpOutput;
+    // No verified contact: Cognito's answer for an account that never confirmed its sign-up.
+    let no_contact = mock!(Client::forgot_password)
+        .then_error(|| crate::exception!(ForgotPasswordError::InvalidParameterException));
+    let sign_up_code = testing::sign_up_code_sent();
+    let confirmed = mock!(Client::confirm_sign_up)
+        .match_requests(|r| r.username() == Some("jane") && r.confirmation_code() == Some("123456"))
+        .then_output(|| ConfirmSignUpOutput::builder().build());
+    let reset_code = mock!(Client::forgot_password).then_output(delivered);
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&no_contact, &sign_up_code, &confirmed, &reset_code]
+    ));
+    let s = testing::session();
+    request_reset(&state, &s, &testing::user("jane")).await.unwrap();
+    let flow = s.reset().await.unwrap().unwrap();
+    assert_eq!(flow.sent, Sent::SignUpCode);
+    let new = testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!");
+    let next = confirm_reset(&state, &s, &testing::code("123456"), &new).await;
+    assert_eq!(next, Ok(crate::paths::RESET_CONFIRM), "the reset code's page again");
+    let flow = s.reset().await.unwrap().unwrap();
+    assert_eq!((flow.sent, flow.confirmed), (Sent::ResetCode, true));
+    assert_eq!(reset_code.num_calls(), 1);
+    let page = confirm_state_of(&state, &s, false).await.unwrap();
+    assert!(page.flow.unwrap().confirmed, "the page says the account is confirmed");
 }

@@ -111,11 +111,11 @@ pub mod ssr {
         cognito::IdpError,
         config::SignInFlow,
         error::{AppError, Field},
-        flow::{idp_error, next_step, start_reset, Ctx, ResetStart, Username},
+        flow::{idp_error, next_step, start_reset, stuck::found_stuck, Ctx, ResetStart, Username},
         forms::{FormId, FormState},
         paths,
         paths::field,
-        session::AppSession,
+        session::{AppSession, Stuck},
         state::AppState,
     };
 
@@ -172,6 +172,14 @@ pub mod ssr {
             }
             Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
                 Err(AppError::WrongCredentials)
+            }
+            // Only the right password hears these: the account's state is the user's to know,
+            // and each has a page that gets them in.
+            Err(IdpError::TemporaryPasswordExpired) => {
+                found_stuck(state, session, username, Stuck::InvitationExpired).await
+            }
+            Err(IdpError::UserNotConfirmed) if !password.is_empty() => {
+                found_stuck(state, session, username, Stuck::NotConfirmed).await
             }
             Err(e) => Err(idp_error(e)),
         }

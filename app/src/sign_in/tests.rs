@@ -37,7 +37,8 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
         UnexpectedLambdaException => Err(AppError::Unexpected),
         UnsupportedOperationException => Err(AppError::Unexpected),
         UserLambdaValidationException => Err(AppError::Refused),
-        UserNotConfirmedException => Err(AppError::UserNotConfirmed),
+        // Handled by sending the sign-up's code: see the test below.
+        UserNotConfirmedException => Ok("/sign-in/confirm"),
         // Same words as a wrong password: no hint whether the account exists.
         UserNotFoundException => Err(AppError::WrongCredentials),
     );
@@ -46,10 +47,11 @@ async fn every_initiate_auth_error_has_a_deliberate_answer() {
         let rule = mock!(Client::initiate_auth).then_error(make);
         let forgot =
             mock!(Client::forgot_password).then_output(|| ForgotPasswordOutput::builder().build());
+        let sign_up_code = testing::sign_up_code_sent();
         let state = testing::state(mock_client!(
             aws_sdk_cognitoidentityprovider,
             RuleMode::MatchAny,
-            [&rule, &forgot]
+            [&rule, &forgot, &sign_up_code]
         ));
         let got = sign_in(
             &state,
@@ -655,4 +657,55 @@ async fn choice_based_sign_in_with_a_password_prefers_it_and_sends_the_users_ip(
     .await;
     assert_eq!(page, Ok("/account"));
     assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_temporary_password_leads_to_a_new_invitation_not_a_wrong_password() {
+    use crate::session::Stuck;
+    // Cognito says this only to the right temporary password (a wrong one is "Incorrect
+    // username or password"), so the page may say what it is.
+    let expired = mock!(Client::initiate_auth).then_error(|| {
+        crate::exception!(
+            InitiateAuthError::NotAuthorizedException,
+            "Temporary password has expired and must be reset by an administrator."
+        )
+    });
+    let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&expired]));
+    let session = testing::session();
+    let next = sign_in(
+        &state,
+        &session,
+        &testing::user("jane"),
+        &testing::secret("Temp-Passw0rd!"),
+    )
+    .await;
+    assert_eq!(next, Ok("/sign-in/invitation"));
+    let flow = session.stuck().await.unwrap().expect("kept for the page");
+    assert_eq!((flow.state, flow.username.as_str()), (Stuck::InvitationExpired, "jane"));
+    assert_eq!(flow.sent_at, 0, "nothing is sent until the user asks");
+}
+
+#[tokio::test]
+async fn a_sign_up_never_confirmed_gets_its_code_and_the_confirmation_page() {
+    use crate::session::Stuck;
+    let unconfirmed = mock!(Client::initiate_auth)
+        .then_error(|| crate::exception!(InitiateAuthError::UserNotConfirmedException));
+    let sign_up_code = testing::sign_up_code_sent();
+    let state = testing::state(mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        [&unconfirmed, &sign_up_code]
+    ));
+    let session = testing::session();
+    let next = sign_in(
+        &state,
+        &session,
+        &testing::user("jane"),
+        &testing::secret("Secret-1"),
+    )
+    .await;
+    assert_eq!(next, Ok("/sign-in/confirm"));
+    assert_eq!(sign_up_code.num_calls(), 1);
+    let flow = session.stuck().await.unwrap().expect("kept for the page");
+    assert_eq!(flow.state, Stuck::NotConfirmed);
+    assert_eq!(flow.delivery.unwrap().destination, "j***@e***");
 }
