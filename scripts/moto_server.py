@@ -1,5 +1,5 @@
-"""moto's server (the local Cognito emulator) with a deeper listen queue, and the one call the
-app makes that moto 5.2.5 lacks.
+"""moto's server (the local Cognito emulator) with a deeper listen queue, the calls the app
+makes that moto 5.2.5 lacks, and the account states it does not emulate.
 
 werkzeug listens with a backlog of 128; under the 500-flow load test the app's connections
 overflow it and the kernel drops SYNs, which shows up as 1-3 s connect delays.
@@ -9,11 +9,25 @@ rotation) is answered like moto's own `InitiateAuth(REFRESH_TOKEN_AUTH)`, the cl
 checked as Cognito checks it (the call carries the secret itself, not a SECRET_HASH). Rotation
 is not emulated (moto has no such client setting): the aws-smithy-mocks tests in
 app/src/account/tests.rs cover a rotated token, its reuse, and two requests at once.
+
+Account states, as Cognito answers them (../shared/EMULATORS.md lists what moto does instead):
+- a temporary password past the pool's `TemporaryPasswordValidityDays` (counted from the
+  invitation; 0 days: expired at once, which is how the tests make one) is refused, with the
+  right password only, as "Temporary password has expired and must be reset by an
+  administrator.";
+- `ForgotPassword` refuses an invited user who never chose a password ("User password cannot be
+  reset in the current state.") and finds no verified contact for a sign-up never confirmed;
+- `AdminCreateUser` with `MessageAction=RESEND` keeps the user (attributes, `sub`) and gives a
+  new temporary password and a new validity period (moto replaces the user);
+- `ResendConfirmationCode` (moto lacks it) issues a six-digit code, kept where the reset codes
+  are (the user's `confirmation_code` in /moto-api/data.json); `ConfirmSignUp` checks it and
+  verifies the contact it went to.
 """
 import base64
 import hashlib
 import hmac
 import os
+import secrets
 import sys
 
 # scripts/moto.py (our helper) would shadow the moto package.
@@ -30,6 +44,7 @@ werkzeug.serving.BaseWSGIServer.request_queue_size = 4096
 from moto.server import main  # noqa: E402
 from moto.cognitoidp import models as cognito_models  # noqa: E402
 from moto.cognitoidp.responses import CognitoIdpResponse  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.core.responses import ActionResult  # noqa: E402
 
 
@@ -58,6 +73,114 @@ def admin_delete_software_token(self):
     return ActionResult({})
 
 
+EXPIRED = "Temporary password has expired and must be reset by an administrator."
+original_initiate_auth = cognito_models.CognitoIdpBackend.initiate_auth
+original_forgot_password = cognito_models.CognitoIdpBackend.forgot_password
+original_admin_create_user = cognito_models.CognitoIdpBackend.admin_create_user
+
+
+def pool_of_client(backend, client_id):
+    for pool in backend.user_pools.values():
+        if client_id in pool.clients:
+            return pool
+    raise cognito_models.ResourceNotFoundError(client_id)
+
+
+def temporary_password_expired(pool, user):
+    policy = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
+    days = policy.get("TemporaryPasswordValidityDays", 7)
+    age = cognito_models.utcnow() - user.create_date
+    return age.total_seconds() >= days * 86400
+
+
+def initiate_auth(self, client_id, auth_flow, auth_parameters):
+    if auth_flow == "USER_PASSWORD_AUTH":
+        pool = pool_of_client(self, client_id)
+        user = pool._get_user((auth_parameters or {}).get("USERNAME", ""))
+        if (
+            user
+            and user.status == cognito_models.UserStatus.FORCE_CHANGE_PASSWORD
+            and user.password == auth_parameters.get("PASSWORD")
+            and temporary_password_expired(pool, user)
+        ):
+            raise cognito_models.NotAuthorizedError(EXPIRED)
+    return original_initiate_auth(self, client_id, auth_flow, auth_parameters)
+
+
+def forgot_password(self, client_id, username):
+    user = pool_of_client(self, client_id)._get_user(username)
+    if user and user.status == cognito_models.UserStatus.FORCE_CHANGE_PASSWORD:
+        raise cognito_models.NotAuthorizedError("User password cannot be reset in the current state.")
+    if user and user.status == cognito_models.UserStatus.UNCONFIRMED:
+        raise cognito_models.InvalidParameterException(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+        )
+    return original_forgot_password(self, client_id, username)
+
+
+def admin_create_user(self, user_pool_id, username, message_action, temporary_password, attributes):
+    if message_action != "RESEND":
+        return original_admin_create_user(
+            self, user_pool_id, username, message_action, temporary_password, attributes
+        )
+    user = self.admin_get_user(user_pool_id, username)
+    if user.status != cognito_models.UserStatus.FORCE_CHANGE_PASSWORD:
+        raise UnsupportedUserState("The user is not in a state where an invitation can be re-sent.")
+    user.password = temporary_password or "Tmp-" + secrets.token_urlsafe(9) + "1!"
+    user.create_date = user.last_modified_date = cognito_models.utcnow()
+    return user
+
+
+class UnsupportedUserState(JsonRESTError):
+    def __init__(self, message):
+        super().__init__(error_type="UnsupportedUserStateException", message=message)
+
+
+def masked(user):
+    email = user.attribute_lookup.get("email")
+    if email:
+        local, domain = email.split("@", 1)
+        return {"Destination": f"{local[0]}***@{domain[0]}***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    phone = user.attribute_lookup.get("phone_number", "+0000")
+    return {"Destination": "+*******" + phone[-4:], "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+
+
+def unconfirmed_user(response):
+    client_id = response._get_param("ClientId")
+    backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+    user = pool_of_client(backend, client_id)._get_user(response._get_param("Username"))
+    if not user:
+        raise cognito_models.UserNotFoundError("Username/client id combination not found.")
+    if user.status != cognito_models.UserStatus.UNCONFIRMED:
+        raise cognito_models.InvalidParameterException("User is already confirmed.")
+    return user
+
+
+def resend_confirmation_code(self):
+    user = unconfirmed_user(self)
+    user.confirmation_code = f"{secrets.randbelow(900000) + 100000}"
+    return ActionResult({"CodeDeliveryDetails": masked(user)})
+
+
+def confirm_sign_up(self):
+    user = unconfirmed_user(self)
+    code = self._get_param("ConfirmationCode")
+    if user.confirmation_code and code != user.confirmation_code:
+        raise cognito_models.CodeMismatchException("Invalid verification code provided, please try again.")
+    user.status = cognito_models.UserStatus.CONFIRMED
+    user.confirmation_code = None
+    # The contact the code went to is verified by it.
+    attribute = masked(user)["AttributeName"]
+    if attribute in user.attribute_lookup:
+        user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+    return ActionResult({})
+
+
+cognito_models.CognitoIdpBackend.initiate_auth = initiate_auth
+cognito_models.CognitoIdpBackend.forgot_password = forgot_password
+cognito_models.CognitoIdpBackend.admin_create_user = admin_create_user
+CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+CognitoIdpResponse.confirm_sign_up = confirm_sign_up
 CognitoIdpResponse.get_tokens_from_refresh_token = get_tokens_from_refresh_token
 CognitoIdpResponse.admin_delete_software_token = admin_delete_software_token
 

@@ -114,6 +114,8 @@ pub fn form_page(api: &str) -> &'static str {
         "mfa/code" | "mfa/restart" | "mfa-state" => p::MFA_CODE,
         "mfa/choose" => p::MFA_CHOOSE,
         "mfa/setup" => p::MFA_SETUP,
+        "sign-in/invitation" | "sign-in/invitation-state" => p::INVITATION,
+        "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => p::CONFIRM_SIGN_UP,
         "account-state" | "sign-out" => p::ACCOUNT,
         "account/password" => p::ACCOUNT_PASSWORD,
         "not-me/secure" | "not-me/state" => p::NOT_ME,

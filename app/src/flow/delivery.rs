@@ -109,15 +109,16 @@ pub async fn send_code(state: &AppState, username: &str) -> Result<(Delivery, Se
         Ok(Some(d)) => (d.medium, Sent::ResetCode),
         Ok(None) | Err(IdpError::UserNotFound) => (decoy(), Sent::ResetCode),
         // No verified contact, or (some pools say so) a sign-up never confirmed: if it is the
-        // latter, its confirmation code goes to the contact given at sign-up.
+        // latter, its confirmation code goes to the contact given at sign-up. The page shows
+        // what it shows an unknown user (where it went would tell the state apart).
         Err(IdpError::InvalidParameter | IdpError::UserNotConfirmed) => {
             match super::stuck::send_sign_up_code(state, username).await {
-                Ok(d) => (d.map_or_else(decoy, |d| d.medium), Sent::SignUpCode),
+                Ok(_) => (decoy(), Sent::SignUpCode),
                 Err(_) => (decoy(), Sent::ResetCode),
             }
         }
         Err(IdpError::ResetRefusedInState) => match super::stuck::reinvite(state, username).await {
-            Some(d) => (d.medium, Sent::Invitation),
+            Some(_) => (decoy(), Sent::Invitation),
             None => (decoy(), Sent::ResetCode),
         },
         Err(IdpError::NotAuthorized) => {

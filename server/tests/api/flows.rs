@@ -530,25 +530,6 @@ async fn the_product_name_is_configurable() {
 }
 
 #[tokio::test]
-async fn an_unconfirmed_user_gets_its_own_message() {
-    let app = spawn_app(false).await;
-    let user = random_user();
-    moto_call(
-        "SignUp",
-        json!({"ClientId": app.pool.client_id, "Username": user, "Password": "Old-Passw0rd!",
-               "UserAttributes": [{"Name": "email", "Value": "u@example.com"}]}),
-    )
-    .await;
-    let r = app
-        .call(
-            "sign-in",
-            &[("username", &user), ("password", "Old-Passw0rd!")],
-        )
-        .await;
-    assert_eq!(error_of(r).await, (400, json!("UserNotConfirmed")));
-}
-
-#[tokio::test]
 async fn a_weak_new_password_is_refused_on_the_challenge_and_it_stays_open() {
     let app = spawn_app(false).await;
     let user = random_user();

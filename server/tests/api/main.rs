@@ -17,4 +17,5 @@ mod probes;
 mod scale;
 mod security;
 mod startup;
+mod stuck;
 mod walk;
