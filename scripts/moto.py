@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Helpers around the moto Cognito emulator, for the demo and the tests.
 
-  moto.py pool  --endpoint URL --out FILE     create a pool (Cognito's default password policy)
+  moto.py pool  --endpoint URL --out FILE [--temporary-days N]
+                                              create a pool (Cognito's default password policy)
                                               and two app clients (without / with a secret)
   moto.py user  --endpoint URL --pool ID NAME [--email ADDR] [--unverified] [--temporary PW]
                                               create a user (no message sent)
@@ -37,12 +38,12 @@ def call(endpoint, action, body):
         sys.exit(f"{action} failed: {e.code} {e.read().decode(errors='replace')}")
 
 
-def create_pool(endpoint, name="demo"):
+def create_pool(endpoint, name="demo", temporary_days=7):
     pool = call(endpoint, "CreateUserPool", {
         "PoolName": name,
         "Policies": {"PasswordPolicy": {
             "MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
-            "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": 7,
+            "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": temporary_days,
         }},
         "AutoVerifiedAttributes": ["email"],
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
@@ -166,6 +167,8 @@ def main():
     a.add_argument("--name", default="demo")
     a.add_argument("--mfa", choices=["ON", "OPTIONAL"], help="second factors required or optional")
     a.add_argument("--sms-only", action="store_true", help="with --mfa: text messages only")
+    a.add_argument("--temporary-days", type=int, default=7,
+                   help="TemporaryPasswordValidityDays (0: temporary passwords expire at once)")
     u = sub.add_parser("user")
     u.add_argument("--pool", required=True)
     u.add_argument("name")
@@ -189,7 +192,7 @@ def main():
     args = p.parse_args()
 
     if args.cmd == "pool":
-        info = create_pool(args.endpoint, args.name)
+        info = create_pool(args.endpoint, args.name, args.temporary_days)
         if args.mfa:
             require_mfa(args.endpoint, info["pool_id"], args.mfa, args.sms_only)
         with open(args.out, "w") as f:

@@ -59,6 +59,9 @@ MFA_POOL_JSON="$LOGS/e2e-mfa-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$MFA_POOL_JSON" --name e2e-mfa --mfa ON >/dev/null
 SMS_POOL_JSON="$LOGS/e2e-sms-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$SMS_POOL_JSON" --name e2e-sms --mfa ON --sms-only >/dev/null
+# Account states (states.spec.ts): temporary passwords that expire at once, new invitations on.
+STATES_POOL_JSON="$LOGS/e2e-states-pool.json"
+"$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$STATES_POOL_JSON" --name e2e-states --temporary-days 0 >/dev/null
 start_app() { # kind port log [extra env...]
   local kind="$1" port="$2" log="$3"; shift 3
   env $(app_env "${APP_POOL_JSON:-$POOL_JSON}" "$kind" "$port") AWS_ENDPOINT_URL="$MOTO" AWS_ACCESS_KEY_ID=test \
@@ -81,6 +84,7 @@ P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[
 P_LIMITED=$(free_port); start_app public "$P_LIMITED" "$LOGS/app-limited.log" RATE_LIMIT_USER=2/15m RESET_MIN_RESPONSE_MS=50
 P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}"
 P_SMS=$(free_port); APP_POOL_JSON="$SMS_POOL_JSON" start_app public "$P_SMS" "$LOGS/app-sms.log" "${FAST[@]}"
+P_STATES=$(free_port); APP_POOL_JSON="$STATES_POOL_JSON" start_app public "$P_STATES" "$LOGS/app-states.log" "${FAST[@]}" REINVITE=true
 # The sign-in steps moto never sends (SELECT_MFA_TYPE, EMAIL_OTP, USER_AUTH) and passkeys (moto
 # has no WebAuthn): a scripted Cognito, whose relying party (py_webauthn) is the passkey
 # instance's origin. WebAuthn takes no IP address as a relying-party id, so that instance is
@@ -96,7 +100,7 @@ P_CHOICE=$(free_port); start_app public "$P_CHOICE" "$LOGS/app-choice.log" "${FA
 start_app public "$P_PASSKEY" "$LOGS/app-passkey.log" "${FAST[@]}" \
   AWS_ENDPOINT_URL="http://127.0.0.1:$SCRIPTED_PORT" SIGN_IN_FLOW=choice DESCRIBE_USER_POOL=false \
   POOL_FEATURES=optional,totp,passkeys PUBLIC_ORIGIN="http://localhost:$P_PASSKEY"
-for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE" "$P_PASSKEY"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
+for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_STATES" "$P_CHOICE" "$P_PASSKEY"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
 (
   cd end2end
@@ -104,6 +108,9 @@ for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_CHOICE"
   E2E_URL_JS="http://127.0.0.1:$P_JS" E2E_URL_NOJS="http://127.0.0.1:$P_NOJS" E2E_APP_URL="$APP_URL" \
   E2E_URL_SHORT="http://127.0.0.1:$P_SHORT" E2E_URL_LIMITED="http://127.0.0.1:$P_LIMITED" \
   E2E_URL_MFA="http://127.0.0.1:$P_MFA" E2E_URL_SMS_MFA="http://127.0.0.1:$P_SMS" \
+  E2E_URL_STATES="http://127.0.0.1:$P_STATES" \
+  E2E_STATES_POOL="$("$PY" -c "import json;print(json.load(open('$STATES_POOL_JSON'))['pool_id'])")" \
+  E2E_STATES_CLIENT="$("$PY" -c "import json;print(json.load(open('$STATES_POOL_JSON'))['public_client_id'])")" \
   E2E_URL_CHOICE="http://127.0.0.1:$P_CHOICE" E2E_URL_PASSKEY="http://localhost:$P_PASSKEY" \
   E2E_SMS_POOL="$("$PY" -c "import json;print(json.load(open('$SMS_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_POOL="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['pool_id'])")" \

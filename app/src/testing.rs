@@ -181,7 +181,8 @@ pub fn delivered(
 }
 
 /// `AdminGetUser` of an invited user (`FORCE_CHANGE_PASSWORD`) with an email address.
-pub fn invited_user() -> aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput {
+pub fn invited_user(
+) -> aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput {
     use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserStatusType};
     let email = AttributeType::builder()
         .name("email")

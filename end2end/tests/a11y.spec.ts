@@ -1,13 +1,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, App, NEW_PASSWORD, latestCode, islandsLive } from './fixtures/app';
-import { createUser, MFA_POOL, SMS_POOL, sentEmails, totpUser } from './fixtures/moto';
+import { createUser, MFA_POOL, SMS_POOL, STATES_POOL, sentEmails, signedUpUser, totpUser } from './fixtures/moto';
 import { CHOICE, PASSKEY, passkeyUser, scriptedUser, temporaryUser } from './fixtures/scripted';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const LIMITED = process.env.E2E_URL_LIMITED ?? 'http://127.0.0.1:3000';
 const MFA = process.env.E2E_URL_MFA ?? 'http://127.0.0.1:3000';
 const SMS_MFA = process.env.E2E_URL_SMS_MFA ?? 'http://127.0.0.1:3000';
+const STATES = process.env.E2E_URL_STATES ?? 'http://127.0.0.1:3000';
 
 let browser: Browser;
 // The last document each page loaded, as served (a page without JavaScript cannot be read
@@ -212,6 +213,28 @@ test.describe('every page and state, in Latin, CJK and right-to-left script', ()
     await app.signIn(tempUser);
     await expect(page).toHaveURL(/\/new-password$/);
     await inEachScript(page, app, '/new-password');
+  });
+
+  test('/sign-in/invitation for an expired invitation', async ({ app, page }) => {
+    const user = await createUser('temporary', STATES_POOL);
+    await app.open(`${STATES}/sign-in`);
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/sign-in\/invitation$/);
+    await inEachScript(page, app, '/sign-in/invitation');
+  });
+
+  test('/sign-in/confirm for a sign-up never confirmed, with a wrong code', async ({ app, page }) => {
+    const user = await signedUpUser();
+    await app.open(`${STATES}/sign-in`);
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/sign-in\/confirm$/);
+    const wrong = async (a: App) => {
+      await page.getByLabel(a.t.form.code).fill('000000');
+      await page.getByRole('button', { name: a.t.confirm_sign_up.submit }).click();
+      await expect(a.errorSummary()).toBeVisible();
+    };
+    await wrong(app);
+    await inEachScript(page, app, '/sign-in/confirm with a wrong code', wrong);
   });
 
   test('/sign-in/setup with an authenticator app to set up', async ({ app, page }) => {

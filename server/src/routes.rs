@@ -115,7 +115,9 @@ pub fn form_page(api: &str) -> &'static str {
         "mfa/choose" => p::MFA_CHOOSE,
         "mfa/setup" => p::MFA_SETUP,
         "sign-in/invitation" | "sign-in/invitation-state" => p::INVITATION,
-        "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => p::CONFIRM_SIGN_UP,
+        "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => {
+            p::CONFIRM_SIGN_UP
+        }
         "account-state" | "sign-out" => p::ACCOUNT,
         "account/password" => p::ACCOUNT_PASSWORD,
         "not-me/secure" | "not-me/state" => p::NOT_ME,

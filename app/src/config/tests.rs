@@ -190,7 +190,10 @@ fn session_lifetimes_and_secret_are_checked() {
     let s = read(&base()).unwrap();
     assert_eq!(s.flows.code_window, Duration::from_secs(600));
     assert!(s.flows.sign_out_everywhere);
-    assert!(!s.flows.reinvite, "an Admin* call is off until the operator turns it on");
+    assert!(
+        !s.flows.reinvite,
+        "an Admin* call is off until the operator turns it on"
+    );
     assert_eq!(s.limits.global.max, 20);
     let mut m = base();
     m.insert("REINVITE", "maybe");

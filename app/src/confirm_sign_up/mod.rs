@@ -155,7 +155,11 @@ pub mod ssr {
     }
 
     /// The code typed: `ConfirmSignUp`, then to sign-in with the username filled in.
-    pub async fn confirm(state: &AppState, session: &AppSession, code: Code) -> Result<(), AppError> {
+    pub async fn confirm(
+        state: &AppState,
+        session: &AppSession,
+        code: Code,
+    ) -> Result<(), AppError> {
         let flow = pending(session)
             .await?
             .ok_or(AppError::NoChallengeInProgress)?;

@@ -55,7 +55,11 @@ async fn every_confirm_sign_up_error_has_a_deliberate_answer() {
         let rule = mock!(Client::confirm_sign_up).then_error(make);
         let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
         let s = pending(0).await;
-        assert_eq!(confirm(&state, &s, testing::code("123456")).await, expected, "{name}");
+        assert_eq!(
+            confirm(&state, &s, testing::code("123456")).await,
+            expected,
+            "{name}"
+        );
         assert!(s.stuck().await.unwrap().is_some(), "{name}: the flow stays");
     }
 }
@@ -67,7 +71,10 @@ async fn the_right_code_confirms_and_sign_in_asks_for_the_password_with_the_user
         .then_output(|| ConfirmSignUpOutput::builder().build());
     let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
     let s = pending(0).await;
-    assert_eq!(confirm(&state, &s, testing::code(" 123 456 ")).await, Ok(()));
+    assert_eq!(
+        confirm(&state, &s, testing::code(" 123 456 ")).await,
+        Ok(())
+    );
     assert_eq!(
         s.take_notice().await.unwrap(),
         Some(Notice::SignUpConfirmed {

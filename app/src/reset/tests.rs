@@ -627,7 +627,10 @@ async fn an_invited_user_who_never_chose_a_password_gets_a_new_invitation_and_th
             .await
             .unwrap();
         let flow = s.reset().await.unwrap().unwrap();
-        assert_eq!(flow.delivery, everyone, "REINVITE={on}: the page everyone gets");
+        assert_eq!(
+            flow.delivery, everyone,
+            "REINVITE={on}: the page everyone gets"
+        );
         let sent = if reinvite {
             Sent::Invitation
         } else {
@@ -658,15 +661,24 @@ async fn a_sign_up_never_confirmed_is_confirmed_on_the_reset_page_and_a_reset_co
         [&no_contact, &sign_up_code, &confirmed, &reset_code]
     ));
     let s = testing::session();
-    request_reset(&state, &s, &testing::user("jane")).await.unwrap();
+    request_reset(&state, &s, &testing::user("jane"))
+        .await
+        .unwrap();
     let flow = s.reset().await.unwrap().unwrap();
     assert_eq!(flow.sent, Sent::SignUpCode);
     let new = testing::new_password("Kite-Lamp-9!", "Kite-Lamp-9!");
     let next = confirm_reset(&state, &s, &testing::code("123456"), &new).await;
-    assert_eq!(next, Ok(crate::paths::RESET_CONFIRM), "the reset code's page again");
+    assert_eq!(
+        next,
+        Ok(crate::paths::RESET_CONFIRM),
+        "the reset code's page again"
+    );
     let flow = s.reset().await.unwrap().unwrap();
     assert_eq!((flow.sent, flow.confirmed), (Sent::ResetCode, true));
     assert_eq!(reset_code.num_calls(), 1);
     let page = confirm_state_of(&state, &s, false).await.unwrap();
-    assert!(page.flow.unwrap().confirmed, "the page says the account is confirmed");
+    assert!(
+        page.flow.unwrap().confirmed,
+        "the page says the account is confirmed"
+    );
 }

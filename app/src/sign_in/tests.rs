@@ -681,7 +681,10 @@ async fn an_expired_temporary_password_leads_to_a_new_invitation_not_a_wrong_pas
     .await;
     assert_eq!(next, Ok("/sign-in/invitation"));
     let flow = session.stuck().await.unwrap().expect("kept for the page");
-    assert_eq!((flow.state, flow.username.as_str()), (Stuck::InvitationExpired, "jane"));
+    assert_eq!(
+        (flow.state, flow.username.as_str()),
+        (Stuck::InvitationExpired, "jane")
+    );
     assert_eq!(flow.sent_at, 0, "nothing is sent until the user asks");
 }
 

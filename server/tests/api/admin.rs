@@ -238,7 +238,11 @@ async fn the_help_desk_commands_do_what_they_say() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("new invitation"), "{}", out.stdout);
     // By email (Cognito's default would be a text message the user has no number for).
-    assert!(out.stdout.contains(&format!("{invited}@example.com")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("{invited}@example.com")),
+        "{}",
+        out.stdout
+    );
 
     // Refusals name the user and the IAM action, and the log line above names the code.
     let refused = admin(&pool, &["disable", "nobody"], None);

@@ -51,7 +51,10 @@ async fn an_expired_invitation_is_renewed_by_the_user_and_the_new_one_gets_them_
 
     // A wrong password still hears nothing about the account.
     let r = app
-        .call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Wrong-Passw0rd!")],
+        )
         .await;
     assert_eq!(error_of(r).await, (401, json!("WrongCredentials")));
 
@@ -68,17 +71,30 @@ async fn an_expired_invitation_is_renewed_by_the_user_and_the_new_one_gets_them_
     let r = app
         .post_form("/sign-in/invitation", "sign-in/invitation", &[])
         .await;
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/sign-in".into()));
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/sign-in".into())
+    );
     let page = app.page("/sign-in").await;
-    assert!(page.contains("We&#x27;ve sent you a new invitation") || page.contains("sent you a new invitation"), "{page}");
-    assert!(page.contains(&format!("value=\"{user}\"")), "username prefilled");
+    assert!(
+        page.contains("We&#x27;ve sent you a new invitation")
+            || page.contains("sent you a new invitation"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{user}\"")),
+        "username prefilled"
+    );
 
     // The invitation carries a new temporary password, and it works.
     let new_temporary = password_of(&pool, &user).await;
     assert_ne!(new_temporary, TEMP_PW);
     week_long_invitations(&pool).await;
     let r = app
-        .call("sign-in", &[("username", &user), ("password", &new_temporary)])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", &new_temporary)],
+        )
         .await;
     assert_eq!(location(&r), "/new-password");
     // The page serves one invitation per sign-in that found it.
@@ -97,7 +113,10 @@ async fn without_reinvite_the_page_says_whom_to_ask_and_sends_nothing() {
         .await;
     assert_eq!(location(&r), "/sign-in/invitation");
     let page = app.page("/sign-in/invitation").await;
-    assert!(page.contains("Ask the person or team who invited you"), "{page}");
+    assert!(
+        page.contains("Ask the person or team who invited you"),
+        "{page}"
+    );
     assert!(page.contains("https://help.example.com/"), "{page}");
     assert!(!page.contains("Send me a new invitation"), "{page}");
     let r = app.call("sign-in/invitation", &[]).await;
@@ -120,14 +139,23 @@ async fn a_reset_for_an_invited_user_sends_a_new_invitation_behind_the_page_ever
     let page = app.page("/reset/confirm").await;
     let unknown = app.fresh();
     let nobody = format!("{}@example.com", random_user());
-    let r = unknown.call("reset/request", &[("username", &nobody)]).await;
+    let r = unknown
+        .call("reset/request", &[("username", &nobody)])
+        .await;
     assert_eq!(location(&r), "/reset/confirm");
     let other = unknown.page("/reset/confirm").await;
-    assert_eq!(visible_delivery_shape(&page), visible_delivery_shape(&other));
+    assert_eq!(
+        visible_delivery_shape(&page),
+        visible_delivery_shape(&other)
+    );
     for p in [&page, &other] {
         assert!(p.contains("id=\"invited-help\""), "every code page says it");
     }
-    assert_ne!(password_of(&pool, &invited).await, TEMP_PW, "a new invitation went");
+    assert_ne!(
+        password_of(&pool, &invited).await,
+        TEMP_PW,
+        "a new invitation went"
+    );
 }
 
 /// A user who signed up (password `Passw0rd-1!`) and never confirmed.
@@ -147,12 +175,18 @@ async fn a_sign_up_never_confirmed_is_confirmed_at_sign_in_and_the_user_signs_in
     let app = spawn_app(false).await;
     let user = signed_up_user(&app.pool).await;
     let r = app
-        .call("sign-in", &[("username", &user), ("password", "Wrong-Passw0rd!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Wrong-Passw0rd!")],
+        )
         .await;
     assert_eq!(error_of(r).await, (401, json!("WrongCredentials")));
 
     let r = app
-        .call("sign-in", &[("username", &user), ("password", "Passw0rd-1!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Passw0rd-1!")],
+        )
         .await;
     assert_eq!(location(&r), "/sign-in/confirm");
     let page = app.page("/sign-in/confirm").await;
@@ -167,12 +201,21 @@ async fn a_sign_up_never_confirmed_is_confirmed_at_sign_in_and_the_user_signs_in
     let r = app
         .post_form("/sign-in/confirm", "sign-in/confirm", &[("code", &code)])
         .await;
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/sign-in".into()));
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/sign-in".into())
+    );
     let page = app.page("/sign-in").await;
     assert!(page.contains("Your account is confirmed"), "{page}");
-    assert!(page.contains(&format!("value=\"{user}\"")), "username prefilled");
+    assert!(
+        page.contains(&format!("value=\"{user}\"")),
+        "username prefilled"
+    );
     let r = app
-        .call("sign-in", &[("username", &user), ("password", "Passw0rd-1!")])
+        .call(
+            "sign-in",
+            &[("username", &user), ("password", "Passw0rd-1!")],
+        )
         .await;
     assert_eq!(location(&r), "/account");
 }
