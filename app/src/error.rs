@@ -23,6 +23,10 @@ pub enum Field {
     Attribute,
     /// The second factor chosen.
     Factor,
+    /// A new email address (security page).
+    NewEmail,
+    /// A new phone number (security page).
+    NewPhone,
 }
 
 impl Field {
@@ -38,6 +42,8 @@ impl Field {
             Field::Code => field::CODE,
             Field::Attribute => field::ATTRIBUTES,
             Field::Factor => field::FACTOR,
+            Field::NewEmail => field::NEW_EMAIL,
+            Field::NewPhone => field::NEW_PHONE,
         }
     }
 }
@@ -109,6 +115,14 @@ pub enum AppError {
     PasskeyFailed,
     /// The account has no passkey this app can sign in with.
     NoPasskey,
+    /// Not an email address (`name@example.com`).
+    BadEmail,
+    /// Not a phone number with its country code.
+    BadPhone,
+    /// Another account already has this email address or phone number.
+    ContactTaken,
+    /// The same email address or phone number as the one on the account.
+    SameContact,
     Unavailable,
     Unexpected,
 }
@@ -143,6 +157,8 @@ impl AppError {
             | AppError::CodeLength(_)
             | AppError::ExpiredCode => Some(Field::Code),
             AppError::MissingAttribute(_) | AppError::AttributesRejected => Some(Field::Attribute),
+            AppError::BadEmail => Some(Field::NewEmail),
+            AppError::BadPhone => Some(Field::NewPhone),
             _ => None,
         }
     }

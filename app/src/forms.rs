@@ -165,6 +165,8 @@ pub enum Notice {
     InvitationSent { username: String },
     /// The sign-up is confirmed: sign in.
     SignUpConfirmed { username: String },
+    /// Security page: an email address or phone number was verified.
+    ContactVerified,
 }
 
 impl Notice {

@@ -84,9 +84,15 @@ pub mod field {
     pub const CREDENTIAL: &str = "credential";
     /// The attributes Cognito asks for with a new password: `attributes[<name>]`.
     pub const ATTRIBUTES: &str = "attributes";
+    /// Which contact a verification code is for (`email` or `phone`).
+    pub const CONTACT: &str = "contact";
+    /// A new email address.
+    pub const NEW_EMAIL: &str = "new_email";
+    /// A new phone number.
+    pub const NEW_PHONE: &str = "new_phone";
 
     /// Every field name above (tests send each, oversized, to every route).
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 19] = [
         USERNAME,
         PASSWORD,
         CURRENT_PASSWORD,
@@ -101,6 +107,9 @@ pub mod field {
         DEVICE,
         PASSKEY,
         CREDENTIAL,
+        CONTACT,
+        NEW_EMAIL,
+        NEW_PHONE,
         "attributes[email]",
         "resent",
     ];

@@ -67,6 +67,10 @@ pub struct PoolFeatures {
     /// app keys users case-insensitively (one user's limits can then only be stricter).
     #[serde(default)]
     pub case_sensitive: bool,
+    /// `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`: a new email or
+    /// phone number takes effect only once its code is entered; the old one stays in use.
+    #[serde(default)]
+    pub keeps_original: bool,
 }
 
 impl Default for PoolFeatures {
@@ -82,6 +86,7 @@ impl Default for PoolFeatures {
             sign_in_with: SignInWith::default(),
             recovery: Recovery::default(),
             case_sensitive: false,
+            keeps_original: false,
         }
     }
 }

@@ -40,6 +40,23 @@ const PASSKEY_OFFER: &str = "passkey_offer";
 /// An account whose state stops sign-in (an expired invitation, a sign-up never confirmed),
 /// found by a sign-in with the right password.
 const STUCK: &str = "stuck";
+/// The account page checks once a sign-in whether the user has a verified recovery contact.
+const CONTACT_CHECK: &str = "contact_check";
+/// A code sent to the signed-in user's email or phone, to verify it (security page).
+const VERIFYING: &str = "verifying";
+
+/// A code sent to verify the user's email or phone, while the security page asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verifying {
+    /// Which contact (`Email`: the email address, `Sms`: the phone number).
+    pub contact: crate::forms::Medium,
+    /// Where the code went (masked), when Cognito said.
+    pub delivery: Option<Delivery>,
+    /// Unix seconds of the latest code.
+    pub sent_at: i64,
+    /// The contact was just changed (its new value waits for this code).
+    pub changed: bool,
+}
 
 /// What a reset actually sent: the page is the same for all (no one can tell an account's state
 /// from it); what the code is checked against is not.
@@ -355,6 +372,8 @@ impl AppSession {
             RECOVERED,
             PASSKEY_OFFER,
             STUCK,
+            CONTACT_CHECK,
+            VERIFYING,
         ] {
             if self
                 .session
@@ -513,7 +532,27 @@ impl AppSession {
         if recovered.is_some_and(|r| r == key) {
             self.set(PASSKEY_OFFER, &true).await?;
         }
+        self.set(CONTACT_CHECK, &true).await?;
         Ok(())
+    }
+
+    /// Whether the account page checks the user's recovery contact now; taken, so it is
+    /// checked (and the user told) once a sign-in.
+    pub async fn take_contact_check(&self) -> Result<bool, AppError> {
+        Ok(self.take::<bool>(CONTACT_CHECK).await?.unwrap_or(false))
+    }
+
+    /// The verification code in progress on the security page, if any.
+    pub async fn verifying(&self) -> Result<Option<Verifying>, AppError> {
+        self.get(VERIFYING).await
+    }
+
+    /// Starts (or, with `None`, ends) a contact's verification.
+    pub async fn set_verifying(&self, v: Option<&Verifying>) -> Result<(), AppError> {
+        match v {
+            Some(v) => self.set(VERIFYING, v).await,
+            None => self.take::<serde_json::Value>(VERIFYING).await.map(|_| ()),
+        }
     }
 
     /// Remembers that the user whose `AppState::user_hash` is `key` just reset the password in

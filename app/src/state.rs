@@ -199,6 +199,7 @@ fn with_description(
         sign_in_with: d.sign_in_with,
         recovery: d.recovery,
         case_sensitive: d.case_sensitive,
+        keeps_original: d.keeps_original,
         devices: d.devices,
         ..configured
     }

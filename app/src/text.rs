@@ -29,6 +29,8 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             Field::Code => td_string!(l, errors.missing_code),
             Field::Attribute => td_string!(l, errors.missing_attribute),
             Field::Factor => td_string!(l, errors.missing_factor),
+            Field::NewEmail => td_string!(l, errors.bad_email),
+            Field::NewPhone => td_string!(l, errors.bad_phone),
         }
         .to_string(),
         UsernameTooLong => td_string!(l, errors.username_too_long).to_string(),
@@ -85,6 +87,10 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         PasskeyNotSupported => td_string!(l, errors.passkey_not_supported).to_string(),
         PasskeyFailed => td_string!(l, errors.passkey_failed).to_string(),
         NoPasskey => td_string!(l, errors.no_passkey).to_string(),
+        BadEmail => td_string!(l, errors.bad_email).to_string(),
+        BadPhone => td_string!(l, errors.bad_phone).to_string(),
+        ContactTaken => td_string!(l, errors.contact_taken).to_string(),
+        SameContact => td_string!(l, errors.same_contact).to_string(),
         MissingAttribute(names) => {
             let fields = names
                 .split(',')
@@ -191,6 +197,7 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::PasskeyDeleted => td_string!(l, notice.passkey_deleted),
         Notice::InvitationSent { .. } => td_string!(l, notice.invitation_sent),
         Notice::SignUpConfirmed { .. } => td_string!(l, notice.sign_up_confirmed),
+        Notice::ContactVerified => td_string!(l, notice.contact_verified),
     }
 }
 

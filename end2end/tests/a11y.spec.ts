@@ -182,6 +182,17 @@ test.describe('every page and state, in Latin, CJK and right-to-left script', ()
     });
   }
 
+  test('/account/security with a code to verify the email', async ({ app, page }) => {
+    const user = await createUser('unverified');
+    await app.open('/sign-in');
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/account$/);
+    await app.open('/account/security');
+    await page.locator('[data-contact="email"]').getByRole('button', { name: app.t.security.contact_verify }).click();
+    await expect(page.locator('#verify-contact')).toBeVisible();
+    await inEachScript(page, app, '/account/security verifying the email');
+  });
+
   test('/account/security with passkeys offered', async ({ app, page }) => {
     await app.open(`${PASSKEY}/sign-in`);
     await app.signIn(passkeyUser());

@@ -1,4 +1,5 @@
-import { test, expect, NEW_PASSWORD } from './fixtures/app';
+import { createUser } from './fixtures/moto';
+import { test, expect, NEW_PASSWORD, latestCode } from './fixtures/app';
 
 test('signed in, change password, and the old one no longer works', async ({ app, page, user }) => {
   await app.open('/sign-in');
@@ -51,4 +52,22 @@ test('the security page: the page title a clear step above its section titles', 
   const [h1, h2] = [await size('h1'), await size('h2')];
   expect(h1).toBeGreaterThanOrEqual(h2 * 1.3);
   expect(h2).toBeGreaterThan(16);
+});
+
+test('without a verified email: told after sign-in, then verified on the security page', async ({ app, page }) => {
+  const user = await createUser('unverified');
+  await app.open('/sign-in');
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.locator('aside.offer')).toContainText(app.t.account.contact_unverified_email);
+  await page.getByRole('link', { name: app.t.account.contact_verify }).click();
+  await expect(page).toHaveURL(/\/account\/security#contact$/);
+  const contact = page.locator('#contact');
+  await contact.locator('[data-contact="email"]').getByRole('button', { name: app.t.security.contact_verify }).click();
+  const box = page.locator('#verify-contact');
+  await expect(box).toContainText(app.t.security.contact_verify_email);
+  await box.getByLabel(app.t.form.code).fill(await latestCode(user.username));
+  await box.getByRole('button', { name: app.t.security.contact_verify }).click();
+  await expect(page.getByRole('status')).toContainText(app.t.notice.contact_verified);
+  await expect(contact.locator('[data-contact="email"] .status')).toHaveText(app.t.security.contact_verified);
 });

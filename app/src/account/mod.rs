@@ -13,7 +13,7 @@ use crate::{
         PasswordInput, PostForm, Submit,
     },
     error::{AppError, Field},
-    forms::{FormState, Notice},
+    forms::{FormState, Medium, Notice},
     i18n::{td, td_string},
     paths::field,
     policy::PasswordPolicy,
@@ -42,6 +42,10 @@ pub struct AccountState {
     /// Right after a temporary password was replaced, in a pool with passkeys: offer one.
     #[serde(default)]
     pub passkey_offer: bool,
+    /// Once a sign-in, when the user has no verified contact the pool sends reset codes to:
+    /// which one to verify (`true`: it is on the account) or add (`false`).
+    #[serde(default)]
+    pub contact_prompt: Option<(Medium, bool)>,
 }
 
 /// Changes the password of the signed-in user.
@@ -93,9 +97,10 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, account.title)/>
         {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
-            AccountState { account: Some(a), notice, passkey_offer, .. } => view! {
+            AccountState { account: Some(a), notice, passkey_offer, contact_prompt, .. } => view! {
                 <h1>{td_string!(l, account.title)}</h1>
                 <NoticeBox notice no_continue=true/>
+                {contact_prompt.map(|(contact, present)| view! { <ContactPrompt contact present/> })}
                 {passkey_offer.then(|| view! {
                     <aside class="offer" aria-labelledby="passkey-offer">
                         <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
@@ -123,6 +128,41 @@ pub fn AccountPage() -> impl IntoView {
             }.into_any(),
             _ => view! { <Redirect path={crate::paths::SIGN_IN}/> }.into_any(),
         })}
+    }
+}
+
+/// No verified email or phone for reset codes: what that means, and the way to fix it now
+/// (or not now: it is said once a sign-in).
+#[component]
+fn ContactPrompt(contact: Medium, present: bool) -> impl IntoView {
+    let l = crate::text::locale();
+    let (text, action) = match (contact, present) {
+        (Medium::Email, true) => (
+            td_string!(l, account.contact_unverified_email),
+            td_string!(l, account.contact_verify),
+        ),
+        (Medium::Email, false) => (
+            td_string!(l, account.contact_missing_email),
+            td_string!(l, account.contact_add),
+        ),
+        (Medium::Sms, true) => (
+            td_string!(l, account.contact_unverified_phone),
+            td_string!(l, account.contact_verify),
+        ),
+        (Medium::Sms, false) => (
+            td_string!(l, account.contact_missing_phone),
+            td_string!(l, account.contact_add),
+        ),
+    };
+    view! {
+        <aside class="offer" aria-labelledby="contact-prompt">
+            <p id="contact-prompt">{text}</p>
+            <p>
+                <A exact=true href={format!("{}#contact", crate::paths::ACCOUNT_SECURITY)}>{action}</A>
+                " · "
+                <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
+            </p>
+        </aside>
     }
 }
 
@@ -181,11 +221,14 @@ pub mod ssr {
     use crate::{
         clock::now,
         cognito::IdpError,
+        cognito::UserSecurity,
         error::{AppError, Field},
         flow::{idp_error, refresh, Ctx, NewPassword},
+        forms::Medium,
         forms::{FormId, FormState, Notice},
         password::{check_guessability, check_new_password},
         paths,
+        pool::Recovery,
         session::AppSession,
         state::AppState,
     };
@@ -208,7 +251,12 @@ pub mod ssr {
         let after_reset = ctx.session.take_passkey_offer().await?;
         let passkey_offer = ctx.state.features.passkeys
             && (after_reset || matches!(notice, Some(Notice::PasswordSet { .. })));
+        let contact_prompt = match &user {
+            Some(u) if page_render => contact_prompt(ctx, u).await?,
+            _ => None,
+        };
         Ok(AccountState {
+            contact_prompt,
             account: user.map(|u| AccountView {
                 username: if page_render {
                     u.username
@@ -222,6 +270,38 @@ pub mod ssr {
             policy: ctx.state.policy.clone(),
             passkey_offer,
         })
+    }
+
+    /// Once a sign-in (and with `VERIFY_CONTACT_PROMPT`): the contact to verify or add when the
+    /// user has none verified that the pool sends reset codes to.
+    async fn contact_prompt(
+        ctx: &Ctx,
+        user: &crate::session::SignedIn,
+    ) -> Result<Option<(Medium, bool)>, AppError> {
+        if !ctx.state.settings.flows.contact_prompt || !ctx.session.take_contact_check().await? {
+            return Ok(None);
+        }
+        // A failure (an expired token) only means no prompt this time.
+        let Ok(sec) = ctx.state.cognito.get_user(&user.tokens.access).await else {
+            return Ok(None);
+        };
+        Ok(recovery_gap(ctx.state.features.recovery, &sec))
+    }
+
+    /// The contact a user lacks for reset codes under `recovery`: `(contact, on the account)`.
+    /// With either allowed, a verified one of the two is enough; the email is asked for first
+    /// unless only a phone number is there.
+    pub fn recovery_gap(recovery: Recovery, sec: &UserSecurity) -> Option<(Medium, bool)> {
+        let email = (Medium::Email, sec.email.is_some());
+        let phone = (Medium::Sms, sec.phone.is_some());
+        match recovery {
+            Recovery::AdminOnly => None,
+            Recovery::Email => (!sec.email_verified).then_some(email),
+            Recovery::Phone => (!sec.phone_verified).then_some(phone),
+            Recovery::EmailOrPhone if sec.email_verified || sec.phone_verified => None,
+            Recovery::EmailOrPhone if sec.email.is_none() && sec.phone.is_some() => Some(phone),
+            Recovery::EmailOrPhone => Some(email),
+        }
     }
 
     /// The password change as a step: each try is a current-password guess, so it is limited

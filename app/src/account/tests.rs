@@ -377,3 +377,41 @@ async fn two_requests_of_one_sign_in_refresh_the_token_once() {
     );
     assert_eq!(refresh.num_calls(), 1);
 }
+
+#[test]
+fn the_contact_asked_for_is_the_one_reset_codes_would_need() {
+    use super::ssr::recovery_gap;
+    use crate::{cognito::UserSecurity, forms::Medium, pool::Recovery};
+    let user = |email: Option<bool>, phone: Option<bool>| UserSecurity {
+        email: email.map(|_| "jane@example.com".to_string()),
+        email_verified: email == Some(true),
+        phone: phone.map(|_| "+15555550100".to_string()),
+        phone_verified: phone == Some(true),
+        ..UserSecurity::default()
+    };
+    let either = Recovery::EmailOrPhone;
+    assert_eq!(recovery_gap(either, &user(Some(true), None)), None);
+    assert_eq!(recovery_gap(either, &user(None, Some(true))), None);
+    assert_eq!(
+        recovery_gap(either, &user(Some(false), None)),
+        Some((Medium::Email, true))
+    );
+    assert_eq!(
+        recovery_gap(either, &user(None, None)),
+        Some((Medium::Email, false))
+    );
+    assert_eq!(
+        recovery_gap(either, &user(None, Some(false))),
+        Some((Medium::Sms, true))
+    );
+    // Only the channel the pool uses counts.
+    assert_eq!(
+        recovery_gap(Recovery::Email, &user(None, Some(true))),
+        Some((Medium::Email, false))
+    );
+    assert_eq!(
+        recovery_gap(Recovery::Phone, &user(Some(true), None)),
+        Some((Medium::Sms, false))
+    );
+    assert_eq!(recovery_gap(Recovery::AdminOnly, &user(None, None)), None);
+}

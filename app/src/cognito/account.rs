@@ -13,7 +13,15 @@ use serde::{Deserialize, Serialize};
 
 use secrecy::ExposeSecret;
 
-use super::{classify, Cognito, IdpError, MfaKind, Token};
+use super::{classify, recovery::delivery_of, Cognito, Delivery, IdpError, Medium, MfaKind, Token};
+
+/// Cognito's name of the attribute a contact is kept in.
+fn attribute_of(contact: Medium) -> &'static str {
+    match contact {
+        Medium::Email => "email",
+        Medium::Sms => "phone_number",
+    }
+}
 
 /// What `GetUser` says about the user's sign-in security.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +163,73 @@ impl Cognito {
             phone: attr("phone_number"),
             phone_verified: verified("phone_number_verified"),
         })
+    }
+
+    /// `GetUserAttributeVerificationCode`: a code to the user's email (`Medium::Email`) or phone
+    /// (`Medium::Sms`), to verify it. Returns where it went, when Cognito says.
+    #[tracing::instrument(skip_all)]
+    pub async fn send_verification_code(
+        &self,
+        access: &Token,
+        contact: Medium,
+    ) -> Result<Option<Delivery>, IdpError> {
+        let out = self
+            .client
+            .get_user_attribute_verification_code()
+            .access_token(access.expose())
+            .attribute_name(attribute_of(contact))
+            .send()
+            .await
+            .map_err(|e| classify(e, "GetUserAttributeVerificationCode"))?;
+        Ok(out.code_delivery_details().and_then(delivery_of))
+    }
+
+    /// `VerifyUserAttribute`: the code sent to the email or phone; it is verified (and, in a
+    /// pool that keeps the original until then, a new value takes effect).
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_contact(
+        &self,
+        access: &Token,
+        contact: Medium,
+        code: &str,
+    ) -> Result<(), IdpError> {
+        self.client
+            .verify_user_attribute()
+            .access_token(access.expose())
+            .attribute_name(attribute_of(contact))
+            .code(code)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "VerifyUserAttribute"))
+    }
+
+    /// `UpdateUserAttributes`: a new email address or phone number. Returns where Cognito sent
+    /// the code that verifies it, when it did.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_contact(
+        &self,
+        access: &Token,
+        contact: Medium,
+        value: &str,
+    ) -> Result<Option<Delivery>, IdpError> {
+        let attr = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+            .name(attribute_of(contact))
+            .value(value)
+            .build()
+            .map_err(|_| IdpError::Unexpected)?;
+        let out = self
+            .client
+            .update_user_attributes()
+            .access_token(access.expose())
+            .user_attributes(attr)
+            .send()
+            .await
+            .map_err(|e| classify(e, "UpdateUserAttributes"))?;
+        Ok(out
+            .code_delivery_details_list()
+            .iter()
+            .find_map(delivery_of))
     }
 
     /// `AssociateSoftwareToken` with the access token: the secret key of a new authenticator

@@ -27,6 +27,9 @@ pub struct PoolDescription {
     pub case_sensitive: bool,
     /// The feature plan is Lite: no passkeys and no email codes, whatever else is set.
     pub lite: bool,
+    /// A new email or phone number waits for its code before it replaces the old one
+    /// (`AttributesRequireVerificationBeforeUpdate`).
+    pub keeps_original: bool,
 }
 
 /// What users sign in with, from the pool.
@@ -101,6 +104,9 @@ impl Cognito {
                 .and_then(|p| p.username_configuration())
                 .is_none_or(|c| c.case_sensitive()),
             lite,
+            keeps_original: pool
+                .and_then(|p| p.user_attribute_update_settings())
+                .is_some_and(|s| !s.attributes_require_verification_before_update().is_empty()),
         })
     }
 
@@ -140,6 +146,7 @@ impl Cognito {
             sign_in_with: pool.sign_in_with,
             recovery: pool.recovery,
             case_sensitive: pool.case_sensitive,
+            keeps_original: pool.keeps_original,
         })
     }
 }

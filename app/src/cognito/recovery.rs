@@ -95,7 +95,7 @@ impl Cognito {
 }
 
 /// Where Cognito says a code went (email or text message only).
-fn delivery_of(d: &CodeDeliveryDetailsType) -> Option<Delivery> {
+pub(super) fn delivery_of(d: &CodeDeliveryDetailsType) -> Option<Delivery> {
     let medium = match d.delivery_medium()? {
         DeliveryMediumType::Email => Medium::Email,
         DeliveryMediumType::Sms => Medium::Sms,

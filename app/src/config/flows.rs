@@ -22,6 +22,10 @@ pub struct FlowSettings {
     /// password (`AdminCreateUser` `MessageAction=RESEND`, IAM `cognito-idp:AdminCreateUser`).
     /// Default false: the page says to ask support instead.
     pub reinvite: bool,
+    /// `VERIFY_CONTACT_PROMPT`: after sign-in, the account page tells a user without a verified
+    /// email or phone (the one the pool sends reset codes to) once, and offers to verify or add
+    /// it (default true).
+    pub contact_prompt: bool,
     /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
     /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
     /// the preferred first factor, and without one the user picks a one-time code).
@@ -56,6 +60,7 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         code_window: secs(get, "CODE_WINDOW_SECS", 600, 1, 3600)?,
         sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
         reinvite: boolean(get, "REINVITE", false)?,
+        contact_prompt: boolean(get, "VERIFY_CONTACT_PROMPT", true)?,
         sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
             None | Some("password") => SignInFlow::Password,
             Some("choice") => SignInFlow::Choice,
@@ -96,13 +101,14 @@ pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, Confi
             "email-alias" => f.sign_in_with.email = true,
             "phone-alias" => f.sign_in_with.phone = true,
             "case-sensitive" => f.case_sensitive = true,
+            "keep-original" => f.keeps_original = true,
             "recovery-email" => f.recovery = Recovery::Email,
             "recovery-phone" => f.recovery = Recovery::Phone,
             "recovery-admin" => f.recovery = Recovery::AdminOnly,
             other => {
                 return Err(err(
                     "POOL_FEATURES",
-                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices, email-username, phone-username, email-alias, phone-alias, case-sensitive, recovery-email, recovery-phone, recovery-admin"),
+                    format!("is malformed: {other:?} is not one of off, optional, required, totp, sms, email, passkeys, devices, email-username, phone-username, email-alias, phone-alias, case-sensitive, keep-original, recovery-email, recovery-phone, recovery-admin"),
                 ))
             }
         }

@@ -238,6 +238,11 @@ impl Ctx {
 
     /// Emails `username` that `change` happened, from this request (on its own task).
     pub fn notify(&self, change: crate::notify::Change, username: &str) {
+        self.notify_to(change, username, None);
+    }
+
+    /// Like [`Self::notify`], to `to` when given (the address the user had before a change).
+    pub fn notify_to(&self, change: crate::notify::Change, username: &str, to: Option<String>) {
         if self.state.mailer.is_none() {
             return;
         }
@@ -245,7 +250,7 @@ impl Ctx {
             .map(|p| p.headers)
             .unwrap_or_default();
         let origin = crate::notify::Origin::of_request(&headers, self.ip);
-        crate::notify::spawn(&self.state, change, username, origin);
+        crate::notify::spawn(&self.state, change, username, origin, to);
     }
 
     /// Writes an audit event for `result` of this request.

@@ -36,11 +36,18 @@ pub enum Change {
     DeviceForgotten,
     /// Signed out on every device (`GlobalSignOut`).
     SignedOutEverywhere,
+    /// A new email address entered (`UpdateUserAttributes`): told to the old one.
+    EmailChanged,
+    /// A new phone number entered (`UpdateUserAttributes`).
+    PhoneChanged,
+    /// An email address or phone number verified (`VerifyUserAttribute`): reset codes can go
+    /// to it now.
+    ContactVerified,
 }
 
 impl Change {
     /// Every change, for tests that check each one is told.
-    pub const ALL: [Change; 9] = [
+    pub const ALL: [Change; 12] = [
         Change::PasswordReset,
         Change::TemporaryPasswordChanged,
         Change::PasswordChanged,
@@ -50,6 +57,9 @@ impl Change {
         Change::PasskeyDeleted,
         Change::DeviceForgotten,
         Change::SignedOutEverywhere,
+        Change::EmailChanged,
+        Change::PhoneChanged,
+        Change::ContactVerified,
     ];
 }
 
@@ -66,6 +76,9 @@ impl Change {
             Change::PasskeyDeleted => "passkey_deleted",
             Change::DeviceForgotten => "device_forgotten",
             Change::SignedOutEverywhere => "signed_out_everywhere",
+            Change::EmailChanged => "email_changed",
+            Change::PhoneChanged => "phone_changed",
+            Change::ContactVerified => "contact_verified",
         }
     }
 }
@@ -104,6 +117,9 @@ pub fn what(l: crate::i18n::Locale, change: Change) -> String {
         Change::PasskeyDeleted => td_string!(l, notify.what_passkey_deleted),
         Change::DeviceForgotten => td_string!(l, notify.what_device_forgotten),
         Change::SignedOutEverywhere => td_string!(l, notify.what_signed_out),
+        Change::EmailChanged => td_string!(l, notify.what_email_changed),
+        Change::PhoneChanged => td_string!(l, notify.what_phone_changed),
+        Change::ContactVerified => td_string!(l, notify.what_contact_verified),
     }
     .to_string()
 }
@@ -170,6 +186,9 @@ mod server {
             Change::PasskeyDeleted => td_string!(l, notify.subject_passkey_deleted),
             Change::DeviceForgotten => td_string!(l, notify.subject_device_forgotten),
             Change::SignedOutEverywhere => td_string!(l, notify.subject_signed_out),
+            Change::EmailChanged => td_string!(l, notify.subject_email_changed),
+            Change::PhoneChanged => td_string!(l, notify.subject_phone_changed),
+            Change::ContactVerified => td_string!(l, notify.subject_contact_verified),
         }
         .to_string()
     }
@@ -256,15 +275,23 @@ mod server {
         }
     }
 
-    /// Emails `username` about `change` on a task of its own, when notifications are on.
-    pub fn spawn(state: &AppState, change: Change, username: &str, origin: Origin) {
+    /// Emails `username` about `change` on a task of its own, when notifications are on: to
+    /// `to` (an address the user had verified before the change: a new one must not be the
+    /// only one told), else to the verified address Cognito has now.
+    pub fn spawn(
+        state: &AppState,
+        change: Change,
+        username: &str,
+        origin: Origin,
+        to: Option<String>,
+    ) {
         if state.mailer.is_none() {
             return;
         }
         let state = state.clone();
         let username = username.to_string();
         tokio::spawn(async move {
-            let outcome = deliver(&state, change, &username, &origin).await;
+            let outcome = deliver(&state, change, &username, &origin, to.as_deref()).await;
             crate::metrics::metrics().notification(change.name(), outcome);
         });
     }
@@ -275,6 +302,7 @@ mod server {
         change: Change,
         username: &str,
         origin: &Origin,
+        to: Option<&str>,
     ) -> &'static str {
         let Some(mailer) = &state.mailer else {
             return "skipped";
@@ -286,7 +314,8 @@ mod server {
                 return "failed";
             }
         };
-        let Some(to) = user.email.filter(|_| user.email_verified) else {
+        let verified = user.email.filter(|_| user.email_verified);
+        let Some(to) = to.map(str::to_string).or(verified) else {
             tracing::info!(change = change.name(), "no verified email: no notification");
             return "skipped";
         };

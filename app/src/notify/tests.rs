@@ -178,7 +178,7 @@ async fn a_change_sends_one_email_in_the_users_language_with_a_working_not_me_li
         &[&send],
     );
     assert_eq!(
-        deliver(&state, Change::PasswordChanged, "jane", &origin()).await,
+        deliver(&state, Change::PasswordChanged, "jane", &origin(), None).await,
         "sent"
     );
     assert_eq!((get.num_calls(), send.num_calls()), (1, 1));
@@ -195,7 +195,7 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
         &[&send],
     );
     assert_eq!(
-        deliver(&state, Change::PasswordReset, "jane", &origin()).await,
+        deliver(&state, Change::PasswordReset, "jane", &origin(), None).await,
         "skipped"
     );
     assert_eq!(send.num_calls(), 0);
@@ -207,7 +207,7 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
         &[&send],
     );
     assert_eq!(
-        deliver(&state, Change::PasswordReset, "jane", &origin()).await,
+        deliver(&state, Change::PasswordReset, "jane", &origin(), None).await,
         "failed"
     );
 
@@ -230,14 +230,14 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
     );
     let (_guard, logs) = testing::capture_logs();
     assert_eq!(
-        deliver(&state, Change::PasswordReset, "jane", &origin()).await,
+        deliver(&state, Change::PasswordReset, "jane", &origin(), None).await,
         "failed"
     );
     assert!(logs.text().contains("MessageRejected"), "{}", logs.text());
     // Off: nothing is looked up or sent.
     let off = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, []));
     assert_eq!(
-        deliver(&off, Change::PasswordReset, "jane", &origin()).await,
+        deliver(&off, Change::PasswordReset, "jane", &origin(), None).await,
         "skipped"
     );
 }

@@ -78,6 +78,9 @@ pub struct SecurityState {
     pub devices: Option<Vec<ItemView>>,
     /// `None`: the pool does not offer passkeys.
     pub passkeys: Option<Vec<ItemView>>,
+    /// The email address and phone number, and a code being entered for one.
+    #[serde(default)]
+    pub contact: Option<contact::ContactView>,
 }
 
 /// The step-up: the password again, before a change.
@@ -249,6 +252,13 @@ pub fn SecurityPage() -> impl IntoView {
                 <ErrorSummary error/>
                 {st.review.clone().map(|since| view! { <Review since/> })}
                 {(!confirmed).then(|| view! { <StepUp error/> })}
+                {st.contact.clone().map(|mut c| {
+                    // One code field at a time: an authenticator app being added has its own.
+                    if st.totp.is_some() {
+                        c.verifying = None;
+                    }
+                    view! { <contact::ContactSection contact=c confirmed form=st.form.clone() error/> }
+                })}
                 <MfaSection st=st.clone() error/>
                 {st.passkeys.clone().map(|keys| view! { <PasskeySection keys confirmed/> })}
                 {st.devices.clone().map(|devices| view! { <DeviceSection devices confirmed/> })}
@@ -496,8 +506,13 @@ fn DeviceSection(devices: Vec<ItemView>, confirmed: bool) -> impl IntoView {
     }
 }
 
+pub mod contact;
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
+
+#[cfg(all(test, feature = "ssr"))]
+mod contact_tests;
 
 /// Server-side logic of the security page.
 #[cfg(feature = "ssr")]

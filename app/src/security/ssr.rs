@@ -25,7 +25,10 @@ pub fn is_confirmed(state: &AppState, user: &SignedIn) -> bool {
 }
 
 /// The signed-in user, if the password was entered recently enough for a change.
-async fn confirmed_user(state: &AppState, session: &AppSession) -> Result<SignedIn, AppError> {
+pub(super) async fn confirmed_user(
+    state: &AppState,
+    session: &AppSession,
+) -> Result<SignedIn, AppError> {
     let user = signed_in_user(state, session).await?;
     if !is_confirmed(state, &user) {
         return Err(AppError::StepUpRequired);
@@ -35,7 +38,7 @@ async fn confirmed_user(state: &AppState, session: &AppSession) -> Result<Signed
 
 /// What a failed call with the user's access token means: a token Cognito no longer takes
 /// (signed out everywhere, user deleted or reset) ends this sign-in too.
-async fn failed(session: &AppSession, e: IdpError) -> AppError {
+pub(super) async fn failed(session: &AppSession, e: IdpError) -> AppError {
     match e {
         IdpError::NotAuthorized | IdpError::UserNotFound | IdpError::PasswordResetRequired => {
             if let Err(e) = session.end_all(Some(&Notice::SessionEnded)).await {
@@ -426,6 +429,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
             }
         })
         .collect();
+    let contact = Some(super::contact::ssr::view(state, session, &sec).await?);
     let totp = session
         .new_totp()
         .await?
@@ -451,5 +455,6 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         totp,
         devices,
         passkeys,
+        contact,
     })
 }

@@ -6,6 +6,7 @@ mod common;
 mod account_security;
 mod admin;
 mod branding;
+mod contact;
 mod flows;
 mod i18n;
 mod link;
