@@ -35,6 +35,7 @@ printf '%s' 'Demo-Passw0rd!' | $ADMIN set-password nina --permanent >/dev/null
 "$PY" scripts/moto.py --endpoint "$MOTO" user --pool "$POOL" maya --email maya@example.com
 printf '%s' 'Demo-Passw0rd!' | $ADMIN set-password maya --permanent >/dev/null
 PUBLIC_CLIENT=$("$PY" -c "import json;print(json.load(open('$ROOT/.tools/demo-pool.json'))['public_client_id'])")
+"$PY" scripts/moto.py --endpoint "$MOTO" sign-up --client "$PUBLIC_CLIENT" sam 'Demo-Passw0rd!' --email sam@example.com
 if [ "${DEMO_MFA:-OPTIONAL}" = OPTIONAL ]; then
   "$PY" scripts/moto.py --endpoint "$MOTO" totp-user --client "$PUBLIC_CLIENT" maya 'Demo-Passw0rd!'
 fi
@@ -58,7 +59,8 @@ echo "==> starting the app ($DEMO_CLIENT app client)"
 # Security notifications go to moto's SES (read them with `moto.py emails`).
 "$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
 run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO" \
-  NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true
+  NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true \
+  FORGOT_USERNAME=true REINVITE=true
 APP_PID=$!
 run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" >"$ROOT/.tools/demo-mfa-app.log" 2>&1
 MFA_APP_PID=$!
@@ -83,6 +85,9 @@ cat <<MSG
     tom     password Temp-Passw0rd!   temporary password (FORCE_CHANGE_PASSWORD): sign in to set a new one
     nina    password Demo-Passw0rd!   CONFIRMED, no verified email or phone
     maya    password Demo-Passw0rd!   CONFIRMED, authenticator app set up: sign-in asks for its code
+    sam     password Demo-Passw0rd!   signed up, never confirmed: sign in, and the code page confirms the account
+            (its code: the "codes" command below)
+    "Forgot your username?" with alice@example.com emails "alice" (the "emails" command below)
             (with DEMO_MFA=ON every user, tom too, sets up an authenticator app at sign-in)
 
   A second copy, in front of a pool that requires a second factor: http://127.0.0.1:$MFA_APP_PORT

@@ -9,6 +9,8 @@
   moto.py codes --endpoint URL [--pool ID] [--links ORIGIN]
                                               print the latest reset code of every user (and
                                               the email's reset link to the app at ORIGIN)
+  moto.py sign-up --endpoint URL --client ID NAME PASSWORD --email ADDR
+                                              a user who signed up and never confirmed
   moto.py ses-sender --endpoint URL ADDR      verify ADDR as an SES sender (for NOTIFY_FROM)
   moto.py emails --endpoint URL [--to ADDR]   print the emails the app sent through SES
 
@@ -88,6 +90,12 @@ def totp(secret, now=None):
     h = hmac.new(key, counter, hashlib.sha1).digest()
     o = h[19] & 15
     return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def sign_up(endpoint, client, name, password, email):
+    """A user who signed up and never confirmed (UNCONFIRMED)."""
+    call(endpoint, "SignUp", {"ClientId": client, "Username": name, "Password": password,
+                              "UserAttributes": [{"Name": "email", "Value": email}]})
 
 
 def totp_user(endpoint, client, name, password):
@@ -184,6 +192,11 @@ def main():
     e = sub.add_parser("emails", help="the emails sent through SES")
     e.add_argument("--to")
     tu = sub.add_parser("totp-user", help="set up an authenticator app for a user")
+    su = sub.add_parser("sign-up")
+    su.add_argument("--client", required=True)
+    su.add_argument("name")
+    su.add_argument("password")
+    su.add_argument("--email", required=True)
     tu.add_argument("--client", required=True)
     tu.add_argument("name")
     tu.add_argument("password")
@@ -200,6 +213,8 @@ def main():
         print(json.dumps({k: v for k, v in info.items() if "secret" not in k or k == "secret_client_id"}))
     elif args.cmd == "user":
         create_user(args.endpoint, args.pool, args.name, args.email, not args.unverified, args.temporary)
+    elif args.cmd == "sign-up":
+        sign_up(args.endpoint, args.client, args.name, args.password, args.email)
     elif args.cmd == "totp-user":
         totp_user(args.endpoint, args.client, args.name, args.password)
     elif args.cmd == "ses-sender":

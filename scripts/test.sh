@@ -74,7 +74,7 @@ start_app() { # kind port log [extra env...]
 FAST=(RATE_LIMIT_IP=10000/15m RATE_LIMIT_USER=100/15m RESET_MIN_RESPONSE_MS=50)
 # The two main instances send security notifications through moto's SES (notify.spec.ts).
 "$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
-NOTIFY=(NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true)
+NOTIFY=(NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true FORGOT_USERNAME=true)
 # ... and lead on to the operator's app after a success ("Continue to Example Corp").
 APP_URL=https://app.example.com/home
 NOTIFY+=(APP_URL="$APP_URL" "APP_NAME=Example Corp")

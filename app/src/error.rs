@@ -27,6 +27,8 @@ pub enum Field {
     NewEmail,
     /// A new phone number (security page).
     NewPhone,
+    /// The email address a forgotten username is sent to.
+    Email,
 }
 
 impl Field {
@@ -44,6 +46,7 @@ impl Field {
             Field::Factor => field::FACTOR,
             Field::NewEmail => field::NEW_EMAIL,
             Field::NewPhone => field::NEW_PHONE,
+            Field::Email => field::EMAIL,
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum FormId {
     Invitation,
     /// A sign-up's code, and sending it again.
     ConfirmSignUp,
+    /// "Forgot your username?".
+    ForgotUsername,
 }
 
 impl FormId {
@@ -42,6 +44,7 @@ impl FormId {
             FormId::Security => crate::paths::ACCOUNT_SECURITY,
             FormId::Invitation => crate::paths::INVITATION,
             FormId::ConfirmSignUp => crate::paths::CONFIRM_SIGN_UP,
+            FormId::ForgotUsername => crate::paths::FORGOT_USERNAME,
         }
     }
 }
@@ -167,6 +170,8 @@ pub enum Notice {
     SignUpConfirmed { username: String },
     /// Security page: an email address or phone number was verified.
     ContactVerified,
+    /// "Forgot your username?" was answered (the same for every address).
+    UsernameSent,
 }
 
 impl Notice {

@@ -9,6 +9,7 @@ pub mod components;
 pub mod confirm_sign_up;
 pub mod error;
 pub mod error_page;
+pub mod forgot_username;
 pub mod forms;
 pub mod invitation;
 pub mod islands;
@@ -174,6 +175,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("/sign-in/setup") view=mfa::MfaSetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/invitation") view=invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/confirm") view=confirm_sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/username") view=forgot_username::ForgotUsernamePage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=account::ChangePasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/security") view=security::SecurityPage ssr=SsrMode::Async/>

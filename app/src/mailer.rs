@@ -28,10 +28,11 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// The mailer the settings ask for, or `None` when notifications are off.
+    /// The mailer the settings ask for (security notifications, or the forgotten username's
+    /// email), or `None` when neither is on.
     pub async fn from_settings(settings: &Settings) -> Option<Self> {
         let n = &settings.notify;
-        if !n.enabled {
+        if !n.enabled && !settings.flows.forgot_username {
             return None;
         }
         let sdk = aws_config::defaults(BehaviorVersion::latest())
@@ -95,4 +96,13 @@ impl Mailer {
                 })
             })
     }
+}
+
+/// `s` for HTML text and attribute values.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -28,6 +28,8 @@ pub const MFA_SETUP: &str = "/sign-in/setup";
 pub const INVITATION: &str = "/sign-in/invitation";
 /// A sign-up never confirmed: its code.
 pub const CONFIRM_SIGN_UP: &str = "/sign-in/confirm";
+/// "Forgot your username?" (`FORGOT_USERNAME`).
+pub const FORGOT_USERNAME: &str = "/sign-in/username";
 /// The sign-up's code page right after "Resend code".
 pub const CONFIRM_SIGN_UP_RESENT: &str = "/sign-in/confirm?resent";
 pub const ACCOUNT: &str = "/account";
@@ -41,7 +43,7 @@ pub const ACCOUNT_SECURITY: &str = "/account/security";
 pub const PASSKEY_SIGN_IN_OPTIONS: &str = "/api/sign-in/passkey/options";
 pub const PASSKEY_SIGN_IN: &str = "/api/sign-in/passkey";
 
-pub const PAGES: [&str; 15] = [
+pub const PAGES: [&str; 16] = [
     HOME,
     SIGN_IN,
     RESET,
@@ -54,6 +56,7 @@ pub const PAGES: [&str; 15] = [
     MFA_SETUP,
     INVITATION,
     CONFIRM_SIGN_UP,
+    FORGOT_USERNAME,
     ACCOUNT,
     ACCOUNT_PASSWORD,
     ACCOUNT_SECURITY,
@@ -90,9 +93,11 @@ pub mod field {
     pub const NEW_EMAIL: &str = "new_email";
     /// A new phone number.
     pub const NEW_PHONE: &str = "new_phone";
+    /// The email address a forgotten username is sent to.
+    pub const EMAIL: &str = "email";
 
     /// Every field name above (tests send each, oversized, to every route).
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 20] = [
         USERNAME,
         PASSWORD,
         CURRENT_PASSWORD,
@@ -110,6 +115,7 @@ pub mod field {
         CONTACT,
         NEW_EMAIL,
         NEW_PHONE,
+        EMAIL,
         "attributes[email]",
         "resent",
     ];

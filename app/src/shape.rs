@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 const FLOWS: &[&str] = &[
     "account",
     "confirm_sign_up",
+    "forgot_username",
     "invitation",
     "mfa",
     "new_password",

@@ -38,7 +38,8 @@ pub struct Shared {
     pub link_key: Arc<[u8; 32]>,
     /// Rate limits and where they are counted.
     pub limiter: RateLimiter,
-    /// Security notifications by email, when `NOTIFY_EMAIL` is on.
+    /// The app's emails (SES as `NOTIFY_FROM`): security notifications (`NOTIFY_EMAIL`, see
+    /// [`AppState::notifier`]) and the forgotten username (`FORGOT_USERNAME`).
     pub mailer: Option<crate::mailer::Mailer>,
     /// What the pool offers (from Cognito at start-up, else `POOL_FEATURES`).
     pub features: crate::pool::PoolFeatures,
@@ -84,7 +85,23 @@ impl AppState {
         }
     }
 
-    /// The state with `mailer` sending the security notifications.
+    /// The mailer, when security notifications are on (`NOTIFY_EMAIL`: the mailer may be there
+    /// for the forgotten username's email alone).
+    pub fn notifier(&self) -> Option<&crate::mailer::Mailer> {
+        self.mailer
+            .as_ref()
+            .filter(|_| self.settings.notify.enabled)
+    }
+
+    /// Whether "Forgot your username?" is offered: turned on, in a pool where people sign in
+    /// with a username, with a mailer to send it.
+    pub fn offers_forgot_username(&self) -> bool {
+        self.settings.flows.forgot_username
+            && self.features.sign_in_with.username
+            && self.mailer.is_some()
+    }
+
+    /// The state with `mailer` sending the app's emails.
     pub fn with_mailer(self, mailer: Option<crate::mailer::Mailer>) -> Self {
         let shared = Shared {
             mailer,

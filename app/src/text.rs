@@ -31,6 +31,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             Field::Factor => td_string!(l, errors.missing_factor),
             Field::NewEmail => td_string!(l, errors.bad_email),
             Field::NewPhone => td_string!(l, errors.bad_phone),
+            Field::Email => td_string!(l, errors.bad_email),
         }
         .to_string(),
         UsernameTooLong => td_string!(l, errors.username_too_long).to_string(),
@@ -198,6 +199,7 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::InvitationSent { .. } => td_string!(l, notice.invitation_sent),
         Notice::SignUpConfirmed { .. } => td_string!(l, notice.sign_up_confirmed),
         Notice::ContactVerified => td_string!(l, notice.contact_verified),
+        Notice::UsernameSent => td_string!(l, notice.username_sent),
     }
 }
 

@@ -91,7 +91,7 @@ async function inEachScript(page: Page, app: App, state: string, again?: (a: App
 test.describe('every page and state, in Latin, CJK and right-to-left script', () => {
   test.use({ locale: 'en-US' });
 
-  for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/not-me', '/new-password', '/no-such-page']) {
+  for (const path of ['/', '/reset', '/sign-in', '/reset/confirm', '/reset/link/used', '/not-me', '/new-password', '/sign-in/username', '/no-such-page']) {
     test(`${path} empty`, async ({ app, page }) => {
       await app.open(path);
       // A page a visitor lands on without a state (a 404, a used link) is opened again.

@@ -115,6 +115,7 @@ pub fn form_page(api: &str) -> &'static str {
         "mfa/choose" => p::MFA_CHOOSE,
         "mfa/setup" => p::MFA_SETUP,
         "sign-in/invitation" | "sign-in/invitation-state" => p::INVITATION,
+        "sign-in/username" | "sign-in/username-state" => p::FORGOT_USERNAME,
         "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => {
             p::CONFIRM_SIGN_UP
         }

@@ -26,6 +26,10 @@ pub struct FlowSettings {
     /// email or phone (the one the pool sends reset codes to) once, and offers to verify or add
     /// it (default true).
     pub contact_prompt: bool,
+    /// `FORGOT_USERNAME`: in a pool where people sign in with a username, "Forgot your
+    /// username?" emails it to the one account whose verified email address is typed
+    /// (`ListUsers`, then SES as `NOTIFY_FROM`; default false).
+    pub forgot_username: bool,
     /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
     /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
     /// the preferred first factor, and without one the user picks a one-time code).
@@ -61,6 +65,7 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         sign_out_everywhere: boolean(get, "SIGN_OUT_EVERYWHERE_AFTER_RESET", true)?,
         reinvite: boolean(get, "REINVITE", false)?,
         contact_prompt: boolean(get, "VERIFY_CONTACT_PROMPT", true)?,
+        forgot_username: boolean(get, "FORGOT_USERNAME", false)?,
         sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
             None | Some("password") => SignInFlow::Password,
             Some("choice") => SignInFlow::Choice,

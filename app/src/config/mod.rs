@@ -99,12 +99,20 @@ impl Settings {
         let get: Get = &get;
         let cognito = cognito(get)?;
         let http = http(get)?;
+        let flows = flows(get)?;
+        let notify = notify(get)?;
+        if flows.forgot_username && notify.from.is_empty() {
+            return Err(err(
+                "FORGOT_USERNAME",
+                "=true needs NOTIFY_FROM: the SES sender of the email that carries the username",
+            ));
+        }
         Ok(Settings {
             session: session(get, &http.public_origin)?,
             limits: limits(get)?,
-            flows: flows(get)?,
+            flows,
             brand: brand(get)?,
-            notify: notify(get)?,
+            notify,
             ops: ops(get)?,
             server_secret: server_secret(get)?,
             cognito,

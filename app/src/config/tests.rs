@@ -198,6 +198,12 @@ fn session_lifetimes_and_secret_are_checked() {
     let mut m = base();
     m.insert("REINVITE", "maybe");
     assert_eq!(read(&m).unwrap_err().variable, "REINVITE");
+    // The username goes by email: a sender is needed.
+    let mut m = base();
+    m.insert("FORGOT_USERNAME", "true");
+    assert_eq!(read(&m).unwrap_err().variable, "FORGOT_USERNAME");
+    m.insert("NOTIFY_FROM", "no-reply@example.com");
+    assert!(read(&m).unwrap().flows.forgot_username);
 }
 
 #[test]

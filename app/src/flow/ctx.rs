@@ -243,7 +243,7 @@ impl Ctx {
 
     /// Like [`Self::notify`], to `to` when given (the address the user had before a change).
     pub fn notify_to(&self, change: crate::notify::Change, username: &str, to: Option<String>) {
-        if self.state.mailer.is_none() {
+        if self.state.notifier().is_none() {
             return;
         }
         let headers = use_context::<http::request::Parts>()

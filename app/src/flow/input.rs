@@ -69,6 +69,20 @@ pub fn e164(typed: &str) -> Option<String> {
         .then(|| format!("+{international}"))
 }
 
+/// Whether `s` reads as an email address (`name@example.com`, at most 254 characters).
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 impl Deref for Username {
     type Target = str;
     fn deref(&self) -> &str {

@@ -193,13 +193,7 @@ mod server {
         .to_string()
     }
 
-    fn escape(s: &str) -> String {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&#39;")
-    }
+    use crate::mailer::escape_html as escape;
 
     /// The email for `change` to `to`, in `l`. `not_me` is the "This wasn't me" link (absent
     /// when no token could be stored: the email then points to the reset page).
@@ -285,7 +279,7 @@ mod server {
         origin: Origin,
         to: Option<String>,
     ) {
-        if state.mailer.is_none() {
+        if state.notifier().is_none() {
             return;
         }
         let state = state.clone();
@@ -304,7 +298,7 @@ mod server {
         origin: &Origin,
         to: Option<&str>,
     ) -> &'static str {
-        let Some(mailer) = &state.mailer else {
+        let Some(mailer) = state.notifier() else {
             return "skipped";
         };
         let user = match state.cognito.admin_get_user(username).await {

@@ -147,6 +147,17 @@ fn user_with(email: Option<&str>, verified: bool, locale: Option<&str>) -> Admin
     b.build().unwrap()
 }
 
+/// A state with notifications on.
+fn notifying(client: Client) -> AppState {
+    testing::state_with(
+        client,
+        &[
+            ("NOTIFY_EMAIL", "true"),
+            ("NOTIFY_FROM", "Security <no-reply@example.com>"),
+        ],
+    )
+}
+
 fn with_mailer(state: AppState, ses: &[&Rule]) -> AppState {
     let client = mock_client!(aws_sdk_sesv2, ses);
     let mailer = crate::mailer::Mailer::new(client, "Security <no-reply@example.com>".into(), None);
@@ -174,7 +185,7 @@ async fn a_change_sends_one_email_in_the_users_language_with_a_working_not_me_li
         })
         .then_output(|| SendEmailOutput::builder().message_id("m-1").build());
     let state = with_mailer(
-        testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&get])),
+        notifying(mock_client!(aws_sdk_cognitoidentityprovider, [&get])),
         &[&send],
     );
     assert_eq!(
@@ -191,7 +202,7 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
     let send =
         mock!(aws_sdk_sesv2::Client::send_email).then_output(|| SendEmailOutput::builder().build());
     let state = with_mailer(
-        testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&unverified])),
+        notifying(mock_client!(aws_sdk_cognitoidentityprovider, [&unverified])),
         &[&send],
     );
     assert_eq!(
@@ -203,7 +214,7 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
     let gone = mock!(Client::admin_get_user)
         .then_error(|| crate::exception!(AdminGetUserError::UserNotFoundException));
     let state = with_mailer(
-        testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&gone])),
+        notifying(mock_client!(aws_sdk_cognitoidentityprovider, [&gone])),
         &[&send],
     );
     assert_eq!(
@@ -225,7 +236,7 @@ async fn no_verified_email_means_no_email_and_failures_are_only_counted() {
         )
     });
     let state = with_mailer(
-        testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&get])),
+        notifying(mock_client!(aws_sdk_cognitoidentityprovider, [&get])),
         &[&refused],
     );
     let (_guard, logs) = testing::capture_logs();

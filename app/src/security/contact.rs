@@ -268,7 +268,11 @@ pub mod ssr {
         clock::now,
         cognito::{IdpError, UserSecurity},
         error::AppError,
-        flow::{canonical_delivery, input::e164, signed_in_user, Code},
+        flow::{
+            canonical_delivery,
+            input::{e164, is_email},
+            signed_in_user, Code,
+        },
         forms::{Medium, Notice},
         notify::Change,
         paths,
@@ -379,20 +383,6 @@ pub mod ssr {
         session.set_verifying(None).await?;
         session.set_notice(&Notice::ContactVerified).await?;
         Ok(paths::ACCOUNT_SECURITY)
-    }
-
-    /// Whether `s` reads as an email address (`name@example.com`, at most 254 characters).
-    pub fn is_email(s: &str) -> bool {
-        let Some((local, domain)) = s.split_once('@') else {
-            return false;
-        };
-        s.len() <= 254
-            && !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains('@')
-            && !s.chars().any(|c| c.is_whitespace() || c.is_control())
     }
 
     /// A new email address or phone number (whichever form was posted). Returns the page, the

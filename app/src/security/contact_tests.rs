@@ -13,7 +13,8 @@ use aws_sdk_cognitoidentityprovider::{
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
-use super::contact::ssr::{change, is_email, send, verify};
+use super::contact::ssr::{change, send, verify};
+use crate::flow::input::is_email;
 use crate::{
     clock::now,
     cognito::{Token, Tokens},

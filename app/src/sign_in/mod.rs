@@ -34,6 +34,9 @@ pub struct SignInState {
     pub choice: bool,
     /// The pool offers passkeys to this sign-in (choice-based only).
     pub passkey: bool,
+    /// "Forgot your username?" is offered (`FORGOT_USERNAME`).
+    #[serde(default)]
+    pub forgot_username: bool,
 }
 
 /// Signs in with username and password.
@@ -72,6 +75,7 @@ pub fn SignInPage() -> impl IntoView {
         notice: None,
         choice: false,
         passkey: false,
+        forgot_username: false,
     };
     view! {
         <Title text=td_string!(l, sign_in.title)/>
@@ -90,9 +94,14 @@ pub fn SignInPage() -> impl IntoView {
                     <Submit label=td_string!(l, sign_in.submit)/>
                 </PostForm>
                 {st.passkey.then(|| view! { <PasskeyButton text=PasskeyText::sign_in()/> })}
+                <p class="aside">
+                    <A exact=true href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A>
+                    {st.forgot_username.then(|| view! {
+                        " · "<A exact=true href={crate::paths::FORGOT_USERNAME}>{td_string!(l, sign_in.forgot_username)}</A>
+                    })}
+                </p>
             }
         })}
-        <p class="aside"><A exact=true href={crate::paths::RESET}>{td_string!(l, sign_in.forgot)}</A></p>
     }
 }
 
@@ -138,6 +147,7 @@ pub mod ssr {
             notice,
             choice,
             passkey,
+            forgot_username: ctx.state.offers_forgot_username(),
         })
     }
 

@@ -19,4 +19,5 @@ mod scale;
 mod security;
 mod startup;
 mod stuck;
+mod username;
 mod walk;
