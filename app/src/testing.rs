@@ -232,3 +232,26 @@ pub fn sign_up_code_sent() -> aws_smithy_mocks::Rule {
             .build()
     })
 }
+
+/// A session of `jane`, signed in `ago` seconds ago, with an access token good for an hour
+/// (`access`, refresh token `old-refresh`).
+pub async fn signed_in(ago: i64) -> AppSession {
+    use crate::cognito::{Token, Tokens};
+    let s = session();
+    s.set_signed_in(&crate::session::SignedIn {
+        username: "jane".into(),
+        hash_username: "jane".into(),
+        email: None,
+        tokens: Tokens {
+            access: Token::from("access"),
+            id: None,
+            refresh: Some(Token::from("old-refresh")),
+            expires_in: 3600,
+        },
+        access_expires_at: crate::clock::now() + 3600,
+        authenticated_at: crate::clock::now() - ago,
+    })
+    .await
+    .expect("a session in memory");
+    s
+}

@@ -117,6 +117,10 @@ async fn cognito_stub() -> Result<(), Error> {
             let user = request["AuthParameters"]["USERNAME"].as_str().unwrap_or("");
             let json = [("content-type", "application/x-amz-json-1.1")];
             match stub_answer(op, user) {
+                // A refusal (an account state), as Cognito sends one.
+                Some(answer) if answer.starts_with(r#"{"__type""#) => {
+                    (axum::http::StatusCode::BAD_REQUEST, json, answer)
+                }
                 Some(answer) => (axum::http::StatusCode::OK, json, answer),
                 None => (
                     axum::http::StatusCode::BAD_REQUEST,
@@ -131,7 +135,8 @@ async fn cognito_stub() -> Result<(), Error> {
 
 /// The stub's answer to `op`. Signing in, the user's name picks what comes next: a new
 /// password (`bench-new`), an authenticator code (`bench-totp`), a choice of second factor
-/// (`bench-choose`), setting one up (`bench-setup`); anyone else is signed in.
+/// (`bench-choose`), setting one up (`bench-setup`), a sign-up never confirmed
+/// (`bench-unconfirmed`), an expired invitation (`bench-expired`); anyone else is signed in.
 fn stub_answer(op: &str, user: &str) -> Option<String> {
     let challenge = |name: &str, params: &str| {
         format!(
@@ -153,6 +158,11 @@ fn stub_answer(op: &str, user: &str) -> Option<String> {
             "MFA_SETUP",
             r#","MFAS_CAN_SETUP":"[\"SOFTWARE_TOKEN_MFA\"]""#,
         ),
+        ("InitiateAuth", "bench-unconfirmed") => {
+            r#"{"__type":"UserNotConfirmedException","message":"User is not confirmed."}"#.into()
+        }
+        ("InitiateAuth", "bench-expired") => r#"{"__type":"NotAuthorizedException","message":"Temporary password has expired and must be reset by an administrator."}"#.into(),
+        ("ResendConfirmationCode", _) => r#"{"CodeDeliveryDetails":{"AttributeName":"email","DeliveryMedium":"EMAIL","Destination":"b***@e***"}}"#.into(),
         ("InitiateAuth", _) => r#"{"AuthenticationResult":{"AccessToken":"bench.access.token","ExpiresIn":3600,"IdToken":"bench.id.token","RefreshToken":"bench-refresh","TokenType":"Bearer"},"ChallengeParameters":{}}"#.into(),
         ("AssociateSoftwareToken", _) => r#"{"SecretCode":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","Session":"bench-session-0123456789"}"#.into(),
         ("GetUser", _) => r#"{"Username":"bench-user","UserAttributes":[{"Name":"email","Value":"bench@example.com"},{"Name":"email_verified","Value":"true"}]}"#.into(),
@@ -446,7 +456,7 @@ enum Visit {
 }
 
 /// The app's pages the benchmark measures, and how each is reached.
-const PAGES: [(&str, Visit); 8] = [
+const PAGES: [(&str, Visit); 11] = [
     ("/reset", Visit::Fresh),
     ("/reset/confirm", Visit::ResetAsked),
     ("/sign-in", Visit::Fresh),
@@ -455,6 +465,9 @@ const PAGES: [(&str, Visit); 8] = [
     ("/sign-in/choose", Visit::SignedIn("bench-choose")),
     ("/sign-in/setup", Visit::SignedIn("bench-setup")),
     ("/account/password", Visit::SignedIn("bench-user")),
+    ("/sign-in/confirm", Visit::SignedIn("bench-unconfirmed")),
+    ("/sign-in/invitation", Visit::SignedIn("bench-expired")),
+    ("/sign-in/username", Visit::Fresh),
 ];
 
 /// The pages with a passkey button, on an instance whose pool offers passkeys to a

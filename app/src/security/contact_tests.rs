@@ -17,33 +17,14 @@ use super::contact::ssr::{change, send, verify};
 use crate::flow::input::is_email;
 use crate::{
     clock::now,
-    cognito::{Token, Tokens},
     error::AppError,
     forms::{Medium, Notice},
     notify::Change,
-    session::{AppSession, SignedIn, Verifying},
+    session::{AppSession, Verifying},
     testing,
 };
 
-async fn signed_in(ago: i64) -> AppSession {
-    let s = testing::session();
-    s.set_signed_in(&SignedIn {
-        username: "jane".into(),
-        hash_username: "jane".into(),
-        email: None,
-        tokens: Tokens {
-            access: Token::from("access"),
-            id: None,
-            refresh: None,
-            expires_in: 3600,
-        },
-        access_expires_at: now() + 3600,
-        authenticated_at: now() - ago,
-    })
-    .await
-    .unwrap();
-    s
-}
+use testing::signed_in;
 
 fn attr(name: &str, value: &str) -> AttributeType {
     AttributeType::builder()

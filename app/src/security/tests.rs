@@ -24,38 +24,17 @@ use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
 use super::ssr::*;
 use crate::{
-    clock::now,
     cognito::{MfaPreference, Token, Tokens, UserSecurity},
     error::AppError,
     forms::{MfaKind, Notice},
     pool::{MfaRule, PoolFeatures},
-    session::{AppSession, SignedIn},
     state::AppState,
     testing,
 };
 
 const ALL: &str = "optional,totp,sms,email,passkeys,devices";
 
-/// A session signed in `ago` seconds ago.
-async fn session_signed_in(ago: i64) -> AppSession {
-    let s = testing::session();
-    s.set_signed_in(&SignedIn {
-        username: "jane".into(),
-        hash_username: "jane".into(),
-        email: None,
-        tokens: Tokens {
-            access: Token::from("access"),
-            id: None,
-            refresh: Some(Token::from("old-refresh")),
-            expires_in: 3600,
-        },
-        access_expires_at: now() + 3600,
-        authenticated_at: now() - ago,
-    })
-    .await
-    .unwrap();
-    s
-}
+use testing::signed_in as session_signed_in;
 
 fn state(client: Client) -> AppState {
     testing::state_with(client, &[("POOL_FEATURES", ALL)])
