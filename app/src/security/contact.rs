@@ -281,7 +281,7 @@ pub mod ssr {
         state::AppState,
     };
 
-    use super::super::ssr::{confirmed_user, failed};
+    use super::super::access::{confirmed_user, failed};
 
     /// The section's state from what `GetUser` said and the session.
     pub async fn view(

@@ -506,6 +506,8 @@ fn DeviceSection(devices: Vec<ItemView>, confirmed: bool) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
+mod access;
 pub mod contact;
 
 #[cfg(all(test, feature = "ssr"))]

@@ -4,58 +4,21 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{ItemView, MethodView, SecurityState};
 use crate::{
-    clock::now,
     cognito::{IdpError, MfaPreference, SignIn, Token, UserSecurity},
     config::SignInFlow,
     error::{AppError, Field},
-    flow::{idp_error, next_step, signed_in, signed_in_user, Code, Ctx},
+    flow::{next_step, signed_in, signed_in_user, Code, Ctx},
     forms::{FormId, FormState, MfaKind, Notice},
     paths,
     pool::{MfaRule, PoolFeatures},
-    session::{AppSession, SignedIn},
+    session::AppSession,
     state::AppState,
 };
 
 /// The second factors the page offers, in this order.
 const KINDS: [MfaKind; 3] = [MfaKind::Totp, MfaKind::Sms, MfaKind::Email];
 
-/// Whether `user` entered the password within the step-up window.
-pub fn is_confirmed(state: &AppState, user: &SignedIn) -> bool {
-    now() - user.authenticated_at <= state.settings.flows.step_up.as_secs() as i64
-}
-
-/// The signed-in user, if the password was entered recently enough for a change.
-pub(super) async fn confirmed_user(
-    state: &AppState,
-    session: &AppSession,
-) -> Result<SignedIn, AppError> {
-    let user = signed_in_user(state, session).await?;
-    if !is_confirmed(state, &user) {
-        return Err(AppError::StepUpRequired);
-    }
-    Ok(user)
-}
-
-/// What a failed call with the user's access token means: a token Cognito no longer takes
-/// (signed out everywhere, user deleted or reset) ends this sign-in too.
-pub(super) async fn failed(session: &AppSession, e: IdpError) -> AppError {
-    match e {
-        IdpError::NotAuthorized | IdpError::UserNotFound | IdpError::PasswordResetRequired => {
-            if let Err(e) = session.end_all(Some(&Notice::SessionEnded)).await {
-                return e;
-            }
-            AppError::SessionEnded
-        }
-        // The only code here is a new authenticator app's.
-        IdpError::CodeMismatch => AppError::WrongAppCode,
-        IdpError::ExpiredCode => AppError::ExpiredCode,
-        IdpError::InvalidParameter => AppError::MfaMethodUnavailable,
-        IdpError::PasskeysOff => AppError::PasskeysOff,
-        IdpError::PasskeyCeremonyGone => AppError::PasskeyExpired,
-        IdpError::PasskeyNotSupported => AppError::PasskeyNotSupported,
-        e => idp_error(e),
-    }
-}
+pub use super::access::{confirmed_user, failed, is_confirmed};
 
 /// `r`, its failure sorted by [`failed`].
 async fn checked<T>(session: &AppSession, r: Result<T, IdpError>) -> Result<T, AppError> {
