@@ -51,7 +51,10 @@ pub async fn confirm_sign_up(code: String) -> Result<(), AppError> {
     let ctx = Ctx::get().await?;
     let user = ctx.session.stuck().await?.map(|f| f.username);
     let logic = ssr::confirm(&ctx.state, &ctx.session, Code::new(&code));
-    let step = Step::limited(Action::Confirm, "sign_up_confirmed");
+    // The address the code went to is verified now: reset codes can go there (told, like
+    // every change to how the user gets in).
+    let step = Step::limited(Action::Confirm, "sign_up_confirmed")
+        .notifies(crate::notify::Change::ContactVerified);
     let next = ctx.step(step, user.as_deref(), logic).await;
     let next = next.map(|()| paths::SIGN_IN);
     ctx.finish(FormId::ConfirmSignUp, crate::flow::NO_FIELDS, next)
