@@ -26,7 +26,12 @@ Account states, as Cognito answers them (../shared/EMULATORS.md lists what moto 
   way, and `UpdateUserAttributes` of an email or phone number leaves it unverified, with a code
   sent when the pool verifies that attribute itself (`AutoVerifiedAttributes`). (The pool's
   `AttributesRequireVerificationBeforeUpdate`, the old value kept until then, is not emulated:
-  the aws-smithy-mocks tests cover what the app does with it.)
+  the aws-smithy-mocks tests cover what the app does with it.);
+- an app client's `ReadAttributes` and `WriteAttributes` hold for the user's own calls:
+  `GetUser` leaves out what the client may not read, `UpdateUserAttributes` refuses what it may
+  not write (moto ignores both);
+- in a pool that requires a second factor, a password sign-in of a user who has none asks to
+  set one up (`MFA_SETUP`), as Cognito does (moto signs them in).
 """
 import base64
 import hashlib
@@ -99,17 +104,32 @@ def temporary_password_expired(pool, user):
 
 
 def initiate_auth(self, client_id, auth_flow, auth_parameters):
-    if auth_flow == "USER_PASSWORD_AUTH":
-        pool = pool_of_client(self, client_id)
-        user = pool._get_user((auth_parameters or {}).get("USERNAME", ""))
-        if (
-            user
-            and user.status == cognito_models.UserStatus.FORCE_CHANGE_PASSWORD
-            and user.password == auth_parameters.get("PASSWORD")
-            and temporary_password_expired(pool, user)
-        ):
-            raise cognito_models.NotAuthorizedError(EXPIRED)
-    return original_initiate_auth(self, client_id, auth_flow, auth_parameters)
+    if auth_flow != "USER_PASSWORD_AUTH":
+        return original_initiate_auth(self, client_id, auth_flow, auth_parameters)
+    pool = pool_of_client(self, client_id)
+    user = pool._get_user((auth_parameters or {}).get("USERNAME", ""))
+    if (
+        user
+        and user.status == cognito_models.UserStatus.FORCE_CHANGE_PASSWORD
+        and user.password == auth_parameters.get("PASSWORD")
+        and temporary_password_expired(pool, user)
+    ):
+        raise cognito_models.NotAuthorizedError(EXPIRED)
+    result = original_initiate_auth(self, client_id, auth_flow, auth_parameters)
+    if (
+        "AuthenticationResult" in result
+        and pool.mfa_config == "ON"
+        and not user.software_token_mfa_enabled
+        and not user.sms_mfa_enabled
+    ):
+        can = (["SOFTWARE_TOKEN_MFA"] if pool.token_mfa_config == {"Enabled": True} else []) + (
+            ["SMS_MFA"] if pool.sms_mfa_config else []
+        )
+        if can:
+            session = secrets.token_hex(16)
+            self.sessions[session] = (user.username, pool)
+            return {"ChallengeName": "MFA_SETUP", "ChallengeParameters": {"MFAS_CAN_SETUP": can}, "Session": session}
+    return result
 
 
 def forgot_password(self, client_id, username):
@@ -219,10 +239,31 @@ def verify_user_attribute(self):
 
 
 original_update_user_attributes = CognitoIdpResponse.update_user_attributes
+original_get_user = CognitoIdpResponse.get_user
+
+
+def token_client(response, pool):
+    """The app client the request's access token was issued to."""
+    client_id = pool.access_tokens[response._get_param("AccessToken")][0]
+    return pool.clients.get(client_id)
+
+
+def get_user(self):
+    user, pool = token_user(self)
+    readable = token_client(self, pool).extended_config.get("ReadAttributes")
+    answer = original_get_user(self)
+    if readable:
+        attributes = [a for a in user.attributes if a["Name"] in readable or a["Name"] == "sub"]
+        answer = ActionResult({**user.to_json(extended=True, attributes_key="UserAttributes"), "UserAttributes": attributes})
+    return answer
 
 
 def update_user_attributes(self):
     user, pool = token_user(self)
+    writable = token_client(self, pool).extended_config.get("WriteAttributes")
+    for a in self._get_param("UserAttributes") or []:
+        if writable and a["Name"] not in writable:
+            raise cognito_models.NotAuthorizedError("A client attempted to write unauthorized attribute")
     changed = [a["Name"] for a in self._get_param("UserAttributes") or [] if a["Name"] in ("email", "phone_number")]
     original_update_user_attributes(self)
     details = []
@@ -237,6 +278,7 @@ def update_user_attributes(self):
 CognitoIdpResponse.get_user_attribute_verification_code = get_user_attribute_verification_code
 CognitoIdpResponse.verify_user_attribute = verify_user_attribute
 CognitoIdpResponse.update_user_attributes = update_user_attributes
+CognitoIdpResponse.get_user = get_user
 cognito_models.CognitoIdpBackend.initiate_auth = initiate_auth
 cognito_models.CognitoIdpBackend.forgot_password = forgot_password
 cognito_models.CognitoIdpBackend.admin_create_user = admin_create_user

@@ -29,6 +29,8 @@ pub enum Field {
     NewPhone,
     /// The email address a forgotten username is sent to.
     Email,
+    /// A recovery code at sign-in.
+    RecoveryCode,
 }
 
 impl Field {
@@ -47,6 +49,7 @@ impl Field {
             Field::NewEmail => field::NEW_EMAIL,
             Field::NewPhone => field::NEW_PHONE,
             Field::Email => field::EMAIL,
+            Field::RecoveryCode => field::RECOVERY_CODE,
         }
     }
 }
@@ -126,6 +129,9 @@ pub enum AppError {
     ContactTaken,
     /// The same email address or phone number as the one on the account.
     SameContact,
+    /// Not one of the user's unused recovery codes (wrong, used, or from a voided set: one
+    /// answer for all).
+    WrongRecoveryCode,
     Unavailable,
     Unexpected,
 }
@@ -162,6 +168,7 @@ impl AppError {
             AppError::MissingAttribute(_) | AppError::AttributesRejected => Some(Field::Attribute),
             AppError::BadEmail => Some(Field::NewEmail),
             AppError::BadPhone => Some(Field::NewPhone),
+            AppError::WrongRecoveryCode => Some(Field::RecoveryCode),
             _ => None,
         }
     }

@@ -44,6 +44,11 @@
   });
   // Back to a page the browser kept as it was (busy): usable again.
   window.addEventListener('pageshow', (e) => { if (e.persisted) document.querySelectorAll('form').forEach(wake); });
+  // A "Print" button: hidden in the page (without JavaScript it could do nothing), shown here.
+  document.querySelectorAll('button[data-print]').forEach((b) => {
+    b.hidden = false;
+    b.addEventListener('click', () => window.print());
+  });
   if (!store) return;
   let kept = null;
   try { kept = JSON.parse(store.getItem(KEY)); } catch (err) { kept = null; }

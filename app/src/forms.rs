@@ -26,6 +26,8 @@ pub enum FormId {
     ConfirmSignUp,
     /// "Forgot your username?".
     ForgotUsername,
+    /// A recovery code at sign-in.
+    MfaRecovery,
 }
 
 impl FormId {
@@ -45,6 +47,7 @@ impl FormId {
             FormId::Invitation => crate::paths::INVITATION,
             FormId::ConfirmSignUp => crate::paths::CONFIRM_SIGN_UP,
             FormId::ForgotUsername => crate::paths::FORGOT_USERNAME,
+            FormId::MfaRecovery => crate::paths::MFA_RECOVERY,
         }
     }
 }

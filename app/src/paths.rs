@@ -24,6 +24,8 @@ pub const MFA_CODE: &str = "/sign-in/code";
 pub const MFA_CHOOSE: &str = "/sign-in/choose";
 /// Setting up a second factor the pool requires.
 pub const MFA_SETUP: &str = "/sign-in/setup";
+/// A recovery code in place of a lost second factor.
+pub const MFA_RECOVERY: &str = "/sign-in/recovery";
 /// An invitation whose temporary password expired: ask for a new one.
 pub const INVITATION: &str = "/sign-in/invitation";
 /// A sign-up never confirmed: its code.
@@ -43,7 +45,7 @@ pub const ACCOUNT_SECURITY: &str = "/account/security";
 pub const PASSKEY_SIGN_IN_OPTIONS: &str = "/api/sign-in/passkey/options";
 pub const PASSKEY_SIGN_IN: &str = "/api/sign-in/passkey";
 
-pub const PAGES: [&str; 16] = [
+pub const PAGES: [&str; 17] = [
     HOME,
     SIGN_IN,
     RESET,
@@ -54,6 +56,7 @@ pub const PAGES: [&str; 16] = [
     MFA_CODE,
     MFA_CHOOSE,
     MFA_SETUP,
+    MFA_RECOVERY,
     INVITATION,
     CONFIRM_SIGN_UP,
     FORGOT_USERNAME,
@@ -95,9 +98,11 @@ pub mod field {
     pub const NEW_PHONE: &str = "new_phone";
     /// The email address a forgotten username is sent to.
     pub const EMAIL: &str = "email";
+    /// A recovery code at sign-in.
+    pub const RECOVERY_CODE: &str = "recovery_code";
 
     /// Every field name above (tests send each, oversized, to every route).
-    pub const ALL: [&str; 20] = [
+    pub const ALL: [&str; 21] = [
         USERNAME,
         PASSWORD,
         CURRENT_PASSWORD,
@@ -116,6 +121,7 @@ pub mod field {
         NEW_EMAIL,
         NEW_PHONE,
         EMAIL,
+        RECOVERY_CODE,
         "attributes[email]",
         "resent",
     ];

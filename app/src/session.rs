@@ -44,6 +44,8 @@ const STUCK: &str = "stuck";
 const CONTACT_CHECK: &str = "contact_check";
 /// A code sent to the signed-in user's email or phone, to verify it (security page).
 const VERIFYING: &str = "verifying";
+/// A new set of recovery codes, shown on the security page until the user says they are saved.
+const NEW_CODES: &str = "new_codes";
 
 /// A code sent to verify the user's email or phone, while the security page asks for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,6 +376,7 @@ impl AppSession {
             STUCK,
             CONTACT_CHECK,
             VERIFYING,
+            NEW_CODES,
         ] {
             if self
                 .session
@@ -540,6 +543,19 @@ impl AppSession {
     /// checked (and the user told) once a sign-in.
     pub async fn take_contact_check(&self) -> Result<bool, AppError> {
         Ok(self.take::<bool>(CONTACT_CHECK).await?.unwrap_or(false))
+    }
+
+    /// A new set of recovery codes waiting to be saved, if any.
+    pub async fn new_codes(&self) -> Result<Option<Vec<String>>, AppError> {
+        self.get(NEW_CODES).await
+    }
+
+    /// Keeps a new set of recovery codes for the page (or, with `None`, drops them).
+    pub async fn set_new_codes(&self, codes: Option<&[String]>) -> Result<(), AppError> {
+        match codes {
+            Some(c) => self.set(NEW_CODES, &c).await,
+            None => self.take::<serde_json::Value>(NEW_CODES).await.map(|_| ()),
+        }
     }
 
     /// The verification code in progress on the security page, if any.

@@ -32,6 +32,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
             Field::NewEmail => td_string!(l, errors.bad_email),
             Field::NewPhone => td_string!(l, errors.bad_phone),
             Field::Email => td_string!(l, errors.bad_email),
+            Field::RecoveryCode => td_string!(l, errors.missing_recovery_code),
         }
         .to_string(),
         UsernameTooLong => td_string!(l, errors.username_too_long).to_string(),
@@ -92,6 +93,7 @@ pub fn error_text(l: Locale, e: &AppError) -> String {
         BadPhone => td_string!(l, errors.bad_phone).to_string(),
         ContactTaken => td_string!(l, errors.contact_taken).to_string(),
         SameContact => td_string!(l, errors.same_contact).to_string(),
+        WrongRecoveryCode => td_string!(l, errors.wrong_recovery_code).to_string(),
         MissingAttribute(names) => {
             let fields = names
                 .split(',')

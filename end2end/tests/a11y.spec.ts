@@ -193,6 +193,32 @@ test.describe('every page and state, in Latin, CJK and right-to-left script', ()
     await inEachScript(page, app, '/account/security verifying the email');
   });
 
+  test('/account/security with new recovery codes', async ({ app, page, user }) => {
+    await app.open('/sign-in');
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/account$/);
+    await app.open('/account/security');
+    await page.getByRole('button', { name: app.t.security.recovery_create }).click();
+    await expect(page.locator('#new-recovery-codes')).toBeVisible();
+    await inEachScript(page, app, '/account/security with new recovery codes');
+  });
+
+  test('/sign-in/recovery with a wrong recovery code', async ({ app, page }) => {
+    const user = await totpUser();
+    await app.open(`${MFA}/sign-in`);
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/sign-in\/code$/);
+    const wrong = async (a: App) => {
+      await a.open(`${MFA}/sign-in/recovery`);
+      await page.getByLabel(a.t.recovery.code_label).fill('0000-0000-0000-0000');
+      await page.getByLabel(a.t.form.password, { exact: true }).fill(user.password);
+      await page.getByRole('button', { name: a.t.recovery.submit }).click();
+      await expect(a.errorSummary()).toBeVisible();
+    };
+    await wrong(app);
+    await inEachScript(page, app, '/sign-in/recovery with a wrong code', wrong);
+  });
+
   test('/account/security with passkeys offered', async ({ app, page }) => {
     await app.open(`${PASSKEY}/sign-in`);
     await app.signIn(passkeyUser());

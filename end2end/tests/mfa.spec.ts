@@ -93,3 +93,38 @@ test('a text-message code: where it went, and sign in again for a new one', asyn
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(page).toHaveURL(/\/account$/);
 });
+
+test('a lost authenticator: recovery codes made on the security page, one used, a new authenticator asked for', async ({ app, page }) => {
+  const user = await totpUser();
+  await app.open(`${MFA}/sign-in`);
+  await app.signIn(user);
+  await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill(await freshTotp(user.secret));
+  await page.getByRole('button', { name: app.t.mfa.verify }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await app.open(`${MFA}/account/security`);
+  await expect(page.locator('#recovery-codes')).toContainText(app.t.security.recovery_offer);
+  await page.getByRole('button', { name: app.t.security.recovery_create }).click();
+  const codes = await page.locator('#new-recovery-codes code').allTextContents();
+  expect(codes).toHaveLength(10);
+  // Printing needs JavaScript: the button is there only with it.
+  await expect(page.getByRole('button', { name: app.t.security.recovery_print })).toHaveCount(app.js ? 1 : 0);
+  await page.getByRole('button', { name: app.t.security.recovery_saved }).click();
+  await expect(page.locator('#recovery-left')).toContainText('10');
+
+  // The phone is gone.
+  await page.context().clearCookies();
+  await app.open(`${MFA}/sign-in`);
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await page.getByRole('link', { name: app.t.recovery.link }).click();
+  await expect(page).toHaveURL(/\/sign-in\/recovery$/);
+  await page.getByLabel(app.t.recovery.code_label).fill('0000-0000-0000-0000');
+  await page.getByLabel(app.t.form.password, { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: app.t.recovery.submit }).click();
+  await expect(app.errorSummary()).toContainText(app.t.errors.wrong_recovery_code);
+  await page.getByLabel(app.t.recovery.code_label).fill(codes[2]);
+  await page.getByLabel(app.t.form.password, { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: app.t.recovery.submit }).click();
+  // The pool requires a second factor: a new one is set up at once.
+  await expect(page).toHaveURL(/\/sign-in\/setup$/);
+});

@@ -114,6 +114,7 @@ pub fn form_page(api: &str) -> &'static str {
         "mfa/code" | "mfa/restart" | "mfa-state" => p::MFA_CODE,
         "mfa/choose" => p::MFA_CHOOSE,
         "mfa/setup" => p::MFA_SETUP,
+        "mfa/recovery" => p::MFA_RECOVERY,
         "sign-in/invitation" | "sign-in/invitation-state" => p::INVITATION,
         "sign-in/username" | "sign-in/username-state" => p::FORGOT_USERNAME,
         "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => {

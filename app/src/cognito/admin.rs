@@ -78,9 +78,43 @@ impl Cognito {
         } else {
             "email_verified"
         };
+        self.admin_set_attribute(username, name, "true").await
+    }
+
+    /// `AdminGetUser`: one attribute's value (a custom one the app client may not read).
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_attribute(
+        &self,
+        username: &str,
+        name: &str,
+    ) -> Result<Option<String>, IdpError> {
+        let out = self
+            .client
+            .admin_get_user()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminGetUser"))?;
+        Ok(out
+            .user_attributes()
+            .iter()
+            .find(|a| a.name() == name)
+            .and_then(|a| a.value())
+            .map(str::to_string))
+    }
+
+    /// `AdminUpdateUserAttributes` of one attribute.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_set_attribute(
+        &self,
+        username: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), IdpError> {
         let attr = AttributeType::builder()
             .name(name)
-            .value("true")
+            .value(value)
             .build()
             .map_err(|_| IdpError::Unexpected)?;
         self.client

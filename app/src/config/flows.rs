@@ -30,6 +30,12 @@ pub struct FlowSettings {
     /// username?" emails it to the one account whose verified email address is typed
     /// (`ListUsers`, then SES as `NOTIFY_FROM`; default false).
     pub forgot_username: bool,
+    /// `RECOVERY_CODES` (default false) and `RECOVERY_CODES_ATTRIBUTE` (default
+    /// `custom:recovery_codes`): the custom attribute that keeps each user's recovery codes
+    /// (hashed), when they are on. Needs the attribute in the pool, kept out of the app
+    /// client's read and write attributes, and IAM `AdminGetUser`, `AdminUpdateUserAttributes`,
+    /// `AdminSetUserMFAPreference`, `AdminDeleteSoftwareToken`.
+    pub recovery_codes: Option<String>,
     /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
     /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
     /// the preferred first factor, and without one the user picks a one-time code).
@@ -66,6 +72,7 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         reinvite: boolean(get, "REINVITE", false)?,
         contact_prompt: boolean(get, "VERIFY_CONTACT_PROMPT", true)?,
         forgot_username: boolean(get, "FORGOT_USERNAME", false)?,
+        recovery_codes: recovery_codes(get)?,
         sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
             None | Some("password") => SignInFlow::Password,
             Some("choice") => SignInFlow::Choice,
@@ -78,6 +85,20 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         },
         password_policy: password_policy(get)?,
     })
+}
+
+fn recovery_codes(get: Get) -> Result<Option<String>, ConfigError> {
+    let name = get("RECOVERY_CODES_ATTRIBUTE").unwrap_or_else(|| "custom:recovery_codes".into());
+    let short = name.strip_prefix("custom:").unwrap_or("");
+    let fits = (1..=20).contains(&short.len())
+        && short.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !fits {
+        return Err(err(
+            "RECOVERY_CODES_ATTRIBUTE",
+            format!("is malformed: expected custom: and a name of 1 to 20 letters, digits or _ (got {name:?})"),
+        ));
+    }
+    Ok(boolean(get, "RECOVERY_CODES", false)?.then_some(name))
 }
 
 pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, ConfigError> {

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod delivery;
 pub mod input;
 pub mod link;
+pub mod recovery_codes;
 pub mod refresh;
 pub mod review;
 pub mod start;

@@ -58,6 +58,9 @@ pub struct MfaState {
     pub seconds_left: u32,
     /// The step expired: the page sends the user to sign in again.
     pub expired: bool,
+    /// Recovery codes are on: the code page offers one (`RECOVERY_CODES`).
+    #[serde(default)]
+    pub recovery: bool,
 }
 
 /// Answers a code step.
@@ -141,7 +144,7 @@ fn page_of(step: &StepView) -> &'static str {
 /// when it belongs elsewhere, and a way back to sign in when there is none.
 fn mfa_page(
     page: &'static str,
-    render: impl Fn(StepView, FormState, u32) -> AnyView + Clone + Send + Sync + 'static,
+    render: impl Fn(StepView, FormState, u32, bool) -> AnyView + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let l = crate::text::locale();
     page_state(
@@ -159,8 +162,9 @@ fn mfa_page(
                 step: Some(step),
                 form,
                 seconds_left,
+                recovery,
                 ..
-            } => render(step, form, seconds_left),
+            } => render(step, form, seconds_left, recovery),
             MfaState { form, .. } => {
                 let e = form.error.clone().or(Some(AppError::NoChallengeInProgress));
                 view! {
@@ -196,7 +200,7 @@ pub fn MfaCodePage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, mfa.code_title)/>
         <h1>{td_string!(l, mfa.code_title)}</h1>
-        {mfa_page(crate::paths::MFA_CODE, move |step, form, seconds| {
+        {mfa_page(crate::paths::MFA_CODE, move |step, form, seconds, recovery| {
             let StepView::Code { kind, destination } = step else { return ().into_any() };
             let error = form_error(form.error.clone());
             let lead = crate::text::mfa_code_lead(l, kind, destination.as_deref());
@@ -210,6 +214,9 @@ pub fn MfaCodePage() -> impl IntoView {
                     <Submit label=td_string!(l, mfa.verify)/>
                 </PostForm>
                 {sent.then(|| view! { <RestartForm/> })}
+                {recovery.then(|| view! {
+                    <p class="aside" id="use-recovery-code"><A exact=true href={crate::paths::MFA_RECOVERY}>{td_string!(l, recovery.link)}</A></p>
+                })}
             }
             .into_any()
         })}
@@ -236,7 +243,7 @@ pub fn MfaChoosePage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, mfa.choose_title)/>
         <h1>{td_string!(l, mfa.choose_title)}</h1>
-        {mfa_page(crate::paths::MFA_CHOOSE, move |step, form, seconds| {
+        {mfa_page(crate::paths::MFA_CHOOSE, move |step, form, seconds, _| {
             let (options, password, passkey) = match step {
                 StepView::Choose { options } => (options, false, false),
                 StepView::ChooseFactor { options } => (
@@ -290,7 +297,7 @@ pub fn MfaSetupPage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, mfa.setup_title)/>
         <h1>{td_string!(l, mfa.setup_title)}</h1>
-        {mfa_page(crate::paths::MFA_SETUP, move |step, form, seconds| {
+        {mfa_page(crate::paths::MFA_SETUP, move |step, form, seconds, _| {
             let StepView::Setup { options, totp } = step else { return ().into_any() };
             let error = form_error(form.error.clone());
             match totp {
@@ -322,6 +329,9 @@ pub fn MfaSetupPage() -> impl IntoView {
         <p class="aside"><A exact=true href={crate::paths::SIGN_IN}>{td_string!(l, mfa.cancel)}</A></p>
     }
 }
+
+pub mod recovery;
+pub use recovery::MfaRecoveryPage;
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests;
@@ -376,11 +386,16 @@ pub mod ssr {
     /// The second-factor pages' state.
     pub async fn mfa_state(ctx: &Ctx) -> Result<MfaState, AppError> {
         let flash = ctx.session.take_flash().await?;
-        let form = [FormId::MfaCode, FormId::MfaChoose, FormId::MfaSetup]
-            .into_iter()
-            .map(|f| FormState::for_form(flash.as_ref(), f))
-            .find(|f| f.error.is_some())
-            .unwrap_or_default();
+        let form = [
+            FormId::MfaCode,
+            FormId::MfaChoose,
+            FormId::MfaSetup,
+            FormId::MfaRecovery,
+        ]
+        .into_iter()
+        .map(|f| FormState::for_form(flash.as_ref(), f))
+        .find(|f| f.error.is_some())
+        .unwrap_or_default();
         let (step, seconds_left, expired) =
             step_view(&ctx.state, &ctx.session, ctx.page_render).await?;
         Ok(MfaState {
@@ -388,6 +403,7 @@ pub mod ssr {
             step,
             seconds_left,
             expired,
+            recovery: ctx.state.settings.flows.recovery_codes.is_some(),
         })
     }
 

@@ -43,11 +43,15 @@ pub enum Change {
     /// An email address or phone number verified (`VerifyUserAttribute`): reset codes can go
     /// to it now.
     ContactVerified,
+    /// A new set of recovery codes (the old set void).
+    RecoveryCodesCreated,
+    /// A recovery code signed the user in and the second factor it stood in for was removed.
+    RecoveryCodeUsed,
 }
 
 impl Change {
     /// Every change, for tests that check each one is told.
-    pub const ALL: [Change; 12] = [
+    pub const ALL: [Change; 14] = [
         Change::PasswordReset,
         Change::TemporaryPasswordChanged,
         Change::PasswordChanged,
@@ -60,6 +64,8 @@ impl Change {
         Change::EmailChanged,
         Change::PhoneChanged,
         Change::ContactVerified,
+        Change::RecoveryCodesCreated,
+        Change::RecoveryCodeUsed,
     ];
 }
 
@@ -79,6 +85,8 @@ impl Change {
             Change::EmailChanged => "email_changed",
             Change::PhoneChanged => "phone_changed",
             Change::ContactVerified => "contact_verified",
+            Change::RecoveryCodesCreated => "recovery_codes_created",
+            Change::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 }
@@ -120,6 +128,8 @@ pub fn what(l: crate::i18n::Locale, change: Change) -> String {
         Change::EmailChanged => td_string!(l, notify.what_email_changed),
         Change::PhoneChanged => td_string!(l, notify.what_phone_changed),
         Change::ContactVerified => td_string!(l, notify.what_contact_verified),
+        Change::RecoveryCodesCreated => td_string!(l, notify.what_recovery_codes),
+        Change::RecoveryCodeUsed => td_string!(l, notify.what_recovery_code_used),
     }
     .to_string()
 }
@@ -189,6 +199,8 @@ mod server {
             Change::EmailChanged => td_string!(l, notify.subject_email_changed),
             Change::PhoneChanged => td_string!(l, notify.subject_phone_changed),
             Change::ContactVerified => td_string!(l, notify.subject_contact_verified),
+            Change::RecoveryCodesCreated => td_string!(l, notify.subject_recovery_codes),
+            Change::RecoveryCodeUsed => td_string!(l, notify.subject_recovery_code_used),
         }
         .to_string()
     }

@@ -81,6 +81,9 @@ pub struct SecurityState {
     /// The email address and phone number, and a code being entered for one.
     #[serde(default)]
     pub contact: Option<contact::ContactView>,
+    /// Recovery codes (`None`: off).
+    #[serde(default)]
+    pub recovery: Option<recovery::RecoveryView>,
 }
 
 /// The step-up: the password again, before a change.
@@ -260,6 +263,7 @@ pub fn SecurityPage() -> impl IntoView {
                     view! { <contact::ContactSection contact=c confirmed form=st.form.clone() error/> }
                 })}
                 <MfaSection st=st.clone() error/>
+                {st.recovery.clone().map(|view| view! { <recovery::RecoverySection view confirmed/> })}
                 {st.passkeys.clone().map(|keys| view! { <PasskeySection keys confirmed/> })}
                 {st.devices.clone().map(|devices| view! { <DeviceSection devices confirmed/> })}
                 <section aria-labelledby="password-heading">
@@ -509,6 +513,7 @@ fn DeviceSection(devices: Vec<ItemView>, confirmed: bool) -> impl IntoView {
 #[cfg(feature = "ssr")]
 mod access;
 pub mod contact;
+pub mod recovery;
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests;

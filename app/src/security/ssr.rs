@@ -393,6 +393,7 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         })
         .collect();
     let contact = Some(super::contact::ssr::view(state, session, &sec).await?);
+    let recovery = super::recovery::ssr::view(state, session, &user, &sec).await?;
     let totp = session
         .new_totp()
         .await?
@@ -419,5 +420,6 @@ pub async fn security_state(ctx: &Ctx) -> Result<SecurityState, AppError> {
         devices,
         passkeys,
         contact,
+        recovery,
     })
 }

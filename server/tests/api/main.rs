@@ -15,6 +15,7 @@ mod matrix;
 mod mfa;
 mod notify;
 mod probes;
+mod recovery;
 mod scale;
 mod security;
 mod startup;
