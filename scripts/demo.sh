@@ -60,9 +60,9 @@ echo "==> starting the app ($DEMO_CLIENT app client)"
 "$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
 run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO" \
   NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true \
-  FORGOT_USERNAME=true REINVITE=true
+  FORGOT_USERNAME=true REINVITE=true RECOVERY_CODES=true
 APP_PID=$!
-run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" >"$ROOT/.tools/demo-mfa-app.log" 2>&1
+run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" RECOVERY_CODES=true >"$ROOT/.tools/demo-mfa-app.log" 2>&1
 MFA_APP_PID=$!
 SCRIPTED_PORT=$(free_port)
 # Its relying party for passkeys is the third app's origin (WebAuthn takes no IP address).
@@ -88,6 +88,8 @@ cat <<MSG
     sam     password Demo-Passw0rd!   signed up, never confirmed: sign in, and the code page confirms the account
             (its code: the "codes" command below)
     "Forgot your username?" with alice@example.com emails "alice" (the "emails" command below)
+    Recovery codes: sign in as maya, make them on /account/security, sign out, and on the code
+    page choose "Lost your phone or authenticator?"
             (with DEMO_MFA=ON every user, tom too, sets up an authenticator app at sign-in)
 
   A second copy, in front of a pool that requires a second factor: http://127.0.0.1:$MFA_APP_PORT

@@ -51,15 +51,19 @@ def create_pool(endpoint, name="demo", temporary_days=7):
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
     })["UserPool"]["Id"]
     flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    # What the clients may read and write: the standard contact attributes, never the recovery
+    # codes' custom attribute (README "Recovery codes").
+    readable = ["email", "email_verified", "phone_number", "phone_number_verified", "name", "locale"]
+    writable = ["email", "phone_number", "name", "locale"]
     public = call(endpoint, "CreateUserPoolClient", {
         "UserPoolId": pool, "ClientName": "web-public", "ExplicitAuthFlows": flows,
         "GenerateSecret": False, "PreventUserExistenceErrors": "ENABLED",
-        "EnableTokenRevocation": True,
+        "EnableTokenRevocation": True, "ReadAttributes": readable, "WriteAttributes": writable,
     })["UserPoolClient"]
     secret = call(endpoint, "CreateUserPoolClient", {
         "UserPoolId": pool, "ClientName": "web-confidential", "ExplicitAuthFlows": flows,
         "GenerateSecret": True, "PreventUserExistenceErrors": "ENABLED",
-        "EnableTokenRevocation": True,
+        "EnableTokenRevocation": True, "ReadAttributes": readable, "WriteAttributes": writable,
     })["UserPoolClient"]
     return {
         "pool_id": pool,

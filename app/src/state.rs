@@ -151,6 +151,39 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// With recovery codes on: an app client that may read or write their attribute would let a
+/// user's own token (or a thief of it) read the hashes or write a set of its own, so the app
+/// refuses to start (the error names the fix). When the client cannot be read (no IAM
+/// `cognito-idp:DescribeUserPoolClient`) it says so and goes on: the README's set-up is then
+/// the operator's to check.
+pub async fn check_recovery_attribute(
+    cognito: &crate::cognito::Cognito,
+    settings: &Settings,
+) -> Result<(), String> {
+    let Some(name) = settings.flows.recovery_codes.as_deref() else {
+        return Ok(());
+    };
+    if !settings.cognito.describe_user_pool {
+        tracing::warn!("DESCRIBE_USER_POOL=false: the app client was not checked for reading or writing {name} (README \"Recovery codes\")");
+        return Ok(());
+    }
+    let ten = std::time::Duration::from_secs(10);
+    match tokio::time::timeout(ten, cognito.client_exposes(name)).await {
+        Ok(Ok(false)) => Ok(()),
+        Ok(Ok(true)) => Err(format!(
+            "RECOVERY_CODES: the app client COGNITO_CLIENT_ID may read or write {name}; remove it from the client's read and write attributes (README \"Recovery codes\")"
+        )),
+        Ok(Err(kind)) => {
+            tracing::warn!(?kind, "could not read the app client (DescribeUserPoolClient) to check that it can neither read nor write {name}");
+            Ok(())
+        }
+        Err(_) => {
+            tracing::warn!("DescribeUserPoolClient timed out; the recovery codes' attribute was not checked");
+            Ok(())
+        }
+    }
+}
+
 /// The password rules and what the pool offers: the pool's own (`DescribeUserPool` once, then
 /// `GetUserPoolMfaConfig`) when the settings allow it and Cognito answers each within 10
 /// seconds, else the configured ones (`PASSWORD_*`, `POOL_FEATURES`), each on its own.
@@ -225,6 +258,43 @@ fn with_description(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn recovery_codes_refuse_to_start_with_a_client_that_can_reach_them() {
+        use aws_sdk_cognitoidentityprovider::{
+            operation::describe_user_pool_client::DescribeUserPoolClientOutput,
+            types::UserPoolClientType, Client,
+        };
+        use aws_smithy_mocks::{mock, mock_client};
+        let settings = testing::settings(&[("RECOVERY_CODES", "true")]);
+        for (read, write, ok) in [
+            (vec!["email"], vec!["email"], true),
+            (vec![], vec!["email"], false),
+            (vec!["email", "custom:recovery_codes"], vec!["email"], false),
+            (vec!["email"], vec!["custom:recovery_codes"], false),
+        ] {
+            let (r, w) = (read.clone(), write.clone());
+            let rule = mock!(Client::describe_user_pool_client).then_output(move || {
+                let client = UserPoolClientType::builder()
+                    .set_read_attributes(Some(r.iter().map(|s| s.to_string()).collect()))
+                    .set_write_attributes(Some(w.iter().map(|s| s.to_string()).collect()))
+                    .build();
+                DescribeUserPoolClientOutput::builder()
+                    .user_pool_client(client)
+                    .build()
+            });
+            let state = testing::state(mock_client!(aws_sdk_cognitoidentityprovider, [&rule]));
+            let checked = check_recovery_attribute(&state.cognito, &settings).await;
+            assert_eq!(
+                checked.is_ok(),
+                ok,
+                "read {read:?}, write {write:?}: {checked:?}"
+            );
+            if let Err(e) = checked {
+                assert!(e.starts_with("RECOVERY_CODES:"), "{e}");
+            }
+        }
+    }
     use crate::testing;
     use aws_sdk_cognitoidentityprovider::{
         operation::{

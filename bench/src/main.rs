@@ -456,7 +456,7 @@ enum Visit {
 }
 
 /// The app's pages the benchmark measures, and how each is reached.
-const PAGES: [(&str, Visit); 11] = [
+const PAGES: [(&str, Visit); 12] = [
     ("/reset", Visit::Fresh),
     ("/reset/confirm", Visit::ResetAsked),
     ("/sign-in", Visit::Fresh),
@@ -468,6 +468,7 @@ const PAGES: [(&str, Visit); 11] = [
     ("/sign-in/confirm", Visit::SignedIn("bench-unconfirmed")),
     ("/sign-in/invitation", Visit::SignedIn("bench-expired")),
     ("/sign-in/username", Visit::Fresh),
+    ("/sign-in/recovery", Visit::SignedIn("bench-totp")),
 ];
 
 /// The pages with a passkey button, on an instance whose pool offers passkeys to a

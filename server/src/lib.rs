@@ -67,6 +67,7 @@ pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<
     };
     let cognito = Cognito::from_settings(&settings).await;
     let (policy, features) = app::state::pool_in_force(&cognito, &settings).await;
+    app::state::check_recovery_attribute(&cognito, &settings).await?;
     if let Some(w) = settings.brand.colour.as_ref().and_then(|c| c.warning()) {
         tracing::warn!("{w}");
     }

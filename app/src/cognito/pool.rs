@@ -110,6 +110,25 @@ impl Cognito {
         })
     }
 
+    /// Whether the app client may read or write the attribute `name` (`DescribeUserPoolClient`:
+    /// an empty list of read or write attributes means all of them).
+    #[tracing::instrument(skip_all)]
+    pub async fn client_exposes(&self, name: &str) -> Result<bool, IdpError> {
+        let out = self
+            .client
+            .describe_user_pool_client()
+            .user_pool_id(&*self.user_pool_id)
+            .client_id(&*self.client_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, "DescribeUserPoolClient"))?;
+        let Some(client) = out.user_pool_client() else {
+            return Ok(true);
+        };
+        let open = |list: &[String]| list.is_empty() || list.iter().any(|a| a == name);
+        Ok(open(client.read_attributes()) || open(client.write_attributes()))
+    }
+
     /// What the pool offers (`GetUserPoolMfaConfig`), with what [`Self::describe_pool`] read.
     #[tracing::instrument(skip_all)]
     pub async fn pool_features(&self, pool: &PoolDescription) -> Result<PoolFeatures, IdpError> {
