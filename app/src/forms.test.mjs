@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 
-const page = { document: { currentScript: null, addEventListener() {} }, window: { addEventListener() {} } };
+const page = { document: { currentScript: null, addEventListener() {}, querySelectorAll: () => [] }, window: { addEventListener() {} } };
 vm.createContext(page);
 vm.runInContext(readFileSync(new URL('./forms.js', import.meta.url), 'utf8'), page);
 const put = (...a) => JSON.parse(JSON.stringify(page.toPutBack(...a)));
