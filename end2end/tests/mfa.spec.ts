@@ -50,7 +50,7 @@ test('a temporary password, then an authenticator app set up from the page, then
   await page.getByLabel(app.t.mfa.device_name).fill('My phone');
   await page.getByRole('button', { name: app.t.mfa.verify }).click();
   await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByText(user.username)).toBeVisible();
+  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
   // The chain's success is said, like every other one.
   await expect(page.getByRole('status')).toContainText(app.t.notice.password_set.replace(/\.$/, ''));
 });
