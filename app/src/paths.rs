@@ -131,3 +131,16 @@ pub mod field {
         format!("{ATTRIBUTES}[{name}]")
     }
 }
+
+/// `s` percent-encoded: everything but RFC 3986's unreserved characters (letters, digits and
+/// `-._~`), for a URI's parts (the authenticator's `otpauth:` URI, a `data:` download).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

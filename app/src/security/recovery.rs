@@ -93,7 +93,10 @@ fn NewCodes(codes: Vec<String>) -> impl IntoView {
         td_string!(l, security.recovery_heading),
         codes.join("\n")
     );
-    let href = format!("data:text/plain;charset=utf-8,{}", percent(&text));
+    let href = format!(
+        "data:text/plain;charset=utf-8,{}",
+        crate::paths::percent_encode(&text)
+    );
     view! {
         <div class="recovery-codes" id="new-recovery-codes">
             <p><strong>{td_string!(l, security.recovery_new_lead)}</strong></p>
@@ -110,18 +113,6 @@ fn NewCodes(codes: Vec<String>) -> impl IntoView {
             </PostForm>
         </div>
     }
-}
-
-/// `s` percent-encoded for a `data:` URL (everything but letters, digits and `-._~`).
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// What the section's forms do, and what it shows.

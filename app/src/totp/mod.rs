@@ -89,22 +89,11 @@ mod setup {
 
     /// The `otpauth://` URI authenticator apps read (Google's Key Uri Format).
     pub fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
+        let percent = crate::paths::percent_encode;
         let (i, u) = (percent(issuer), percent(username));
         format!(
             "otpauth://totp/{i}:{u}?secret={secret}&issuer={i}&algorithm=SHA1&digits=6&period=30"
         )
-    }
-
-    /// Percent-encodes everything but RFC 3986's unreserved characters.
-    fn percent(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
     }
 
     /// The key in groups of four, easier to type.
