@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use aws_config::{BehaviorVersion, Region};
-use aws_sdk_cognitoidentityprovider::{types::AttributeType, Client};
+use aws_sdk_cognitoidentityprovider::{
+    operation::admin_get_user::AdminGetUserOutput, types::AttributeType, Client,
+};
 use serde::Serialize;
 
 use super::{
@@ -88,20 +90,24 @@ impl Cognito {
         username: &str,
         name: &str,
     ) -> Result<Option<String>, IdpError> {
-        let out = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&*self.user_pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| classify(e, "AdminGetUser"))?;
+        let out = self.get_user_as_admin(username).await?;
         Ok(out
             .user_attributes()
             .iter()
             .find(|a| a.name() == name)
             .and_then(|a| a.value())
             .map(str::to_string))
+    }
+
+    /// `AdminGetUser`, as Cognito answers it.
+    async fn get_user_as_admin(&self, username: &str) -> Result<AdminGetUserOutput, IdpError> {
+        self.client
+            .admin_get_user()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(|e| classify(e, "AdminGetUser"))
     }
 
     /// `AdminUpdateUserAttributes` of one attribute.
@@ -233,14 +239,7 @@ impl Cognito {
     /// `AdminGetUser`: status and contact verification, never secrets.
     #[tracing::instrument(skip_all)]
     pub async fn admin_get_user(&self, username: &str) -> Result<UserSummary, IdpError> {
-        let out = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&*self.user_pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| classify(e, "AdminGetUser"))?;
+        let out = self.get_user_as_admin(username).await?;
         Ok(summary(
             out.username(),
             out.user_status().map(|s| s.as_str()),

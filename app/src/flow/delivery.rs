@@ -112,15 +112,23 @@ pub async fn send_code(state: &AppState, username: &str) -> Result<(Delivery, Se
         // latter, its confirmation code goes to the contact given at sign-up. The page shows
         // what it shows an unknown user (where it went would tell the state apart).
         Err(IdpError::InvalidParameter | IdpError::UserNotConfirmed) => {
-            match super::stuck::send_sign_up_code(state, username).await {
-                Ok(_) => (decoy(), Sent::SignUpCode),
-                Err(_) => (decoy(), Sent::ResetCode),
-            }
+            let sent = super::stuck::send_sign_up_code(state, username).await;
+            let sent = if sent.is_ok() {
+                Sent::SignUpCode
+            } else {
+                Sent::ResetCode
+            };
+            (decoy(), sent)
         }
-        Err(IdpError::ResetRefusedInState) => match super::stuck::reinvite(state, username).await {
-            Some(_) => (decoy(), Sent::Invitation),
-            None => (decoy(), Sent::ResetCode),
-        },
+        Err(IdpError::ResetRefusedInState) => {
+            let sent = super::stuck::reinvite(state, username).await;
+            let sent = if sent.is_some() {
+                Sent::Invitation
+            } else {
+                Sent::ResetCode
+            };
+            (decoy(), sent)
+        }
         Err(IdpError::NotAuthorized) => {
             // A disabled user, or a wrong client secret: same answer to the user; the
             // operator sees the refusal in the log.

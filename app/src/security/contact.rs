@@ -88,16 +88,12 @@ pub async fn contact_change(
     let logic = ssr::change(&ctx.state, &ctx.session, &email, &phone);
     let step = Step::limited(Action::Resend, "contact_changed");
     let result = ctx.step(step, user.as_deref(), logic).await;
-    // The address the user had verified before is told (the new one could be anyone's).
-    if let (Ok((_, change, old)), Some(user)) = (&result, user.as_deref()) {
-        ctx.notify_to(*change, user, old.clone());
-    }
+    let next = ssr::tell_old_address(&ctx, user.as_deref(), result);
     let kept = [
         (field::NEW_EMAIL, email.as_str()),
         (field::NEW_PHONE, phone.as_str()),
     ];
-    ctx.finish(FormId::Security, &kept, result.map(|(next, ..)| next))
-        .await
+    ctx.finish(FormId::Security, &kept, next).await
 }
 
 /// The section: both contacts, their forms, and the code being entered.
@@ -271,7 +267,7 @@ pub mod ssr {
         flow::{
             canonical_delivery,
             input::{e164, is_email},
-            signed_in_user, Code,
+            signed_in_user, Code, Ctx,
         },
         forms::{Medium, Notice},
         notify::Change,
@@ -383,6 +379,20 @@ pub mod ssr {
         session.set_verifying(None).await?;
         session.set_notice(&Notice::ContactVerified).await?;
         Ok(paths::ACCOUNT_SECURITY)
+    }
+
+    /// After a change: the address the user had verified before it is told (the new one could
+    /// be anyone's). Returns the page to go to.
+    pub fn tell_old_address(
+        ctx: &Ctx,
+        user: Option<&str>,
+        result: Result<(&'static str, Change, Option<String>), AppError>,
+    ) -> Result<&'static str, AppError> {
+        let (next, change, old) = result?;
+        if let Some(user) = user {
+            ctx.notify_to(change, user, old);
+        }
+        Ok(next)
     }
 
     /// A new email address or phone number (whichever form was posted). Returns the page, the
