@@ -28,6 +28,7 @@ pub enum FormId {
     ForgotUsername,
     /// A recovery code at sign-in.
     MfaRecovery,
+    MfaLost,
 }
 
 impl FormId {
@@ -48,6 +49,7 @@ impl FormId {
             FormId::ConfirmSignUp => crate::paths::CONFIRM_SIGN_UP,
             FormId::ForgotUsername => crate::paths::FORGOT_USERNAME,
             FormId::MfaRecovery => crate::paths::MFA_RECOVERY,
+            FormId::MfaLost => crate::paths::MFA_LOST,
         }
     }
 }
@@ -175,6 +177,10 @@ pub enum Notice {
     ContactVerified,
     /// "Forgot your username?" was answered (the same for every address).
     UsernameSent,
+    /// "This wasn't me": the request to remove the second factor is cancelled.
+    MfaResetCancelled,
+    /// "This wasn't me": no request to cancel (already cancelled, or carried out).
+    MfaResetNotPending,
 }
 
 impl Notice {
@@ -182,7 +188,10 @@ impl Notice {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            Notice::ChallengeExpired { .. } | Notice::StepExpired { .. } | Notice::SessionEnded
+            Notice::ChallengeExpired { .. }
+                | Notice::StepExpired { .. }
+                | Notice::SessionEnded
+                | Notice::MfaResetNotPending
         )
     }
 

@@ -174,6 +174,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("/sign-in/choose") view=mfa::MfaChoosePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/setup") view=mfa::MfaSetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/recovery") view=mfa::MfaRecoveryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/lost") view=mfa::MfaLostPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/invitation") view=invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/confirm") view=confirm_sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in/username") view=forgot_username::ForgotUsernamePage ssr=SsrMode::Async/>

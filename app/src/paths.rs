@@ -26,6 +26,8 @@ pub const MFA_CHOOSE: &str = "/sign-in/choose";
 pub const MFA_SETUP: &str = "/sign-in/setup";
 /// A recovery code in place of a lost second factor.
 pub const MFA_RECOVERY: &str = "/sign-in/recovery";
+/// "I can't use my authenticator or phone".
+pub const MFA_LOST: &str = "/sign-in/lost";
 /// An invitation whose temporary password expired: ask for a new one.
 pub const INVITATION: &str = "/sign-in/invitation";
 /// A sign-up never confirmed: its code.
@@ -45,7 +47,7 @@ pub const ACCOUNT_SECURITY: &str = "/account/security";
 pub const PASSKEY_SIGN_IN_OPTIONS: &str = "/api/sign-in/passkey/options";
 pub const PASSKEY_SIGN_IN: &str = "/api/sign-in/passkey";
 
-pub const PAGES: [&str; 17] = [
+pub const PAGES: [&str; 18] = [
     HOME,
     SIGN_IN,
     RESET,
@@ -57,6 +59,7 @@ pub const PAGES: [&str; 17] = [
     MFA_CHOOSE,
     MFA_SETUP,
     MFA_RECOVERY,
+    MFA_LOST,
     INVITATION,
     CONFIRM_SIGN_UP,
     FORGOT_USERNAME,

@@ -46,6 +46,25 @@ const CONTACT_CHECK: &str = "contact_check";
 const VERIFYING: &str = "verifying";
 /// A new set of recovery codes, shown on the security page until the user says they are saved.
 const NEW_CODES: &str = "new_codes";
+/// "I lost my authenticator" (`MFA_RESET`) in progress.
+const LOST_FACTOR: &str = "lost_factor";
+
+/// "I lost my authenticator", from the second-factor page: whose (the password was right),
+/// the emailed code (hashed) and, once it was entered, when the removal takes effect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostFactor {
+    pub username: String,
+    /// Where the code went (masked).
+    pub to: String,
+    /// The code's keyed hash (`flow::factor_reset::code_hash`), until it is entered.
+    pub code: Option<String>,
+    /// Unix seconds of the latest code.
+    pub sent_at: i64,
+    /// Wrong tries of the latest code.
+    pub tries: u8,
+    /// The request is recorded: it takes effect then (Unix seconds).
+    pub due: Option<i64>,
+}
 
 /// A code sent to verify the user's email or phone, while the security page asks for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +396,7 @@ impl AppSession {
             CONTACT_CHECK,
             VERIFYING,
             NEW_CODES,
+            LOST_FACTOR,
         ] {
             if self
                 .session
@@ -555,6 +575,22 @@ impl AppSession {
         match codes {
             Some(c) => self.set(NEW_CODES, &c).await,
             None => self.take::<serde_json::Value>(NEW_CODES).await.map(|_| ()),
+        }
+    }
+
+    /// "I lost my authenticator" in progress, if it is.
+    pub async fn lost_factor(&self) -> Result<Option<LostFactor>, AppError> {
+        self.get(LOST_FACTOR).await
+    }
+
+    /// Keeps (or, with `None`, ends) "I lost my authenticator".
+    pub async fn set_lost_factor(&self, v: Option<&LostFactor>) -> Result<(), AppError> {
+        match v {
+            Some(v) => self.set(LOST_FACTOR, v).await,
+            None => self
+                .take::<serde_json::Value>(LOST_FACTOR)
+                .await
+                .map(|_| ()),
         }
     }
 

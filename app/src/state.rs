@@ -151,37 +151,45 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// With recovery codes on: an app client that may read or write their attribute would let a
-/// user's own token (or a thief of it) read the hashes or write a set of its own, so the app
-/// refuses to start (the error names the fix). When the client cannot be read (no IAM
-/// `cognito-idp:DescribeUserPoolClient`) it says so and goes on: the README's set-up is then
-/// the operator's to check.
+/// With recovery codes or the delayed second-factor reset on: an app client that may read or
+/// write their attribute would let a user's own token (or a thief of it) read the hashes, write
+/// a set of its own, or move a pending reset's time, so the app refuses to start (the error
+/// names the fix). When the client cannot be read (no IAM `cognito-idp:DescribeUserPoolClient`)
+/// it says so and goes on: the README's set-up is then the operator's to check.
 pub async fn check_recovery_attribute(
     cognito: &crate::cognito::Cognito,
     settings: &Settings,
 ) -> Result<(), String> {
-    let Some(name) = settings.flows.recovery_codes.as_deref() else {
-        return Ok(());
-    };
-    if !settings.cognito.describe_user_pool {
-        tracing::warn!("DESCRIBE_USER_POOL=false: the app client was not checked for reading or writing {name} (README \"Recovery codes\")");
-        return Ok(());
-    }
-    let ten = std::time::Duration::from_secs(10);
-    match tokio::time::timeout(ten, cognito.client_exposes(name)).await {
-        Ok(Ok(false)) => Ok(()),
-        Ok(Ok(true)) => Err(format!(
-            "RECOVERY_CODES: the app client COGNITO_CLIENT_ID may read or write {name}; remove it from the client's read and write attributes (README \"Recovery codes\")"
-        )),
-        Ok(Err(kind)) => {
-            tracing::warn!(?kind, "could not read the app client (DescribeUserPoolClient) to check that it can neither read nor write {name}");
-            Ok(())
+    let codes = settings
+        .flows
+        .recovery_codes
+        .as_deref()
+        .map(|n| ("RECOVERY_CODES", n, "Recovery codes"));
+    let reset = settings
+        .flows
+        .mfa_reset
+        .as_ref()
+        .map(|m| ("MFA_RESET", m.attribute.as_str(), "A lost second factor"));
+    for (switch, name, section) in codes.into_iter().chain(reset) {
+        if !settings.cognito.describe_user_pool {
+            tracing::warn!("DESCRIBE_USER_POOL=false: the app client was not checked for reading or writing {name} (README \"{section}\")");
+            continue;
         }
-        Err(_) => {
-            tracing::warn!("DescribeUserPoolClient timed out; the recovery codes' attribute was not checked");
-            Ok(())
+        let ten = std::time::Duration::from_secs(10);
+        match tokio::time::timeout(ten, cognito.client_exposes(name)).await {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) => return Err(format!(
+                "{switch}: the app client COGNITO_CLIENT_ID may read or write {name}; remove it from the client's read and write attributes (README \"{section}\")"
+            )),
+            Ok(Err(kind)) => {
+                tracing::warn!(?kind, "could not read the app client (DescribeUserPoolClient) to check that it can neither read nor write {name}");
+            }
+            Err(_) => {
+                tracing::warn!("DescribeUserPoolClient timed out; {name} was not checked");
+            }
         }
     }
+    Ok(())
 }
 
 /// The password rules and what the pool offers: the pool's own (`DescribeUserPool` once, then

@@ -255,3 +255,15 @@ pub async fn signed_in(ago: i64) -> AppSession {
     .expect("a session in memory");
     s
 }
+
+/// Where the tests' requests come from, as a notification tells it.
+#[cfg(feature = "ssr")]
+pub fn origin() -> crate::notify::Origin {
+    crate::notify::Origin {
+        ip: "203.0.113.7".parse().unwrap(),
+        browser: "Firefox",
+        at: crate::clock::now(),
+        locale: crate::i18n::Locale::en,
+        due: None,
+    }
+}

@@ -202,6 +202,8 @@ pub fn notice_text(l: Locale, n: &Notice) -> &'static str {
         Notice::SignUpConfirmed { .. } => td_string!(l, notice.sign_up_confirmed),
         Notice::ContactVerified => td_string!(l, notice.contact_verified),
         Notice::UsernameSent => td_string!(l, notice.username_sent),
+        Notice::MfaResetCancelled => td_string!(l, notice.mfa_reset_cancelled),
+        Notice::MfaResetNotPending => td_string!(l, notice.mfa_reset_not_pending),
     }
 }
 

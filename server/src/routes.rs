@@ -115,6 +115,7 @@ pub fn form_page(api: &str) -> &'static str {
         "mfa/choose" => p::MFA_CHOOSE,
         "mfa/setup" => p::MFA_SETUP,
         "mfa/recovery" => p::MFA_RECOVERY,
+        "mfa/lost/send" | "mfa/lost/confirm" | "mfa/lost/state" => p::MFA_LOST,
         "sign-in/invitation" | "sign-in/invitation-state" => p::INVITATION,
         "sign-in/username" | "sign-in/username-state" => p::FORGOT_USERNAME,
         "sign-in/confirm" | "sign-in/confirm-state" | "sign-in/confirm-resend" => {
@@ -122,7 +123,7 @@ pub fn form_page(api: &str) -> &'static str {
         }
         "account-state" | "sign-out" => p::ACCOUNT,
         "account/password" => p::ACCOUNT_PASSWORD,
-        "not-me/secure" | "not-me/state" => p::NOT_ME,
+        "not-me/secure" | "not-me/state" | "not-me/cancel" => p::NOT_ME,
         s if s == "security-state" || s.starts_with("security/") => p::ACCOUNT_SECURITY,
         _ => p::HOME,
     }

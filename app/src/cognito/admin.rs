@@ -134,6 +134,20 @@ impl Cognito {
             .map_err(|e| classify(e, "AdminUpdateUserAttributes"))
     }
 
+    /// `AdminDeleteUserAttributes` of one attribute: it is gone, not emptied.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_delete_attribute(&self, username: &str, name: &str) -> Result<(), IdpError> {
+        self.client
+            .admin_delete_user_attributes()
+            .user_pool_id(&*self.user_pool_id)
+            .username(username)
+            .user_attribute_names(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e, "AdminDeleteUserAttributes"))
+    }
+
     /// `AdminUserGlobalSignOut`: ends every session of the user.
     #[tracing::instrument(skip_all)]
     /// The error carries the exception's code (or the transport failure's kind) for the log.

@@ -36,6 +36,13 @@ pub struct FlowSettings {
     /// client's read and write attributes, and IAM `AdminGetUser`, `AdminUpdateUserAttributes`,
     /// `AdminSetUserMFAPreference`, `AdminDeleteSoftwareToken`.
     pub recovery_codes: Option<String>,
+    /// `MFA_RESET` (default false): "I lost my authenticator" without recovery codes. A user
+    /// who proves the password and a code emailed to the verified address asks for the second
+    /// factor to be removed; it is, at the first sign-in after `MFA_RESET_DELAY_SECS`, unless
+    /// the request is cancelled from the email sent at once. The request is kept in
+    /// `MFA_RESET_ATTRIBUTE` (default `custom:mfa_reset`), out of the app client's reach like
+    /// the recovery codes. Needs `NOTIFY_FROM`. Off, the page names the support contact.
+    pub mfa_reset: Option<MfaReset>,
     /// `SIGN_IN_FLOW`: `password` (`USER_PASSWORD_AUTH`, the default) or `choice`
     /// (`USER_AUTH`, for app clients that allow only choice-based sign-in: the password is
     /// the preferred first factor, and without one the user picks a one-time code).
@@ -50,6 +57,15 @@ pub struct FlowSettings {
     /// (`GetUserPoolMfaConfig`, `DescribeUserPool`): a comma list of `off|optional|required`
     /// and any of `totp`, `sms`, `email`, `passkeys`, `devices` (default `optional,totp`).
     pub pool_features: crate::pool::PoolFeatures,
+}
+
+/// The delayed removal of a lost second factor (`MFA_RESET`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaReset {
+    /// `MFA_RESET_ATTRIBUTE`: where the pending request is kept.
+    pub attribute: String,
+    /// `MFA_RESET_DELAY_SECS`: how long the request waits (default 24 hours; 0 to 30 days).
+    pub delay: Duration,
 }
 
 /// How the app starts a sign-in (`SIGN_IN_FLOW`).
@@ -72,7 +88,12 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
         reinvite: boolean(get, "REINVITE", false)?,
         contact_prompt: boolean(get, "VERIFY_CONTACT_PROMPT", true)?,
         forgot_username: boolean(get, "FORGOT_USERNAME", false)?,
-        recovery_codes: recovery_codes(get)?,
+        recovery_codes: boolean(get, "RECOVERY_CODES", false)?
+            .then(|| custom_attribute(get, "RECOVERY_CODES_ATTRIBUTE", "recovery_codes"))
+            .transpose()?,
+        mfa_reset: boolean(get, "MFA_RESET", false)?
+            .then(|| mfa_reset(get))
+            .transpose()?,
         sign_in_flow: match get("SIGN_IN_FLOW").as_deref() {
             None | Some("password") => SignInFlow::Password,
             Some("choice") => SignInFlow::Choice,
@@ -87,18 +108,39 @@ pub(super) fn flows(get: Get) -> Result<FlowSettings, ConfigError> {
     })
 }
 
-fn recovery_codes(get: Get) -> Result<Option<String>, ConfigError> {
-    let name = get("RECOVERY_CODES_ATTRIBUTE").unwrap_or_else(|| "custom:recovery_codes".into());
+/// A custom attribute's name from `variable` (default `custom:<default>`).
+fn custom_attribute(
+    get: Get,
+    variable: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let name = get(variable).unwrap_or_else(|| format!("custom:{default}"));
     let short = name.strip_prefix("custom:").unwrap_or("");
     let fits = (1..=20).contains(&short.len())
         && short.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !fits {
         return Err(err(
-            "RECOVERY_CODES_ATTRIBUTE",
+            variable,
             format!("is malformed: expected custom: and a name of 1 to 20 letters, digits or _ (got {name:?})"),
         ));
     }
-    Ok(boolean(get, "RECOVERY_CODES", false)?.then_some(name))
+    Ok(name)
+}
+
+fn mfa_reset(get: Get) -> Result<MfaReset, ConfigError> {
+    let attribute = custom_attribute(get, "MFA_RESET_ATTRIBUTE", "mfa_reset")?;
+    if get("RECOVERY_CODES_ATTRIBUTE").unwrap_or_else(|| "custom:recovery_codes".into())
+        == attribute
+    {
+        return Err(err(
+            "MFA_RESET_ATTRIBUTE",
+            "must differ from RECOVERY_CODES_ATTRIBUTE: each keeps its own value",
+        ));
+    }
+    Ok(MfaReset {
+        attribute,
+        delay: secs(get, "MFA_RESET_DELAY_SECS", 86_400, 0, 30 * 86_400)?,
+    })
 }
 
 pub(super) fn pool_features(get: Get) -> Result<crate::pool::PoolFeatures, ConfigError> {

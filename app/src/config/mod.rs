@@ -25,7 +25,7 @@ pub use brand::{BrandSettings, OperatorApp};
 use cognito::cognito;
 pub use cognito::CognitoSettings;
 use flows::flows;
-pub use flows::{FlowSettings, SignInFlow};
+pub use flows::{FlowSettings, MfaReset, SignInFlow};
 use http::{http, listen_addr};
 pub use http::{HttpSettings, IpNet};
 use limits::limits;
@@ -105,6 +105,12 @@ impl Settings {
             return Err(err(
                 "FORGOT_USERNAME",
                 "=true needs NOTIFY_FROM: the SES sender of the email that carries the username",
+            ));
+        }
+        if flows.mfa_reset.is_some() && notify.from.is_empty() {
+            return Err(err(
+                "MFA_RESET",
+                "=true needs NOTIFY_FROM: the SES sender of the code and of the email that can cancel the request",
             ));
         }
         Ok(Settings {

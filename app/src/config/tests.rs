@@ -207,6 +207,40 @@ fn session_lifetimes_and_secret_are_checked() {
 }
 
 #[test]
+fn the_delayed_factor_reset_needs_a_sender_and_an_attribute_of_its_own() {
+    assert_eq!(
+        read(&base()).unwrap().flows.mfa_reset,
+        None,
+        "off by default"
+    );
+    let mut m = base();
+    m.insert("MFA_RESET", "true");
+    // The code and the cancel link go by email.
+    assert_eq!(read(&m).unwrap_err().variable, "MFA_RESET");
+    m.insert("NOTIFY_FROM", "no-reply@example.com");
+    let on = read(&m).unwrap().flows.mfa_reset.unwrap();
+    assert_eq!(on.attribute, "custom:mfa_reset");
+    assert_eq!(on.delay, Duration::from_secs(86_400), "a day by default");
+    m.insert("MFA_RESET_DELAY_SECS", "0");
+    assert_eq!(
+        read(&m).unwrap().flows.mfa_reset.unwrap().delay,
+        Duration::ZERO
+    );
+    m.insert("MFA_RESET_DELAY_SECS", "99999999");
+    assert_eq!(read(&m).unwrap_err().variable, "MFA_RESET_DELAY_SECS");
+    m.remove("MFA_RESET_DELAY_SECS");
+    m.insert("MFA_RESET_ATTRIBUTE", "custom:recovery_codes");
+    assert_eq!(read(&m).unwrap_err().variable, "MFA_RESET_ATTRIBUTE");
+    m.insert("MFA_RESET_ATTRIBUTE", "mfa_reset");
+    assert_eq!(read(&m).unwrap_err().variable, "MFA_RESET_ATTRIBUTE");
+    m.insert("MFA_RESET_ATTRIBUTE", "custom:lost_factor");
+    assert_eq!(
+        read(&m).unwrap().flows.mfa_reset.unwrap().attribute,
+        "custom:lost_factor"
+    );
+}
+
+#[test]
 fn the_sign_in_flow_is_password_unless_choice() {
     assert_eq!(
         read(&base()).unwrap().flows.sign_in_flow,

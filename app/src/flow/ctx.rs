@@ -243,14 +243,18 @@ impl Ctx {
 
     /// Like [`Self::notify`], to `to` when given (the address the user had before a change).
     pub fn notify_to(&self, change: crate::notify::Change, username: &str, to: Option<String>) {
-        if self.state.notifier().is_none() {
+        if crate::notify::mailer_for(&self.state, change).is_none() {
             return;
         }
+        crate::notify::spawn(&self.state, change, username, self.origin(), to);
+    }
+
+    /// Where and when this request comes from, as a notification tells it.
+    pub fn origin(&self) -> crate::notify::Origin {
         let headers = use_context::<http::request::Parts>()
             .map(|p| p.headers)
             .unwrap_or_default();
-        let origin = crate::notify::Origin::of_request(&headers, self.ip);
-        crate::notify::spawn(&self.state, change, username, origin, to);
+        crate::notify::Origin::of_request(&headers, self.ip)
     }
 
     /// Writes an audit event for `result` of this request.

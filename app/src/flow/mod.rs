@@ -6,6 +6,7 @@
 pub mod challenge;
 pub mod ctx;
 pub mod delivery;
+pub mod factor_reset;
 pub mod input;
 pub mod link;
 pub mod recovery_codes;

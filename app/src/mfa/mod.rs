@@ -217,6 +217,9 @@ pub fn MfaCodePage() -> impl IntoView {
                 {recovery.then(|| view! {
                     <p class="aside" id="use-recovery-code"><A exact=true href={crate::paths::MFA_RECOVERY}>{td_string!(l, recovery.link)}</A></p>
                 })}
+                {(kind != MfaKind::Email).then(|| view! {
+                    <p class="aside" id="lost-factor"><A exact=true href={crate::paths::MFA_LOST}>{td_string!(l, lost.link)}</A></p>
+                })}
             }
             .into_any()
         })}
@@ -330,7 +333,9 @@ pub fn MfaSetupPage() -> impl IntoView {
     }
 }
 
+pub mod lost;
 pub mod recovery;
+pub use lost::MfaLostPage;
 pub use recovery::MfaRecoveryPage;
 
 #[cfg(all(test, feature = "ssr"))]

@@ -87,21 +87,12 @@ pub mod ssr {
     use secrecy::{ExposeSecret, SecretString};
 
     use crate::{
-        cognito::{IdpError, SignIn},
-        config::SignInFlow,
+        cognito::IdpError,
         error::{AppError, Field},
-        flow::{idp_error, next_step, recovery_codes::store},
+        flow::{factor_reset::sign_in, idp_error, next_step, recovery_codes::store},
         session::AppSession,
         state::AppState,
     };
-
-    /// Signs in with the password, as the app signs in.
-    async fn sign_in(state: &AppState, username: &str, password: &str) -> Result<SignIn, IdpError> {
-        match state.settings.flows.sign_in_flow {
-            SignInFlow::Password => state.cognito.sign_in(username, password).await,
-            SignInFlow::Choice => state.cognito.sign_in_choice(username, Some(password)).await,
-        }
-    }
 
     /// The code and the password posted. Returns the page to go to next.
     pub async fn use_code(
@@ -126,7 +117,7 @@ pub mod ssr {
         }
         let user = flow.username.as_str();
         // The password first: a wrong one uses no code up.
-        match sign_in(state, user, password).await {
+        match sign_in::password(state, user, password).await {
             Ok(_) => {}
             Err(IdpError::NotAuthorized | IdpError::UserNotFound) => {
                 return Err(AppError::WrongCredentials)
@@ -140,7 +131,9 @@ pub mod ssr {
             tracing::error!(?kind, "a recovery code was used but the second factors could not be removed (IAM cognito-idp:AdminSetUserMFAPreference, cognito-idp:AdminDeleteSoftwareToken?)");
             return Err(idp_error(kind));
         }
-        let outcome = sign_in(state, user, password).await.map_err(idp_error)?;
+        let outcome = sign_in::password(state, user, password)
+            .await
+            .map_err(idp_error)?;
         next_step(state, session, user, outcome, true).await
     }
 }

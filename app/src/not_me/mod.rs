@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::notify::Change;
 use crate::{
-    components::{form_error, page_state, ErrorSummary, PostForm, Submit},
+    components::{form_error, page_state, ErrorSummary, NoticeBox, PostForm, Submit},
     error::AppError,
-    forms::FormState,
+    forms::{FormState, Notice},
     i18n::td_string,
 };
 #[cfg(feature = "ssr")]
@@ -34,6 +34,9 @@ pub struct NotMeState {
     /// The operator lets this page sign the user out everywhere and start a reset.
     pub can_secure: bool,
     pub form: FormState,
+    /// What the last action here did (a cancelled request).
+    #[serde(default)]
+    pub notice: Option<Notice>,
 }
 
 /// The state of `/not-me`.
@@ -56,6 +59,18 @@ pub async fn secure_account() -> Result<(), AppError> {
         .await
 }
 
+/// "Cancel the request": the removal of the second factor the email was about does not happen.
+#[server(prefix = "/api", endpoint = "not-me/cancel")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn cancel_reset() -> Result<(), AppError> {
+    let ctx = Ctx::get().await?;
+    let step = Step::limited(Action::ResetRequest, "mfa_reset_cancel");
+    let logic = ssr::cancel(&ctx.state, &ctx.session, ctx.ip);
+    let result = ctx.step(step, None, logic).await;
+    ctx.finish(FormId::NotMe, crate::flow::NO_FIELDS, result)
+        .await
+}
+
 /// `/not-me`: what happened, and what to do if it was not the user.
 #[component]
 pub fn NotMePage() -> impl IntoView {
@@ -65,6 +80,12 @@ pub fn NotMePage() -> impl IntoView {
         <h1>{td_string!(l, not_me.title)}</h1>
         {page_state(|| (), |_| load_not_me(), None, move |st: NotMeState| {
             let error = form_error(st.form.error.clone());
+            let cancel = matches!(st.change, Some((Change::MfaResetRequested, _))).then(|| view! {
+                <PostForm action=CancelReset::PATH>
+                    <p>{td_string!(l, not_me.cancel_hint)}</p>
+                    <Submit label=td_string!(l, not_me.cancel)/>
+                </PostForm>
+            });
             let secure = (st.change.is_some() && st.can_secure).then(|| view! {
                 <PostForm action=SecureAccount::PATH>
                     <p>{td_string!(l, not_me.secure_hint)}</p>
@@ -75,6 +96,7 @@ pub fn NotMePage() -> impl IntoView {
                 <p><A exact=true href={crate::paths::RESET} attr:class="button">{td_string!(l, not_me.reset)}</A></p>
             });
             view! {
+                <NoticeBox notice=st.notice.clone()/>
                 <ErrorSummary error/>
                 {match st.change {
                     Some((change, at)) => view! {
@@ -85,6 +107,7 @@ pub fn NotMePage() -> impl IntoView {
                         <div class="alert alert-info" role="status">{td_string!(l, not_me.expired)}</div>
                     }.into_any(),
                 }}
+                {cancel}
                 {secure}
                 {manual}
                 <ul>
@@ -118,10 +141,11 @@ pub mod ssr {
         clock::now,
         cognito::Token,
         error::AppError,
-        flow::{start_reset, Ctx, ResetStart},
-        forms::{FormId, FormState},
+        flow::{factor_reset::store, start_reset, Ctx, ResetStart},
+        forms::{FormId, FormState, Notice},
         limits::Action,
         notify::token::{peek, redeem, restore},
+        notify::Change,
         paths,
         session::AppSession,
         state::{AppState, ClientIp},
@@ -138,7 +162,38 @@ pub mod ssr {
             change: record.map(|r| (r.change, r.at)),
             can_secure: ctx.state.settings.notify.not_me_action,
             form: FormState::for_form(flash.as_ref(), FormId::NotMe),
+            notice: ctx.session.take_notice().await?,
         })
+    }
+
+    /// Cancels the request to remove the second factor that the link's email was about (and
+    /// no later one). The link stays usable for the rest ("sign out everywhere"). Returns the
+    /// page to go to next.
+    pub async fn cancel(
+        state: &AppState,
+        session: &AppSession,
+        ip: std::net::IpAddr,
+    ) -> Result<&'static str, AppError> {
+        let token = session.not_me().await?.ok_or(AppError::LinkExpired)?;
+        let record = peek(state, token.expose())
+            .await?
+            .filter(|r| r.change == Change::MfaResetRequested)
+            .ok_or(AppError::LinkExpired)?;
+        let cancelled = store::cancel(state, &record.username, record.at).await?;
+        let user = state.user_hash(&record.username);
+        let outcome = if cancelled {
+            "cancelled"
+        } else {
+            "not_pending"
+        };
+        crate::audit::event("mfa_reset_cancelled", outcome, ip, Some(&user));
+        let notice = if cancelled {
+            Notice::MfaResetCancelled
+        } else {
+            Notice::MfaResetNotPending
+        };
+        session.set_notice(&notice).await?;
+        Ok(paths::NOT_ME)
     }
 
     /// Signs the user out everywhere and starts a reset (code sent), using the token up.
@@ -156,6 +211,10 @@ pub mod ssr {
             .ok_or(AppError::LinkExpired)?;
         // Who reported it (the request's own audit event, `not_me_secured`, knows no user).
         let user = state.user_hash(&record.username);
+        if record.change == Change::MfaResetRequested {
+            // Whoever asked knew the password: the request goes before the password does.
+            store::cancel(state, &record.username, record.at).await?;
+        }
         crate::audit::event("not_me_reported", record.change.name(), ip, Some(&user));
         if let Err((kind, code)) = state.cognito.admin_sign_out(&record.username).await {
             tracing::error!(kind = ?kind, code = %code, "AdminUserGlobalSignOut for \"this wasn't me\" failed");

@@ -47,11 +47,16 @@ pub enum Change {
     RecoveryCodesCreated,
     /// A recovery code signed the user in and the second factor it stood in for was removed.
     RecoveryCodeUsed,
+    /// The removal of the second factor was asked for ("I lost my authenticator"): it takes
+    /// effect after `MFA_RESET_DELAY_SECS` unless cancelled from this email.
+    MfaResetRequested,
+    /// A requested removal of the second factor was carried out, at sign-in.
+    MfaResetDone,
 }
 
 impl Change {
     /// Every change, for tests that check each one is told.
-    pub const ALL: [Change; 14] = [
+    pub const ALL: [Change; 16] = [
         Change::PasswordReset,
         Change::TemporaryPasswordChanged,
         Change::PasswordChanged,
@@ -66,7 +71,15 @@ impl Change {
         Change::ContactVerified,
         Change::RecoveryCodesCreated,
         Change::RecoveryCodeUsed,
+        Change::MfaResetRequested,
+        Change::MfaResetDone,
     ];
+
+    /// Told even with `NOTIFY_EMAIL` off: the email is part of the change's safety (the only
+    /// way to stop a reset someone else asked for, and the word that it happened).
+    pub fn is_essential(self) -> bool {
+        matches!(self, Change::MfaResetRequested | Change::MfaResetDone)
+    }
 }
 
 impl Change {
@@ -87,6 +100,8 @@ impl Change {
             Change::ContactVerified => "contact_verified",
             Change::RecoveryCodesCreated => "recovery_codes_created",
             Change::RecoveryCodeUsed => "recovery_code_used",
+            Change::MfaResetRequested => "mfa_reset_requested",
+            Change::MfaResetDone => "mfa_reset_done",
         }
     }
 }
@@ -130,6 +145,8 @@ pub fn what(l: crate::i18n::Locale, change: Change) -> String {
         Change::ContactVerified => td_string!(l, notify.what_contact_verified),
         Change::RecoveryCodesCreated => td_string!(l, notify.what_recovery_codes),
         Change::RecoveryCodeUsed => td_string!(l, notify.what_recovery_code_used),
+        Change::MfaResetRequested => td_string!(l, notify.what_mfa_reset_requested),
+        Change::MfaResetDone => td_string!(l, notify.what_mfa_reset_done),
     }
     .to_string()
 }
@@ -159,6 +176,8 @@ mod server {
         /// The language of the page the change was made on (used when the user has no
         /// `locale` attribute).
         pub locale: Locale,
+        /// When a change asked for now takes effect (Unix seconds), if later.
+        pub due: Option<i64>,
     }
 
     impl Origin {
@@ -173,6 +192,7 @@ mod server {
                 browser: browser_family(ua),
                 at: crate::clock::now(),
                 locale: crate::text::request_locale(headers),
+                due: None,
             }
         }
     }
@@ -201,6 +221,8 @@ mod server {
             Change::ContactVerified => td_string!(l, notify.subject_contact_verified),
             Change::RecoveryCodesCreated => td_string!(l, notify.subject_recovery_codes),
             Change::RecoveryCodeUsed => td_string!(l, notify.subject_recovery_code_used),
+            Change::MfaResetRequested => td_string!(l, notify.subject_mfa_reset_requested),
+            Change::MfaResetDone => td_string!(l, notify.subject_mfa_reset_done),
         }
         .to_string()
     }
@@ -230,14 +252,23 @@ mod server {
         let ip = crate::text::isolate(&origin.ip.to_string());
         let time = crate::text::isolate(&crate::text::local_time(l, origin.at));
         let username = crate::text::isolate(username);
-        let lines = [
+        let mut lines = vec![
             what(l, change),
             td_string!(l, notify.account, username = username.as_str()).to_string(),
             td_string!(l, notify.when, time = time.as_str()).to_string(),
             td_string!(l, notify.from, browser = browser, ip = ip.as_str()).to_string(),
         ];
+        if let Some(due) = origin.due {
+            let due = crate::text::isolate(&crate::text::local_time(l, due));
+            lines.push(td_string!(l, notify.takes_effect, time = due.as_str()).to_string());
+        }
         let if_you = td_string!(l, notify.if_you).to_string();
         let (act, link, button) = match not_me {
+            Some(url) if change == Change::MfaResetRequested => (
+                td_string!(l, notify.cancel_hint).to_string(),
+                url,
+                td_string!(l, notify.cancel_button).to_string(),
+            ),
             Some(url) => (
                 td_string!(l, notify.not_me).to_string(),
                 url,
@@ -281,6 +312,16 @@ mod server {
         }
     }
 
+    /// What sends the email about `change`: the notifier (`NOTIFY_EMAIL`), or for an essential
+    /// change any mailer the app has.
+    pub fn mailer_for(state: &AppState, change: Change) -> Option<&crate::mailer::Mailer> {
+        if change.is_essential() {
+            state.mailer.as_ref()
+        } else {
+            state.notifier()
+        }
+    }
+
     /// Emails `username` about `change` on a task of its own, when notifications are on: to
     /// `to` (an address the user had verified before the change: a new one must not be the
     /// only one told), else to the verified address Cognito has now.
@@ -291,7 +332,7 @@ mod server {
         origin: Origin,
         to: Option<String>,
     ) {
-        if state.notifier().is_none() {
+        if mailer_for(state, change).is_none() {
             return;
         }
         let state = state.clone();
@@ -310,7 +351,7 @@ mod server {
         origin: &Origin,
         to: Option<&str>,
     ) -> &'static str {
-        let Some(mailer) = state.notifier() else {
+        let Some(mailer) = mailer_for(state, change) else {
             return "skipped";
         };
         let user = match state.cognito.admin_get_user(username).await {

@@ -65,7 +65,42 @@ fn origin() -> Origin {
         browser: "Firefox",
         at: 1_796_198_400,
         locale: Locale::en,
+        due: None,
     }
+}
+
+#[test]
+fn a_requested_factor_reset_says_when_it_takes_effect_and_offers_to_cancel() {
+    let link = "https://reset.example.com/not-me/link?t=abc";
+    let e = compose(
+        Locale::en,
+        Change::MfaResetRequested,
+        &Origin {
+            due: Some(1_796_198_400 + 86_400),
+            ..origin()
+        },
+        "jane",
+        "jane@example.com",
+        "Acme",
+        Some(link),
+        "https://reset.example.com/reset",
+    );
+    assert!(
+        e.text
+            .contains("Cancel — this wasn't me: https://reset.example.com/not-me/link?t=abc"),
+        "{}",
+        e.text
+    );
+    assert!(e.text.contains("takes effect"), "{}", e.text);
+    assert!(
+        e.html.contains("Cancel — this wasn&#39;t me")
+            || e.html.contains("Cancel — this wasn't me"),
+        "{}",
+        e.html
+    );
+    // Sent even with NOTIFY_EMAIL off; ordinary changes are not.
+    assert!(Change::MfaResetRequested.is_essential() && Change::MfaResetDone.is_essential());
+    assert!(!Change::PasswordChanged.is_essential());
 }
 
 #[test]

@@ -46,7 +46,8 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     let (ctx, password) = (Ctx::get().await?, password.into());
     let result = async {
         let user = Username::parse_for(&username, ctx.state.features.sign_in_with)?;
-        let logic = ssr::sign_in(&ctx.state, &ctx.session, &user, &password);
+        let origin = ctx.origin();
+        let logic = ssr::sign_in(&ctx.state, &ctx.session, &user, &password, &origin);
         let next = ctx.step(Step::limited(Action::SignIn, "sign_in"), Some(&user), logic);
         let next = next.await?;
         if next == paths::ACCOUNT {
@@ -120,7 +121,10 @@ pub mod ssr {
         cognito::IdpError,
         config::SignInFlow,
         error::{AppError, Field},
-        flow::{idp_error, next_step, start_reset, stuck::found_stuck, Ctx, ResetStart, Username},
+        flow::{
+            factor_reset, idp_error, next_step, start_reset, stuck::found_stuck, Ctx, ResetStart,
+            Username,
+        },
         forms::{FormId, FormState},
         paths,
         paths::field,
@@ -151,27 +155,26 @@ pub mod ssr {
         })
     }
 
-    /// `/sign-in` posted. Returns the page to go to next.
+    /// `/sign-in` posted (from `origin`, which a carried-out second-factor reset is told
+    /// from). Returns the page to go to next.
     pub async fn sign_in(
         state: &AppState,
         session: &AppSession,
         username: &Username,
         password: &SecretString,
+        origin: &crate::notify::Origin,
     ) -> Result<&'static str, AppError> {
         let password = password.expose_secret();
         let choice = state.settings.flows.sign_in_flow == SignInFlow::Choice;
         if password.is_empty() && !choice {
             return Err(AppError::Missing(Field::Password));
         }
-        let attempt = if choice {
-            let password = (!password.is_empty()).then_some(password);
-            if password.is_none() {
-                // Without a password Cognito may send a one-time code at once.
-                state.limiter.code_sent().await?;
-            }
-            state.cognito.sign_in_choice(username, password).await
+        let attempt = if password.is_empty() {
+            // Choice-based, without a password: Cognito may send a one-time code at once.
+            state.limiter.code_sent().await?;
+            state.cognito.sign_in_choice(username, None).await
         } else {
-            state.cognito.sign_in(username, password).await
+            factor_reset::sign_in::with_due_reset(state, username, password, origin).await
         };
         match attempt {
             Ok(outcome) => next_step(state, session, username, outcome, true).await,

@@ -13,8 +13,17 @@ use aws_sdk_cognitoidentityprovider::{
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
-use super::ssr::*;
-use crate::{error::AppError, testing};
+use crate::{error::AppError, flow::Username, session::AppSession, state::AppState, testing};
+
+/// `/sign-in` posted from the tests' origin.
+async fn sign_in(
+    state: &AppState,
+    session: &AppSession,
+    user: &Username,
+    password: &secrecy::SecretString,
+) -> Result<&'static str, AppError> {
+    super::ssr::sign_in(state, session, user, password, &testing::origin()).await
+}
 
 #[tokio::test]
 async fn every_initiate_auth_error_has_a_deliberate_answer() {
@@ -648,7 +657,7 @@ async fn choice_based_sign_in_with_a_password_prefers_it_and_sends_the_users_ip(
     );
     state.cognito = state.cognito.for_user_at("203.0.113.9".parse().unwrap());
     let s = testing::session();
-    let page = super::ssr::sign_in(
+    let page = sign_in(
         &state,
         &s,
         &testing::user("tom"),
