@@ -32,7 +32,7 @@ impl Mailer {
     /// email), or `None` when neither is on.
     pub async fn from_settings(settings: &Settings) -> Option<Self> {
         let n = &settings.notify;
-        if !n.enabled && !settings.flows.forgot_username {
+        if !n.enabled && !settings.flows.forgot_username && settings.flows.mfa_reset.is_none() {
             return None;
         }
         let sdk = aws_config::defaults(BehaviorVersion::latest())

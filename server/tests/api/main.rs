@@ -11,6 +11,7 @@ mod flows;
 mod i18n;
 mod link;
 mod logs;
+mod lost_factor;
 mod matrix;
 mod mfa;
 mod notify;
