@@ -82,7 +82,8 @@ P_JS=$(free_port); start_app secret "$P_JS" "$LOGS/app-js.log" "${FAST[@]}" "${N
 P_NOJS=$(free_port); start_app public "$P_NOJS" "$LOGS/app-nojs.log" "${FAST[@]}" "${NOTIFY[@]}"
 P_SHORT=$(free_port); start_app public "$P_SHORT" "$LOGS/app-short.log" "${FAST[@]}" CHALLENGE_TTL_SECS=3 RESEND_COOLDOWN_SECS=3
 P_LIMITED=$(free_port); start_app public "$P_LIMITED" "$LOGS/app-limited.log" RATE_LIMIT_USER=2/15m RESET_MIN_RESPONSE_MS=50
-P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}" RECOVERY_CODES=true
+P_MFA=$(free_port); APP_POOL_JSON="$MFA_POOL_JSON" start_app public "$P_MFA" "$LOGS/app-mfa.log" "${FAST[@]}" RECOVERY_CODES=true \
+  MFA_RESET=true MFA_RESET_DELAY_SECS=3 "NOTIFY_FROM=Account security <security@example.com>"
 P_SMS=$(free_port); APP_POOL_JSON="$SMS_POOL_JSON" start_app public "$P_SMS" "$LOGS/app-sms.log" "${FAST[@]}"
 P_STATES=$(free_port); APP_POOL_JSON="$STATES_POOL_JSON" start_app public "$P_STATES" "$LOGS/app-states.log" "${FAST[@]}" REINVITE=true
 # The sign-in steps moto never sends (SELECT_MFA_TYPE, EMAIL_OTP, USER_AUTH) and passkeys (moto

@@ -219,6 +219,28 @@ test.describe('every page and state, in Latin, CJK and right-to-left script', ()
     await inEachScript(page, app, '/sign-in/recovery with a wrong code', wrong);
   });
 
+  test('/sign-in/lost with a wrong code, then the request pending', async ({ app, page }) => {
+    const user = await totpUser();
+    await app.open(`${MFA}/sign-in`);
+    await app.signIn(user);
+    await expect(page).toHaveURL(/\/sign-in\/code$/);
+    await app.open(`${MFA}/sign-in/lost`);
+    await page.locator('form[action$="/mfa/lost/send"] button').first().click();
+    const [mail] = await sentEmails(`${user.username}@example.com`);
+    const code = /letter-spacing:4px" dir="ltr">(\d{6})</.exec(mail.body)![1];
+    const wrong = async () => {
+      await page.locator('input[name=code]').fill(code === '000000' ? '111111' : '000000');
+      await page.locator('form[action$="/mfa/lost/confirm"] button').click();
+      await expect(page.locator('#error-summary')).toBeVisible();
+    };
+    await wrong();
+    await inEachScript(page, app, '/sign-in/lost with a wrong code', wrong);
+    await page.locator('input[name=code]').fill(code);
+    await page.locator('form[action$="/mfa/lost/confirm"] button').click();
+    await expect(page.locator('#lost-pending')).toBeVisible();
+    await expectAccessible(page, app.js, '/sign-in/lost pending', 'light', 'ar');
+  });
+
   test('/account/security with passkeys offered', async ({ app, page }) => {
     await app.open(`${PASSKEY}/sign-in`);
     await app.signIn(passkeyUser());

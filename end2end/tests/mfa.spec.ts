@@ -5,7 +5,7 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { test, expect, NEW_PASSWORD, islandsLive } from './fixtures/app';
-import { createUser, freshTotp, MFA_POOL, smsUser, totpUser } from './fixtures/moto';
+import { createUser, freshTotp, MFA_POOL, sentEmails, smsUser, totpUser } from './fixtures/moto';
 
 const MFA = process.env.E2E_URL_MFA ?? 'http://127.0.0.1:3000';
 
@@ -127,4 +127,40 @@ test('a lost authenticator: recovery codes made on the security page, one used, 
   await page.getByRole('button', { name: app.t.recovery.submit }).click();
   // The pool requires a second factor: a new one is set up at once.
   await expect(page).toHaveURL(/\/sign-in\/setup$/);
+});
+
+test('a lost authenticator without recovery codes: a code by email, a request that waits, then a new authenticator', async ({ app, page }) => {
+  // The MFA instance runs with MFA_RESET=true and a 3-second MFA_RESET_DELAY_SECS.
+  const user = await totpUser();
+  const to = `${user.username}@example.com`;
+  await app.open(`${MFA}/sign-in`);
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await page.getByRole('link', { name: app.t.lost.link }).click();
+  await expect(page).toHaveURL(/\/sign-in\/lost$/);
+  await expect(page.locator('#lost-lead')).toContainText(/UTC/);
+  await page.getByRole('button', { name: app.t.lost.send }).click();
+  const [mail] = await sentEmails(to);
+  expect(mail.subject).toBe(app.t.lost.email_subject);
+  const code = /letter-spacing:4px" dir="ltr">(\d{6})</.exec(mail.body)![1];
+  // A wrong code is said, and the right one records the request.
+  const field = page.getByLabel(app.t.mfa.code_label, { exact: true });
+  await field.fill(code === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: app.t.lost.confirm }).click();
+  await expect(app.errorSummary()).toContainText(app.t.errors.wrong_code);
+  await page.getByLabel(app.t.mfa.code_label, { exact: true }).fill(code);
+  await page.getByRole('button', { name: app.t.lost.confirm }).click();
+  await expect(page.locator('#lost-pending')).toBeVisible();
+  // Told at once, with the way to cancel.
+  const told = (await sentEmails(to, 2))[1];
+  expect(told.subject).toBe(app.t.notify.subject_mfa_reset_requested);
+  expect(told.body).toContain(app.t.notify.cancel_button.replace("'", '&#39;'));
+
+  // After the wait, the next sign-in removes the authenticator: this pool requires one, so a
+  // new one is set up.
+  await page.waitForTimeout(3_000);
+  await page.getByRole('link', { name: app.t.new_password.go_to_sign_in }).click();
+  await app.signIn(user);
+  await expect(page).toHaveURL(/\/sign-in\/setup$/);
+  expect((await sentEmails(to, 3))[2].subject).toBe(app.t.notify.subject_mfa_reset_done);
 });
