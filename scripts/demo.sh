@@ -60,7 +60,7 @@ echo "==> starting the app ($DEMO_CLIENT app client)"
 "$PY" scripts/moto.py --endpoint "$MOTO" ses-sender security@example.com
 run_app "$ROOT/.tools/demo-pool.json" "$APP_PORT" "$MOTO" \
   NOTIFY_EMAIL=true "NOTIFY_FROM=Account security <security@example.com>" NOT_ME_SIGN_OUT=true \
-  FORGOT_USERNAME=true REINVITE=true RECOVERY_CODES=true
+  FORGOT_USERNAME=true REINVITE=true RECOVERY_CODES=true MFA_RESET=true MFA_RESET_DELAY_SECS=60
 APP_PID=$!
 run_app "$ROOT/.tools/demo-mfa-pool.json" "$MFA_APP_PORT" "$MOTO" RECOVERY_CODES=true >"$ROOT/.tools/demo-mfa-app.log" 2>&1
 MFA_APP_PID=$!
@@ -90,6 +90,9 @@ cat <<MSG
     "Forgot your username?" with alice@example.com emails "alice" (the "emails" command below)
     Recovery codes: sign in as maya, make them on /account/security, sign out, and on the code
     page choose "Lost your phone or authenticator?"
+    Without codes: on maya's code page, "Can't use your authenticator or phone?" emails a code
+    (the "emails" command below); after 60 s (MFA_RESET_DELAY_SECS) the next sign-in removes the
+    authenticator; the second email's "Cancel — this wasn't me" stops it
             (with DEMO_MFA=ON every user, tom too, sets up an authenticator app at sign-in)
 
   A second copy, in front of a pool that requires a second factor: http://127.0.0.1:$MFA_APP_PORT

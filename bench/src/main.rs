@@ -456,7 +456,7 @@ enum Visit {
 }
 
 /// The app's pages the benchmark measures, and how each is reached.
-const PAGES: [(&str, Visit); 12] = [
+const PAGES: [(&str, Visit); 13] = [
     ("/reset", Visit::Fresh),
     ("/reset/confirm", Visit::ResetAsked),
     ("/sign-in", Visit::Fresh),
@@ -469,6 +469,7 @@ const PAGES: [(&str, Visit); 12] = [
     ("/sign-in/invitation", Visit::SignedIn("bench-expired")),
     ("/sign-in/username", Visit::Fresh),
     ("/sign-in/recovery", Visit::SignedIn("bench-totp")),
+    ("/sign-in/lost", Visit::SignedIn("bench-totp")),
 ];
 
 /// The pages with a passkey button, on an instance whose pool offers passkeys to a
