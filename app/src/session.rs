@@ -48,6 +48,8 @@ const VERIFYING: &str = "verifying";
 const NEW_CODES: &str = "new_codes";
 /// "I lost my authenticator" (`MFA_RESET`) in progress.
 const LOST_FACTOR: &str = "lost_factor";
+/// An authenticator was just set up at sign-in: the account page offers recovery codes once.
+const CODES_OFFER: &str = "codes_offer";
 
 /// "I lost my authenticator", from the second-factor page: whose (the password was right),
 /// the emailed code (hashed) and, once it was entered, when the removal takes effect.
@@ -397,6 +399,7 @@ impl AppSession {
             VERIFYING,
             NEW_CODES,
             LOST_FACTOR,
+            CODES_OFFER,
         ] {
             if self
                 .session
@@ -576,6 +579,16 @@ impl AppSession {
             Some(c) => self.set(NEW_CODES, &c).await,
             None => self.take::<serde_json::Value>(NEW_CODES).await.map(|_| ()),
         }
+    }
+
+    /// Has the account page offer recovery codes (after an authenticator set up at sign-in).
+    pub async fn offer_codes(&self) -> Result<(), AppError> {
+        self.set(CODES_OFFER, &true).await
+    }
+
+    /// Whether the account page offers recovery codes now; taken, so it is offered once.
+    pub async fn take_codes_offer(&self) -> Result<bool, AppError> {
+        Ok(self.take::<bool>(CODES_OFFER).await?.unwrap_or(false))
     }
 
     /// "I lost my authenticator" in progress, if it is.

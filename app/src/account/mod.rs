@@ -46,6 +46,9 @@ pub struct AccountState {
     /// which one to verify (`true`: it is on the account) or add (`false`).
     #[serde(default)]
     pub contact_prompt: Option<(Medium, bool)>,
+    /// Right after an authenticator was set up at sign-in, with `RECOVERY_CODES`: offer them.
+    #[serde(default)]
+    pub codes_offer: bool,
 }
 
 /// Changes the password of the signed-in user.
@@ -97,7 +100,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text=td_string!(l, account.title)/>
         {page_state(|| (), |_| load_account(), None, move |st: AccountState| match st {
-            AccountState { account: Some(a), notice, passkey_offer, contact_prompt, .. } => view! {
+            AccountState { account: Some(a), notice, passkey_offer, contact_prompt, codes_offer, .. } => view! {
                 <h1>{td_string!(l, account.title)}</h1>
                 <NoticeBox notice no_continue=true/>
                 {contact_prompt.map(|(contact, present)| view! { <ContactPrompt contact present/> })}
@@ -106,6 +109,16 @@ pub fn AccountPage() -> impl IntoView {
                         <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
                         <p>
                             <A exact=true href={format!("{}#passkeys", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.passkey_offer_add)}</A>
+                            " · "
+                            <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
+                        </p>
+                    </aside>
+                })}
+                {codes_offer.then(|| view! {
+                    <aside class="offer" aria-labelledby="codes-offer">
+                        <p id="codes-offer">{td_string!(l, account.codes_offer)}</p>
+                        <p>
+                            <A exact=true href={format!("{}#recovery-codes", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.codes_offer_add)}</A>
                             " · "
                             <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
                         </p>
@@ -251,6 +264,7 @@ pub mod ssr {
         let after_reset = ctx.session.take_passkey_offer().await?;
         let passkey_offer = ctx.state.features.passkeys
             && (after_reset || matches!(notice, Some(Notice::PasswordSet { .. })));
+        let codes_offer = user.is_some() && ctx.session.take_codes_offer().await?;
         let contact_prompt = match &user {
             Some(u) if page_render => contact_prompt(ctx, u).await?,
             _ => None,
@@ -269,6 +283,7 @@ pub mod ssr {
             form,
             policy: ctx.state.policy.clone(),
             passkey_offer,
+            codes_offer,
         })
     }
 

@@ -565,6 +565,11 @@ pub mod ssr {
                     next_step(state, session, &flow.username.clone(), outcome, false).await?;
                 // Said like the same change on the security page (every success has its notice).
                 session.add_notice(&Notice::AuthenticatorAdded).await?;
+                // The first second factor: the account page offers recovery codes for the day
+                // this phone is lost.
+                if state.settings.flows.recovery_codes.is_some() && next == paths::ACCOUNT {
+                    session.offer_codes().await?;
+                }
                 Ok(next)
             }
             Err(e) => failed(session, flow, e).await,

@@ -96,13 +96,19 @@ async fn a_lost_authenticator_is_removed_at_the_first_sign_in_after_the_delay() 
     assert!(page.contains("href=\"/sign-in/lost\""), "{page}");
     let page = app.page("/sign-in/lost").await;
     let masked = format!("{}***@e***", &user[..1]);
-    assert!(page.contains("Email me a code") && page.contains(&masked), "{page}");
+    assert!(
+        page.contains("Email me a code") && page.contains(&masked),
+        "{page}"
+    );
 
     let email = format!("{user}@example.com");
     let r = app.call("mfa/lost/send", &[]).await;
     assert_eq!(location(&r), "/sign-in/lost");
     let sent = wait_for(&email, 1).await;
-    assert_eq!(sent[0]["subject"], "Your code to remove two-step verification");
+    assert_eq!(
+        sent[0]["subject"],
+        "Your code to remove two-step verification"
+    );
     let code = code_of(&sent[0]);
     assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
     let page = app.page("/sign-in/lost").await;
@@ -118,22 +124,37 @@ async fn a_lost_authenticator_is_removed_at_the_first_sign_in_after_the_delay() 
     assert_eq!(attribute(&pool, &user).await, None, "nothing recorded yet");
     // A new code (JavaScript off this time), entered: the request is recorded.
     let r = app.post_form("/sign-in/lost", "mfa/lost/send", &[]).await;
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/sign-in/lost".into()));
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/sign-in/lost".into())
+    );
     let code = code_of(&wait_for(&email, 2).await[1]);
     let r = app
         .post_form("/sign-in/lost", "mfa/lost/confirm", &[("code", &code)])
         .await;
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/sign-in/lost".into()));
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/sign-in/lost".into())
+    );
     let page = app.page("/sign-in/lost").await;
-    assert!(page.contains("Two-step verification will be removed on"), "{page}");
+    assert!(
+        page.contains("Two-step verification will be removed on"),
+        "{page}"
+    );
     let kept = attribute(&pool, &user).await.expect("kept in the pool");
     assert!(kept.starts_with("v1:"), "{kept}");
 
     // Told at once, with the link that cancels it, in the email that says when.
     let told = &wait_for(&email, 3).await[2];
-    assert_eq!(told["subject"], "Two-step verification will be removed from your account");
+    assert_eq!(
+        told["subject"],
+        "Two-step verification will be removed from your account"
+    );
     let body = told["body"].as_str().unwrap();
-    assert!(body.contains("Cancel — this wasn") && body.contains("takes effect"), "{body}");
+    assert!(
+        body.contains("Cancel — this wasn") && body.contains("takes effect"),
+        "{body}"
+    );
     assert!(!body.contains(&code), "no code in it");
 
     // Not yet: the authenticator is still asked for.
@@ -161,7 +182,10 @@ async fn a_request_cancelled_from_its_email_never_takes_effect() {
     let r = b.post_form("/not-me", "not-me/cancel", &[]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/not-me".into()));
     let page = b.page("/not-me").await;
-    assert!(page.contains("Cancelled. Two-step verification stays"), "{page}");
+    assert!(
+        page.contains("Cancelled. Two-step verification stays"),
+        "{page}"
+    );
     assert_eq!(attribute(&pool, &user).await, None, "nothing left behind");
     // Again: nothing to cancel, said as such.
     let r = b.call("not-me/cancel", &[]).await;
@@ -192,7 +216,10 @@ async fn turned_off_the_page_names_what_is_left_and_sends_nothing() {
             || page.contains("You can't remove two-step verification yourself here"),
         "{page}"
     );
-    assert!(page.contains("href=\"https://help.example.com/mfa\""), "{page}");
+    assert!(
+        page.contains("href=\"https://help.example.com/mfa\""),
+        "{page}"
+    );
     assert!(!page.contains("Email me a code"));
     let r = app.call("mfa/lost/send", &[]).await;
     assert_eq!(error_of(r).await, (403, json!("Refused")));

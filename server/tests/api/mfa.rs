@@ -111,7 +111,13 @@ pub async fn totp_user(pool: &Pool, name: &str) -> String {
 async fn a_temporary_password_then_an_authenticator_app_set_up_then_signed_in() {
     for no_js in [false, true] {
         let pool = mfa_pool("ON").await;
-        let app = spawn_on(&pool, &[]).await;
+        // (With recovery codes on in one round: the account page then offers them, once.)
+        let codes: &[(&str, &str)] = if no_js {
+            &[("RECOVERY_CODES", "true")]
+        } else {
+            &[]
+        };
+        let app = spawn_on(&pool, codes).await;
         let user = random_user();
         temporary_user(&app.pool, &user, TEMP).await;
         let form = [("username", user.as_str()), ("password", TEMP)];
@@ -145,7 +151,15 @@ async fn a_temporary_password_then_an_authenticator_app_set_up_then_signed_in() 
             app.call("mfa/setup", &form).await
         };
         assert_eq!(location(&r), "/account", "no_js={no_js}");
-        assert!(app.page("/account").await.contains(&user));
+        let page = app.page("/account").await;
+        assert!(page.contains(&user));
+        let offer = "href=\"/account/security#recovery-codes\"";
+        assert_eq!(
+            page.contains(offer),
+            no_js,
+            "offered with RECOVERY_CODES: {page}"
+        );
+        assert!(!app.page("/account").await.contains(offer), "once");
     }
 }
 
