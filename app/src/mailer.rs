@@ -98,6 +98,16 @@ impl Mailer {
     }
 }
 
+/// An email's HTML document: `lang` and `dir` of its language, `title` (escaped here), and the
+/// body's `inner` HTML, in the style every email of the app shares.
+pub fn html_page(lang: &str, dir: &str, title: &str, inner: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px\">{inner}</body></html>",
+        escape_html(title)
+    )
+}
+
 /// `s` for HTML text and attribute values.
 pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -104,26 +104,8 @@ pub fn AccountPage() -> impl IntoView {
                 <h1>{td_string!(l, account.title)}</h1>
                 <NoticeBox notice no_continue=true/>
                 {contact_prompt.map(|(contact, present)| view! { <ContactPrompt contact present/> })}
-                {passkey_offer.then(|| view! {
-                    <aside class="offer" aria-labelledby="passkey-offer">
-                        <p id="passkey-offer">{td_string!(l, account.passkey_offer)}</p>
-                        <p>
-                            <A exact=true href={format!("{}#passkeys", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.passkey_offer_add)}</A>
-                            " · "
-                            <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
-                        </p>
-                    </aside>
-                })}
-                {codes_offer.then(|| view! {
-                    <aside class="offer" aria-labelledby="codes-offer">
-                        <p id="codes-offer">{td_string!(l, account.codes_offer)}</p>
-                        <p>
-                            <A exact=true href={format!("{}#recovery-codes", crate::paths::ACCOUNT_SECURITY)}>{td_string!(l, account.codes_offer_add)}</A>
-                            " · "
-                            <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
-                        </p>
-                    </aside>
-                })}
+                {passkey_offer.then(|| offer("passkey-offer", td_string!(l, account.passkey_offer), "#passkeys", td_string!(l, account.passkey_offer_add)))}
+                {codes_offer.then(|| offer("codes-offer", td_string!(l, account.codes_offer), "#recovery-codes", td_string!(l, account.codes_offer_add)))}
                 {if a.username.is_empty() {
                     view! { <p class="lead">{td_string!(l, account.signed_in)}</p> }.into_any()
                 } else {
@@ -186,6 +168,27 @@ pub fn SignOutButton() -> impl IntoView {
         <PostForm action=SignOut::PATH class="inline-form">
             <button type="submit" class="secondary">{td_string!(crate::text::locale(), account.sign_out)}</button>
         </PostForm>
+    }
+}
+
+/// An offer on the account page: what and why (`text`), the security page's section to do it
+/// (`section`, `#…`), and "Not now".
+fn offer(
+    id: &'static str,
+    text: &'static str,
+    section: &'static str,
+    add: &'static str,
+) -> impl IntoView {
+    let l = crate::text::locale();
+    view! {
+        <aside class="offer" aria-labelledby=id>
+            <p id=id>{text}</p>
+            <p>
+                <A exact=true href={format!("{}{section}", crate::paths::ACCOUNT_SECURITY)}>{add}</A>
+                " · "
+                <A exact=true href={crate::paths::ACCOUNT}>{td_string!(l, account.passkey_offer_dismiss)}</A>
+            </p>
+        </aside>
     }
 }
 

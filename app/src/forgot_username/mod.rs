@@ -219,14 +219,11 @@ pub mod ssr {
             format!("{product}\n\n{lead}\n\n{username}\n\n{button}: {sign_in}\n\n{ignore}\n");
         let dir = if crate::text::is_rtl(l) { "rtl" } else { "ltr" };
         let lang = crate::text::code(l);
-        let html = format!(
-            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
-             <body style=\"font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px\">\
-             <p style=\"margin:0 0 24px;font-weight:600\">{}</p><p style=\"margin:0 0 12px\">{}</p>\
+        let inner = format!(
+            "<p style=\"margin:0 0 24px;font-weight:600\">{}</p><p style=\"margin:0 0 12px\">{}</p>\
              <p style=\"margin:0 0 12px;font-size:20px;font-weight:600\" dir=\"auto\">{}</p>\
              <p style=\"margin:24px 0\"><a href=\"{}\" style=\"background:#1a56db;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">{}</a></p>\
-             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p></body></html>",
-            escape_html(&subject),
+             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p>",
             escape_html(product),
             escape_html(&lead),
             escape_html(username),
@@ -234,6 +231,7 @@ pub mod ssr {
             escape_html(&button),
             escape_html(&ignore),
         );
+        let html = crate::mailer::html_page(lang, dir, &subject, &inner);
         Email {
             to: to.to_string(),
             subject,

@@ -380,17 +380,15 @@ pub mod ssr {
         let text = format!("{product}\n\n{lead}\n\n{code}\n\n{ignore}\n");
         let dir = if crate::text::is_rtl(l) { "rtl" } else { "ltr" };
         let lang = crate::text::code(l);
-        let html = format!(
-            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
-             <body style=\"font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px\">\
-             <p style=\"margin:0 0 24px;font-weight:600\">{}</p><p style=\"margin:0 0 12px\">{}</p>\
+        let inner = format!(
+            "<p style=\"margin:0 0 24px;font-weight:600\">{}</p><p style=\"margin:0 0 12px\">{}</p>\
              <p style=\"margin:0 0 12px;font-size:24px;font-weight:600;letter-spacing:4px\" dir=\"ltr\">{code}</p>\
-             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p></body></html>",
-            escape_html(&subject),
+             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p>",
             escape_html(product),
             escape_html(&lead),
             escape_html(&ignore),
         );
+        let html = crate::mailer::html_page(lang, dir, &subject, &inner);
         crate::mailer::Email {
             to: to.to_string(),
             subject,

@@ -289,13 +289,10 @@ mod server {
         let dir = if crate::text::is_rtl(l) { "rtl" } else { "ltr" };
         let lang = crate::text::code(l);
         let p = |s: &str| format!("<p style=\"margin:0 0 12px\">{}</p>", escape(s));
-        let html = format!(
-            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
-             <body style=\"font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:24px\">\
-             <p style=\"margin:0 0 24px;font-weight:600\">{}</p>{}{}{}\
+        let inner = format!(
+            "<p style=\"margin:0 0 24px;font-weight:600\">{}</p>{}{}{}\
              <p style=\"margin:24px 0\"><a href=\"{}\" style=\"background:#b3261e;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">{}</a></p>\
-             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p></body></html>",
-            escape(&subject),
+             <p style=\"margin:24px 0 0;color:#555;font-size:14px\">{}</p>",
             escape(product),
             lines.iter().map(|s| p(s)).collect::<String>(),
             p(&if_you),
@@ -304,6 +301,7 @@ mod server {
             escape(&button),
             escape(&footer),
         );
+        let html = crate::mailer::html_page(lang, dir, &subject, &inner);
         Email {
             to: to.to_string(),
             subject,

@@ -16,17 +16,7 @@ const PW: &str = "New-Passw0rd!";
 const ATTRIBUTE: &str = "custom:mfa_reset";
 
 async fn attribute(pool: &Pool, user: &str) -> Option<String> {
-    let shown = moto_call(
-        "AdminGetUser",
-        json!({"UserPoolId": pool.id, "Username": user}),
-    )
-    .await;
-    shown["UserAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["Name"] == ATTRIBUTE)
-        .and_then(|a| a["Value"].as_str().map(str::to_string))
+    attribute_of(pool, user, ATTRIBUTE).await
 }
 
 /// A user with an authenticator app in a pool that requires a second factor, and an app with

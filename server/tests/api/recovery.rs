@@ -21,17 +21,7 @@ fn shown_codes(page: &str) -> Vec<String> {
 }
 
 async fn attribute(pool: &Pool, user: &str) -> Option<String> {
-    let shown = moto_call(
-        "AdminGetUser",
-        json!({"UserPoolId": pool.id, "Username": user}),
-    )
-    .await;
-    shown["UserAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["Name"] == ATTRIBUTE)
-        .and_then(|a| a["Value"].as_str().map(str::to_string))
+    attribute_of(pool, user, ATTRIBUTE).await
 }
 
 /// Signs `user` in on `app` up to the authenticator's code page.

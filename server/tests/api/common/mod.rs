@@ -629,3 +629,19 @@ pub fn visible_delivery_shape(page: &str) -> String {
         .map(|c| if c.is_alphanumeric() { 'x' } else { c })
         .collect()
 }
+
+/// The value of `user`'s attribute `name` (a custom one the app client cannot read), as an
+/// administrator reads it.
+pub async fn attribute_of(pool: &Pool, user: &str, name: &str) -> Option<String> {
+    let shown = moto_call(
+        "AdminGetUser",
+        serde_json::json!({"UserPoolId": pool.id, "Username": user}),
+    )
+    .await;
+    shown["UserAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["Name"] == name)
+        .and_then(|a| a["Value"].as_str().map(str::to_string))
+}
