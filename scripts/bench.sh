@@ -3,7 +3,7 @@
 # throughput and latency against a baseline, Lighthouse and memory (bench/src/main.rs), and
 # writes the Markdown table to target/bench/bench.md. Not part of `make test`.
 set -euo pipefail
-bash "$(dirname "$0")/setup.sh"
+bash "$(dirname "$0")/setup.sh" bench
 source "$(dirname "$0")/lib.sh"
 
 echo; echo "==> wrk (Debian), the load generator"

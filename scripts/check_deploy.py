@@ -2,9 +2,10 @@
 
 - the task role has exactly the cognito-idp and ses actions the README lists for the web app, and no
   IAM statement of ours has a wildcard action or resource;
-- TRUSTED_PROXIES is the balancer's own subnets; the header timeout outlasts the balancer's
-  idle timeout; the stop timeout covers SHUTDOWN_GRACE_SECS; no stickiness; readiness is
-  /readyz on the metrics port the image listens on;
+- TRUSTED_PROXIES is the balancer's own subnets (in an existing VPC, its range); the header
+  timeout outlasts the balancer's idle timeout; the stop timeout covers SHUTDOWN_GRACE_SECS; no
+  stickiness; the balancer checks liveness (/healthz on the app's port), never readiness;
+- the alarms on the app's own metrics read the namespace the app writes them to;
 - the Kubernetes grace period covers the preStop sleep and SHUTDOWN_GRACE_SECS, and its probes
   use the image's ports.
 Run with .tools/deploy-venv/bin/python (cfn-lint's loader reads the template's !Tags).
@@ -73,24 +74,41 @@ for name, r in res.items():
 # The balancer, the target group and the task agree with the app.
 container = res["Task"]["Properties"]["ContainerDefinitions"][0]
 env = env_of(container)
-balancer_subnets = {s["Ref"] for s in res["Balancer"]["Properties"]["Subnets"]}
-proxies = env["TRUSTED_PROXIES"]["Fn::Join"][1]
+def when_created(value):
+    """The branch of `!If [CreateVpc, new, existing]` for a VPC of the stack's own."""
+    check(isinstance(value, dict) and value.get("Fn::If", [None])[0] == "CreateVpc", f"not per CreateVpc: {value}")
+    return value["Fn::If"][1], value["Fn::If"][2]
+
+
+balancer_new, balancer_existing = when_created(res["Balancer"]["Properties"]["Subnets"])
+balancer_subnets = {s["Ref"] for s in balancer_new}
+check(balancer_existing == {"Ref": "PublicSubnetIds"}, "in an existing VPC, the balancer is in PublicSubnetIds")
+proxies_new, proxies_existing = when_created(env["TRUSTED_PROXIES"])
+check(proxies_existing == {"Ref": "VpcCidr"}, "in an existing VPC, TRUSTED_PROXIES is its range")
+proxies = proxies_new["Fn::Join"][1]
 proxy_subnets = {p["Fn::GetAtt"][0] for p in proxies if p["Fn::GetAtt"][1] == "CidrBlock"}
 check(proxy_subnets == balancer_subnets, f"TRUSTED_PROXIES {proxy_subnets} is not the balancer's subnets {balancer_subnets}")
-attrs = {a["Key"]: a["Value"] for a in res["Balancer"]["Properties"]["LoadBalancerAttributes"]}
+attrs = {a["Key"]: a["Value"] for a in res["Balancer"]["Properties"]["LoadBalancerAttributes"] if "Key" in a}
 check(int(env["HTTP_HEADER_TIMEOUT_SECS"]) > int(attrs["idle_timeout.timeout_seconds"]),
       "HTTP_HEADER_TIMEOUT_SECS must be above the balancer's idle timeout")
 check(int(container["StopTimeout"]) >= int(env["SHUTDOWN_GRACE_SECS"]) + 5, "StopTimeout must cover SHUTDOWN_GRACE_SECS")
 tg = res["Targets"]["Properties"]
 tg_attrs = {a["Key"]: a["Value"] for a in tg["TargetGroupAttributes"]}
 check(tg_attrs.get("stickiness.enabled") == "false", "the target group must not be sticky")
-check(tg["HealthCheckPath"] == "/readyz" and int(tg["HealthCheckPort"]) == metrics_port == port_of(env["METRICS_ADDR"]),
-      "the health check must be /readyz on the metrics port")
+check(tg["HealthCheckPath"] == "/healthz" and tg["HealthCheckPort"] == "traffic-port",
+      "the balancer must check liveness (/healthz on the app's port): ECS replaces tasks that fail it")
 check(int(tg["Port"]) == app_port == port_of(env["LISTEN_ADDR"]), "the target port must be the app's")
 check(container["HealthCheck"]["Command"] == ["CMD", "/app/server", "health"], "the container health check runs `server health`")
 secrets = res["Task"]["Properties"]["ContainerDefinitions"][0]["Secrets"]["Fn::If"][2]
 check({s["Name"] for s in secrets} == {"SERVER_SECRET", "SESSION_STORE"}, "SERVER_SECRET and SESSION_STORE come from Secrets Manager")
 check(res["Cache"]["Properties"]["TransitEncryptionEnabled"] is True, "the cache must use TLS")
+# The app's metrics reach CloudWatch where its alarms look for them.
+emf = env.get("METRICS_EMF_NAMESPACE")
+for name in ("CognitoThrottlingAlarm", "EmailFailuresAlarm"):
+    check(res[name]["Properties"]["Namespace"] == emf, f"{name} reads {res[name]['Properties']['Namespace']}, the app writes {emf}")
+check(int(env.get("METRICS_EMF_SECS", "0")) > 0, "the task must write its metrics (METRICS_EMF_SECS)")
+scaling = res["ScalableTarget"]["Properties"]
+check((scaling["MinCapacity"], scaling["MaxCapacity"]) == ({"Ref": "MinTasks"}, {"Ref": "MaxTasks"}), "autoscaling between MinTasks and MaxTasks")
 check(str(res["SessionStoreUrl"]["Properties"]["SecretString"]).count("rediss://") == 1, "SESSION_STORE must be rediss://")
 
 # Kubernetes.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: moto + a seeded user pool + the app, on 127.0.0.1. Ctrl-C stops everything.
 set -euo pipefail
-bash "$(dirname "$0")/setup.sh"
+bash "$(dirname "$0")/setup.sh" demo
 source "$(dirname "$0")/lib.sh"
 
 MOTO_PORT="${MOTO_PORT:-5055}"

@@ -4,7 +4,7 @@
 #   IMAGE=name:tag (default cognito-reset:<commit>, also tagged :latest), IMAGE_FORMAT=oci|docker
 #   IMAGE_BUILD=test: no build; the image of what `make test` built (cognito-reset-test:<commit>)
 set -euo pipefail
-[ "${IMAGE_BUILD:-release}" = test ] || bash "$(dirname "$0")/setup.sh"
+[ "${IMAGE_BUILD:-release}" = test ] || bash "$(dirname "$0")/setup.sh" image
 source "$(dirname "$0")/lib.sh"
 
 TAG="${IMAGE:-cognito-reset:$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)}"

@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Installs everything the demo and the tests need, on a fresh Debian machine or an ordinary
-# developer machine. Idempotent: each step checks first and is quick when already done.
-# Writes .tools/env.sh, which the other scripts source.
+# Installs what a command needs, on a fresh Debian machine or an ordinary developer machine.
+# Idempotent: each step checks first and is quick when already done. Writes .tools/env.sh,
+# which the other scripts source.
+#   scripts/setup.sh [test|demo|image|bench]   (default test: everything)
+#     image: the build tools and podman, nothing else (no browser, emulator or test packages)
+#     demo:  the build tools and the Cognito emulator
+#     bench: the build tools, the emulator, Chromium (Lighthouse) and the node packages
 set -euo pipefail
+PROFILE="${1:-test}"
+case "$PROFILE" in test|demo|image|bench) ;; *) echo "setup.sh: unknown profile $PROFILE (test, demo, image or bench)" >&2; exit 2 ;; esac
+# Whether this profile needs `what` (build: always).
+need() {
+  case "$PROFILE:$1" in
+    test:*|*:build|demo:moto|image:podman|bench:moto|bench:browser|bench:node) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+skip() { step "$1"; ok "not needed for $PROFILE"; }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -109,12 +123,17 @@ else
   (cd "$TOOLS/node" && npm install --silent --no-audit --no-fund --prefix . binaryen@132.0.0 >/dev/null)
   ok "installed binaryen 132"
 fi
+# brotli compresses the built assets; curl waits for the servers the scripts start.
+apt_install curl brotli
 
+if ! need browser; then skip "5/8 Chromium, Redis, nginx"; else
 step "5/8 Chromium (Debian) for the browser tests"
 if command -v chromium >/dev/null; then ok "$(chromium --version 2>/dev/null | head -1)"; else apt_install chromium; fi
 # Redis and nginx for the scale-out tests (two instances behind a load balancer).
-apt_install curl redis-server nginx brotli
+apt_install redis-server nginx
+fi
 
+if ! need node; then skip "6/8 end2end node packages"; else
 step "6/8 end2end node packages (from package-lock.json)"
 if [ -f "$ROOT/end2end/node_modules/.package-lock.json" ] && cmp -s "$ROOT/end2end/package-lock.json" "$TOOLS/e2e-lock.stamp"; then
   ok "node_modules up to date"
@@ -123,7 +142,9 @@ else
   cp "$ROOT/end2end/package-lock.json" "$TOOLS/e2e-lock.stamp"
   ok "installed"
 fi
+fi
 
+if ! need moto; then skip "7/8 moto"; else
 step "7/8 moto (the Cognito emulator) in .tools/venv"
 if [ -x "$TOOLS/venv/bin/moto_server" ] && cmp -s "$ROOT/scripts/requirements.txt" "$TOOLS/requirements.stamp"; then
   ok "moto present"
@@ -134,11 +155,14 @@ else
   cp "$ROOT/scripts/requirements.txt" "$TOOLS/requirements.stamp"
   ok "installed $(grep moto "$ROOT/scripts/requirements.txt")"
 fi
+fi
 
+if ! need podman; then skip "8/8 podman and the deployment checks"; else
 step "8/8 podman (make image) and the deployment checks (cfn-lint, kubernetes-validate)"
 # The image test skips with a message where podman cannot be installed; nothing else needs it.
 apt_install podman binutils ca-certificates || ok "podman could not be installed: the image test will be skipped"
-if [ -x "$TOOLS/deploy-venv/bin/cfn-lint" ] && cmp -s "$ROOT/scripts/requirements-deploy.txt" "$TOOLS/requirements-deploy.stamp"; then
+fi
+if ! need deploy; then :; elif [ -x "$TOOLS/deploy-venv/bin/cfn-lint" ] && cmp -s "$ROOT/scripts/requirements-deploy.txt" "$TOOLS/requirements-deploy.stamp"; then
   ok "$("$TOOLS/deploy-venv/bin/cfn-lint" --version)"
 else
   # Its own venv: cfn-lint's dependencies must not move moto's pins.
@@ -149,4 +173,4 @@ else
 fi
 
 mv "$TOOLS/env.sh.new" "$TOOLS/env.sh"
-printf '\nsetup done (%s)\n' "$WASM_MODE"
+printf '\nsetup done (%s, for %s)\n' "$WASM_MODE" "$PROFILE"

@@ -28,10 +28,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py; node --test (the email trigger, the passkey and form scripts, the focus ring's contrast)"
+phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py, attach_trigger_test.py; node --test (the email trigger, the passkey and form scripts, the focus ring's contrast)"
 "$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml
 "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
 "$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
+"$ROOT/.tools/venv/bin/python" scripts/attach_trigger_test.py
 node --test --test-reporter=dot deploy/custom-message/ app/src/ style/
 
 phase "build: the site (release WASM, JS, CSS), as the image ships it"

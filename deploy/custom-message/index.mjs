@@ -1,4 +1,4 @@
-// Cognito "Custom message" Lambda trigger (Node.js 20, no dependencies): the reset email gets
+// Cognito "Custom message" Lambda trigger (Node.js 22, no dependencies): the reset email gets
 // a link that opens the app's code page with the code already filled in, in the user's
 // language (the `locale` attribute); the invitation of an admin-created user gets a sign-in
 // link. Other messages are left as Cognito writes them.
