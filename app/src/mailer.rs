@@ -77,7 +77,8 @@ impl Mailer {
             .subject(subject)
             .body(Body::builder().text(body_text).html(body_html).build())
             .build();
-        self.client
+        let sent = self
+            .client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
@@ -94,7 +95,9 @@ impl Mailer {
                         aws_smithy_types::error::display::DisplayErrorContext(&e)
                     )
                 })
-            })
+            });
+        crate::metrics::metrics().email(sent.is_ok());
+        sent
     }
 }
 

@@ -1,7 +1,13 @@
 //! Prometheus metrics: requests by route and status, flow outcomes, Cognito call latency by
 //! operation, rate-limit refusals. One registry per process, rendered by `/metrics`.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        OnceLock,
+    },
+    time::Duration,
+};
 
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
@@ -50,8 +56,32 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
+/// Counts since the last embedded-metric-format line (`METRICS_EMF_SECS`), in the order of
+/// [`EMF_NAMES`]: what the reference deployment's alarms read.
+#[derive(Default)]
+struct Interval([AtomicU64; 8]);
+
+/// The metric names of an embedded-metric-format line.
+pub const EMF_NAMES: [&str; 8] = [
+    "Requests",
+    "Responses5xx",
+    "CognitoCalls",
+    "CognitoThrottled",
+    "CognitoErrors",
+    "EmailsSent",
+    "EmailsFailed",
+    "RateLimited",
+];
+
+impl Interval {
+    fn add(&self, which: usize) {
+        self.0[which].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Every metric of the app.
 pub struct Metrics {
+    interval: Interval,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     request_seconds: Histograms<RouteLabels>,
@@ -110,6 +140,7 @@ impl Metrics {
             notifications.clone(),
         );
         Self {
+            interval: Interval::default(),
             registry,
             notifications,
             requests,
@@ -122,6 +153,10 @@ impl Metrics {
     }
 
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
+        self.interval.add(0);
+        if status >= 500 {
+            self.interval.add(1);
+        }
         self.requests
             .get_or_create(&RequestLabels {
                 route: route.to_string(),
@@ -145,7 +180,14 @@ impl Metrics {
             .inc();
     }
 
+    /// A Cognito call: `outcome` is `ok`, `throttled` (`TooManyRequestsException`) or `error`.
     pub fn cognito(&self, operation: &str, outcome: &str, took: Duration) {
+        self.interval.add(2);
+        match outcome {
+            "ok" => {}
+            "throttled" => self.interval.add(3),
+            _ => self.interval.add(4),
+        }
         self.cognito_seconds
             .get_or_create(&OperationLabels {
                 operation: operation.to_string(),
@@ -165,7 +207,13 @@ impl Metrics {
             .inc();
     }
 
+    /// An email handed to SES (`sent`) or refused by it (any of the app's emails).
+    pub fn email(&self, sent: bool) {
+        self.interval.add(if sent { 5 } else { 6 });
+    }
+
     pub fn limited(&self, action: &str, scope: &str) {
+        self.interval.add(7);
         self.rate_limited
             .get_or_create(&LimitLabels {
                 action: action.to_string(),
@@ -177,6 +225,32 @@ impl Metrics {
     /// A connection closed at once: `MAX_CONNECTIONS` were open.
     pub fn connection_refused(&self) {
         self.connections_refused.inc();
+    }
+
+    /// One line of CloudWatch's embedded metric format in `namespace` at `at_ms` (Unix
+    /// milliseconds) with the counts since the last one (which start again from zero).
+    pub fn emf_line(&self, namespace: &str, at_ms: i64) -> String {
+        let mut line = serde_json::Map::new();
+        let metrics: Vec<serde_json::Value> = EMF_NAMES
+            .iter()
+            .map(|n| serde_json::json!({ "Name": n, "Unit": "Count" }))
+            .collect();
+        line.insert(
+            "_aws".into(),
+            serde_json::json!({
+                "Timestamp": at_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": [["Service"]],
+                    "Metrics": metrics,
+                }],
+            }),
+        );
+        line.insert("Service".into(), "cognito-reset".into());
+        for (name, count) in EMF_NAMES.iter().zip(&self.interval.0) {
+            line.insert((*name).into(), count.swap(0, Ordering::Relaxed).into());
+        }
+        serde_json::Value::Object(line).to_string()
     }
 
     /// The Prometheus text exposition of every metric.
@@ -215,5 +289,35 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
+    }
+
+    #[test]
+    fn an_emf_line_counts_each_interval_for_cloudwatch() {
+        let m = Metrics::new();
+        m.request("/reset", "GET", 200, Duration::from_millis(3));
+        m.request("/api/sign-in", "POST", 503, Duration::from_millis(3));
+        m.cognito("InitiateAuth", "throttled", Duration::from_millis(40));
+        m.cognito("InitiateAuth", "error", Duration::from_millis(40));
+        m.cognito("ForgotPassword", "ok", Duration::from_millis(40));
+        m.email(true);
+        m.email(false);
+        m.limited("sign_in", "ip");
+        let line: serde_json::Value =
+            serde_json::from_str(&m.emf_line("CognitoReset/prod", 1_796_198_400_000)).unwrap();
+        let aws = &line["_aws"];
+        assert_eq!(aws["Timestamp"], 1_796_198_400_000i64);
+        let directive = &aws["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "CognitoReset/prod");
+        assert_eq!(directive["Dimensions"], serde_json::json!([["Service"]]));
+        assert_eq!(directive["Metrics"].as_array().unwrap().len(), EMF_NAMES.len());
+        assert_eq!(line["Service"], "cognito-reset");
+        let counts: Vec<u64> = EMF_NAMES
+            .iter()
+            .map(|n| line[*n].as_u64().unwrap())
+            .collect();
+        assert_eq!(counts, [2, 1, 3, 1, 1, 1, 1, 1]);
+        // The next line counts from zero.
+        let next: serde_json::Value = serde_json::from_str(&m.emf_line("x", 0)).unwrap();
+        assert!(EMF_NAMES.iter().all(|n| next[*n] == 0), "{next}");
     }
 }

@@ -31,7 +31,7 @@ pub mod serve;
 pub mod stack;
 pub mod store;
 
-pub use ops::{ops_router, Readiness};
+pub use ops::{emf_lines, ops_router, Readiness};
 pub use options::leptos_options;
 pub use routes::{every_route, form_page, HANDLER_ROUTES, LANGUAGE, OPS_ROUTES};
 pub use serve::{serve, serve_until, shutdown_signal, Connections};

@@ -93,6 +93,7 @@ async fn serve() {
     let logs = init_logging();
     let addr = settings.http.listen_addr;
     let metrics_addr = settings.ops.metrics_addr;
+    let emf = settings.ops.emf.clone();
     let grace = settings.ops.shutdown_grace;
     let conns = server::Connections::from_settings(&settings);
     let options = server::leptos_options(&settings);
@@ -116,6 +117,9 @@ async fn serve() {
         );
         tracing::info!(addr = %ops, "metrics and readiness listening");
         tokio::spawn(serving);
+    }
+    if let Some((every, namespace)) = emf {
+        tokio::spawn(server::emf_lines(every, namespace));
     }
     let local = listener
         .local_addr()

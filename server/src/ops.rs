@@ -82,3 +82,22 @@ async fn metrics_text() -> impl IntoResponse {
 pub(crate) async fn healthz() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], "ok")
 }
+
+/// Writes the app's counts to standard output every `every`, one line of CloudWatch's embedded
+/// metric format each (`METRICS_EMF_SECS`): the `awslogs` driver carries it to CloudWatch
+/// Logs, which turns it into metrics in `namespace` (README "The app's metrics on AWS").
+pub async fn emf_lines(every: Duration, namespace: String) {
+    use std::io::Write;
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        let line = app::metrics::metrics().emf_line(&namespace, at);
+        // One write of one line: the log driver never splits or interleaves it.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}

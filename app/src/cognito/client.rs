@@ -158,6 +158,7 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for Timing {
             .unwrap_or_else(|| "unknown".into());
         let outcome = match ctx.output_or_error() {
             Some(Ok(_)) => "ok",
+            _ if throttled(ctx.response()) => "throttled",
             _ => "error",
         };
         if let Some(Started(t)) = cfg.load::<Started>() {
@@ -165,4 +166,20 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for Timing {
         }
         Ok(())
     }
+}
+
+/// Whether Cognito refused a call for too many requests (`TooManyRequestsException`, said in
+/// the `x-amzn-ErrorType` header or the JSON body's `__type`).
+fn throttled(response: Option<&aws_smithy_runtime_api::http::Response>) -> bool {
+    const CODE: &str = "TooManyRequestsException";
+    let Some(r) = response else { return false };
+    let in_header = r
+        .headers()
+        .get("x-amzn-errortype")
+        .is_some_and(|v| v.starts_with(CODE));
+    let in_body = r
+        .body()
+        .bytes()
+        .is_some_and(|b| b.windows(CODE.len()).any(|w| w == CODE.as_bytes()));
+    in_header || in_body
 }

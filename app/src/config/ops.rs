@@ -1,4 +1,4 @@
-//! `METRICS_ADDR`, `SHUTDOWN_*`: running the service.
+//! `METRICS_ADDR`, `METRICS_EMF_*`, `SHUTDOWN_*`: running the service.
 
 use super::*;
 
@@ -11,6 +11,12 @@ pub struct OpsSettings {
     /// `SHUTDOWN_GRACE_SECS`: on SIGTERM/SIGINT, how long in-flight requests may take to
     /// finish (default 20 s).
     pub shutdown_grace: Duration,
+    /// `METRICS_EMF_SECS` (default 0: off) and `METRICS_EMF_NAMESPACE` (default
+    /// `CognitoReset`): every so many seconds, one line on standard output in CloudWatch's
+    /// embedded metric format with the counts of that interval (requests, 5xx, Cognito calls,
+    /// throttled and failed, emails sent and failed, rate-limited requests), which CloudWatch
+    /// Logs turns into metrics.
+    pub emf: Option<(Duration, String)>,
 }
 
 pub(super) fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
@@ -19,5 +25,23 @@ pub(super) fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
             .map(|v| address(&v, "METRICS_ADDR", "127.0.0.1:9100"))
             .transpose()?,
         shutdown_grace: secs(get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?,
+        emf: emf(get)?,
     })
+}
+
+fn emf(get: Get) -> Result<Option<(Duration, String)>, ConfigError> {
+    let every = secs(get, "METRICS_EMF_SECS", 0, 0, 3600)?;
+    let namespace = get("METRICS_EMF_NAMESPACE").unwrap_or_else(|| "CognitoReset".into());
+    let fits = (1..=255).contains(&namespace.len())
+        && !namespace.starts_with("AWS/")
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "./-_#:".contains(c));
+    if !fits {
+        return Err(err(
+            "METRICS_EMF_NAMESPACE",
+            format!("is malformed: expected 1 to 255 letters, digits or . - _ / # : and not AWS/ (got {namespace:?})"),
+        ));
+    }
+    Ok((!every.is_zero()).then_some((every, namespace)))
 }

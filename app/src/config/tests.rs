@@ -305,3 +305,18 @@ fn the_operators_app_comes_with_its_name_and_allowed_origins() {
     m.insert("RETURN_TO_ORIGINS", "https://shop.example.com");
     assert_eq!(read(&m).unwrap_err().variable, "RETURN_TO_ORIGINS");
 }
+
+#[test]
+fn embedded_metrics_are_off_unless_asked_for_and_the_namespace_is_checked() {
+    assert!(read(&base()).unwrap().ops.emf.is_none());
+    let mut m = base();
+    m.insert("METRICS_EMF_SECS", "60");
+    let (every, ns) = read(&m).unwrap().ops.emf.unwrap();
+    assert_eq!((every, ns.as_str()), (Duration::from_secs(60), "CognitoReset"));
+    for bad in ["AWS/ECS", "has space"] {
+        m.insert("METRICS_EMF_NAMESPACE", bad);
+        assert_eq!(read(&m).unwrap_err().variable, "METRICS_EMF_NAMESPACE", "{bad}");
+    }
+    m.insert("METRICS_EMF_NAMESPACE", "CognitoReset/prod-eu");
+    assert_eq!(read(&m).unwrap().ops.emf.unwrap().1, "CognitoReset/prod-eu");
+}

@@ -479,3 +479,42 @@ async fn error_pages_under_load_with_clients_leaving_early_never_panic() {
     let panics = text.matches("panicked").count();
     assert_eq!(panics, 0, "panics in the log:\n{text}");
 }
+
+/// `METRICS_EMF_SECS`: the binary writes, on standard output, one line of CloudWatch's embedded
+/// metric format per interval with that interval's counts (what the reference deployment's
+/// alarms read).
+#[tokio::test]
+async fn the_binary_writes_its_counts_as_embedded_metric_lines() {
+    let pool = create_pool(false).await;
+    let log = std::env::temp_dir().join(format!("reset-emf-{}.log", rand::random::<u32>()));
+    let server = spawn_binary(
+        &pool,
+        &[("METRICS_EMF_SECS", "1"), ("METRICS_EMF_NAMESPACE", "CognitoReset/test")],
+        &log,
+    )
+    .await;
+    let c = client();
+    for _ in 0..3 {
+        c.get(format!("{}/reset", server.base)).send().await.unwrap();
+    }
+    let mut requests = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let text = std::fs::read_to_string(&log).unwrap();
+        requests = text
+            .lines()
+            .filter(|l| l.starts_with("{\"_aws\""))
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .inspect(|v| {
+                assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "CognitoReset/test");
+                assert_eq!(v["Service"], "cognito-reset");
+            })
+            .map(|v| v["Requests"].as_u64().unwrap())
+            .sum::<u64>();
+        if requests >= 3 {
+            break;
+        }
+    }
+    assert!(requests >= 3, "{}", std::fs::read_to_string(&log).unwrap());
+    drop(server);
+}

@@ -598,9 +598,11 @@ pub async fn spawn_binary(pool: &Pool, extra: &[(&str, &str)], log: &Path) -> Bi
     for (k, v) in extra {
         cmd.env(k, v);
     }
+    // Standard output too (the embedded-metric lines), through the same open file.
+    let file = std::fs::File::create(log).unwrap();
     let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
+        .stdout(Stdio::from(file.try_clone().unwrap()))
+        .stderr(Stdio::from(file))
         .spawn()
         .unwrap();
     for _ in 0..100 {
