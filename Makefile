@@ -14,3 +14,9 @@ bench:
 .PHONY: image
 image:
 	@bash scripts/image.sh
+
+# A release of the version in Cargo.toml (README "Releases"): amd64 and arm64 images with
+# their OCI labels, a manifest list, and the email trigger's zip.
+.PHONY: release
+release:
+	@bash scripts/release.sh
