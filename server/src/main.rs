@@ -30,7 +30,7 @@ enum Command {
 /// Logs go to stderr through a writer thread, so requests never wait on the write itself;
 /// the queue is not lossy (when it is full, callers wait). Keep the guard until the end: it
 /// flushes what is queued.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(
@@ -38,10 +38,7 @@ fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
         )
     });
     // JSON lines by default (each carries the request span with its id); `LOG_FORMAT=text`
-    // for people reading a terminal.
-    let json = std::env::var("LOG_FORMAT")
-        .map(|v| v != "text")
-        .unwrap_or(true);
+    // for people reading a terminal (checked with the other settings).
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .finish(std::io::stderr());
@@ -90,7 +87,7 @@ async fn serve() {
             std::process::exit(2);
         }
     };
-    let logs = init_logging();
+    let logs = init_logging(settings.ops.log_json);
     let addr = settings.http.listen_addr;
     let metrics_addr = settings.ops.metrics_addr;
     let emf = settings.ops.emf.clone();

@@ -103,16 +103,15 @@ pub(super) fn brand(get: Get) -> Result<BrandSettings, ConfigError> {
     let support_url = match get("SUPPORT_URL") {
         None => None,
         Some(v)
-            if ["https://", "mailto:", "http://"]
-                .iter()
-                .any(|p| v.starts_with(p)) =>
+            if ["https://", "mailto:"].iter().any(|p| v.starts_with(p))
+                || local_http(&v) =>
         {
             Some(v)
         }
         Some(_) => {
             return Err(err(
                 "SUPPORT_URL",
-                "is malformed: expected an https:// or mailto: address",
+                format!("is malformed: expected an https:// or mailto: address (http:// only for 127.0.0.1 or localhost; got {v:?})"),
             ))
         }
     };
@@ -166,4 +165,14 @@ pub(super) fn logo(v: &str) -> Result<crate::branding::Logo, ConfigError> {
         content_type,
         path: format!("/brand/logo.{ext}"),
     })
+}
+
+/// An `http://` URL on this machine (local development and the tests' emulated help desk).
+fn local_http(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(host, "127.0.0.1" | "localhost")
 }

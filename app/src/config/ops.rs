@@ -1,4 +1,4 @@
-//! `METRICS_ADDR`, `METRICS_EMF_*`, `SHUTDOWN_*`: running the service.
+//! `METRICS_ADDR`, `METRICS_EMF_*`, `SHUTDOWN_*`, `LOG_FORMAT`: running the service.
 
 use super::*;
 
@@ -17,6 +17,9 @@ pub struct OpsSettings {
     /// throttled and failed, emails sent and failed, rate-limited requests), which CloudWatch
     /// Logs turns into metrics.
     pub emf: Option<(Duration, String)>,
+    /// `LOG_FORMAT`: `json` (the default: one JSON object a line, with the request's id) or
+    /// `text` (for a terminal).
+    pub log_json: bool,
 }
 
 pub(super) fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
@@ -26,6 +29,16 @@ pub(super) fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
             .transpose()?,
         shutdown_grace: secs(get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?,
         emf: emf(get)?,
+        log_json: match get("LOG_FORMAT").as_deref() {
+            None | Some("json") => true,
+            Some("text") => false,
+            Some(v) => {
+                return Err(err(
+                    "LOG_FORMAT",
+                    format!("is malformed: expected json or text (got {v:?})"),
+                ))
+            }
+        },
     })
 }
 

@@ -320,3 +320,69 @@ fn embedded_metrics_are_off_unless_asked_for_and_the_namespace_is_checked() {
     m.insert("METRICS_EMF_NAMESPACE", "CognitoReset/prod-eu");
     assert_eq!(read(&m).unwrap().ops.emf.unwrap().1, "CognitoReset/prod-eu");
 }
+
+/// The README's configuration table names every variable the settings read, and nothing the
+/// code does not read (rows that end in "…" name families such as the AWS SDK's own): the
+/// reference cannot drift from the code.
+#[test]
+fn the_configuration_reference_is_the_code() {
+    use std::collections::BTreeSet;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let is_name = |t: &str| {
+        t.len() >= 3
+            && t.starts_with(|c: char| c.is_ascii_uppercase())
+            && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
+    let mut read = BTreeSet::new();
+    for entry in std::fs::read_dir(dir.join("src/config")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Every string literal that is a variable's name (the settings name nothing else so).
+        for (i, piece) in text.split('"').enumerate() {
+            if i % 2 == 1 && is_name(piece) {
+                read.insert(piece.to_string());
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(dir.join("../README.md")).unwrap();
+    let section = readme.split("\n## Configuration\n").nth(1).unwrap();
+    let section = section.split("\n## ").next().unwrap();
+    let (mut listed, mut families) = (BTreeSet::new(), BTreeSet::new());
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let first = row.split('|').nth(1).unwrap();
+        let names = first.split('`').skip(1).step_by(2).filter(|t| is_name(t));
+        for name in names {
+            if first.trim_end().ends_with('…') {
+                families.insert(name.to_string());
+            } else {
+                listed.insert(name.to_string());
+            }
+        }
+    }
+    let missing: Vec<_> = read.iter().filter(|n| !listed.contains(*n) && !families.contains(*n)).collect();
+    assert!(missing.is_empty(), "read by the code, not in the README's table: {missing:?}");
+    let stale: Vec<_> = listed.difference(&read).collect();
+    assert!(stale.is_empty(), "in the README's table, read by no code: {stale:?}");
+}
+
+#[test]
+fn log_format_and_support_url_take_only_what_the_reference_says() {
+    let mut m = base();
+    m.insert("LOG_FORMAT", "xml");
+    assert_eq!(read(&m).unwrap_err().variable, "LOG_FORMAT");
+    m.insert("LOG_FORMAT", "text");
+    assert!(!read(&m).unwrap().ops.log_json);
+    assert!(read(&base()).unwrap().ops.log_json, "json by default");
+    let mut m = base();
+    for ok in ["https://help.example.com", "mailto:help@example.com", "http://127.0.0.1:8080/help"] {
+        m.insert("SUPPORT_URL", ok);
+        assert!(read(&m).is_ok(), "{ok}");
+    }
+    for bad in ["http://help.example.com", "javascript:alert(1)", "help.example.com"] {
+        m.insert("SUPPORT_URL", bad);
+        assert_eq!(read(&m).unwrap_err().variable, "SUPPORT_URL", "{bad}");
+    }
+}
