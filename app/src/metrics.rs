@@ -309,7 +309,10 @@ mod tests {
         let directive = &aws["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "CognitoReset/prod");
         assert_eq!(directive["Dimensions"], serde_json::json!([["Service"]]));
-        assert_eq!(directive["Metrics"].as_array().unwrap().len(), EMF_NAMES.len());
+        assert_eq!(
+            directive["Metrics"].as_array().unwrap().len(),
+            EMF_NAMES.len()
+        );
         assert_eq!(line["Service"], "cognito-reset");
         let counts: Vec<u64> = EMF_NAMES
             .iter()

@@ -108,7 +108,7 @@ pub(super) fn brand(get: Get) -> Result<BrandSettings, ConfigError> {
         {
             Some(v)
         }
-        Some(_) => {
+        Some(v) => {
             return Err(err(
                 "SUPPORT_URL",
                 format!("is malformed: expected an https:// or mailto: address (http:// only for 127.0.0.1 or localhost; got {v:?})"),

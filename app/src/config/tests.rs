@@ -312,10 +312,17 @@ fn embedded_metrics_are_off_unless_asked_for_and_the_namespace_is_checked() {
     let mut m = base();
     m.insert("METRICS_EMF_SECS", "60");
     let (every, ns) = read(&m).unwrap().ops.emf.unwrap();
-    assert_eq!((every, ns.as_str()), (Duration::from_secs(60), "CognitoReset"));
+    assert_eq!(
+        (every, ns.as_str()),
+        (Duration::from_secs(60), "CognitoReset")
+    );
     for bad in ["AWS/ECS", "has space"] {
         m.insert("METRICS_EMF_NAMESPACE", bad);
-        assert_eq!(read(&m).unwrap_err().variable, "METRICS_EMF_NAMESPACE", "{bad}");
+        assert_eq!(
+            read(&m).unwrap_err().variable,
+            "METRICS_EMF_NAMESPACE",
+            "{bad}"
+        );
     }
     m.insert("METRICS_EMF_NAMESPACE", "CognitoReset/prod-eu");
     assert_eq!(read(&m).unwrap().ops.emf.unwrap().1, "CognitoReset/prod-eu");
@@ -331,7 +338,8 @@ fn the_configuration_reference_is_the_code() {
     let is_name = |t: &str| {
         t.len() >= 3
             && t.starts_with(|c: char| c.is_ascii_uppercase())
-            && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
     };
     let mut read = BTreeSet::new();
     for entry in std::fs::read_dir(dir.join("src/config")).unwrap() {
@@ -362,10 +370,19 @@ fn the_configuration_reference_is_the_code() {
             }
         }
     }
-    let missing: Vec<_> = read.iter().filter(|n| !listed.contains(*n) && !families.contains(*n)).collect();
-    assert!(missing.is_empty(), "read by the code, not in the README's table: {missing:?}");
+    let missing: Vec<_> = read
+        .iter()
+        .filter(|n| !listed.contains(*n) && !families.contains(*n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "read by the code, not in the README's table: {missing:?}"
+    );
     let stale: Vec<_> = listed.difference(&read).collect();
-    assert!(stale.is_empty(), "in the README's table, read by no code: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "in the README's table, read by no code: {stale:?}"
+    );
 }
 
 #[test]
@@ -377,11 +394,19 @@ fn log_format_and_support_url_take_only_what_the_reference_says() {
     assert!(!read(&m).unwrap().ops.log_json);
     assert!(read(&base()).unwrap().ops.log_json, "json by default");
     let mut m = base();
-    for ok in ["https://help.example.com", "mailto:help@example.com", "http://127.0.0.1:8080/help"] {
+    for ok in [
+        "https://help.example.com",
+        "mailto:help@example.com",
+        "http://127.0.0.1:8080/help",
+    ] {
         m.insert("SUPPORT_URL", ok);
         assert!(read(&m).is_ok(), "{ok}");
     }
-    for bad in ["http://help.example.com", "javascript:alert(1)", "help.example.com"] {
+    for bad in [
+        "http://help.example.com",
+        "javascript:alert(1)",
+        "help.example.com",
+    ] {
         m.insert("SUPPORT_URL", bad);
         assert_eq!(read(&m).unwrap_err().variable, "SUPPORT_URL", "{bad}");
     }

@@ -487,15 +487,17 @@ async fn error_pages_under_load_with_clients_leaving_early_never_panic() {
 async fn the_binary_writes_its_counts_as_embedded_metric_lines() {
     let pool = create_pool(false).await;
     let log = std::env::temp_dir().join(format!("reset-emf-{}.log", rand::random::<u32>()));
-    let server = spawn_binary(
-        &pool,
-        &[("METRICS_EMF_SECS", "1"), ("METRICS_EMF_NAMESPACE", "CognitoReset/test")],
-        &log,
-    )
-    .await;
+    let emf = [
+        ("METRICS_EMF_SECS", "1"),
+        ("METRICS_EMF_NAMESPACE", "CognitoReset/test"),
+    ];
+    let server = spawn_binary_logging(&pool, &emf, &log, true).await;
     let c = client();
     for _ in 0..3 {
-        c.get(format!("{}/reset", server.base)).send().await.unwrap();
+        c.get(format!("{}/reset", server.base))
+            .send()
+            .await
+            .unwrap();
     }
     let mut requests = 0;
     for _ in 0..40 {
@@ -506,7 +508,10 @@ async fn the_binary_writes_its_counts_as_embedded_metric_lines() {
             .filter(|l| l.starts_with("{\"_aws\""))
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .inspect(|v| {
-                assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "CognitoReset/test");
+                assert_eq!(
+                    v["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+                    "CognitoReset/test"
+                );
                 assert_eq!(v["Service"], "cognito-reset");
             })
             .map(|v| v["Requests"].as_u64().unwrap())

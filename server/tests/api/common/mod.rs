@@ -574,6 +574,17 @@ impl Drop for Binary {
 }
 
 pub async fn spawn_binary(pool: &Pool, extra: &[(&str, &str)], log: &Path) -> Binary {
+    spawn_binary_logging(pool, extra, log, false).await
+}
+
+/// Like [`spawn_binary`]; with `stdout`, standard output goes to the log too (after its own
+/// lines, through the same open file).
+pub async fn spawn_binary_logging(
+    pool: &Pool,
+    extra: &[(&str, &str)],
+    log: &Path,
+    stdout: bool,
+) -> Binary {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
@@ -598,13 +609,13 @@ pub async fn spawn_binary(pool: &Pool, extra: &[(&str, &str)], log: &Path) -> Bi
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    // Standard output too (the embedded-metric lines), through the same open file.
     let file = std::fs::File::create(log).unwrap();
-    let child = cmd
-        .stdout(Stdio::from(file.try_clone().unwrap()))
-        .stderr(Stdio::from(file))
-        .spawn()
-        .unwrap();
+    let out = if stdout {
+        Stdio::from(file.try_clone().unwrap())
+    } else {
+        Stdio::null()
+    };
+    let child = cmd.stdout(out).stderr(Stdio::from(file)).spawn().unwrap();
     for _ in 0..100 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok() {
             break;
