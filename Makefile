@@ -5,18 +5,24 @@ demo:
 test:
 	@bash scripts/test.sh
 
-# Not part of `make test`: the release build and the performance benchmark (README "Performance").
+# Not part of `make test`: the release build and the performance benchmark (docs "Performance").
 .PHONY: bench
 bench:
 	@bash scripts/bench.sh
 
-# The container image (README "Deployment"): release build, then podman, FROM scratch.
+# The container image (docs "Deployment"): release build, then podman, FROM scratch.
 .PHONY: image
 image:
 	@bash scripts/image.sh
 
-# A release of the version in Cargo.toml (README "Releases"): amd64 and arm64 images with
+# A release of the version in Cargo.toml (docs "Releases"): amd64 and arm64 images with
 # their OCI labels, a manifest list, and the email trigger's zip.
 .PHONY: release
 release:
 	@bash scripts/release.sh
+
+# The docs book (docs/, mdBook) into target/book, its links checked.
+.PHONY: docs
+docs:
+	@bash scripts/setup.sh docs >/dev/null
+	@bash scripts/docs.sh

@@ -1,6 +1,6 @@
-"""What cfn-lint and the schema cannot know: that deploy/ agrees with the app and the README.
+"""What cfn-lint and the schema cannot know: that deploy/ agrees with the app and the docs.
 
-- the task role has exactly the cognito-idp and ses actions the README lists for the web app, and no
+- the task role has exactly the cognito-idp and ses actions the docs list for the web app, and no
   IAM statement of ours has a wildcard action or resource;
 - TRUSTED_PROXIES is the balancer's own subnets (in an existing VPC, its range); the header
   timeout outlasts the balancer's idle timeout; the stop timeout covers SHUTDOWN_GRACE_SECS; no
@@ -40,10 +40,10 @@ image_env = dict(re.findall(r"\b([A-Z_]+)=(\S+)", containerfile.split("ENV", 1)[
 metrics_port = port_of(image_env["METRICS_ADDR"])
 app_port = port_of(image_env["LISTEN_ADDR"])
 
-# README: "IAM actions of the web app: `cognito-idp:…`, …"
-readme = (ROOT / "README.md").read_text()
+# The docs (Operations): "IAM actions of the web app: `cognito-idp:…`, …"
+readme = (ROOT / "docs/src/operations.md").read_text()
 m = re.search(r"IAM actions of the web app: ([^\n]+)", readme)
-check(m is not None, "README has no 'IAM actions of the web app:' line")
+check(m is not None, "docs/src/operations.md has no 'IAM actions of the web app:' line")
 readme_actions = set(re.findall(r"`((?:cognito-idp|ses):[A-Za-z]+)`", m.group(1))) if m else set()
 
 template, matches = decode(str(ROOT / "deploy/aws/reset.yaml"))
@@ -61,7 +61,7 @@ role_actions = set()
 for statement in (s for p in policies(res["TaskRole"]) for s in p["PolicyDocument"]["Statement"]):
     actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
     role_actions |= {a for a in actions if a.startswith(("cognito-idp:", "ses:"))}
-check(role_actions == readme_actions, f"task role {sorted(role_actions)} != README {sorted(readme_actions)}")
+check(role_actions == readme_actions, f"task role {sorted(role_actions)} != docs {sorted(readme_actions)}")
 for name, r in res.items():
     if r["Type"] != "AWS::IAM::Role":
         continue
@@ -150,4 +150,4 @@ if policy:
 if errors:
     print("deploy/ disagrees with the app:\n  " + "\n  ".join(errors), file=sys.stderr)
     sys.exit(1)
-print(f"    deploy/ agrees with the app and the README (task role: {', '.join(sorted(role_actions))})")
+print(f"    deploy/ agrees with the app and the docs (task role: {', '.join(sorted(role_actions))})")

@@ -52,7 +52,7 @@ def create_pool(endpoint, name="demo", temporary_days=7):
     })["UserPool"]["Id"]
     flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     # What the clients may read and write: the standard contact attributes, never the recovery
-    # codes' custom attribute (README "Recovery codes").
+    # codes' custom attribute (docs "Recovery codes").
     readable = ["email", "email_verified", "phone_number", "phone_number_verified", "name", "locale"]
     writable = ["email", "phone_number", "name", "locale"]
     public = call(endpoint, "CreateUserPoolClient", {

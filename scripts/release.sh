@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make release`: the release of the version in Cargo.toml (README "Releases").
+# `make release`: the release of the version in Cargo.toml (docs "Releases").
 #   - checks: a semantic version, its CHANGELOG.md section, a clean tree (RELEASE_DIRTY=1 skips)
 #   - the release site once, then the server for amd64 and (cross-compiled with the Debian
 #     aarch64 toolchain and -Zbuild-std) arm64; each binary's architecture read back from its
@@ -86,6 +86,6 @@ ls -l "$ROOT/target/release/custom-message.zip" | awk '{print "    " $5 " bytes"
 cat <<MSG
 
 release $VERSION built: ${IMAGES[*]}, the manifest list cognito-reset:$VERSION, and the trigger.
-Next (README "Releases"): tag v$VERSION, push the images and the manifest list, upload the
+Next (docs "Releases"): tag v$VERSION, push the images and the manifest list, upload the
 trigger, publish the CHANGELOG section as the release notes.
 MSG

@@ -6,13 +6,14 @@
 #     image: the build tools and podman, nothing else (no browser, emulator or test packages)
 #     demo:  the build tools and the Cognito emulator
 #     bench: the build tools, the emulator, Chromium (Lighthouse) and the node packages
+#     docs:  mdbook only
 set -euo pipefail
 PROFILE="${1:-test}"
-case "$PROFILE" in test|demo|image|bench) ;; *) echo "setup.sh: unknown profile $PROFILE (test, demo, image or bench)" >&2; exit 2 ;; esac
+case "$PROFILE" in test|demo|image|bench|docs) ;; *) echo "setup.sh: unknown profile $PROFILE (test, demo, image, bench or docs)" >&2; exit 2 ;; esac
 # Whether this profile needs `what` (build: always).
 need() {
   case "$PROFILE:$1" in
-    test:*|*:build|demo:moto|image:podman|bench:moto|bench:browser|bench:node) return 0 ;;
+    test:*|*:build|demo:moto|image:podman|bench:moto|bench:browser|bench:node|docs:docs) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -51,7 +52,7 @@ emit "export LEPTOS_OUTPUT_NAME=reset"
 # disk a CI run has (one run failed with "No space left on device" while compiling).
 emit "export CARGO_INCREMENTAL=0"
 
-step "1/8 Rust toolchain and the wasm32-unknown-unknown target"
+step "1/9 Rust toolchain and the wasm32-unknown-unknown target"
 WASM_MODE="${FORCE_WASM_MODE:-}"
 if [ "$WASM_MODE" = debian ]; then
   ok "FORCE_WASM_MODE=debian: using Debian's rustc-web and building std for wasm"
@@ -98,7 +99,7 @@ fi
 emit "export WASM_MODE=$WASM_MODE"
 ok "mode: $WASM_MODE"
 
-step "2/8 cargo-leptos 0.3"
+step "2/9 cargo-leptos 0.3"
 if command -v cargo-leptos >/dev/null && cargo-leptos --version 2>/dev/null | grep -q ' 0\.3\.'; then
   ok "$(cargo-leptos --version)"
 else
@@ -106,7 +107,7 @@ else
   $CARGO_FOR_INSTALL install cargo-leptos --locked --version '^0.3'
 fi
 
-step "3/8 wasm-bindgen-cli at the version in Cargo.lock"
+step "3/9 wasm-bindgen-cli at the version in Cargo.lock"
 WB_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock")"
 if command -v wasm-bindgen >/dev/null && [ "$(wasm-bindgen --version | awk '{print $2}')" = "$WB_VERSION" ]; then
   ok "wasm-bindgen $WB_VERSION"
@@ -115,7 +116,7 @@ else
   $CARGO_FOR_INSTALL install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
 
-step "4/8 wasm-opt (npm binaryen) for release builds"
+step "4/9 wasm-opt (npm binaryen) for release builds"
 if [ -x "$TOOLS/node/node_modules/.bin/wasm-opt" ]; then
   ok "wasm-opt present"
 else
@@ -126,15 +127,15 @@ fi
 # brotli compresses the built assets; curl waits for the servers the scripts start.
 apt_install curl brotli
 
-if ! need browser; then skip "5/8 Chromium, Redis, nginx"; else
-step "5/8 Chromium (Debian) for the browser tests"
+if ! need browser; then skip "5/9 Chromium, Redis, nginx"; else
+step "5/9 Chromium (Debian) for the browser tests"
 if command -v chromium >/dev/null; then ok "$(chromium --version 2>/dev/null | head -1)"; else apt_install chromium; fi
 # Redis and nginx for the scale-out tests (two instances behind a load balancer).
 apt_install redis-server nginx
 fi
 
-if ! need node; then skip "6/8 end2end node packages"; else
-step "6/8 end2end node packages (from package-lock.json)"
+if ! need node; then skip "6/9 end2end node packages"; else
+step "6/9 end2end node packages (from package-lock.json)"
 if [ -f "$ROOT/end2end/node_modules/.package-lock.json" ] && cmp -s "$ROOT/end2end/package-lock.json" "$TOOLS/e2e-lock.stamp"; then
   ok "node_modules up to date"
 else
@@ -144,8 +145,8 @@ else
 fi
 fi
 
-if ! need moto; then skip "7/8 moto"; else
-step "7/8 moto (the Cognito emulator) in .tools/venv"
+if ! need moto; then skip "7/9 moto"; else
+step "7/9 moto (the Cognito emulator) in .tools/venv"
 if [ -x "$TOOLS/venv/bin/moto_server" ] && cmp -s "$ROOT/scripts/requirements.txt" "$TOOLS/requirements.stamp"; then
   ok "moto present"
 else
@@ -157,8 +158,8 @@ else
 fi
 fi
 
-if ! need podman; then skip "8/8 podman and the deployment checks"; else
-step "8/8 podman (make image) and the deployment checks (cfn-lint, kubernetes-validate)"
+if ! need podman; then skip "8/9 podman and the deployment checks"; else
+step "8/9 podman (make image) and the deployment checks (cfn-lint, kubernetes-validate)"
 # The image test skips with a message where podman cannot be installed; nothing else needs it.
 apt_install podman binutils ca-certificates || ok "podman could not be installed: the image test will be skipped"
 fi
@@ -170,6 +171,16 @@ else
   "$TOOLS/deploy-venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements-deploy.txt"
   cp "$ROOT/scripts/requirements-deploy.txt" "$TOOLS/requirements-deploy.stamp"
   ok "installed $(tr '\n' ' ' <"$ROOT/scripts/requirements-deploy.txt")"
+fi
+
+if ! need docs; then skip "9/9 mdbook"; else
+step "9/9 mdbook (the docs book)"
+if command -v mdbook >/dev/null && mdbook --version | grep -q ' v0\.4\.'; then
+  ok "$(mdbook --version)"
+else
+  ok "installing mdbook 0.4 (a few minutes, once per machine)"
+  $CARGO_FOR_INSTALL install mdbook --locked --version '^0.4'
+fi
 fi
 
 mv "$TOOLS/env.sh.new" "$TOOLS/env.sh"

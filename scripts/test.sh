@@ -35,6 +35,9 @@ phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py, attach_trigger_t
 "$ROOT/.tools/venv/bin/python" scripts/attach_trigger_test.py
 node --test --test-reporter=dot deploy/custom-message/ app/src/ style/
 
+phase "docs: the book (mdBook) and its links"
+bash scripts/docs.sh
+
 phase "build: the site (release WASM, JS, CSS), as the image ships it"
 build_frontend
 phase "build: server, tests, load generator, bench (debug, one cargo invocation)"

@@ -155,7 +155,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// write their attribute would let a user's own token (or a thief of it) read the hashes, write
 /// a set of its own, or move a pending reset's time, so the app refuses to start (the error
 /// names the fix). When the client cannot be read (no IAM `cognito-idp:DescribeUserPoolClient`)
-/// it says so and goes on: the README's set-up is then the operator's to check.
+/// it says so and goes on: the docs' set-up is then the operator's to check.
 pub async fn check_recovery_attribute(
     cognito: &crate::cognito::Cognito,
     settings: &Settings,
@@ -172,14 +172,14 @@ pub async fn check_recovery_attribute(
         .map(|m| ("MFA_RESET", m.attribute.as_str(), "A lost second factor"));
     for (switch, name, section) in codes.into_iter().chain(reset) {
         if !settings.cognito.describe_user_pool {
-            tracing::warn!("DESCRIBE_USER_POOL=false: the app client was not checked for reading or writing {name} (README \"{section}\")");
+            tracing::warn!("DESCRIBE_USER_POOL=false: the app client was not checked for reading or writing {name} (docs \"{section}\")");
             continue;
         }
         let ten = std::time::Duration::from_secs(10);
         match tokio::time::timeout(ten, cognito.client_exposes(name)).await {
             Ok(Ok(false)) => {}
             Ok(Ok(true)) => return Err(format!(
-                "{switch}: the app client COGNITO_CLIENT_ID may read or write {name}; remove it from the client's read and write attributes (README \"{section}\")"
+                "{switch}: the app client COGNITO_CLIENT_ID may read or write {name}; remove it from the client's read and write attributes (docs \"{section}\")"
             )),
             Ok(Err(kind)) => {
                 tracing::warn!(?kind, "could not read the app client (DescribeUserPoolClient) to check that it can neither read nor write {name}");

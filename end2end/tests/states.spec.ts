@@ -1,4 +1,4 @@
-// The account states that used to dead-end (README "Account states"), on an instance whose pool
+// The account states that used to dead-end (docs "Account states"), on an instance whose pool
 // expires temporary passwords at once and that may send a new invitation (REINVITE=true).
 import { test, expect, latestCode, NEW_PASSWORD } from './fixtures/app';
 import { createUser, signedUpUser, STATES_POOL } from './fixtures/moto';

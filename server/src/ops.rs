@@ -85,7 +85,7 @@ pub(crate) async fn healthz() -> impl IntoResponse {
 
 /// Writes the app's counts to standard output every `every`, one line of CloudWatch's embedded
 /// metric format each (`METRICS_EMF_SECS`): the `awslogs` driver carries it to CloudWatch
-/// Logs, which turns it into metrics in `namespace` (README "The app's metrics on AWS").
+/// Logs, which turns it into metrics in `namespace` (docs "The app's metrics on AWS").
 pub async fn emf_lines(every: Duration, namespace: String) {
     use std::io::Write;
     let mut tick = tokio::time::interval(every);

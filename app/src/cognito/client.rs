@@ -102,7 +102,7 @@ impl Cognito {
     }
 
     /// `UserContextData` with the user's IP address (no `EncodedData`: that needs Cognito's
-    /// JavaScript collector in the browser, see the README).
+    /// JavaScript collector in the browser, see the docs).
     pub(super) fn context(&self) -> Option<UserContextDataType> {
         self.user_ip.as_ref().map(|ip| {
             UserContextDataType::builder()

@@ -124,7 +124,7 @@ pub const KINDS: &[(&str, IdpError)] = &[
     ("WebAuthnChallengeNotFoundException", PasskeyCeremonyGone),
     ("WebAuthnClientMismatchException", PasskeyCeremonyGone),
     // The relying-party id is not set, or does not match the domain the app is served from:
-    // the operator's fix (README "Passkeys").
+    // the operator's fix (docs "Passkeys").
     ("WebAuthnConfigurationMissingException", Misconfigured),
     (
         "WebAuthnCredentialNotSupportedException",

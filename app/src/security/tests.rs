@@ -733,7 +733,7 @@ async fn every_passkey_registration_start_error_has_a_deliberate_answer() {
         OperationNotEnabledException => AppError::RegionPaused,
         PasswordResetRequiredException => AppError::SessionEnded,
         TooManyRequestsException => AppError::TooManyAttempts,
-        // The operator's to fix: the pool has no relying party (README "Passkeys").
+        // The operator's to fix: the pool has no relying party (docs "Passkeys").
         WebAuthnConfigurationMissingException => AppError::Unexpected,
         WebAuthnNotEnabledException => AppError::PasskeysOff,
     );

@@ -98,7 +98,7 @@ async fn an_exception_the_app_does_not_know_is_service_unavailable_not_a_500() {
 
 #[tokio::test]
 async fn a_client_secret_rotated_away_is_the_operators_fix_not_everyones_wrong_password() {
-    // Zero-downtime rotation (README): add the new secret, roll the instances, remove the old.
+    // Zero-downtime rotation (docs): add the new secret, roll the instances, remove the old.
     // An instance still holding the removed secret must not tell every user "Incorrect
     // username or password": it answers "temporarily unavailable" and logs the cause.
     use aws_smithy_types::error::ErrorMetadata;

@@ -2,7 +2,7 @@
 //! configurations operators run, one moto pool each, read by the app at start-up
 //! (`DescribeUserPool`): what users sign in with (a username, an email address or a phone
 //! number as the username, aliases), a client with and without a secret, MFA off, optional and
-//! required, and recovery by email, by phone and by an administrator only. The README's
+//! required, and recovery by email, by phone and by an administrator only. The docs'
 //! pool-settings table points here. (moto does not honour `CaseSensitive=false`: case is
 //! covered by `pool::tests` and `state::tests`.)
 

@@ -151,7 +151,7 @@ async fn where_a_second_factor_is_required_a_recovery_code_leads_to_a_new_one() 
 
 #[tokio::test]
 async fn the_users_own_token_neither_reads_nor_writes_the_codes() {
-    // How the operator sets up the app client (README "Recovery codes"): the attribute is in
+    // How the operator sets up the app client (docs "Recovery codes"): the attribute is in
     // neither its read nor its write attributes.
     let pool = create_pool(false).await;
     let client = moto_call(

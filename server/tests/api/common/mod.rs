@@ -123,7 +123,7 @@ pub async fn create_pool_with(with_secret: bool, extra: Value) -> Pool {
         json!({
             "UserPoolId": id, "ClientName": "web", "GenerateSecret": with_secret,
             "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            // As the README asks: the recovery codes' attribute is in neither list.
+            // As the docs ask: the recovery codes' attribute is in neither list.
             "ReadAttributes": ["email", "email_verified", "phone_number", "phone_number_verified", "name", "locale"],
             "WriteAttributes": ["email", "phone_number", "name", "locale"],
         }),
