@@ -111,41 +111,65 @@ scaling = res["ScalableTarget"]["Properties"]
 check((scaling["MinCapacity"], scaling["MaxCapacity"]) == ({"Ref": "MinTasks"}, {"Ref": "MaxTasks"}), "autoscaling between MinTasks and MaxTasks")
 check(str(res["SessionStoreUrl"]["Properties"]["SecretString"]).count("rediss://") == 1, "SESSION_STORE must be rediss://")
 
-# Kubernetes.
-docs = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/reset.yaml").read_text()) if d]
-kinds = {d["kind"]: d for d in docs}
-for kind in ("Deployment", "Service", "PodDisruptionBudget"):
-    check(kind in kinds, f"the Kubernetes example has no {kind}")
-config = kinds["ConfigMap"]["data"]
-pod = kinds["Deployment"]["spec"]["template"]["spec"]
-c = pod["containers"][0]
-pre_stop = c["lifecycle"]["preStop"]["sleep"]["seconds"]
-check(pod["terminationGracePeriodSeconds"] >= pre_stop + int(config["SHUTDOWN_GRACE_SECS"]),
-      "terminationGracePeriodSeconds must cover preStop + SHUTDOWN_GRACE_SECS")
-ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-check(ports == {"http": app_port, "metrics": metrics_port}, f"container ports {ports} are not the image's")
-check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "readiness must be /readyz on the metrics port")
-check(pod["securityContext"]["runAsUser"] == 10001, "the pod must run as the image's user")
-# Only the ingress may send X-Forwarded-For: a narrow TRUSTED_PROXIES and a NetworkPolicy that
-# lets one peer reach the app's port and one the metrics port.
+# Kubernetes: the example manifest, and the Helm chart as it renders with its defaults.
 import ipaddress
-for cidr in str(config["TRUSTED_PROXIES"]).split(","):
-    net = ipaddress.ip_network(cidr.strip(), strict=False)
-    check(net.prefixlen >= 16, f"TRUSTED_PROXIES {cidr} trusts too much (wider than a /16)")
-policy = kinds.get("NetworkPolicy")
-check(policy is not None, "the Kubernetes example has no NetworkPolicy")
-if policy:
-    spec = policy["spec"]
-    pod_labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
-    check(spec["podSelector"]["matchLabels"] == pod_labels, "the NetworkPolicy must select the app's pods")
-    check("Ingress" in spec.get("policyTypes", []), "the NetworkPolicy must restrict ingress")
-    by_port = {}
-    for rule in spec.get("ingress", []):
-        check(rule.get("from"), "every NetworkPolicy rule must name who may connect")
-        for p in rule.get("ports", []):
-            by_port.setdefault(p["port"], []).append(rule)
-    check(sorted(by_port) == ["http", "metrics"], f"the NetworkPolicy opens {sorted(by_port)}, not exactly http and metrics")
-    check(all(len(r) == 1 for r in by_port.values()), "one peer per port")
+import subprocess
+
+def check_kubernetes(docs, where):
+    """The manifests of `where` (the raw example, or the chart as rendered) against the image."""
+    kinds = {d["kind"]: d for d in docs}
+    for kind in ("Deployment", "Service", "PodDisruptionBudget"):
+        check(kind in kinds, f"{where} has no {kind}")
+    config = kinds["ConfigMap"]["data"]
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    pre_stop = c["lifecycle"]["preStop"]["sleep"]["seconds"]
+    check(pod["terminationGracePeriodSeconds"] >= pre_stop + int(config["SHUTDOWN_GRACE_SECS"]),
+          "terminationGracePeriodSeconds must cover preStop + SHUTDOWN_GRACE_SECS")
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    check(ports == {"http": app_port, "metrics": metrics_port}, f"container ports {ports} are not the image's")
+    check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "readiness must be /readyz on the metrics port")
+    check(pod["securityContext"]["runAsUser"] == 10001, "the pod must run as the image's user")
+    # Only the ingress may send X-Forwarded-For: a narrow TRUSTED_PROXIES and a NetworkPolicy that
+    # lets one peer reach the app's port and one the metrics port.
+    for cidr in str(config["TRUSTED_PROXIES"]).split(","):
+        net = ipaddress.ip_network(cidr.strip(), strict=False)
+        check(net.prefixlen >= 16, f"TRUSTED_PROXIES {cidr} trusts too much (wider than a /16)")
+    policy = kinds.get("NetworkPolicy")
+    check(policy is not None, f"{where} has no NetworkPolicy")
+    if policy:
+        spec = policy["spec"]
+        pod_labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
+        check(spec["podSelector"]["matchLabels"] == pod_labels, "the NetworkPolicy must select the app's pods")
+        check("Ingress" in spec.get("policyTypes", []), "the NetworkPolicy must restrict ingress")
+        by_port = {}
+        for rule in spec.get("ingress", []):
+            check(rule.get("from"), "every NetworkPolicy rule must name who may connect")
+            for p in rule.get("ports", []):
+                by_port.setdefault(p["port"], []).append(rule)
+        check(sorted(by_port) == ["http", "metrics"], f"the NetworkPolicy opens {sorted(by_port)}, not exactly http and metrics")
+        check(all(len(r) == 1 for r in by_port.values()), "one peer per port")
+
+
+check_kubernetes([d for d in yaml.safe_load_all((ROOT / "deploy/k8s/reset.yaml").read_text()) if d], "the Kubernetes example")
+helm = str(Path(sys.executable).parent / "helm")
+chart = ROOT / "deploy/helm/cognito-reset"
+rendered = subprocess.run([helm, "template", "r", str(chart)], capture_output=True, text=True, check=True).stdout
+chart_docs = [d for d in yaml.safe_load_all(rendered) if d]
+check_kubernetes(chart_docs, "the Helm chart")
+chart_kinds = {d["kind"]: d for d in chart_docs}
+for kind in ("HorizontalPodAutoscaler", "ServiceAccount", "ConfigMap"):
+    check(kind in chart_kinds, f"the Helm chart has no {kind}")
+service_ports = {p["name"] for p in chart_kinds["Service"]["spec"]["ports"]}
+check(service_ports == {"http", "metrics"}, f"the chart's Service ports {service_ports} (the metrics port belongs there)")
+meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+cargo_version = re.search(r'^version = "([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
+check(meta["version"] == meta["appVersion"] == cargo_version, f"the chart's version and appVersion must be the workspace's {cargo_version}")
+image = chart_kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]["image"]
+check(image.endswith(":" + cargo_version), f"the chart's image {image} is not the release's tag")
+monitor = subprocess.run([helm, "template", "r", str(chart), "--set", "serviceMonitor.enabled=true"],
+                         capture_output=True, text=True, check=True).stdout
+check("kind: ServiceMonitor" in monitor, "serviceMonitor.enabled=true renders a ServiceMonitor")
 
 if errors:
     print("deploy/ disagrees with the app:\n  " + "\n  ".join(errors), file=sys.stderr)

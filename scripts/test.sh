@@ -28,9 +28,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-phase "deploy/: cfn-lint, kubernetes-validate, check_deploy.py, attach_trigger_test.py; node --test (the email trigger, the passkey and form scripts, the focus ring's contrast)"
+phase "deploy/: cfn-lint, helm lint, kubernetes-validate (the manifest and the chart rendered), check_deploy.py, attach_trigger_test.py; node --test (the email trigger, the passkey and form scripts, the focus ring's contrast)"
 "$ROOT/.tools/deploy-venv/bin/cfn-lint" deploy/aws/*.yaml
 "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
+"$ROOT/.tools/deploy-venv/bin/helm" lint --strict --quiet deploy/helm/cognito-reset
+for set in "" "--set autoscaling.enabled=false --set networkPolicy.enabled=false --set serviceAccount.create=false"; do
+  # shellcheck disable=SC2086
+  "$ROOT/.tools/deploy-venv/bin/helm" template r deploy/helm/cognito-reset $set >"$LOGS/chart.yaml"
+  "$ROOT/.tools/deploy-venv/bin/kubernetes-validate" --strict --quiet "$LOGS/chart.yaml"
+done
 "$ROOT/.tools/deploy-venv/bin/python" scripts/check_deploy.py
 "$ROOT/.tools/venv/bin/python" scripts/attach_trigger_test.py
 node --test --test-reporter=dot deploy/custom-message/ app/src/ style/
