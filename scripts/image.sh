@@ -6,7 +6,7 @@
 #   IMAGE_BUILD=given: no build; IMAGE_SERVER, IMAGE_SITE, IMAGE_HASHES name what goes in, and
 #     IMAGE_ARCH (amd64|arm64) whose shared libraries (`make release` builds arm64 this way)
 set -euo pipefail
-[ "${IMAGE_BUILD:-release}" = test ] || bash "$(dirname "$0")/setup.sh" image
+[ "${IMAGE_BUILD:-release}" != release ] || bash "$(dirname "$0")/setup.sh" image
 source "$(dirname "$0")/lib.sh"
 
 TAG="${IMAGE:-cognito-reset:$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)}"

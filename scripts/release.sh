@@ -66,12 +66,25 @@ for arch in $ARCHES; do
     IMAGE_SERVER="$BIN" IMAGE_SITE="$SITE" IMAGE_HASHES="$HASHES" bash "$ROOT/scripts/image.sh"
   podman --storage-driver vfs image inspect --format '{{.Architecture}} {{index .Labels "org.opencontainers.image.version"}}' \
     "cognito-reset:$VERSION-$arch" | grep -qx "$arch $VERSION" || fail "the $arch image's architecture or version label is wrong"
+  # The image's own file system runs its server (arm64 under qemu, with the image's libraries).
+  c=$(podman --storage-driver vfs create "cognito-reset:$VERSION-$arch" 2>/dev/null)
+  fs="$ROOT/target/image/$arch-fs"; rm -rf "$fs"; mkdir -p "$fs"
+  podman --storage-driver vfs export "$c" | tar -C "$fs" -x
+  podman --storage-driver vfs rm "$c" >/dev/null
+  if [ "$arch" = arm64 ]; then said=$(qemu-aarch64 -L "$fs" "$fs/app/server" --version)
+  else said=$(chroot "$fs" /app/server --version); fi
+  [ "$said" = "server $VERSION" ] || fail "the $arch image's own server says \"$said\""
+  echo "    the $arch image's file system runs its server: \"$said\""
+  rm -rf "$fs"
   IMAGES+=("cognito-reset:$VERSION-$arch")
 done
 
 echo; echo "==> manifest list cognito-reset:$VERSION"
 podman --storage-driver vfs manifest rm "cognito-reset:$VERSION" >/dev/null 2>&1 || true
-podman --storage-driver vfs manifest create "cognito-reset:$VERSION" "${IMAGES[@]/#/containers-storage:}" >/dev/null
+podman --storage-driver vfs manifest create "cognito-reset:$VERSION" >/dev/null
+for image in "${IMAGES[@]}"; do
+  podman --storage-driver vfs manifest add "cognito-reset:$VERSION" "containers-storage:localhost/$image" >/dev/null
+done
 podman --storage-driver vfs manifest inspect "cognito-reset:$VERSION" | grep -o '"architecture": "[a-z0-9]*"' | sed 's/^/    /'
 
 echo; echo "==> the email trigger: target/release/custom-message.zip"
