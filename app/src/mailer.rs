@@ -66,6 +66,7 @@ impl Mailer {
     }
 
     /// Sends `email`. The error is the exception's code (or the transport failure), for the log.
+    #[tracing::instrument(name = "ses.send_email", skip_all)]
     pub async fn send(&self, email: &Email) -> Result<(), String> {
         let text = |s: &str| Content::builder().data(s).charset("UTF-8").build();
         let (subject, body_text, body_html) =

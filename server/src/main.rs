@@ -27,34 +27,97 @@ enum Command {
     Health,
 }
 
-/// Logs go to stderr through a writer thread, so requests never wait on the write itself;
-/// the queue is not lossy (when it is full, callers wait). Keep the guard until the end: it
-/// flushes what is queued.
-fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(
+/// What keeps the logs and traces flowing: dropped at the end, it flushes both.
+struct Telemetry {
+    _logs: tracing_appender::non_blocking::WorkerGuard,
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(p) = self.traces.take() {
+            // Sends the spans still queued (the exporter's own thread; bounded by its timeout).
+            let _ = p.shutdown();
+        }
+    }
+}
+
+fn filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
             "info,aws_config=warn,aws_smithy_runtime=warn,aws_sdk_cognitoidentityprovider=warn",
         )
-    });
-    // JSON lines by default (each carries the request span with its id); `LOG_FORMAT=text`
-    // for people reading a terminal (checked with the other settings).
+    })
+}
+
+/// The OTLP/HTTP (JSON) exporter to `endpoint` and its provider. Built on a thread of its own:
+/// the exporter's blocking HTTP client may not be made (or dropped) inside the async runtime.
+fn traces(
+    endpoint: &str,
+    service: &str,
+) -> Result<opentelemetry_sdk::trace::SdkTracerProvider, String> {
+    use opentelemetry_otlp::{Protocol, WithExportConfig};
+    let url = format!("{endpoint}/v1/traces");
+    let service = service.to_string();
+    std::thread::spawn(move || {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpJson)
+            .with_endpoint(url)
+            .with_timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resource = opentelemetry_sdk::Resource::builder()
+            .with_service_name(service)
+            .build();
+        Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource)
+            .build())
+    })
+    .join()
+    .map_err(|_| "the trace exporter could not be built".to_string())?
+}
+
+/// Logs go to stderr through a writer thread, so requests never wait on the write itself;
+/// the queue is not lossy (when it is full, callers wait). With `otlp`, every span (the
+/// request's, with its `request_id`, and those of the Cognito, SES and Redis calls in it) is
+/// also a trace span sent to the collector. Keep the result until the end: it flushes both.
+fn init_telemetry(json: bool, otlp: Option<&(String, String)>) -> Result<Telemetry, String> {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .finish(std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    if json {
-        builder
+    // JSON lines by default (each carries the request span with its id); `LOG_FORMAT=text`
+    // for people reading a terminal (checked with the other settings).
+    let logs = if json {
+        tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(false)
             .with_span_list(true)
-            .init();
+            .with_writer(writer)
+            .with_filter(filter())
+            .boxed()
     } else {
-        builder.compact().init();
-    }
-    guard
+        tracing_subscriber::fmt::layer()
+            .compact()
+            .with_writer(writer)
+            .with_filter(filter())
+            .boxed()
+    };
+    let provider = otlp.map(|(e, s)| traces(e, s)).transpose()?;
+    let spans = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer("cognito-reset"))
+            .with_filter(filter())
+            .boxed()
+    });
+    tracing_subscriber::registry().with(logs).with(spans).init();
+    Ok(Telemetry {
+        _logs: guard,
+        traces: provider,
+    })
 }
 
 #[tokio::main]
@@ -87,7 +150,13 @@ async fn serve() {
             std::process::exit(2);
         }
     };
-    let logs = init_logging(settings.ops.log_json);
+    let logs = match init_telemetry(settings.ops.log_json, settings.ops.otlp.as_ref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("OTEL_EXPORTER_OTLP_ENDPOINT: {e}");
+            std::process::exit(2);
+        }
+    };
     let addr = settings.http.listen_addr;
     let metrics_addr = settings.ops.metrics_addr;
     let emf = settings.ops.emf.clone();

@@ -7,6 +7,7 @@
 //! number, and drops each record when it expires.
 
 use std::{sync::Arc, time::Duration};
+use tracing::Instrument;
 
 use tower_sessions::{
     session::{Id, Record},
@@ -177,6 +178,7 @@ pub enum Backend {
 
 #[async_trait::async_trait]
 impl SessionStore for Backend {
+    #[tracing::instrument(name = "session.create", skip_all)]
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             Backend::Memory(s) => s.create(record).await,
@@ -186,6 +188,7 @@ impl SessionStore for Backend {
             }
         }
     }
+    #[tracing::instrument(name = "session.save", skip_all)]
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             Backend::Memory(s) => s.save(record).await,
@@ -195,12 +198,14 @@ impl SessionStore for Backend {
             }
         }
     }
+    #[tracing::instrument(name = "session.load", skip_all)]
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             Backend::Memory(s) => s.load(id).await,
             Backend::Redis(s) => s.load(id).await,
         }
     }
+    #[tracing::instrument(name = "session.delete", skip_all)]
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
             Backend::Memory(s) => s.delete(id).await,
@@ -260,19 +265,23 @@ return 0
 "#;
 
 impl app::limits::LimitStore for RedisLimits {
+    // Each call is a span of its own (a trace shows the store's share of a request).
     fn hit<'a>(&'a self, key: &'a str, limit: app::config::Limit) -> app::limits::LimitFuture<'a> {
         use fred::prelude::*;
-        Box::pin(async move {
-            let per = limit.per.as_millis() as i64;
-            let interval = (per / limit.max as i64).max(1);
-            let wait: i64 = self
-                .0
-                .next()
-                .eval(GCRA, vec![key.to_string()], vec![interval, per])
-                .await
-                .map_err(|e| app::limits::StoreError(e.to_string()))?;
-            Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
-        })
+        Box::pin(
+            async move {
+                let per = limit.per.as_millis() as i64;
+                let interval = (per / limit.max as i64).max(1);
+                let wait: i64 = self
+                    .0
+                    .next()
+                    .eval(GCRA, vec![key.to_string()], vec![interval, per])
+                    .await
+                    .map_err(|e| app::limits::StoreError(e.to_string()))?;
+                Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
+            }
+            .instrument(tracing::info_span!("redis.gcra")),
+        )
     }
 
     fn put<'a>(
@@ -282,37 +291,46 @@ impl app::limits::LimitStore for RedisLimits {
         ttl: Duration,
     ) -> app::limits::RecordFuture<'a, ()> {
         use fred::prelude::*;
-        Box::pin(async move {
-            let ms = (ttl.as_millis() as i64).max(1);
-            self.0
-                .next()
-                .set::<(), _, _>(key, value, Some(Expiration::PX(ms)), None, false)
-                .await
-                .map_err(|e| app::limits::StoreError(e.to_string()))
-        })
+        Box::pin(
+            async move {
+                let ms = (ttl.as_millis() as i64).max(1);
+                self.0
+                    .next()
+                    .set::<(), _, _>(key, value, Some(Expiration::PX(ms)), None, false)
+                    .await
+                    .map_err(|e| app::limits::StoreError(e.to_string()))
+            }
+            .instrument(tracing::info_span!("redis.set")),
+        )
     }
 
     fn get<'a>(&'a self, key: &'a str) -> app::limits::RecordFuture<'a, Option<String>> {
         use fred::prelude::*;
-        Box::pin(async move {
-            self.0
-                .next()
-                .get::<Option<String>, _>(key)
-                .await
-                .map_err(|e| app::limits::StoreError(e.to_string()))
-        })
+        Box::pin(
+            async move {
+                self.0
+                    .next()
+                    .get::<Option<String>, _>(key)
+                    .await
+                    .map_err(|e| app::limits::StoreError(e.to_string()))
+            }
+            .instrument(tracing::info_span!("redis.get")),
+        )
     }
 
     fn take<'a>(&'a self, key: &'a str) -> app::limits::RecordFuture<'a, Option<String>> {
         use fred::prelude::*;
-        Box::pin(async move {
-            // GETDEL (Redis 6.2+): one caller gets the value.
-            self.0
-                .next()
-                .getdel::<Option<String>, _>(key)
-                .await
-                .map_err(|e| app::limits::StoreError(e.to_string()))
-        })
+        Box::pin(
+            async move {
+                // GETDEL (Redis 6.2+): one caller gets the value.
+                self.0
+                    .next()
+                    .getdel::<Option<String>, _>(key)
+                    .await
+                    .map_err(|e| app::limits::StoreError(e.to_string()))
+            }
+            .instrument(tracing::info_span!("redis.getdel")),
+        )
     }
 }
 

@@ -17,6 +17,10 @@ pub struct OpsSettings {
     /// throttled and failed, emails sent and failed, rate-limited requests), which CloudWatch
     /// Logs turns into metrics.
     pub emf: Option<(Duration, String)>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (off when unset) and `OTEL_SERVICE_NAME` (default
+    /// `cognito-reset`): traces of every request and of each Cognito, SES and Redis call
+    /// inside it, sent over OTLP/HTTP (JSON) to `<endpoint>/v1/traces`.
+    pub otlp: Option<(String, String)>,
     /// `LOG_FORMAT`: `json` (the default: one JSON object a line, with the request's id) or
     /// `text` (for a terminal).
     pub log_json: bool,
@@ -29,6 +33,19 @@ pub(super) fn ops(get: Get) -> Result<OpsSettings, ConfigError> {
             .transpose()?,
         shutdown_grace: secs(get, "SHUTDOWN_GRACE_SECS", 20, 0, 600)?,
         emf: emf(get)?,
+        otlp: match get("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            None => None,
+            Some(e) if e.starts_with("http://") || e.starts_with("https://") => Some((
+                e.trim_end_matches('/').to_string(),
+                get("OTEL_SERVICE_NAME").unwrap_or_else(|| "cognito-reset".into()),
+            )),
+            Some(e) => {
+                return Err(err(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    format!("is malformed: expected an http:// or https:// URL of an OTLP/HTTP collector (got {e:?})"),
+                ))
+            }
+        },
         log_json: match get("LOG_FORMAT").as_deref() {
             None | Some("json") => true,
             Some("text") => false,

@@ -523,3 +523,109 @@ async fn the_binary_writes_its_counts_as_embedded_metric_lines() {
     assert!(requests >= 3, "{}", std::fs::read_to_string(&log).unwrap());
     drop(server);
 }
+
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`: the binary sends its traces over OTLP/HTTP (JSON) to a
+/// collector; here a stand-in that keeps what it is sent. A request's span arrives with the
+/// request's id (the one in its log lines and its `x-request-id` header), and the Cognito call
+/// made inside it arrives as a span of its own in the same trace.
+#[tokio::test]
+async fn traces_reach_an_otlp_collector_with_the_request_id() {
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let keep = got.clone();
+    let collector = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let keep = keep.clone();
+            async move {
+                keep.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let at = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, collector).await.unwrap() });
+
+    let pool = create_pool(false).await;
+    let log = std::env::temp_dir().join(format!("reset-otlp-{}.log", rand::random::<u32>()));
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", at.as_str()),
+        ("OTEL_SERVICE_NAME", "reset-under-test"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    let server = spawn_binary(&pool, &env, &log).await;
+    let r = client()
+        .post(format!("{}/api/sign-in", server.base))
+        .header("Origin", &server.base)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Accept", "application/json")
+        .form(&[("username", "nobody-here"), ("password", "Wrong-Passw0rd!")])
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    // Every span received: (trace id, name, request_id attribute).
+    let spans = |bodies: &[String]| -> Vec<(String, String, Option<String>)> {
+        let mut out = vec![];
+        for body in bodies {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            for rs in v["resourceSpans"].as_array().into_iter().flatten() {
+                for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
+                    for span in ss["spans"].as_array().into_iter().flatten() {
+                        let request_id = span["attributes"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|a| a["key"] == "request_id")
+                            .and_then(|a| a["value"]["stringValue"].as_str())
+                            .map(str::to_string);
+                        out.push((
+                            span["traceId"].as_str().unwrap_or("").to_string(),
+                            span["name"].as_str().unwrap_or("").to_string(),
+                            request_id,
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    };
+    let mut seen = vec![];
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seen = spans(&got.lock().unwrap());
+        let trace = seen
+            .iter()
+            .find(|s| s.2.as_deref() == Some(id.as_str()))
+            .map(|s| s.0.clone());
+        if let Some(t) = trace {
+            if seen.iter().filter(|s| s.0 == t).count() >= 3 {
+                break;
+            }
+        }
+    }
+    let all = got.lock().unwrap().join("\n");
+    assert!(
+        all.contains("reset-under-test"),
+        "the service's name: {all}"
+    );
+    let request = seen
+        .iter()
+        .find(|s| s.1 == "request" && s.2.as_deref() == Some(id.as_str()))
+        .unwrap_or_else(|| panic!("the request's span with its id {id}: {seen:?}"));
+    let in_it: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.0 == request.0)
+        .map(|s| s.1.as_str())
+        .collect();
+    // The server function's span and, inside it, the Cognito call's (`InitiateAuth`).
+    assert!(
+        in_it.contains(&"__server_sign_in") && in_it.contains(&"sign_in"),
+        "the sign-in and its Cognito call in the request's trace: {in_it:?}"
+    );
+    assert!(!all.contains("Wrong-Passw0rd!"), "no password in a span");
+    drop(server);
+}
