@@ -73,6 +73,16 @@ pub const EMF_NAMES: [&str; 8] = [
     "RateLimited",
 ];
 
+// Each count's place in [`Interval`] and [`EMF_NAMES`].
+const REQUESTS: usize = 0;
+const RESPONSES_5XX: usize = 1;
+const COGNITO_CALLS: usize = 2;
+const COGNITO_THROTTLED: usize = 3;
+const COGNITO_ERRORS: usize = 4;
+const EMAILS_SENT: usize = 5;
+const EMAILS_FAILED: usize = 6;
+const RATE_LIMITED: usize = 7;
+
 impl Interval {
     fn add(&self, which: usize) {
         self.0[which].fetch_add(1, Ordering::Relaxed);
@@ -153,9 +163,9 @@ impl Metrics {
     }
 
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
-        self.interval.add(0);
+        self.interval.add(REQUESTS);
         if status >= 500 {
-            self.interval.add(1);
+            self.interval.add(RESPONSES_5XX);
         }
         self.requests
             .get_or_create(&RequestLabels {
@@ -182,11 +192,11 @@ impl Metrics {
 
     /// A Cognito call: `outcome` is `ok`, `throttled` (`TooManyRequestsException`) or `error`.
     pub fn cognito(&self, operation: &str, outcome: &str, took: Duration) {
-        self.interval.add(2);
+        self.interval.add(COGNITO_CALLS);
         match outcome {
             "ok" => {}
-            "throttled" => self.interval.add(3),
-            _ => self.interval.add(4),
+            "throttled" => self.interval.add(COGNITO_THROTTLED),
+            _ => self.interval.add(COGNITO_ERRORS),
         }
         self.cognito_seconds
             .get_or_create(&OperationLabels {
@@ -209,11 +219,12 @@ impl Metrics {
 
     /// An email handed to SES (`sent`) or refused by it (any of the app's emails).
     pub fn email(&self, sent: bool) {
-        self.interval.add(if sent { 5 } else { 6 });
+        self.interval
+            .add(if sent { EMAILS_SENT } else { EMAILS_FAILED });
     }
 
     pub fn limited(&self, action: &str, scope: &str) {
-        self.interval.add(7);
+        self.interval.add(RATE_LIMITED);
         self.rate_limited
             .get_or_create(&LimitLabels {
                 action: action.to_string(),

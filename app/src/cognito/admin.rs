@@ -91,12 +91,25 @@ impl Cognito {
         name: &str,
     ) -> Result<Option<String>, IdpError> {
         let out = self.get_user_as_admin(username).await?;
-        Ok(out
-            .user_attributes()
-            .iter()
-            .find(|a| a.name() == name)
-            .and_then(|a| a.value())
-            .map(str::to_string))
+        Ok(attribute_value(&out, name))
+    }
+
+    /// `AdminGetUser` once: the user's summary and one attribute's value.
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_get_user_and(
+        &self,
+        username: &str,
+        name: &str,
+    ) -> Result<(UserSummary, Option<String>), IdpError> {
+        let out = self.get_user_as_admin(username).await?;
+        let value = attribute_value(&out, name);
+        let user = summary(
+            out.username(),
+            out.user_status().map(|s| s.as_str()),
+            out.enabled(),
+            out.user_attributes(),
+        );
+        Ok((user, value))
     }
 
     /// `AdminGetUser`, as Cognito answers it.
@@ -400,6 +413,15 @@ impl Cognito {
 }
 
 /// A user as an operator sees it, from what Cognito returns.
+/// The value of the attribute `name` in an `AdminGetUser` answer.
+fn attribute_value(out: &AdminGetUserOutput, name: &str) -> Option<String> {
+    out.user_attributes()
+        .iter()
+        .find(|a| a.name() == name)
+        .and_then(|a| a.value())
+        .map(str::to_string)
+}
+
 fn summary(
     username: &str,
     status: Option<&str>,

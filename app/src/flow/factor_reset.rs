@@ -84,7 +84,12 @@ pub fn code_hash(state: &AppState, username: &str, code: &str) -> String {
 /// Where the pool keeps the request, and the calls that read, write and delete it.
 pub mod store {
     use super::Pending;
-    use crate::{clock::now, cognito::IdpError, error::AppError, state::AppState};
+    use crate::{
+        clock::now,
+        cognito::{IdpError, UserSummary},
+        error::AppError,
+        state::AppState,
+    };
 
     /// The attribute, when the delayed reset is on.
     fn attribute(state: &AppState) -> Result<&str, AppError> {
@@ -110,7 +115,31 @@ pub mod store {
             .admin_attribute(username, name)
             .await
             .map_err(|k| failed(k, "AdminGetUser"))?;
-        let Some(p) = stored.as_deref().and_then(Pending::parse) else {
+        current(state, username, stored.as_deref()).await
+    }
+
+    /// `username`'s summary (contacts, locale) and pending request, in one `AdminGetUser`.
+    pub async fn with_user(
+        state: &AppState,
+        username: &str,
+    ) -> Result<(UserSummary, Option<Pending>), AppError> {
+        let name = attribute(state)?;
+        let (user, stored) = state
+            .cognito
+            .admin_get_user_and(username, name)
+            .await
+            .map_err(|k| failed(k, "AdminGetUser"))?;
+        let pending = current(state, username, stored.as_deref()).await?;
+        Ok((user, pending))
+    }
+
+    /// The request in `stored` (what the pool keeps for `username`); a lapsed one is deleted.
+    async fn current(
+        state: &AppState,
+        username: &str,
+        stored: Option<&str>,
+    ) -> Result<Option<Pending>, AppError> {
+        let Some(p) = stored.and_then(Pending::parse) else {
             return Ok(None);
         };
         if p.lapsed(now()) {

@@ -160,7 +160,7 @@ pub mod ssr {
         flow::{
             canonical_delivery,
             challenge::seconds_left,
-            factor_reset::{code_hash, new_code, store, TRIES},
+            factor_reset::{code_hash, new_code, store, Pending, TRIES},
             input::SIX,
             Code, Ctx,
         },
@@ -216,9 +216,10 @@ pub mod ssr {
         canonical_delivery(&state.decoy_key, username, &d).destination
     }
 
+    /// When a request made now would take effect.
     fn due_from_now(state: &AppState) -> i64 {
         let delay = state.settings.flows.mfa_reset.as_ref().map(|m| m.delay);
-        now() + delay.unwrap_or_default().as_secs() as i64
+        Pending::new(now(), delay.unwrap_or_default()).due
     }
 
     /// The page's state.
@@ -258,13 +259,14 @@ pub mod ssr {
         let Some(user) = proven(state, session).await? else {
             return Ok(LostView::NoFlow);
         };
-        if let Some(p) = store::pending(state, &user).await? {
+        let (summary, pending) = store::with_user(state, &user).await?;
+        if let Some(p) = pending {
             return Ok(LostView::Pending {
                 due: p.due,
                 ready: p.is_due(now()),
             });
         }
-        Ok(match verified_email(state, &user).await?.0 {
+        Ok(match summary.email.filter(|_| summary.email_verified) {
             Some(email) => LostView::Start {
                 to: masked(state, &user, &email),
                 due: due_from_now(state),

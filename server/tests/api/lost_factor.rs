@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::{
     common::*,
-    mfa::totp_user,
+    mfa::{require_mfa, totp_user},
     notify::{not_me_path, verified_sender, wait_for},
 };
 use serde_json::{json, Value};
@@ -26,12 +26,7 @@ async fn set_up(delay: &str) -> (Pool, TestApp, String) {
     let pool = create_pool(false).await;
     let user = random_user();
     let _ = totp_user(&pool, &user).await; // (it leaves the pool at OPTIONAL)
-    moto_call(
-        "SetUserPoolMfaConfig",
-        json!({"UserPoolId": pool.id, "MfaConfiguration": "ON",
-            "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
-    )
-    .await;
+    require_mfa(&pool).await;
     let from = format!("Account security <{sender}>");
     let app = spawn_on(
         &pool,

@@ -24,6 +24,17 @@ pub async fn mfa_pool(mode: &str) -> Pool {
     pool
 }
 
+/// Makes `pool` require a second factor (authenticator apps) again: `totp_user` leaves it at
+/// OPTIONAL.
+pub async fn require_mfa(pool: &Pool) {
+    moto_call(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": pool.id, "MfaConfiguration": "ON",
+            "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
+    )
+    .await;
+}
+
 /// RFC 6238 (SHA-1, 6 digits, 30 s) for a base32 `secret`, the way an authenticator app does.
 fn totp_at(secret: &str, unix: u64) -> String {
     use hmac::{Hmac, Mac};

@@ -5,7 +5,7 @@
 
 use crate::{
     common::*,
-    mfa::{mfa_pool, totp, totp_user},
+    mfa::{mfa_pool, require_mfa, totp, totp_user},
 };
 use serde_json::{json, Value};
 
@@ -116,12 +116,7 @@ async fn where_a_second_factor_is_required_a_recovery_code_leads_to_a_new_one() 
     let app = spawn_on(&pool, &[("RECOVERY_CODES", "true")]).await;
     let user = random_user();
     let _ = totp_user(&pool, &user).await; // (it leaves the pool at OPTIONAL)
-    moto_call(
-        "SetUserPoolMfaConfig",
-        json!({"UserPoolId": pool.id, "MfaConfiguration": "ON",
-            "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
-    )
-    .await;
+    require_mfa(&pool).await;
     let (codes, kept) = app::flow::recovery_codes::generate();
     moto_call(
         "AdminUpdateUserAttributes",
