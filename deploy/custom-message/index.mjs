@@ -6,19 +6,24 @@
 // Settings (Lambda environment): PUBLIC_ORIGIN (the app's origin, as the app's own setting),
 // PRODUCT_NAME (optional). A missing or bad PUBLIC_ORIGIN leaves every message unchanged and
 // logs one line, so a misconfiguration never blocks a reset.
-import { MESSAGES } from './messages.mjs';
+import { MESSAGES, RTL } from './messages.mjs';
 
-const RTL = new Set(['ar']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The app's language for a `locale` attribute such as `ja`, `pt_BR`, `zh-TW`; else English. */
+/** Old and macro-language codes for the locales the app has (as `app::text::normalise_tag`). */
+const ALIASES = { iw: 'he', in: 'id', no: 'nb', nn: 'nb', pt: 'pt-BR', zh: 'zh-Hans' };
+
+/** The app's language for a `locale` attribute such as `ja`, `pt_BR`, `zh-TW`, `nb-NO`: the
+ * exact tag, else its language (region or script dropped), else English. */
 export function languageOf(tag) {
-  const t = String(tag ?? '').replace('_', '-').toLowerCase();
+  const t = String(tag ?? '').replaceAll('_', '-').toLowerCase();
   if (!t) return 'en';
-  if (t.startsWith('zh')) return /-(tw|hk|mo|hant)/.test(t) ? 'zh-Hant' : 'zh-Hans';
-  if (t.startsWith('pt')) return 'pt-BR';
+  if (t.startsWith('zh-')) return /-(tw|hk|mo|hant)\b/.test(t) ? 'zh-Hant' : 'zh-Hans';
+  const exact = Object.keys(MESSAGES).find((code) => code.toLowerCase() === t);
+  if (exact) return exact;
   const base = t.split('-')[0];
-  return Object.hasOwn(MESSAGES, base) ? base : 'en';
+  const code = ALIASES[base] ?? base;
+  return Object.hasOwn(MESSAGES, code) ? code : 'en';
 }
 
 export function escapeHtml(s) {

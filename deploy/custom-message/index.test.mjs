@@ -2,9 +2,10 @@
 // shapes, with Cognito's own placeholder substitution simulated to read the link back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { handler, languageOf, originOf } from './index.mjs';
-import { MESSAGES } from './messages.mjs';
+import { MESSAGES, RTL } from './messages.mjs';
+import { render } from './generate.mjs';
 
 process.env.PUBLIC_ORIGIN = 'https://reset.example.com';
 
@@ -80,6 +81,11 @@ test("the user's locale picks the language, and Arabic reads right to left", asy
   const invite = await handler(event('CustomMessage_AdminCreateUser', { usernameParameter: '{username}', attributes: { locale: 'ar' } }));
   assert.ok(invite.response.emailMessage.includes('\u2068{username}\u2069') && invite.response.emailMessage.includes('\u2068{####}\u2069'));
   assert.equal(languageOf('ko-KR'), 'ko');
+  // Old and macro-language codes, and a region the app does not name.
+  for (const [tag, lang] of [['iw', 'he'], ['in', 'id'], ['no', 'nb'], ['nb_NO', 'nb'], ['nn-NO', 'nb'], ['zh-HK', 'zh-Hant'], ['zh', 'zh-Hans'], ['PT-br', 'pt-BR'], ['sv-FI', 'sv'], ['uk-UA', 'uk']]) {
+    if (Object.hasOwn(MESSAGES, lang)) assert.equal(languageOf(tag), lang, tag);
+  }
+  for (const lang of RTL) assert.ok(Object.hasOwn(MESSAGES, lang), lang);
 });
 
 test("an admin-created user's invitation has both placeholders and never puts the password in a link", async () => {
@@ -139,4 +145,8 @@ test("the emails speak every one of the app's languages, with every text", () =>
     assert.ok(texts.reset_code.includes('{code}') && texts.reset_lead.includes('{username}'), lang);
     assert.ok(texts.invite_lead.includes('{code}') && texts.invite_lead.includes('{username}'), lang);
   }
+});
+
+test('messages.mjs is what generate.mjs makes of app/locales (the words have one source)', () => {
+  assert.equal(readFileSync(new URL('./messages.mjs', import.meta.url), 'utf8'), render());
 });
