@@ -5,8 +5,9 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 use std::{error::Error, path::PathBuf};
 
 /// Every locale the app ships; `en` is the default (and the fallback).
-const LOCALES: [&str; 11] = [
-    "es", "fr", "de", "pt-BR", "it", "ja", "ko", "zh-Hans", "zh-Hant", "ar", "hi",
+const LOCALES: [&str; 23] = [
+    "es", "fr", "de", "pt-BR", "it", "ja", "ko", "zh-Hans", "zh-Hant", "ar", "hi", "nl", "pl",
+    "sv", "tr", "ru", "uk", "id", "vi", "th", "he", "da", "nb",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

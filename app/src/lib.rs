@@ -59,7 +59,7 @@ pub mod state;
 pub mod testing;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Html, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -117,8 +117,10 @@ pub fn shell(options: LeptosOptions, brand: Branding) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        // Chooses the locale (cookie, then Accept-Language) and sets `<html lang dir>`.
-        <I18nContextProvider cookie_name="lang">
+        // Chooses the locale (cookie, then Accept-Language). `<html lang dir>` is set by the
+        // layout: `dir` from the locale file (`text::is_rtl`), as ICU's data leaves some
+        // locales `auto` (`nb`).
+        <I18nContextProvider cookie_name="lang" set_lang_attr_on_html=false set_dir_attr_on_html=false>
             <Layout/>
         </I18nContextProvider>
     }
@@ -130,7 +132,9 @@ fn Layout() -> impl IntoView {
     let name = brand.product_name.clone();
     let title_name = name.clone();
     let l = text::locale();
+    let dir = if text::is_rtl(l) { "rtl" } else { "ltr" };
     view! {
+        <Html attr:lang=text::code(l) attr:dir=dir/>
         <Title formatter=move |t: String| td_string!(l, app.title, page = t, product = title_name.clone()).to_string()/>
         <Router>
           <div class="app">

@@ -177,6 +177,9 @@ pub struct SignedIn {
     /// Cognito's `cognito:username`, needed for `SECRET_HASH` on refresh.
     pub hash_username: String,
     pub email: Option<String>,
+    /// The user's `locale` attribute from the ID token (see [`crate::text::adopt_user_locale`]).
+    #[serde(default)]
+    pub locale: Option<String>,
     pub tokens: Tokens,
     /// Unix seconds when the access token expires.
     pub access_expires_at: i64,
@@ -559,6 +562,7 @@ impl AppSession {
             self.set(PASSKEY_OFFER, &true).await?;
         }
         self.set(CONTACT_CHECK, &true).await?;
+        crate::text::adopt_user_locale(user.locale.as_deref());
         Ok(())
     }
 
@@ -704,6 +708,7 @@ mod tests {
             username: name.into(),
             hash_username: name.into(),
             email: None,
+            locale: None,
             tokens: Tokens {
                 access: Token::from("access"),
                 id: None,

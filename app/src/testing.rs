@@ -242,6 +242,7 @@ pub async fn signed_in(ago: i64) -> AppSession {
         username: "jane".into(),
         hash_username: "jane".into(),
         email: None,
+        locale: None,
         tokens: Tokens {
             access: Token::from("access"),
             id: None,

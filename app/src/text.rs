@@ -147,6 +147,8 @@ pub fn list_separator(l: Locale) -> &'static str {
     match l {
         Locale::ja | Locale::zh_Hans | Locale::zh_Hant => "、",
         Locale::ar => "، ",
+        // Thai separates the items of a list with a space.
+        Locale::th => " ",
         _ => ", ",
     }
 }
@@ -364,9 +366,19 @@ pub fn parse_locale(tag: &str) -> Option<Locale> {
     Locale::from_str(tag).ok()
 }
 
-/// Whether `l` is written right to left.
+/// The app's locale for a language tag from elsewhere (a Cognito `locale` attribute such as
+/// `pt_BR`, `zh-TW`, `nb-NO`, `fr-CA`): the tag as the app names it, else its language alone;
+/// `None` when the app does not speak it.
+pub fn locale_for_tag(tag: &str) -> Option<Locale> {
+    let tag = tag.trim().replace('_', "-");
+    let tag = normalise_tag(&tag);
+    parse_locale(tag).or_else(|| parse_locale(tag.split('-').next().unwrap_or("")))
+}
+
+/// Whether `l` is written right to left (its locale file's `text.direction`, the one source the
+/// email trigger reads too).
 pub fn is_rtl(l: Locale) -> bool {
-    l == Locale::ar
+    td_string!(l, text.direction) == "rtl"
 }
 
 /// The endonym of each locale, for the language switcher.
@@ -384,6 +396,18 @@ pub fn language_name(l: Locale) -> &'static str {
         Locale::zh_Hant => "繁體中文",
         Locale::ar => "العربية",
         Locale::hi => "हिन्दी",
+        Locale::nl => "Nederlands",
+        Locale::pl => "Polski",
+        Locale::sv => "Svenska",
+        Locale::tr => "Türkçe",
+        Locale::ru => "Русский",
+        Locale::uk => "Українська",
+        Locale::id => "Bahasa Indonesia",
+        Locale::vi => "Tiếng Việt",
+        Locale::th => "ไทย",
+        Locale::he => "עברית",
+        Locale::da => "Dansk",
+        Locale::nb => "Norsk bokmål",
     }
 }
 
@@ -394,67 +418,111 @@ pub const LANG_COOKIE: &str = "lang";
 /// `lang` cookie, else the best match for `Accept-Language`, else English.
 #[cfg(feature = "ssr")]
 pub fn request_locale(headers: &http::HeaderMap) -> Locale {
-    use leptos_i18n::Locale as _;
-    use std::str::FromStr;
-    let from_cookie = headers
+    if let Some(l) = cookie_locale(headers) {
+        return l;
+    }
+    let accept = headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    negotiate(accept)
+}
+
+/// The app's best locale for an `Accept-Language` value: its tags in the order of their
+/// q-values (ties keep their order; `q=0` and `*` are skipped), each taken as the app names it
+/// or else by its language alone ([`locale_for_tag`]: `zh-HK` → `zh-Hant`, `pt-PT` → `pt-BR`,
+/// `fr-CA` → `fr`); English when none is spoken here. The server rewrites every request's
+/// header to this one tag (`security::normalise_languages`), so the pages, the error pages and
+/// the page cache all agree.
+pub fn negotiate(accept_language: &str) -> Locale {
+    let mut langs: Vec<(f32, &str)> = accept_language
+        .split(',')
+        .filter_map(|part| {
+            let mut it = part.trim().split(';');
+            let tag = it.next()?.trim();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map(|q| q.trim().parse().unwrap_or(0.0))
+                .unwrap_or(1.0);
+            (!tag.is_empty() && tag != "*" && q > 0.0).then_some((q, tag))
+        })
+        .take(32)
+        .collect();
+    langs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    langs
+        .iter()
+        .find_map(|(_, tag)| locale_for_tag(tag))
+        .unwrap_or(Locale::en)
+}
+
+/// The language this browser chose (the `lang` cookie), if it names one of the app's.
+#[cfg(feature = "ssr")]
+pub fn cookie_locale(headers: &http::HeaderMap) -> Option<Locale> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
         .find(|(k, _)| *k == LANG_COOKIE)
-        .and_then(|(_, v)| Locale::from_str(v).ok());
-    if let Some(l) = from_cookie {
-        return l;
+        .and_then(|(_, v)| parse_locale(v))
+}
+
+/// The `Set-Cookie` value that keeps `l` as this browser's language for a year (HttpOnly,
+/// SameSite=Lax, and Secure when the session cookie is): the switcher's and a sign-in's alike.
+pub fn lang_cookie(l: Locale, secure: bool) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+        code(l),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// After a sign-in (called by [`crate::session::AppSession::sign_in`], which every way of
+/// signing in passes through): the user's own language, their Cognito `locale` attribute as the
+/// ID token carries it, becomes this browser's, so the account page and what follows are in
+/// it. A language this browser chose with the switcher (the `lang` cookie) stays; a tag the app
+/// does not speak changes nothing.
+#[cfg(feature = "ssr")]
+pub fn adopt_user_locale(tag: Option<&str>) {
+    use leptos::prelude::use_context;
+    let Some(l) = tag.and_then(locale_for_tag) else {
+        return;
+    };
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    if cookie_locale(&parts.headers).is_some() {
+        return;
     }
-    let mut langs: Vec<(f32, String)> = headers
-        .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|part| {
-            let mut it = part.trim().split(';');
-            let tag = it.next()?.trim();
-            if tag.is_empty() || tag == "*" {
-                return None;
-            }
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse().ok())
-                .unwrap_or(1.0);
-            Some((q, tag.to_string()))
-        })
-        .collect();
-    langs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let tags: Vec<&str> = langs.iter().map(|(_, t)| normalise_tag(t)).collect();
-    Locale::find_locale(&tags)
+    let secure = use_context::<crate::state::AppState>()
+        .map(|s| s.settings.session.cookie_secure)
+        .unwrap_or(true);
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&lang_cookie(l, secure)),
+    ) {
+        res.append_header(http::header::SET_COOKIE, v);
+    }
 }
 
 /// Browsers name Chinese by region (`zh-TW`, `zh-CN`) and Portuguese without one; the app's
-/// locales name Chinese by script. This maps the common tags onto ours.
+/// locales name Chinese by script. Some systems still send the old codes for Hebrew (`iw`) and
+/// Indonesian (`in`), or Norwegian as a macro-language (`no`) or Nynorsk (`nn`), for which
+/// Bokmål is the closest the app has. This maps those tags (with any region) onto ours; the
+/// rest fall back from region to language in the locale matcher (`fr-CA` → `fr`).
 pub fn normalise_tag(tag: &str) -> &str {
-    let lower = tag.to_ascii_lowercase();
-    match lower.as_str() {
-        "zh-tw" | "zh-hk" | "zh-mo" | "zh-hant-tw" | "zh-hant-hk" => "zh-Hant",
-        "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" => "zh-Hans",
-        "pt" | "pt-pt" => "pt-BR",
+    let lower = tag.to_ascii_lowercase().replace('_', "-");
+    let (language, rest) = lower.split_once('-').unwrap_or((lower.as_str(), ""));
+    match (language, rest) {
+        ("zh", r) if ["tw", "hk", "mo", "hant"].iter().any(|p| r.starts_with(p)) => "zh-Hant",
+        ("zh", _) => "zh-Hans",
+        ("pt", _) => "pt-BR",
+        ("iw" | "he", _) => "he",
+        ("in" | "id", _) => "id",
+        ("no" | "nn" | "nb", _) => "nb",
         _ => tag,
     }
-}
-
-/// `Accept-Language` with each tag normalised (see [`normalise_tag`]), for the page renderer.
-pub fn normalise_accept_language(value: &str) -> String {
-    value
-        .split(',')
-        .map(|part| {
-            let part = part.trim();
-            match part.split_once(';') {
-                Some((tag, rest)) => format!("{};{rest}", normalise_tag(tag.trim())),
-                None => normalise_tag(part).to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
@@ -508,19 +576,31 @@ mod tests {
     }
 
     /// Every locale file has exactly the keys of `en.json` (plural forms count as their key):
-    /// a missing or stray key fails here.
+    /// a missing or stray key fails here. A plural key needs `_other` and at least one more
+    /// form (leptos_i18n reads a lone `_other` as a plain key, and the locale would fall back
+    /// to English for it), even in a language with one form (Indonesian, Thai …).
     #[test]
     fn every_locale_has_every_key() {
         fn keys(v: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
-            for (k, v) in v.as_object().expect("an object") {
+            let object = v.as_object().expect("an object");
+            for (k, v) in object {
                 if v.is_object() {
                     keys(v, &format!("{prefix}{k}."), out);
                 } else {
                     let base = ["_zero", "_one", "_two", "_few", "_many", "_other"]
                         .iter()
-                        .find_map(|s| k.strip_suffix(s))
-                        .unwrap_or(k);
-                    out.insert(format!("{prefix}{base}"));
+                        .find_map(|s| k.strip_suffix(s));
+                    if let Some(base) = base {
+                        let forms = object
+                            .keys()
+                            .filter(|o| o.strip_prefix(base).is_some_and(|s| s.starts_with('_')))
+                            .count();
+                        assert!(
+                            forms >= 2 && object.contains_key(&format!("{base}_other")),
+                            "{prefix}{base}: a plural needs _other and another form"
+                        );
+                    }
+                    out.insert(format!("{prefix}{}", base.unwrap_or(k)));
                 }
             }
         }
@@ -542,7 +622,7 @@ mod tests {
                 "{l:?}: missing {missing:?}, extra {extra:?}"
             );
         }
-        assert_eq!(Locale::get_all().len(), 12);
+        assert_eq!(Locale::get_all().len(), 24);
     }
 
     #[cfg(feature = "ssr")]
@@ -562,12 +642,26 @@ mod tests {
             "pt-BR,pt;q=0.8".parse().unwrap(),
         );
         assert_eq!(request_locale(&h), Locale::pt_BR);
-        assert_eq!(
-            normalise_accept_language("zh-TW,en;q=0.5"),
-            "zh-Hant, en;q=0.5"
-        );
+        assert_eq!(negotiate("zh-TW,en;q=0.5"), Locale::zh_Hant);
+        assert_eq!(negotiate("ja;q=0, ko;q=0.1"), Locale::ko);
+        assert_eq!(negotiate("*"), Locale::en);
+        // q-values order the tags (an unknown one first is skipped); a region the app does not
+        // name falls back to its language.
+        for (accept, want) in [
+            ("xx, uk;q=0.2, ru;q=0.8", Locale::ru),
+            ("nl-BE, fr;q=0.9", Locale::nl),
+            ("iw", Locale::he),
+            ("no;q=0.9, sv;q=0.8", Locale::nb),
+            ("de-CH;q=0.5, pl-PL;q=0.7", Locale::pl),
+            ("xx;q=1, uk;q=0.3, ru;q=0.9", Locale::ru),
+        ] {
+            h.insert(http::header::ACCEPT_LANGUAGE, accept.parse().unwrap());
+            assert_eq!(request_locale(&h), want, "{accept}");
+        }
         h.insert(http::header::COOKIE, "sid=x; lang=ar".parse().unwrap());
         assert_eq!(request_locale(&h), Locale::ar);
+        h.insert(http::header::COOKIE, "lang=klingon".parse().unwrap());
+        assert_eq!(cookie_locale(&h), None);
     }
 
     #[test]
@@ -581,6 +675,140 @@ mod tests {
         assert!(error_text(Locale::ar, &AppError::RateLimited(300)).contains("5 دقائق"));
         assert!(error_text(Locale::fr, &AppError::ResendCooldown(1)).contains("1 seconde."));
         assert!(error_text(Locale::ja, &AppError::ResendCooldown(30)).contains("30 秒"));
+    }
+
+    #[test]
+    fn languages_with_several_plural_forms_get_each_one() {
+        let wait = |l: Locale, secs: u32| error_text(l, &AppError::RateLimited(secs));
+        // Polish, Russian, Ukrainian: one, few (2–4, 22–24 …), many (5–21, 25 …).
+        for (secs, pl, ru, uk) in [
+            (1, "1 sekundę", "1 секунду", "1 секунду"),
+            (2, "2 sekundy", "2 секунды", "2 секунди"),
+            (5, "5 sekund", "5 секунд", "5 секунд"),
+            (11, "11 sekund", "11 секунд", "11 секунд"),
+            (21, "21 sekund", "21 секунду", "21 секунду"),
+            (22, "22 sekundy", "22 секунды", "22 секунди"),
+        ] {
+            assert!(
+                wait(Locale::pl, secs).contains(pl),
+                "{}",
+                wait(Locale::pl, secs)
+            );
+            assert!(
+                wait(Locale::ru, secs).contains(ru),
+                "{}",
+                wait(Locale::ru, secs)
+            );
+            assert!(
+                wait(Locale::uk, secs).contains(uk),
+                "{}",
+                wait(Locale::uk, secs)
+            );
+        }
+        assert!(wait(Locale::pl, 120).contains("2 minuty"));
+        assert!(wait(Locale::ru, 300).contains("5 минут "));
+        // Hebrew: one (a word, not a digit), two, other.
+        assert!(wait(Locale::he, 1).contains("שנייה אחת"));
+        assert!(wait(Locale::he, 2).contains("2 שניות"));
+        // One form only (Indonesian, Vietnamese, Thai): the count, always.
+        assert!(
+            wait(Locale::id, 1).contains("1 detik"),
+            "{}",
+            wait(Locale::id, 1)
+        );
+        assert!(wait(Locale::th, 30).contains("30 วินาที"));
+        let left = |l: Locale, n: i32| td_string!(l, security.recovery_left, count = n).to_string();
+        assert_eq!(
+            left(Locale::pl, 3),
+            "Masz 3 niewykorzystane kody odzyskiwania."
+        );
+        assert_eq!(
+            left(Locale::pl, 5),
+            "Masz 5 niewykorzystanych kodów odzyskiwania."
+        );
+        assert_eq!(
+            left(Locale::ru, 1),
+            "У вас 1 неиспользованный код восстановления."
+        );
+        assert_eq!(
+            left(Locale::uk, 2),
+            "У вас 2 невикористані коди відновлення."
+        );
+        let min = |l: Locale, n: u32| rule_label(l, &Rule::MinLength(n));
+        assert_eq!(min(Locale::ru, 8), "не меньше 8 символов");
+        assert_eq!(min(Locale::ru, 21), "не меньше 21 символа");
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        // 8 December 2026, 05:40 UTC.
+        let at = 1_796_708_400;
+        for (l, want) in [
+            (Locale::en, "8 December 2026, 05:40 UTC"),
+            (Locale::pl, "8 grudnia 2026, 05:40 UTC"),
+            (Locale::ru, "8 декабря 2026 г., 05:40 UTC"),
+            (Locale::uk, "8 грудня 2026 р., 05:40 UTC"),
+            (Locale::da, "8. december 2026 kl. 05:40 UTC"),
+            (Locale::nb, "8. desember 2026 kl. 05:40 UTC"),
+            (Locale::he, "8 בדצמבר 2026, 05:40 UTC"),
+            (Locale::vi, "05:40 UTC, ngày 8 tháng 12 năm 2026"),
+            (Locale::th, "8 ธันวาคม 2026 เวลา 05:40 UTC"),
+            (Locale::tr, "8 Aralık 2026 05:40 UTC"),
+        ] {
+            assert_eq!(local_time(l, at), want, "{l:?}");
+        }
+        for l in Locale::get_all() {
+            let months = td_string!(*l, text.months);
+            assert_eq!(
+                months.split('|').filter(|m| !m.is_empty()).count(),
+                12,
+                "{l:?}"
+            );
+            assert!(!local_time(*l, at).contains("{{"), "{l:?}");
+        }
+    }
+
+    #[test]
+    fn every_locale_names_itself_and_its_direction() {
+        let mut names = std::collections::BTreeSet::new();
+        for l in Locale::get_all() {
+            assert!(
+                names.insert(language_name(*l)),
+                "{l:?} has a name of its own"
+            );
+            let dir = td_string!(*l, text.direction);
+            assert!(dir == "ltr" || dir == "rtl", "{l:?}: {dir}");
+        }
+        let rtl: Vec<_> = Locale::get_all().iter().filter(|l| is_rtl(**l)).collect();
+        assert_eq!(rtl, [&Locale::ar, &Locale::he]);
+    }
+
+    #[test]
+    fn tags_from_elsewhere_find_the_closest_locale() {
+        for (tag, want) in [
+            ("ja", Some(Locale::ja)),
+            ("pt_BR", Some(Locale::pt_BR)),
+            ("pt-PT", Some(Locale::pt_BR)),
+            ("zh-HK", Some(Locale::zh_Hant)),
+            ("zh-Hant-TW", Some(Locale::zh_Hant)),
+            ("zh_CN", Some(Locale::zh_Hans)),
+            ("nb-NO", Some(Locale::nb)),
+            ("no", Some(Locale::nb)),
+            ("nn", Some(Locale::nb)),
+            ("iw-IL", Some(Locale::he)),
+            ("in", Some(Locale::id)),
+            ("uk_UA", Some(Locale::uk)),
+            ("fr-CA", Some(Locale::fr)),
+            (" sv-FI ", Some(Locale::sv)),
+            ("sw-KE", None),
+            ("", None),
+        ] {
+            assert_eq!(locale_for_tag(tag), want, "{tag}");
+        }
+        assert_eq!(
+            lang_cookie(Locale::pt_BR, true),
+            "lang=pt-BR; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly; Secure"
+        );
     }
 
     #[test]

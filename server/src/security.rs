@@ -189,17 +189,19 @@ pub async fn csrf(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> 
         .await
 }
 
-/// Rewrites `Accept-Language` so region-named Chinese and plain Portuguese match the app's
-/// locales (see `app::text::normalise_tag`), for every part of the app alike.
+/// Rewrites `Accept-Language` to the one locale of the app that answers it best
+/// (`app::text::negotiate`: q-values, `zh-HK` → `zh-Hant`, `nb-NO` → `nb`, `fr-CA` → `fr`), for
+/// every part of the app alike: the pages, the error pages and the page cache (which then keeps
+/// one copy per language, not one per header a browser can send).
 pub async fn normalise_languages(mut req: Request, next: Next) -> Response {
     if let Some(v) = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
     {
-        if let Ok(n) = HeaderValue::from_str(&app::text::normalise_accept_language(v)) {
-            req.headers_mut().insert(header::ACCEPT_LANGUAGE, n);
-        }
+        let best = app::text::code(app::text::negotiate(v));
+        req.headers_mut()
+            .insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static(best));
     }
     next.run(req).await
 }
@@ -219,12 +221,7 @@ pub async fn choose_language(
         // The error page, in the visitor's language, with the way back.
         return error_page::response(&AppError::BadRequest, &back, Some(StatusCode::NOT_FOUND));
     };
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
-        app::text::LANG_COOKIE,
-        app::text::code(l),
-        if guard.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = app::text::lang_cookie(l, guard.secure_cookies);
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);

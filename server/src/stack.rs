@@ -69,10 +69,10 @@ pub fn around(app: Router, p: Parts) -> Router {
         .layer(with(logo, security::headers))
         // An allowed `return_to` kept in its cookie (before the cache answers a page).
         .layer(with(guard.clone(), crate::return_to::remember))
-        // Anonymous GETs of the public pages, from the cache.
-        .layer(with(p.page_cache, page_cache::serve))
-        // Accept-Language as the app's locales name them (zh-HK → zh-Hant).
+        // Accept-Language as the one locale of the app that answers it (zh-HK → zh-Hant).
         .layer(from_fn(security::normalise_languages))
+        // Anonymous GETs of the public pages, from the cache (keyed by that locale).
+        .layer(with(p.page_cache, page_cache::serve))
         // TRACE and TRACK refused.
         .layer(from_fn(security::refuse_trace))
         // State changes from other sites refused.

@@ -31,6 +31,7 @@ async fn signed_in_session(expires_in: i64) -> AppSession {
         username: "jane".into(),
         hash_username: "jane".into(),
         email: None,
+        locale: None,
         tokens: Tokens {
             access: Token::from("old-access"),
             id: None,

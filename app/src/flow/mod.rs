@@ -71,32 +71,47 @@ pub async fn sign_out_elsewhere(state: &AppState, username: &str) -> bool {
     }
 }
 
-/// Reads `cognito:username` and `email` from an ID token's payload. The token came
-/// straight from Cognito over TLS, so its signature is not re-checked here; it is only
-/// used for display and for `SECRET_HASH`.
-pub fn id_claims(tokens: &Tokens) -> (Option<String>, Option<String>) {
+/// What the app reads from an ID token: the claims shown or used, nothing else.
+#[derive(Debug, Default, PartialEq)]
+pub struct IdClaims {
+    /// `cognito:username` (for `SECRET_HASH`).
+    pub username: Option<String>,
+    pub email: Option<String>,
+    /// The user's `locale` attribute, when the app client may read it.
+    pub locale: Option<String>,
+}
+
+/// Reads the [`IdClaims`] from an ID token's payload. The token came straight from Cognito over
+/// TLS, so its signature is not re-checked here; it is only used for display, the page's
+/// language and `SECRET_HASH`.
+pub fn id_claims(tokens: &Tokens) -> IdClaims {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     let Some(id) = &tokens.id else {
-        return (None, None);
+        return IdClaims::default();
     };
     let payload = id.expose().split('.').nth(1).unwrap_or("");
     let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
-        return (None, None);
+        return IdClaims::default();
     };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return (None, None);
+        return IdClaims::default();
     };
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-    (s("cognito:username").or_else(|| s("username")), s("email"))
+    IdClaims {
+        username: s("cognito:username").or_else(|| s("username")),
+        email: s("email"),
+        locale: s("locale"),
+    }
 }
 
 /// Builds the signed-in record from fresh tokens.
 pub fn signed_in(username: &str, tokens: Tokens) -> SignedIn {
-    let (cognito_username, email) = id_claims(&tokens);
+    let claims = id_claims(&tokens);
     SignedIn {
         username: username.to_string(),
-        hash_username: cognito_username.unwrap_or_else(|| username.to_string()),
-        email,
+        hash_username: claims.username.unwrap_or_else(|| username.to_string()),
+        email: claims.email,
+        locale: claims.locale,
         access_expires_at: now() + tokens.expires_in,
         authenticated_at: now(),
         tokens,

@@ -199,10 +199,7 @@ mod server {
 
     /// The locale of a `locale` attribute such as `ja`, `pt_BR` or `zh-TW`, if the app has it.
     pub fn attribute_locale(tag: &str) -> Option<Locale> {
-        let tag = tag.replace('_', "-");
-        let tag = crate::text::normalise_tag(&tag);
-        crate::text::parse_locale(tag)
-            .or_else(|| crate::text::parse_locale(tag.split('-').next().unwrap_or("")))
+        crate::text::locale_for_tag(tag)
     }
 
     fn subject(l: Locale, change: Change) -> String {

@@ -2,6 +2,7 @@
 //! dir>`; errors and the server's own pages in the reader's language.
 
 use crate::common::*;
+use serde_json::json;
 
 async fn get_in(app: &TestApp, path: &str, accept_language: &str) -> String {
     app.client
@@ -31,6 +32,17 @@ async fn the_page_speaks_the_browsers_language_and_sets_lang_and_dir() {
         ("zh-CN", "zh-Hans", "ltr", "忘记密码了？"),
         ("pt-BR", "pt-BR", "ltr", "Esqueceu a senha?"),
         ("hi-IN,hi", "hi", "ltr", "पासवर्ड भूल गए?"),
+        // The second right-to-left language; old and macro-language codes; a region the app
+        // does not name falls back to its language; q-values order the rest.
+        ("he-IL", "he", "rtl", "שכחתם את הסיסמה?"),
+        ("iw", "he", "rtl", "שכחתם את הסיסמה?"),
+        ("nb-NO,nb;q=0.9", "nb", "ltr", "Glemt passordet?"),
+        ("no", "nb", "ltr", "Glemt passordet?"),
+        ("nl-BE", "nl", "ltr", "Wachtwoord vergeten?"),
+        ("pt-PT", "pt-BR", "ltr", "Esqueceu a senha?"),
+        ("zh-HK", "zh-Hant", "ltr", "忘記密碼了嗎？"),
+        ("xx;q=1, uk;q=0.3, ru;q=0.9", "ru", "ltr", "Забыли пароль?"),
+        ("sw, th;q=0.5", "th", "ltr", "ลืมรหัสผ่าน?"),
         ("sw-KE", "en", "ltr", "Forgot your password?"),
         ("", "en", "ltr", "Forgot your password?"),
     ] {
@@ -90,6 +102,90 @@ async fn the_switcher_keeps_the_choice_in_a_cookie_and_comes_back() {
     let page = r.text().await.unwrap();
     assert!(page.contains("<html"), "{page}");
     assert!(page.contains("href=\"/sign-in\""), "a way back: {page}");
+}
+
+/// The user's Cognito `locale` attribute (in the ID token) becomes the page's language after
+/// sign-in, unless this browser chose one with the switcher; an attribute the app does not
+/// speak changes nothing.
+#[tokio::test]
+async fn a_sign_in_adopts_the_users_locale_unless_the_browser_chose_one() {
+    let app = spawn_app(false).await;
+    let password = "Corr3ct-Horse!";
+    let user_with = |locale: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let user = random_user();
+            confirmed_user(&pool, &user, password).await;
+            moto_call(
+                "AdminUpdateUserAttributes",
+                json!({"UserPoolId": pool.id, "Username": user,
+                       "UserAttributes": [{"Name": "locale", "Value": locale}]}),
+            )
+            .await;
+            user
+        }
+    };
+    let sign_in = |app: &TestApp, user: String| {
+        let app = app.fresh();
+        async move {
+            let r = app
+                .call("sign-in", &[("username", &user), ("password", password)])
+                .await;
+            assert_eq!(location(&r), "/account");
+            let cookies: Vec<String> = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect();
+            (app, cookies)
+        }
+    };
+
+    // `uk_UA` (Cognito's attribute is free text): Ukrainian from now on, whatever the browser
+    // asks for.
+    let (signed_in, cookies) = sign_in(&app, user_with("uk_UA").await).await;
+    let lang = cookies
+        .iter()
+        .find(|c| c.starts_with("lang="))
+        .expect("a lang cookie");
+    for part in ["lang=uk;", "Path=/", "SameSite=Lax", "HttpOnly"] {
+        assert!(lang.contains(part), "{part} in {lang}");
+    }
+    let html = get_in(&signed_in, "/account", "en").await;
+    assert!(
+        html.contains("<html lang=\"uk\" dir=\"ltr\""),
+        "{}",
+        &html[..300]
+    );
+    assert!(
+        html.contains("Ваш обліковий запис"),
+        "the account page in Ukrainian"
+    );
+
+    // The switcher's choice stays.
+    let chooser = app.fresh();
+    chooser.get("/language/de?back=/sign-in").await;
+    let user = user_with("he").await;
+    let r = chooser
+        .call("sign-in", &[("username", &user), ("password", password)])
+        .await;
+    assert_eq!(location(&r), "/account");
+    assert!(r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("lang=")));
+    assert!(get_in(&chooser, "/account", "en")
+        .await
+        .contains("<html lang=\"de\""));
+
+    // A language the app does not have: nothing set, the browser's language stays.
+    let (_, cookies) = sign_in(&app, user_with("sw-KE").await).await;
+    assert!(
+        cookies.iter().all(|c| !c.starts_with("lang=")),
+        "{cookies:?}"
+    );
 }
 
 #[tokio::test]
