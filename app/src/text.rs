@@ -625,6 +625,22 @@ mod tests {
         assert_eq!(Locale::get_all().len(), 24);
     }
 
+    /// `locales/REVIEW.md` (who translated each locale, who reviewed it) has a row for every
+    /// locale and none for a locale the app does not have.
+    #[test]
+    fn review_lists_every_locale() {
+        let review = include_str!("../locales/REVIEW.md");
+        let listed: std::collections::BTreeSet<&str> = review
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(" |").next())
+            .filter(|c| !["Code", "------"].iter().any(|h| c.starts_with(h)))
+            .collect();
+        let all: std::collections::BTreeSet<&str> =
+            Locale::get_all().iter().map(|l| l.as_str()).collect();
+        assert_eq!(listed, all);
+    }
+
     #[cfg(feature = "ssr")]
     #[test]
     fn the_cookie_wins_then_accept_language() {
