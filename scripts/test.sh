@@ -62,7 +62,7 @@ phase "cargo test: unit tests, error mapping (aws-smithy-mocks), integration aga
 # window), and the longest waits set the phase's time.
 cargo test "${TEST_CARGO_ARGS[@]}" -- --test-threads=4
 
-phase "Playwright: app instances, then chromium (JavaScript on) and chromium-no-js"
+phase "Playwright: app instances, then chromium (JavaScript on) and chromium-no-js; the accessibility conformance report"
 POOL_JSON="$LOGS/e2e-pool.json"
 "$PY" scripts/moto.py --endpoint "$MOTO" pool --out "$POOL_JSON" --name e2e >/dev/null
 MFA_POOL_JSON="$LOGS/e2e-mfa-pool.json"
@@ -113,6 +113,7 @@ start_app public "$P_PASSKEY" "$LOGS/app-passkey.log" "${FAST[@]}" \
   POOL_FEATURES=optional,totp,passkeys PUBLIC_ORIGIN="http://localhost:$P_PASSKEY"
 for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_STATES" "$P_CHOICE" "$P_PASSKEY"; do wait_http "http://127.0.0.1:$p/healthz" 60; done
 
+rm -rf "$LOGS/a11y-evidence"
 (
   cd end2end
   E2E_MOTO="$MOTO" E2E_POOL="$("$PY" -c "import json;print(json.load(open('$POOL_JSON'))['pool_id'])")" \
@@ -126,8 +127,13 @@ for p in "$P_JS" "$P_NOJS" "$P_SHORT" "$P_LIMITED" "$P_MFA" "$P_SMS" "$P_STATES"
   E2E_SMS_POOL="$("$PY" -c "import json;print(json.load(open('$SMS_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_POOL="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['pool_id'])")" \
   E2E_MFA_CLIENT="$("$PY" -c "import json;print(json.load(open('$MFA_POOL_JSON'))['public_client_id'])")" \
+  A11Y_EVIDENCE="$LOGS/a11y-evidence" \
     npx playwright test
 )
+# The accessibility conformance report from this run's evidence: it fails when the evidence
+# falls short of a claim, or when the committed report differs (docs "Accessibility
+# conformance report").
+node end2end/acr/report.mjs "$LOGS/a11y-evidence" --check
 
 phase "scale-out: Redis + two instances + nginx (Playwright, kill, 500-flow load)"
 MOTO="$MOTO" POOL_JSON="$POOL_JSON" LOGS="$LOGS" bash scripts/scale.sh

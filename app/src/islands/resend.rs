@@ -42,7 +42,9 @@ pub fn ResendCountdown() -> impl IntoView {
     view! {
         <div class="resend" id=RESEND_ID data-seconds=seconds data-runs=runs
             data-live=marker(live)>
-            <p id="resend-status" aria-live="polite">
+            // Not a live region: a screen reader would read the count every second. Reading
+            // the page gives the time left; the button comes back when it is up.
+            <p id="resend-status" aria-live="off">
                 {text}
             </p>
             <form method="post" action=action class="inline-form">
