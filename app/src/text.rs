@@ -458,14 +458,7 @@ pub fn negotiate(accept_language: &str) -> Locale {
 /// The language this browser chose (the `lang` cookie), if it names one of the app's.
 #[cfg(feature = "ssr")]
 pub fn cookie_locale(headers: &http::HeaderMap) -> Option<Locale> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == LANG_COOKIE)
-        .and_then(|(_, v)| parse_locale(v))
+    crate::device::read(headers, LANG_COOKIE).and_then(|v| parse_locale(&v))
 }
 
 /// The `Set-Cookie` value that keeps `l` as this browser's language for a year (HttpOnly,

@@ -119,12 +119,13 @@ const SCANNED = process.env.A11Y_LOCALES ? process.env.A11Y_LOCALES.split(',') :
 /** The locales the running state test checks (half of them: see [`stateTest`]). */
 let chunk: string[] = SCANNED;
 
-/** A page or state, checked in every locale in two tests of half the locales each (each well
- * within its time, and the two workers share them): `body` reaches the state in English and
- * calls [`inEachLocale`]. */
-function stateTest(name: string, body: (args: { app: App; page: Page }) => Promise<void>) {
-  for (const [i, part] of halves()) {
-    test(`${name} (${i}/2)`, async ({ app, page }) => {
+/** A page or state, checked in every locale in `parts` tests of a share of the locales each
+ * (each well within its time, and the two workers share them; a state whose every showing
+ * takes a whole flow gets more parts): `body` reaches the state in English and calls
+ * [`inEachScript`]. */
+function stateTest(name: string, body: (args: { app: App; page: Page }) => Promise<void>, parts = 2) {
+  for (const [i, part] of split(parts)) {
+    test(`${name} (${i}/${parts})`, async ({ app, page }) => {
       chunk = part;
       await body({ app, page });
     });
@@ -132,9 +133,9 @@ function stateTest(name: string, body: (args: { app: App; page: Page }) => Promi
 }
 
 /** [`stateTest`] for a state that needs a confirmed user. */
-function stateTestWithUser(name: string, body: (args: { app: App; page: Page; user: User }) => Promise<void>) {
-  for (const [i, part] of halves()) {
-    test(`${name} (${i}/2)`, async ({ app, page, user }) => {
+function stateTestWithUser(name: string, body: (args: { app: App; page: Page; user: User }) => Promise<void>, parts = 2) {
+  for (const [i, part] of split(parts)) {
+    test(`${name} (${i}/${parts})`, async ({ app, page, user }) => {
       chunk = part;
       await body({ app, page, user });
     });
@@ -142,18 +143,20 @@ function stateTestWithUser(name: string, body: (args: { app: App; page: Page; us
 }
 
 /** [`stateTest`] for a state that needs a user with a temporary password. */
-function stateTestWithTempUser(name: string, body: (args: { app: App; page: Page; tempUser: User }) => Promise<void>) {
-  for (const [i, part] of halves()) {
-    test(`${name} (${i}/2)`, async ({ app, page, tempUser }) => {
+function stateTestWithTempUser(name: string, body: (args: { app: App; page: Page; tempUser: User }) => Promise<void>, parts = 2) {
+  for (const [i, part] of split(parts)) {
+    test(`${name} (${i}/${parts})`, async ({ app, page, tempUser }) => {
       chunk = part;
       await body({ app, page, tempUser });
     });
   }
 }
 
-function halves(): [number, string[]][] {
-  const half = Math.ceil(SCANNED.length / 2);
-  return [[1, SCANNED.slice(0, half)], [2, SCANNED.slice(half)]];
+/** The scanned locales in `parts` runs of (nearly) equal length, numbered from 1. */
+function split(parts: number): [number, string[]][] {
+  const size = Math.ceil(SCANNED.length / parts);
+  return Array.from({ length: parts }, (_, i) => [i + 1, SCANNED.slice(i * size, (i + 1) * size)] as [number, string[]])
+    .filter(([, part]) => part.length > 0);
 }
 
 /** Checks the page in each locale of the running [`stateTest`]. The state is reached once, in
@@ -247,7 +250,7 @@ test.describe('every page and state, in every locale', () => {
   });
 
   stateTest('/sign-in with the success notice', async ({ app, page }) => {
-    // The notice is shown once: a reset of its own for each script.
+    // The notice is shown once: a reset of its own for each locale.
     const reset = async (a: App) => {
       const user = await createUser();
       await a.open('/reset');
@@ -255,7 +258,7 @@ test.describe('every page and state, in every locale', () => {
     };
     await reset(app);
     await inEachScript(page, app, '/sign-in with the success notice', reset);
-  });
+  }, 4);
 
   for (const path of ['/account', '/account/password', '/account/security']) {
     stateTestWithUser(`${path} signed in`, async ({ app, page, user }) => {
@@ -302,7 +305,7 @@ test.describe('every page and state, in every locale', () => {
     };
     await wrong(app);
     await inEachScript(page, app, '/sign-in/recovery with a wrong code', wrong);
-  });
+  }, 3);
 
   stateTest('/sign-in/lost with a wrong code, then the request pending', async ({ app, page }) => {
     const user = await totpUser();
@@ -330,7 +333,7 @@ test.describe('every page and state, in every locale', () => {
     await page.locator('form[action$="/mfa/lost/confirm"] button').click();
     await expect(page.locator('#lost-pending')).toBeVisible();
     await inEachScript(page, app, '/sign-in/lost with the request pending');
-  });
+  }, 3);
 
   stateTest('/account/security with passkeys offered', async ({ app, page }) => {
     await app.open(`${PASSKEY}/sign-in`);
@@ -347,7 +350,7 @@ test.describe('every page and state, in every locale', () => {
   });
 
   stateTest('/account with the passkey offer', async ({ app, page }) => {
-    // The offer is made once: a sign-in of its own for each script.
+    // The offer is made once: a sign-in of its own for each locale.
     const offered = async (a: App) => {
       await a.open(`${PASSKEY}/sign-in`);
       await a.signIn(temporaryUser());
@@ -356,7 +359,7 @@ test.describe('every page and state, in every locale', () => {
     };
     await offered(app);
     await inEachScript(page, app, '/account with the passkey offer', offered);
-  });
+  }, 4);
 
   stateTestWithTempUser('/new-password after a temporary password', async ({ app, page, tempUser }) => {
     await app.open('/sign-in');
@@ -464,7 +467,7 @@ test.describe('every page and state, in every locale', () => {
     };
     await refused();
     await inEachScript(page, app, 'rate-limited', refused);
-  });
+  }, 3);
 });
 
 test.describe('dark theme', () => {
