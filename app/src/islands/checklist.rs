@@ -28,7 +28,7 @@ pub fn PasswordChecklist() -> impl IntoView {
     let ChecklistText { title, rules, done } = given();
     // The browser needs the rules (not their labels: they are on the page).
     let codes: Vec<String> = rules.iter().map(|(r, _)| r.code()).collect();
-    let codes = kept(CHECKLIST_ID, "data-rules", codes.join(" "));
+    let codes = kept(CHECKLIST_ID, "data-rules", || codes.join(" "));
     let mut labels = rules.into_iter().map(|(_, label)| label);
     let rules: Vec<(Rule, String)> = codes
         .split(' ')

@@ -17,7 +17,7 @@ pub struct CopyText {
 #[island]
 pub fn CopyKey() -> impl IntoView {
     let CopyText { copy, copied } = given();
-    let copied = kept(COPY_ID, "data-copied", copied);
+    let copied = kept(COPY_ID, "data-copied", || copied);
     let after = copied.clone();
     let live = when_live(|| {});
     // What the button says after a copy ("" before).

@@ -133,9 +133,11 @@ fn own(ev: &web_sys::Event, name: &str) -> String {
 
 /// The `data-*` attribute `name` of the island whose root is `id`: on the server `value` (which
 /// it writes); in the browser what the page says, read before the island hydrates.
-fn kept(id: &str, name: &str, value: String) -> String {
+fn kept(id: &str, name: &str, value: impl FnOnce() -> String) -> String {
+    // On the server the value is made; in the browser it is read back, and the code that makes
+    // it never reaches the WASM.
     if cfg!(feature = "ssr") {
-        return value;
+        return value();
     }
     by_id::<web_sys::Element>(id)
         .map(|el| data(&el, name))
@@ -211,9 +213,9 @@ pub fn runs_from_data(data: &str) -> Runs {
         .filter_map(|line| {
             let (n, text) = line.split_once(' ')?;
             let n = n.parse().ok()?;
-            let earlier = text.strip_prefix('^').and_then(|k| k.parse::<usize>().ok());
+            let earlier = text.strip_prefix('^').and_then(|k| k.parse::<u32>().ok());
             let text = match earlier {
-                Some(k) => seen.get(k)?.clone(),
+                Some(k) => seen.get(k as usize)?.clone(),
                 None => {
                     seen.push(text.to_string());
                     text.to_string()

@@ -31,8 +31,8 @@ pub fn ResendCountdown() -> impl IntoView {
         label,
         action,
     } = given();
-    let runs = kept(RESEND_ID, "data-runs", runs_to_data(&runs));
-    let seconds = kept(RESEND_ID, "data-seconds", seconds.to_string());
+    let runs = kept(RESEND_ID, "data-runs", || runs_to_data(&runs));
+    let seconds = kept(RESEND_ID, "data-seconds", || seconds.to_string());
     let left = RwSignal::new(seconds.parse().unwrap_or(0));
     let live = when_live(move || count_down(left, || {}));
     let text = {

@@ -19,8 +19,8 @@ pub struct TimerText {
 #[island]
 pub fn StepTimer() -> impl IntoView {
     let TimerText { seconds, text } = given();
-    let text = kept(TIMER_ID, "data-text", text);
-    let seconds = kept(TIMER_ID, "data-seconds", seconds.to_string());
+    let text = kept(TIMER_ID, "data-text", || text);
+    let seconds = kept(TIMER_ID, "data-seconds", || seconds.to_string());
     let left = RwSignal::new(seconds.parse().unwrap_or(0));
     let live = when_live(move || {
         count_down(left, || {
