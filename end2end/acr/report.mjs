@@ -79,12 +79,11 @@ export function render(evidence) {
   const scans = evidence.filter((e) => e.kind === 'axe');
   const states = new Map();
   for (const s of scans) {
-    const key = s.scheme === 'dark' ? `${s.state}` : s.state;
-    const entry = states.get(key) ?? { on: new Set(), off: new Set(), scans: 0, violations: 0, dark: s.scheme === 'dark' };
+    const entry = states.get(s.state) ?? { on: new Set(), off: new Set(), scans: 0, violations: 0, dark: s.scheme === 'dark' };
     (s.js ? entry.on : entry.off).add(s.lang);
     entry.scans += 1;
     entry.violations += s.violations;
-    states.set(key, entry);
+    states.set(s.state, entry);
   }
   for (const [state, e] of states) {
     if (e.violations) problems.push(`${state}: ${e.violations} violations`);

@@ -1,7 +1,7 @@
-import { Browser, BrowserContext, Page } from '@playwright/test';
+import { Browser, Page } from '@playwright/test';
 import { test, expect, App, NEW_PASSWORD, LOCALES, latestCode, islandsLive } from './fixtures/app';
 import { record } from './fixtures/evidence';
-import { createUser, User, MFA_POOL, SMS_POOL, STATES_POOL, sentEmails, signedUpUser, totpUser } from './fixtures/moto';
+import { createUser, MFA_POOL, SMS_POOL, STATES_POOL, sentEmails, signedUpUser, totpUser } from './fixtures/moto';
 import { CHOICE, PASSKEY, passkeyUser, scriptedUser, temporaryUser } from './fixtures/scripted';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -122,32 +122,12 @@ let chunk: string[] = SCANNED;
 /** A page or state, checked in every locale in `parts` tests of a share of the locales each
  * (each well within its time, and the two workers share them; a state whose every showing
  * takes a whole flow gets more parts): `body` reaches the state in English and calls
- * [`inEachScript`]. */
+ * [`inEachLocale`]. */
 function stateTest(name: string, body: (args: { app: App; page: Page }) => Promise<void>, parts = 2) {
   for (const [i, part] of split(parts)) {
     test(`${name} (${i}/${parts})`, async ({ app, page }) => {
       chunk = part;
       await body({ app, page });
-    });
-  }
-}
-
-/** [`stateTest`] for a state that needs a confirmed user. */
-function stateTestWithUser(name: string, body: (args: { app: App; page: Page; user: User }) => Promise<void>, parts = 2) {
-  for (const [i, part] of split(parts)) {
-    test(`${name} (${i}/${parts})`, async ({ app, page, user }) => {
-      chunk = part;
-      await body({ app, page, user });
-    });
-  }
-}
-
-/** [`stateTest`] for a state that needs a user with a temporary password. */
-function stateTestWithTempUser(name: string, body: (args: { app: App; page: Page; tempUser: User }) => Promise<void>, parts = 2) {
-  for (const [i, part] of split(parts)) {
-    test(`${name} (${i}/${parts})`, async ({ app, page, tempUser }) => {
-      chunk = part;
-      await body({ app, page, tempUser });
     });
   }
 }
@@ -164,7 +144,7 @@ function split(parts: number): [number, string[]][] {
  * language and `again` (given the page's driver in that language) brings back what a reload
  * does not: a kept error or notice is shown once. Without `again` the page is simply shown
  * again. */
-async function inEachScript(page: Page, app: App, state: string, again?: (a: App) => Promise<void>) {
+async function inEachLocale(page: Page, app: App, state: string, again?: (a: App) => Promise<void>) {
   for (const code of chunk) {
     if (code !== (await page.evaluate(() => document.documentElement.lang))) {
       const url = new URL(page.url());
@@ -183,7 +163,7 @@ test.describe('every page and state, in every locale', () => {
     stateTest(`${path} empty`, async ({ app, page }) => {
       await app.open(path);
       // A page a visitor lands on without a state (a 404, a used link) is opened again.
-      await inEachScript(page, app, `${path} empty`, async () => {
+      await inEachLocale(page, app, `${path} empty`, async () => {
         if (new URL(page.url()).pathname !== path) await page.goto(path);
       });
     });
@@ -196,7 +176,7 @@ test.describe('every page and state, in every locale', () => {
     };
     await app.open('/reset');
     await submit();
-    await inEachScript(page, app, '/reset with an error', submit);
+    await inEachLocale(page, app, '/reset with an error', submit);
   });
 
   stateTest('/reset after a broken email link', async ({ app, page }) => {
@@ -205,21 +185,23 @@ test.describe('every page and state, in every locale', () => {
       await expect(page.locator('#error-summary')).toBeVisible();
     };
     await open();
-    await inEachScript(page, app, '/reset after a broken link', open);
+    await inEachLocale(page, app, '/reset after a broken link', open);
   });
 
-  stateTestWithUser('/not-me from a security email', async ({ app, page, user }) => {
+  stateTest('/not-me from a security email', async ({ app, page }) => {
+    const user = await createUser();
     await app.open('/reset');
     await app.completeReset(user.username, NEW_PASSWORD);
     const [mail] = await sentEmails(`${user.username}@example.com`);
     await app.open(/href="([^"]+\/not-me\/link\?t=[^"]+)"/.exec(mail.body)![1]);
     await expect(page.locator('form button[type=submit]')).toBeVisible();
-    await inEachScript(page, app, '/not-me from an email', async () => {
+    await inEachLocale(page, app, '/not-me from an email', async () => {
       await expect(page.locator('form button[type=submit]')).toBeVisible();
     });
   });
 
-  stateTestWithUser('/sign-in with wrong credentials', async ({ app, page, user }) => {
+  stateTest('/sign-in with wrong credentials', async ({ app, page }) => {
+    const user = await createUser();
     const wrong = async () => {
       await page.locator('#username').fill(user.username);
       await page.locator('#password').fill('Wrong-Passw0rd!');
@@ -228,16 +210,18 @@ test.describe('every page and state, in every locale', () => {
     };
     await app.open('/sign-in');
     await wrong();
-    await inEachScript(page, app, '/sign-in with wrong credentials', wrong);
+    await inEachLocale(page, app, '/sign-in with wrong credentials', wrong);
   });
 
-  stateTestWithUser('/reset/confirm with a code sent', async ({ app, page, user }) => {
+  stateTest('/reset/confirm with a code sent', async ({ app, page }) => {
+    const user = await createUser();
     await app.open('/reset');
     await app.requestCode(user.username);
-    await inEachScript(page, app, '/reset/confirm');
+    await inEachLocale(page, app, '/reset/confirm');
   });
 
-  stateTestWithUser('/reset/confirm with a rule error', async ({ app, page, user }) => {
+  stateTest('/reset/confirm with a rule error', async ({ app, page }) => {
+    const user = await createUser();
     await app.open('/reset');
     await app.requestCode(user.username);
     const code = await latestCode(user.username);
@@ -246,7 +230,7 @@ test.describe('every page and state, in every locale', () => {
       await expect(page.locator('#error-summary')).toBeVisible();
     };
     await short(app);
-    await inEachScript(page, app, '/reset/confirm with a rule error', short);
+    await inEachLocale(page, app, '/reset/confirm with a rule error', short);
   });
 
   stateTest('/sign-in with the success notice', async ({ app, page }) => {
@@ -257,16 +241,17 @@ test.describe('every page and state, in every locale', () => {
       await a.completeReset(user.username, NEW_PASSWORD);
     };
     await reset(app);
-    await inEachScript(page, app, '/sign-in with the success notice', reset);
+    await inEachLocale(page, app, '/sign-in with the success notice', reset);
   }, 4);
 
   for (const path of ['/account', '/account/password', '/account/security']) {
-    stateTestWithUser(`${path} signed in`, async ({ app, page, user }) => {
+    stateTest(`${path} signed in`, async ({ app, page }) => {
+      const user = await createUser();
       await app.open('/sign-in');
       await app.signIn(user);
       await expect(page).toHaveURL(/\/account$/);
       if (path !== '/account') await app.open(path);
-      await inEachScript(page, app, path);
+      await inEachLocale(page, app, path);
     });
   }
 
@@ -278,17 +263,18 @@ test.describe('every page and state, in every locale', () => {
     await app.open('/account/security');
     await page.locator('[data-contact="email"]').getByRole('button', { name: app.t.security.contact_verify }).click();
     await expect(page.locator('#verify-contact')).toBeVisible();
-    await inEachScript(page, app, '/account/security verifying the email');
+    await inEachLocale(page, app, '/account/security verifying the email');
   });
 
-  stateTestWithUser('/account/security with new recovery codes', async ({ app, page, user }) => {
+  stateTest('/account/security with new recovery codes', async ({ app, page }) => {
+    const user = await createUser();
     await app.open('/sign-in');
     await app.signIn(user);
     await expect(page).toHaveURL(/\/account$/);
     await app.open('/account/security');
     await page.getByRole('button', { name: app.t.security.recovery_create }).click();
     await expect(page.locator('#new-recovery-codes')).toBeVisible();
-    await inEachScript(page, app, '/account/security with new recovery codes');
+    await inEachLocale(page, app, '/account/security with new recovery codes');
   });
 
   stateTest('/sign-in/recovery with a wrong recovery code', async ({ app, page }) => {
@@ -304,7 +290,7 @@ test.describe('every page and state, in every locale', () => {
       await expect(a.errorSummary()).toBeVisible();
     };
     await wrong(app);
-    await inEachScript(page, app, '/sign-in/recovery with a wrong code', wrong);
+    await inEachLocale(page, app, '/sign-in/recovery with a wrong code', wrong);
   }, 3);
 
   stateTest('/sign-in/lost with a wrong code, then the request pending', async ({ app, page }) => {
@@ -328,11 +314,11 @@ test.describe('every page and state, in every locale', () => {
       await page.locator('form[action$="/mfa/lost/confirm"] button').click();
       await expect(page.locator('#error-summary')).toBeVisible();
     };
-    await inEachScript(page, app, '/sign-in/lost with a code error', short);
+    await inEachLocale(page, app, '/sign-in/lost with a code error', short);
     await page.locator('input[name=code]').fill(code);
     await page.locator('form[action$="/mfa/lost/confirm"] button').click();
     await expect(page.locator('#lost-pending')).toBeVisible();
-    await inEachScript(page, app, '/sign-in/lost with the request pending');
+    await inEachLocale(page, app, '/sign-in/lost with the request pending');
   }, 3);
 
   stateTest('/account/security with passkeys offered', async ({ app, page }) => {
@@ -341,12 +327,12 @@ test.describe('every page and state, in every locale', () => {
     await expect(page).toHaveURL(/\/account$/);
     await app.open(`${PASSKEY}/account/security`);
     await expect(page.locator('#passkeys')).toBeVisible();
-    await inEachScript(page, app, '/account/security with passkeys');
+    await inEachLocale(page, app, '/account/security with passkeys');
   });
 
   stateTest('/sign-in with a passkey button', async ({ app, page }) => {
     await app.open(`${PASSKEY}/sign-in`);
-    await inEachScript(page, app, '/sign-in with a passkey button');
+    await inEachLocale(page, app, '/sign-in with a passkey button');
   });
 
   stateTest('/account with the passkey offer', async ({ app, page }) => {
@@ -358,14 +344,15 @@ test.describe('every page and state, in every locale', () => {
       await expect(page.locator('aside.offer')).toBeVisible();
     };
     await offered(app);
-    await inEachScript(page, app, '/account with the passkey offer', offered);
+    await inEachLocale(page, app, '/account with the passkey offer', offered);
   }, 4);
 
-  stateTestWithTempUser('/new-password after a temporary password', async ({ app, page, tempUser }) => {
+  stateTest('/new-password after a temporary password', async ({ app, page }) => {
+    const tempUser = await createUser('temporary');
     await app.open('/sign-in');
     await app.signIn(tempUser);
     await expect(page).toHaveURL(/\/new-password$/);
-    await inEachScript(page, app, '/new-password');
+    await inEachLocale(page, app, '/new-password');
   });
 
   stateTest('/sign-in/invitation for an expired invitation', async ({ app, page }) => {
@@ -373,7 +360,7 @@ test.describe('every page and state, in every locale', () => {
     await app.open(`${STATES}/sign-in`);
     await app.signIn(user);
     await expect(page).toHaveURL(/\/sign-in\/invitation$/);
-    await inEachScript(page, app, '/sign-in/invitation');
+    await inEachLocale(page, app, '/sign-in/invitation');
   });
 
   stateTest('/sign-in/confirm for a sign-up never confirmed, with a wrong code', async ({ app, page }) => {
@@ -387,7 +374,7 @@ test.describe('every page and state, in every locale', () => {
       await expect(a.errorSummary()).toBeVisible();
     };
     await wrong(app);
-    await inEachScript(page, app, '/sign-in/confirm with a wrong code', wrong);
+    await inEachLocale(page, app, '/sign-in/confirm with a wrong code', wrong);
   });
 
   stateTest('/sign-in/setup with an authenticator app to set up', async ({ app, page }) => {
@@ -396,7 +383,7 @@ test.describe('every page and state, in every locale', () => {
     await app.signIn(user);
     await app.setNewPassword(NEW_PASSWORD);
     await expect(page).toHaveURL(/\/sign-in\/setup$/);
-    await inEachScript(page, app, '/sign-in/setup');
+    await inEachLocale(page, app, '/sign-in/setup');
   });
 
   stateTest('/sign-in/setup when no second factor can be set up here', async ({ app, page }) => {
@@ -407,7 +394,7 @@ test.describe('every page and state, in every locale', () => {
     await expect(page).toHaveURL(/\/sign-in\/setup$/);
     await expect(page.getByRole('status')).toContainText(app.t.mfa.kind_sms);
     await expect(page.locator('#totp-key')).toHaveCount(0);
-    await inEachScript(page, app, '/sign-in/setup without a factor to set up');
+    await inEachLocale(page, app, '/sign-in/setup without a factor to set up');
   });
 
   stateTest('/sign-in/code for an authenticator app', async ({ app, page }) => {
@@ -415,7 +402,7 @@ test.describe('every page and state, in every locale', () => {
     await app.open(`${MFA}/sign-in`);
     await app.signIn(user);
     await expect(page).toHaveURL(/\/sign-in\/code$/);
-    await inEachScript(page, app, '/sign-in/code');
+    await inEachLocale(page, app, '/sign-in/code');
   });
 
   // The steps moto never sends, from scripts/scripted_cognito.py.
@@ -423,7 +410,7 @@ test.describe('every page and state, in every locale', () => {
     await app.open(`${CHOICE}/sign-in`);
     await app.signIn(scriptedUser());
     await expect(page).toHaveURL(/\/sign-in\/choose$/);
-    await inEachScript(page, app, '/sign-in/choose (SELECT_MFA_TYPE)');
+    await inEachLocale(page, app, '/sign-in/choose (SELECT_MFA_TYPE)');
   });
 
   stateTest('/sign-in/choose with first factors to choose from', async ({ app, page }) => {
@@ -431,7 +418,7 @@ test.describe('every page and state, in every locale', () => {
     await app.signIn(scriptedUser(), '');
     await expect(page).toHaveURL(/\/sign-in\/choose$/);
     await expect(page.getByRole('link', { name: app.t.mfa.use_password })).toBeVisible();
-    await inEachScript(page, app, '/sign-in/choose (SELECT_CHALLENGE)');
+    await inEachLocale(page, app, '/sign-in/choose (SELECT_CHALLENGE)');
   });
 
   stateTest('/sign-in/code for an email code, with a wrong code', async ({ app, page }) => {
@@ -446,10 +433,11 @@ test.describe('every page and state, in every locale', () => {
       await expect(app.errorSummary()).toBeVisible();
     };
     await wrong();
-    await inEachScript(page, app, '/sign-in/code (EMAIL_OTP, wrong code)', wrong);
+    await inEachLocale(page, app, '/sign-in/code (EMAIL_OTP, wrong code)', wrong);
   });
 
-  stateTestWithUser('rate-limited', async ({ app, page, user }) => {
+  stateTest('rate-limited', async ({ app, page }) => {
+    const user = await createUser();
     // The instance allows 2 attempts per user; every later one is refused.
     const attempt = async () => {
       await page.goto(`${LIMITED}/reset`);
@@ -466,7 +454,7 @@ test.describe('every page and state, in every locale', () => {
       await expect(page.locator('#error-summary')).toBeVisible();
     };
     await refused();
-    await inEachScript(page, app, 'rate-limited', refused);
+    await inEachLocale(page, app, 'rate-limited', refused);
   }, 3);
 });
 

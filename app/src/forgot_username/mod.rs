@@ -188,7 +188,7 @@ pub mod ssr {
         let l = user
             .locale
             .as_deref()
-            .and_then(crate::notify::attribute_locale)
+            .and_then(crate::text::locale_for_tag)
             .unwrap_or(page);
         let email = compose(state, l, &user.username, address);
         match mailer.send(&email).await {

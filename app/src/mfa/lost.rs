@@ -306,7 +306,7 @@ pub mod ssr {
         let code = new_code();
         let l = locale
             .as_deref()
-            .and_then(crate::notify::attribute_locale)
+            .and_then(crate::text::locale_for_tag)
             .unwrap_or(page);
         let message = compose(state, l, &code, &email);
         mailer.send(&message).await.map_err(|code| {

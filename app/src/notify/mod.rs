@@ -197,11 +197,6 @@ mod server {
         }
     }
 
-    /// The locale of a `locale` attribute such as `ja`, `pt_BR` or `zh-TW`, if the app has it.
-    pub fn attribute_locale(tag: &str) -> Option<Locale> {
-        crate::text::locale_for_tag(tag)
-    }
-
     fn subject(l: Locale, change: Change) -> String {
         match change {
             Change::PasswordReset => td_string!(l, notify.subject_password_reset),
@@ -364,7 +359,7 @@ mod server {
         let l = user
             .locale
             .as_deref()
-            .and_then(attribute_locale)
+            .and_then(crate::text::locale_for_tag)
             .unwrap_or(origin.locale);
         let base = &state.settings.http.public_origin;
         let not_me = match super::token::issue(state, &user.username, change, origin.at).await {

@@ -52,11 +52,11 @@ fn times_are_utc_and_locale_attributes_map_to_the_apps_languages() {
             );
         }
     }
-    assert_eq!(attribute_locale("ja"), Some(Locale::ja));
-    assert_eq!(attribute_locale("pt_BR"), Some(Locale::pt_BR));
-    assert_eq!(attribute_locale("zh-TW"), Some(Locale::zh_Hant));
-    assert_eq!(attribute_locale("de-AT"), Some(Locale::de));
-    assert_eq!(attribute_locale("xx"), None);
+    assert_eq!(crate::text::locale_for_tag("ja"), Some(Locale::ja));
+    assert_eq!(crate::text::locale_for_tag("pt_BR"), Some(Locale::pt_BR));
+    assert_eq!(crate::text::locale_for_tag("zh-TW"), Some(Locale::zh_Hant));
+    assert_eq!(crate::text::locale_for_tag("de-AT"), Some(Locale::de));
+    assert_eq!(crate::text::locale_for_tag("xx"), None);
 }
 
 fn origin() -> Origin {
